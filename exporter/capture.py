@@ -1,0 +1,154 @@
+"""Capture: load a user's model and trace it with torch.export.
+
+Accepts `file.py:factory` or `package.module:factory` (the factory returns
+`(model, example_inputs)`), or a `.pt2` file written by `torch.export.save`.
+Produces an ExportedProgram decomposed to core ATen ops.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import io
+import os
+import sys
+import warnings
+from dataclasses import dataclass
+
+import torch
+
+from exporter.errors import ExportError
+
+
+@dataclass
+class DynamicDim:
+    """Dimension `dim` of every input of rank > dim is dynamic, named `name`, up to `max`."""
+    name: str
+    dim: int
+    max: int
+    min: int = 1
+
+
+@dataclass
+class Captured:
+    program: torch.export.ExportedProgram
+    example_inputs: tuple
+    model: torch.nn.Module | None     # eager model, when the source was a factory
+    source: str
+    dynamic: list
+
+
+def load_factory(spec: str):
+    """Import `file.py:factory` or `package.module:factory` and call it."""
+    if ":" not in spec:
+        raise ExportError(f"model '{spec}': expected FILE.py:FACTORY, MODULE:FACTORY or a .pt2 file")
+    target, func_name = spec.rsplit(":", 1)
+    if target.endswith(".py"):
+        if not os.path.isfile(target):
+            raise ExportError(f"model file '{target}' not found")
+        mod_name = "ember_user_" + os.path.splitext(os.path.basename(target))[0]
+        loader_spec = importlib.util.spec_from_file_location(mod_name, target)
+        module = importlib.util.module_from_spec(loader_spec)
+        sys.path.insert(0, os.path.dirname(os.path.abspath(target)))
+        try:
+            loader_spec.loader.exec_module(module)
+        except Exception as e:
+            raise ExportError(f"importing '{target}' failed: {type(e).__name__}: {e}") from e
+        finally:
+            sys.path.pop(0)
+    else:
+        try:
+            module = importlib.import_module(target)
+        except Exception as e:
+            raise ExportError(f"importing module '{target}' failed: {type(e).__name__}: {e}") from e
+    factory = getattr(module, func_name, None)
+    if not callable(factory):
+        raise ExportError(f"'{target}' has no callable '{func_name}'")
+    try:
+        result = factory()
+    except Exception as e:
+        raise ExportError(f"factory '{spec}' raised {type(e).__name__}: {e}") from e
+    if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], torch.nn.Module)):
+        raise ExportError(f"factory '{spec}' must return (model, example_inputs), got {type(result).__name__}")
+    model, inputs = result
+    if isinstance(inputs, torch.Tensor):
+        inputs = (inputs,)
+    inputs = tuple(inputs)
+    if not inputs or not all(isinstance(t, torch.Tensor) for t in inputs):
+        raise ExportError(f"factory '{spec}': example_inputs must be a tensor or a tuple of tensors")
+    return model.eval(), inputs
+
+
+def _dynamic_shapes(inputs, dynamic):
+    if not dynamic:
+        return None
+    specs = []
+    dims_by_name = {}
+    for d in dynamic:
+        dims_by_name[d.name] = torch.export.Dim(d.name, min=max(d.min, 1), max=d.max)
+    for t in inputs:
+        spec = {}
+        for d in dynamic:
+            if t.dim() > d.dim:
+                if t.shape[d.dim] > d.max:
+                    raise ExportError(f"example input has size {t.shape[d.dim]} in dimension {d.dim} "
+                                      f"({d.name}), larger than the maximum {d.max}")
+                spec[d.dim] = dims_by_name[d.name]
+        specs.append(spec or None)
+    return tuple(specs)
+
+
+@contextlib.contextmanager
+def _quiet():
+    """torch.export prints warnings meant for torch developers; keep the CLI readable."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def decompose(program: torch.export.ExportedProgram) -> torch.export.ExportedProgram:
+    with _quiet():
+        try:
+            return program.run_decompositions()
+        except Exception as e:
+            raise ExportError(f"decomposing to core ATen failed: {type(e).__name__}: "
+                              f"{str(e).splitlines()[0]}") from e
+
+
+def capture_module(model, inputs, dynamic=(), source="<module>") -> Captured:
+    model = model.eval()
+    with _quiet(), torch.no_grad():
+        try:
+            program = torch.export.export(model, tuple(inputs),
+                                          dynamic_shapes=_dynamic_shapes(inputs, dynamic), strict=False)
+        except ExportError:
+            raise
+        except Exception as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+            raise ExportError(f"torch.export failed on '{source}': {type(e).__name__}: {first}") from e
+    return Captured(decompose(program), tuple(inputs), model, source, list(dynamic))
+
+
+def capture_pt2(path: str) -> Captured:
+    if not os.path.isfile(path):
+        raise ExportError(f"model file '{path}' not found")
+    with _quiet():
+        try:
+            program = torch.export.load(path)
+        except Exception as e:
+            raise ExportError(f"'{path}' is not a torch.export program: {type(e).__name__}: "
+                              f"{str(e).splitlines()[0] if str(e) else ''}") from e
+    example = program.example_inputs
+    inputs = tuple(example[0]) if example else ()
+    return Captured(decompose(program), inputs, None, path, [])
+
+
+def capture(spec: str, dynamic=()) -> Captured:
+    """Capture from a CLI model spec: a .pt2 file or a factory reference."""
+    if spec.endswith(".pt2"):
+        if dynamic:
+            raise ExportError("--batch-max/--seq-max do not apply to a .pt2 file: "
+                              "its dynamic dimensions were fixed when it was exported")
+        return capture_pt2(spec)
+    model, inputs = load_factory(spec)
+    return capture_module(model, inputs, dynamic, spec)

@@ -1,0 +1,153 @@
+"""The exporter's graph IR: tensors, nodes in execution order, and symbols.
+
+Every tensor is logically contiguous (row-major); there are no strided views.
+A node's `op` is an Ember OpCode name (see schema/program.fbs) and its
+`options` a plain dict whose keys are the options table's field names.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+DTYPE_NAMES = {np.dtype(np.float32): "FLOAT32", np.dtype(np.int8): "INT8",
+               np.dtype(np.int32): "INT32", np.dtype(np.int64): "INT64",
+               np.dtype(np.bool_): "BOOL", np.dtype(np.uint8): "UINT8"}
+
+
+@dataclass(frozen=True)
+class Dim:
+    """One dimension: coeff * S[a] * S[b] + add (a symbol index of -1 is 1).
+
+    A static dimension has coeff 0 and its size in `add`."""
+    coeff: int = 0
+    add: int = 0
+    sym_a: int = -1
+    sym_b: int = -1
+
+    @staticmethod
+    def static(n: int) -> "Dim":
+        return Dim(0, int(n), -1, -1)
+
+    @property
+    def is_static(self) -> bool:
+        return self.coeff == 0
+
+    def evaluate(self, values) -> int:
+        if self.coeff == 0:
+            return self.add
+        a = values[self.sym_a] if self.sym_a >= 0 else 1
+        b = values[self.sym_b] if self.sym_b >= 0 else 1
+        return self.coeff * a * b + self.add
+
+    def describe(self, names) -> str:
+        if self.coeff == 0:
+            return str(self.add)
+        parts = [] if self.coeff == 1 else [str(self.coeff)]
+        parts += [names[s] for s in (self.sym_a, self.sym_b) if s >= 0]
+        text = "*".join(parts)
+        return f"{text}{self.add:+d}" if self.add else text
+
+
+@dataclass
+class Symbol:
+    name: str
+    min: int
+    max: int
+
+
+@dataclass
+class Tensor:
+    name: str
+    dtype: np.dtype
+    dims: tuple            # tuple[Dim, ...]
+    data: np.ndarray | None = None   # set for constants
+    # Filled by the memory planner.
+    offset: int = -1
+    alias_of: str | None = None      # view: shares the storage of this tensor
+
+    @property
+    def is_constant(self) -> bool:
+        return self.data is not None
+
+    @property
+    def is_static(self) -> bool:
+        return all(d.is_static for d in self.dims)
+
+    def shape(self, values) -> tuple:
+        return tuple(d.evaluate(values) for d in self.dims)
+
+    @property
+    def rank(self) -> int:
+        return len(self.dims)
+
+
+@dataclass
+class Node:
+    op: str
+    inputs: list            # tensor names; None for an absent optional input
+    outputs: list
+    options: dict = field(default_factory=dict)
+    source: str = ""
+
+
+@dataclass
+class Graph:
+    tensors: dict = field(default_factory=dict)   # name -> Tensor
+    nodes: list = field(default_factory=list)
+    inputs: list = field(default_factory=list)
+    outputs: list = field(default_factory=list)
+    symbols: list = field(default_factory=list)   # list[Symbol]
+    arena_size: int = 0
+    live_bytes_lower_bound: int = 0
+    _counter: int = 0
+
+    def max_values(self) -> list:
+        return [s.max for s in self.symbols]
+
+    def max_shape(self, name: str) -> tuple:
+        return self.tensors[name].shape(self.max_values())
+
+    def max_nbytes(self, name: str) -> int:
+        t = self.tensors[name]
+        return int(np.prod(self.max_shape(name), dtype=np.int64)) * t.dtype.itemsize
+
+    def fresh(self, hint: str) -> str:
+        self._counter += 1
+        name = f"{hint}_{self._counter}"
+        while name in self.tensors:
+            self._counter += 1
+            name = f"{hint}_{self._counter}"
+        return name
+
+    def add_tensor(self, hint: str, dtype, dims, data=None) -> str:
+        name = self.fresh(hint)
+        self.tensors[name] = Tensor(name, np.dtype(dtype), tuple(dims), data)
+        return name
+
+    def add_constant(self, hint: str, array) -> str:
+        array = np.ascontiguousarray(array)
+        return self.add_tensor(hint, array.dtype, [Dim.static(n) for n in array.shape], array)
+
+    def consumers(self) -> dict:
+        """tensor name -> list of nodes reading it."""
+        users: dict = {}
+        for node in self.nodes:
+            for name in node.inputs:
+                if name is not None:
+                    users.setdefault(name, []).append(node)
+        return users
+
+    def producers(self) -> dict:
+        return {out: node for node in self.nodes for out in node.outputs}
+
+    def replace_uses(self, old: str, new: str) -> None:
+        for node in self.nodes:
+            node.inputs = [new if n == old else n for n in node.inputs]
+        self.outputs = [new if n == old else n for n in self.outputs]
+
+    def copy(self) -> "Graph":
+        return dataclasses.replace(self, tensors=dict(self.tensors),
+                                   nodes=[dataclasses.replace(n) for n in self.nodes],
+                                   inputs=list(self.inputs), outputs=list(self.outputs))

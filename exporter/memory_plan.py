@@ -1,0 +1,139 @@
+"""Memory planner: tensor lifetimes -> arena offsets.
+
+Every non-constant tensor gets a byte offset in one arena sized for the
+symbols' maxima. A RESHAPE output aliases its input (same storage, no copy), so
+a storage group is a tensor plus all its views, live from the first write of
+any member to the last read of any member. Graph inputs are live from the
+start; graph outputs until the end.
+
+Placement is greedy by size: the largest group first, each at the lowest
+aligned offset that does not overlap any already placed group whose lifetime
+intersects its own. `check_plan` verifies the result independently, and the
+lower bound (the most bytes simultaneously live) is recorded for reports.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from schema import ARENA_ALIGNMENT
+from schema.ops import VIEW_OPS
+
+
+class PlanError(Exception):
+    pass
+
+
+@dataclass
+class Group:
+    root: str
+    members: list
+    size: int
+    first: int
+    last: int
+    offset: int = -1
+
+
+def _align(n: int, a: int = ARENA_ALIGNMENT) -> int:
+    return (n + a - 1) // a * a
+
+
+def fold_constant_views(graph):
+    """A view of a constant is itself a constant (reshaped data)."""
+    for node in list(graph.nodes):
+        if node.op in VIEW_OPS and graph.tensors[node.inputs[0]].is_constant:
+            out = graph.tensors[node.outputs[0]]
+            if out.is_static:
+                out.data = graph.tensors[node.inputs[0]].data.reshape(out.shape([]))
+                graph.nodes.remove(node)
+
+
+def storage_groups(graph) -> list:
+    root = {}
+    for node in graph.nodes:
+        if node.op in VIEW_OPS:
+            src = node.inputs[0]
+            root[node.outputs[0]] = root.get(src, src)
+    members = {}
+    for name, t in graph.tensors.items():
+        if not t.is_constant:
+            members.setdefault(root.get(name, name), []).append(name)
+    end = len(graph.nodes)
+    first = {n: -1 for n in graph.inputs}
+    last = {n: end for n in graph.outputs}
+    for i, node in enumerate(graph.nodes):
+        for o in node.outputs:
+            first.setdefault(o, i)
+        for n in node.inputs:
+            if n is not None:
+                last[n] = max(last.get(n, i), i)
+    groups = []
+    for r, names in members.items():
+        starts = [first[n] for n in names if n in first]
+        ends = [last.get(n, first.get(n, 0)) for n in names]
+        if not starts:
+            continue          # never written: unreachable tensor
+        size = max(graph.max_nbytes(n) for n in names)
+        groups.append(Group(r, names, _align(max(size, 1)), min(starts), max(ends)))
+    return groups
+
+
+def lower_bound(groups) -> int:
+    events = {}
+    for g in groups:
+        events[g.first] = events.get(g.first, 0) + g.size
+        events[g.last + 1] = events.get(g.last + 1, 0) - g.size
+    live = best = 0
+    for t in sorted(events):
+        live += events[t]
+        best = max(best, live)
+    return best
+
+
+def _overlaps(a: Group, b: Group) -> bool:
+    return a.first <= b.last and b.first <= a.last
+
+
+def place(groups) -> int:
+    placed = []
+    for g in sorted(groups, key=lambda g: (-g.size, g.first, g.root)):
+        busy = sorted((p.offset, p.offset + p.size) for p in placed if _overlaps(p, g))
+        offset = 0
+        for lo, hi in busy:
+            if offset + g.size <= lo:
+                break
+            offset = max(offset, hi)
+        g.offset = offset
+        placed.append(g)
+    return max((g.offset + g.size for g in groups), default=0)
+
+
+def check_plan(groups) -> None:
+    """Raise PlanError if two simultaneously live groups share bytes."""
+    order = sorted(groups, key=lambda g: g.offset)
+    for i, a in enumerate(order):
+        if a.offset % ARENA_ALIGNMENT:
+            raise PlanError(f"tensor {a.root}: offset {a.offset} not aligned")
+        for b in order[i + 1:]:
+            if b.offset >= a.offset + a.size:
+                break
+            if _overlaps(a, b):
+                raise PlanError(f"tensors {a.root} and {b.root} overlap in the arena "
+                                f"[{a.offset}, {a.offset + a.size}) and [{b.offset}, {b.offset + b.size}) "
+                                f"while both live")
+
+
+def plan(graph):
+    fold_constant_views(graph)
+    groups = storage_groups(graph)
+    graph.arena_size = place(groups)
+    check_plan(groups)
+    graph.live_bytes_lower_bound = lower_bound(groups)
+    for g in groups:
+        for name in g.members:
+            graph.tensors[name].offset = g.offset
+    for name, t in graph.tensors.items():
+        if not t.is_constant and t.offset < 0:
+            raise PlanError(f"tensor {name} was never written")
+    return graph

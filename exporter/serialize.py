@@ -1,0 +1,164 @@
+"""Serializer: a planned IR graph -> program bytes. It writes; it decides nothing.
+
+Layout: the FlatBuffer, zero padding to a multiple of 64, then the constant
+segment in which every constant (and bundled test-case tensor) starts at a
+64-byte aligned offset.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import flatbuffers
+import numpy as np
+
+from exporter.ir import DTYPE_NAMES, Graph
+from schema import CONSTANT_ALIGNMENT, FILE_IDENTIFIER, VERSION_MAJOR, VERSION_MINOR, fb
+from schema.ops import SPECS
+
+
+@dataclass
+class TestCase:
+    inputs: list
+    outputs: list
+    atol: float = 1e-4
+    rtol: float = 1e-4
+
+
+@dataclass
+class MethodSpec:
+    name: str
+    graph: Graph
+    test_cases: list = field(default_factory=list)
+
+
+class _Segment:
+    def __init__(self):
+        self.chunks = []
+        self.size = 0
+        self.by_id = {}
+
+    def add(self, array: np.ndarray) -> tuple:
+        key = id(array)
+        if key in self.by_id:
+            return self.by_id[key]
+        data = np.ascontiguousarray(array).tobytes()
+        pad = -self.size % CONSTANT_ALIGNMENT
+        if pad:
+            self.chunks.append(b"\0" * pad)
+            self.size += pad
+        where = (self.size, len(data))
+        self.chunks.append(data)
+        self.size += len(data)
+        self.by_id[key] = where
+        return where
+
+
+def _dtype_code(dtype) -> int:
+    return getattr(fb.DType, DTYPE_NAMES[np.dtype(dtype)])
+
+
+def _options(op: str, options: dict):
+    table = SPECS[op].options
+    if table is None:
+        if options:
+            raise ValueError(f"{op} takes no options, got {options}")
+        return fb.Options.NONE, None
+    obj = getattr(fb, table + "T")()
+    for key, value in options.items():
+        if not hasattr(obj, _camel(key)):
+            raise ValueError(f"{table} has no field {key}")
+        setattr(obj, _camel(key), value)
+    return getattr(fb.Options, table), obj
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(w.capitalize() for w in rest)
+
+
+def _tensor_data(array: np.ndarray, segment: _Segment):
+    td = fb.TensorDataT()
+    td.dtype = _dtype_code(array.dtype)
+    td.shape = [int(n) for n in array.shape]
+    td.offset, td.nbytes = segment.add(array)
+    return td
+
+
+def _method(spec: MethodSpec, segment: _Segment):
+    g = spec.graph
+    index = {name: i for i, name in enumerate(g.tensors)}
+    maxv = g.max_values()
+    m = fb.MethodT()
+    m.name = spec.name
+    m.tensors = []
+    for name, t in g.tensors.items():
+        ft = fb.TensorT()
+        ft.name = name
+        ft.dtype = _dtype_code(t.dtype)
+        ft.shape = [int(n) for n in t.shape(maxv)]
+        if not t.is_static:
+            ft.dims = []
+            for d in t.dims:
+                de = fb.DimExprT()
+                de.coeff, de.add, de.symA, de.symB = d.coeff, d.add, d.sym_a, d.sym_b
+                ft.dims.append(de)
+        if t.is_constant:
+            ft.storage = fb.Storage.CONSTANT
+            ft.offset, ft.nbytes = segment.add(t.data)
+        else:
+            ft.storage = fb.Storage.ARENA
+            ft.offset = t.offset
+            ft.nbytes = g.max_nbytes(name)
+        m.tensors.append(ft)
+    m.inputs = [index[n] for n in g.inputs]
+    m.outputs = [index[n] for n in g.outputs]
+    m.operators = []
+    for node in g.nodes:
+        op = fb.OperatorT()
+        op.opcode = getattr(fb.OpCode, node.op)
+        op.inputs = [-1 if n is None else index[n] for n in node.inputs]
+        op.outputs = [index[n] for n in node.outputs]
+        op.optionsType, op.options = _options(node.op, node.options)
+        op.source = node.source or None
+        m.operators.append(op)
+    m.symbols = []
+    for s in g.symbols:
+        fs = fb.SymbolT()
+        fs.name, fs.min, fs.max = s.name, s.min, s.max
+        m.symbols.append(fs)
+    m.arenaSize = g.arena_size
+    m.liveBytesLowerBound = g.live_bytes_lower_bound
+    m.testCases = []
+    for case in spec.test_cases:
+        tc = fb.TestCaseT()
+        tc.inputs = [_tensor_data(a, segment) for a in case.inputs]
+        tc.outputs = [_tensor_data(a, segment) for a in case.outputs]
+        tc.atol, tc.rtol = case.atol, case.rtol
+        m.testCases.append(tc)
+    return m
+
+
+def serialize(methods: list, metadata: dict) -> bytes:
+    segment = _Segment()
+    program = fb.ProgramT()
+    program.versionMajor, program.versionMinor = VERSION_MAJOR, VERSION_MINOR
+    program.methods = [_method(spec, segment) for spec in methods]
+    program.metadata = []
+    for key, value in metadata.items():
+        kv = fb.KeyValueT()
+        kv.key, kv.value = str(key), str(value)
+        program.metadata.append(kv)
+    program.constantSegmentSize = segment.size
+
+    def build(segment_offset):
+        program.constantSegmentOffset = segment_offset
+        builder = flatbuffers.Builder(4096)
+        builder.Finish(program.Pack(builder), file_identifier=FILE_IDENTIFIER)
+        return bytes(builder.Output())
+
+    # The offset field is always present, so the buffer's size does not depend on its value.
+    size = len(build(1 << 40))
+    offset = -(-size // CONSTANT_ALIGNMENT) * CONSTANT_ALIGNMENT
+    head = build(offset)
+    assert len(head) == size, "FlatBuffer size changed between passes"
+    return head + b"\0" * (offset - size) + b"".join(segment.chunks)

@@ -1,0 +1,6 @@
+"""CLAMP: min(max(x, min), max); either bound may be infinite."""
+import numpy as np
+
+
+def clamp(x: np.ndarray, out: np.ndarray, *, min: float, max: float) -> None:
+    np.minimum(np.maximum(x, np.float32(min)), np.float32(max), out=out)

@@ -1,0 +1,32 @@
+"""CONV2D, NCHW: out[n, o, i, j] = bias[o] + sum over c in o's group, kh, kw of
+x_padded[n, c, i*stride_h + kh*dilation_h, j*stride_w + kw*dilation_w] * weight[o, c, kh, kw].
+
+x: (N, C, H, W); weight: (O, C/groups, KH, KW); bias: (O,) or None; out: (N, O, OH, OW)."""
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from runtime_py.kernels._common import apply_activation
+
+
+def conv2d(x, weight, bias, out, *, stride_h=1, stride_w=1, pad_top=0, pad_left=0,
+           pad_bottom=0, pad_right=0, dilation_h=1, dilation_w=1, groups=1, activation=0):
+    n, c, _, _ = x.shape
+    o, cg, kh, kw = weight.shape
+    _, _, oh, ow = out.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad_top, pad_bottom), (pad_left, pad_right)))
+    sn, sc, sh, sw = xp.strides
+    # windows: (N, C, OH, OW, KH, KW), a strided view, no copy yet
+    win = as_strided(xp, (n, c, oh, ow, kh, kw),
+                     (sn, sc, sh * stride_h, sw * stride_w, sh * dilation_h, sw * dilation_w),
+                     writeable=False)
+    og = o // groups
+    # cols: (G, N*OH*OW, C/G*KH*KW) @ w: (G, C/G*KH*KW, O/G) -> (G, N*OH*OW, O/G)
+    cols = win.reshape(n, groups, cg, oh, ow, kh, kw).transpose(1, 0, 3, 4, 2, 5, 6)
+    cols = cols.reshape(groups, n * oh * ow, cg * kh * kw)
+    w = weight.reshape(groups, og, cg * kh * kw).transpose(0, 2, 1)
+    y = np.matmul(cols, w)                                   # (G, N*OH*OW, O/G)
+    y = y.reshape(groups, n, oh, ow, og).transpose(1, 0, 4, 2, 3).reshape(n, o, oh, ow)
+    if bias is not None:
+        y = y + bias.reshape(1, o, 1, 1)
+    out[...] = y
+    apply_activation(out, activation)

@@ -1,0 +1,6 @@
+"""GREATER_EQUAL: elementwise greater equal with numpy broadcasting; the output is BOOL."""
+import numpy as np
+
+
+def greater_equal(a: np.ndarray, b: np.ndarray, out: np.ndarray, *, activation: int = 0) -> None:
+    np.greater_equal(a, b, out=out)

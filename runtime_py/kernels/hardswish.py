@@ -1,0 +1,6 @@
+"""HARDSWISH: x * clamp(x + 3, 0, 6) / 6."""
+import numpy as np
+
+
+def hardswish(x: np.ndarray, out: np.ndarray) -> None:
+    out[...] = x * np.clip(x + np.float32(3), 0, 6) / np.float32(6)

@@ -1,0 +1,6 @@
+"""LESS_EQUAL: elementwise less equal with numpy broadcasting; the output is BOOL."""
+import numpy as np
+
+
+def less_equal(a: np.ndarray, b: np.ndarray, out: np.ndarray, *, activation: int = 0) -> None:
+    np.less_equal(a, b, out=out)

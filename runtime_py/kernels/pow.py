@@ -1,0 +1,10 @@
+"""POW: elementwise pow with numpy broadcasting, then the fused activation."""
+import numpy as np
+
+from runtime_py.kernels._common import apply_activation
+
+
+def pow(a: np.ndarray, b: np.ndarray, out: np.ndarray, *, activation: int = 0) -> None:
+    with np.errstate(all="ignore"):
+        np.power(a, b, out=out, casting="unsafe")
+    apply_activation(out, activation)

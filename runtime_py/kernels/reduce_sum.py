@@ -1,0 +1,6 @@
+"""REDUCE_SUM: sum over `axes` (sorted, distinct); keep_dims keeps them as size 1."""
+import numpy as np
+
+
+def reduce_sum(x, out, *, axes, keep_dims=False):
+    out[...] = x.sum(axis=tuple(axes), keepdims=keep_dims)

@@ -1,0 +1,7 @@
+"""SIGMOID: 1 / (1 + exp(-x)), computed without overflow for large |x|."""
+import numpy as np
+
+
+def sigmoid(x: np.ndarray, out: np.ndarray) -> None:
+    e = np.exp(-np.abs(x))
+    out[...] = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))

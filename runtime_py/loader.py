@@ -1,0 +1,275 @@
+"""Load and verify a program file before anything runs.
+
+`read` maps the file (or wraps caller bytes) without copying; `parse` decodes
+the FlatBuffer; `verify` walks every index, offset, size, dtype and shape and
+raises a typed error with a precise message on the first problem.
+"""
+from __future__ import annotations
+
+import mmap
+import os
+
+import numpy as np
+
+from runtime_py.errors import FormatError, VerifyError, VersionError
+from schema import (ARENA_ALIGNMENT, CONSTANT_ALIGNMENT, FILE_IDENTIFIER, VERSION_MAJOR,
+                    VERSION_MINOR, fb)
+from schema.ops import SPECS
+
+DTYPES = {fb.DType.FLOAT32: np.dtype(np.float32), fb.DType.INT8: np.dtype(np.int8),
+          fb.DType.INT32: np.dtype(np.int32), fb.DType.INT64: np.dtype(np.int64),
+          fb.DType.BOOL: np.dtype(np.bool_), fb.DType.UINT8: np.dtype(np.uint8)}
+OPCODE_NAMES = {v: k for k, v in vars(fb.OpCode).items() if not k.startswith("_")}
+OPTION_NAMES = {v: k for k, v in vars(fb.Options).items() if not k.startswith("_")}
+MAX_ELEMENTS = 1 << 40
+# Ops whose inputs may be absent (index -1), by position.
+OPTIONAL_INPUTS = {"CONV2D": {2}, "FULLY_CONNECTED": {2}, "LAYER_NORM": {1, 2}}
+
+
+def read(source):
+    """A read-only buffer over a path (memory-mapped) or over caller bytes."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return memoryview(source).cast("B") if not isinstance(source, bytes) else source
+    path = os.fspath(source)
+    if not os.path.exists(path):
+        raise FormatError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise FormatError(f"{path}: is a directory, not an Ember program")
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size == 0:
+            raise FormatError(f"{path}: empty file, not an Ember program")
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def parse(buf):
+    size = len(buf)
+    if size < 8 or bytes(buf[4:8]) != FILE_IDENTIFIER:
+        raise FormatError(f"not an Ember program: identifier {bytes(buf[4:8])!r} "
+                          f"(expected {FILE_IDENTIFIER!r}), file of {size} bytes")
+    root = int.from_bytes(bytes(buf[0:4]), "little")
+    if root + 4 > size:
+        raise FormatError(f"truncated or malformed: root table offset {root} exceeds file of {size} bytes")
+    try:
+        program = fb.ProgramT.InitFromPackedBuf(buf, 0)
+    except Exception as e:   # the generated reader raises struct.error, IndexError, ...
+        raise FormatError(f"truncated or malformed FlatBuffer in file of {size} bytes "
+                          f"({type(e).__name__}: {e})") from None
+    return program
+
+
+def _check(cond, message):
+    if not cond:
+        raise VerifyError(message)
+
+
+def _s(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _nbytes(shape, dtype, where):
+    count = 1
+    for n in shape:
+        _check(0 <= n <= MAX_ELEMENTS, f"{where}: dimension {n} out of range [0, {MAX_ELEMENTS}]")
+        count *= int(n)
+        _check(count <= MAX_ELEMENTS, f"{where}: element count exceeds {MAX_ELEMENTS}")
+    return count * dtype.itemsize
+
+
+def _list(v):
+    return [] if v is None else [int(x) for x in v]
+
+
+def verify(program, file_size: int) -> None:
+    _check(program.versionMajor <= VERSION_MAJOR,
+           f"file schema version {program.versionMajor}.{program.versionMinor} is newer than "
+           f"this runtime's {VERSION_MAJOR}.{VERSION_MINOR}")
+    seg_off, seg_size = program.constantSegmentOffset, program.constantSegmentSize
+    _check(seg_off % CONSTANT_ALIGNMENT == 0,
+           f"constant segment offset {seg_off} is not a multiple of {CONSTANT_ALIGNMENT}")
+    if seg_off + seg_size > file_size:
+        raise FormatError(f"truncated: constant segment [{seg_off}, {seg_off + seg_size}) "
+                          f"exceeds file of {file_size} bytes")
+    methods = program.methods or []
+    _check(len(methods) > 0, "program has no methods")
+    names = [_s(m.name) for m in methods]
+    _check(len(set(names)) == len(names), f"duplicate method names {names}")
+    for m in methods:
+        _verify_method(m, seg_size)
+
+
+def _verify_method(m, seg_size):
+    name = _s(m.name)
+    tensors = m.tensors or []
+    symbols = m.symbols or []
+    nt = len(tensors)
+    for i, s in enumerate(symbols):
+        _check(1 <= s.min <= s.max <= MAX_ELEMENTS,
+               f"method '{name}' symbol {i}: range [{s.min}, {s.max}] invalid")
+    maxv = [s.max for s in symbols]
+    for i, t in enumerate(tensors):
+        where = f"method '{name}' tensor {i}"
+        _check(t.dtype in DTYPES, f"{where}: dtype {t.dtype} not in the DType enum")
+        shape = _list(t.shape)
+        nbytes = _nbytes(shape, DTYPES[t.dtype], where)
+        _check(t.nbytes == nbytes, f"{where}: nbytes {t.nbytes} != {nbytes} for shape {shape}")
+        if t.dims is not None:
+            _check(len(t.dims) == len(shape), f"{where}: {len(t.dims)} dims for rank {len(shape)}")
+            for d, e in enumerate(t.dims):
+                for sym in (e.symA, e.symB):
+                    _check(-1 <= sym < len(symbols),
+                           f"{where} dim {d}: symbol {sym} out of range [-1, {len(symbols)})")
+                _check(e.coeff >= 0 and abs(e.add) <= MAX_ELEMENTS, f"{where} dim {d}: bad expression")
+                a = maxv[e.symA] if e.symA >= 0 else 1
+                b = maxv[e.symB] if e.symB >= 0 else 1
+                value = e.coeff * a * b + e.add if e.coeff else e.add
+                _check(value == shape[d], f"{where} dim {d}: expression gives {value} at the "
+                                          f"maxima, shape says {shape[d]}")
+        if t.storage == fb.Storage.CONSTANT:
+            _check(t.offset % CONSTANT_ALIGNMENT == 0,
+                   f"{where}: constant offset {t.offset} not {CONSTANT_ALIGNMENT}-byte aligned")
+            _check(t.offset + t.nbytes <= seg_size,
+                   f"{where}: data [{t.offset}, {t.offset + t.nbytes}) exceeds constant segment "
+                   f"of {seg_size} bytes")
+            _check(t.dims is None, f"{where}: a constant cannot have dynamic dimensions")
+        elif t.storage == fb.Storage.ARENA:
+            _check(t.offset % ARENA_ALIGNMENT == 0,
+                   f"{where}: arena offset {t.offset} not {ARENA_ALIGNMENT}-byte aligned")
+            _check(t.offset + t.nbytes <= m.arenaSize,
+                   f"{where}: [{t.offset}, {t.offset + t.nbytes}) exceeds arena of {m.arenaSize} bytes")
+        else:
+            raise VerifyError(f"{where}: storage {t.storage} not in the Storage enum")
+
+    def index(i, what, allow_absent=False):
+        if allow_absent and i == -1:
+            return
+        _check(0 <= i < nt, f"method '{name}' {what}: tensor index {i} out of range [0, {nt})")
+
+    inputs, outputs = _list(m.inputs), _list(m.outputs)
+    _check(len(outputs) > 0, f"method '{name}' has no outputs")
+    written = set()
+    for k, i in enumerate(inputs):
+        index(i, f"input {k}")
+        _check(tensors[i].storage == fb.Storage.ARENA, f"method '{name}' input {k}: tensor {i} is not in the arena")
+        written.add(i)
+    for k, op in enumerate(m.operators or []):
+        where = f"method '{name}' operator {k}"
+        _check(op.opcode in OPCODE_NAMES, f"{where}: opcode {op.opcode} not in the OpCode enum")
+        op_name = OPCODE_NAMES[op.opcode]
+        spec = SPECS[op_name]
+        ins, outs = _list(op.inputs), _list(op.outputs)
+        _check(spec.min_inputs <= len(ins) <= spec.max_inputs,
+               f"{where} ({op_name}): {len(ins)} inputs, expected {spec.min_inputs}..{spec.max_inputs}")
+        _check(len(outs) == spec.outputs, f"{where} ({op_name}): {len(outs)} outputs, expected {spec.outputs}")
+        optional = OPTIONAL_INPUTS.get(op_name, set())
+        for p, i in enumerate(ins):
+            index(i, f"operator {k} ({op_name}) input {p}", allow_absent=p in optional)
+            if i >= 0 and tensors[i].storage == fb.Storage.ARENA:
+                _check(i in written, f"{where} ({op_name}): input {p} reads tensor {i} before it is written")
+        for p, i in enumerate(outs):
+            index(i, f"operator {k} ({op_name}) output {p}")
+            _check(tensors[i].storage == fb.Storage.ARENA,
+                   f"{where} ({op_name}): output {p} (tensor {i}) is not in the arena")
+            written.add(i)
+        want = spec.options
+        got = OPTION_NAMES.get(op.optionsType, f"#{op.optionsType}")
+        _check((want or "NONE") == got,
+               f"{where} ({op_name}): options table {got}, expected {want or 'NONE'}")
+        _prepare(op_name, [tensors[i] if i >= 0 else None for i in ins],
+                 [tensors[i] for i in outs], op.options, where)
+    for k, i in enumerate(outputs):
+        index(i, f"output {k}")
+        if tensors[i].storage == fb.Storage.ARENA:
+            _check(i in written, f"method '{name}' output {k}: tensor {i} is never written")
+    for c, case in enumerate(m.testCases or []):
+        for kind, datas in (("input", case.inputs or []), ("output", case.outputs or [])):
+            for j, td in enumerate(datas):
+                where = f"method '{name}' test case {c} {kind} {j}"
+                _check(td.dtype in DTYPES, f"{where}: dtype {td.dtype} not in the DType enum")
+                nbytes = _nbytes(_list(td.shape), DTYPES[td.dtype], where)
+                _check(td.nbytes == nbytes, f"{where}: nbytes {td.nbytes} != {nbytes}")
+                _check(td.offset % CONSTANT_ALIGNMENT == 0 and td.offset + td.nbytes <= seg_size,
+                       f"{where}: data [{td.offset}, {td.offset + td.nbytes}) outside constant "
+                       f"segment of {seg_size} bytes")
+
+
+_FLOAT_ONLY = {"CONV2D", "FULLY_CONNECTED", "SIGMOID", "TANH", "GELU", "EXP", "LOG", "SQRT",
+               "RSQRT", "ERF", "HARDSWISH", "SOFTMAX", "LOG_SOFTMAX", "LAYER_NORM", "MAX_POOL2D",
+               "AVG_POOL2D", "RESIZE_NEAREST", "RESIZE_BILINEAR", "CLAMP", "REDUCE_MEAN"}
+_BOOL_OUT = {"EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL",
+             "LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT", "REDUCE_ANY"}
+
+
+def _prepare(op, ins, outs, options, where):
+    """Static checks of one operator: dtypes, ranks and the shape rules that do not
+    depend on run-time sizes (checked at the maxima)."""
+    out = outs[0]
+    shape = lambda t: _list(t.shape)  # noqa: E731
+    if op in _FLOAT_ONLY:
+        for p, t in enumerate(ins + outs):
+            _check(t is None or t.dtype == fb.DType.FLOAT32, f"{where} ({op}): operand {p} must be FLOAT32")
+    if op in _BOOL_OUT:
+        _check(out.dtype == fb.DType.BOOL, f"{where} ({op}): output must be BOOL")
+    if op == "CONV2D":
+        x, w = shape(ins[0]), shape(ins[1])
+        _check(len(x) == 4 and len(w) == 4 and len(shape(out)) == 4,
+               f"{where} (CONV2D): input, weight and output must be rank 4")
+        g = options.groups
+        _check(g >= 1 and x[1] % g == 0 and w[0] % g == 0 and w[1] * g == x[1],
+               f"{where} (CONV2D): {x[1]} input channels, weight {w}, groups {g} inconsistent")
+        _check(options.strideH >= 1 and options.strideW >= 1 and options.dilationH >= 1
+               and options.dilationW >= 1, f"{where} (CONV2D): stride and dilation must be >= 1")
+        _check(min(options.padTop, options.padLeft, options.padBottom, options.padRight) >= 0,
+               f"{where} (CONV2D): negative padding")
+        oh = (x[2] + options.padTop + options.padBottom - options.dilationH * (w[2] - 1) - 1) // options.strideH + 1
+        ow = (x[3] + options.padLeft + options.padRight - options.dilationW * (w[3] - 1) - 1) // options.strideW + 1
+        _check(shape(out) == [x[0], w[0], oh, ow],
+               f"{where} (CONV2D): output shape {shape(out)}, expected {[x[0], w[0], oh, ow]}")
+        if ins[2] is not None:
+            _check(shape(ins[2]) == [w[0]], f"{where} (CONV2D): bias shape {shape(ins[2])} != [{w[0]}]")
+    elif op == "FULLY_CONNECTED":
+        x, w = shape(ins[0]), shape(ins[1])
+        _check(len(w) == 2 and len(x) >= 1 and x[-1] == w[1] and shape(out) == x[:-1] + [w[0]],
+               f"{where} (FULLY_CONNECTED): input {x}, weight {w}, output {shape(out)} inconsistent")
+        if ins[2] is not None:
+            _check(shape(ins[2]) == [w[0]], f"{where} (FULLY_CONNECTED): bias shape {shape(ins[2])}")
+    elif op in ("MAX_POOL2D", "AVG_POOL2D"):
+        _check(len(shape(ins[0])) == 4 and options.kernelH >= 1 and options.kernelW >= 1
+               and options.strideH >= 1 and options.strideW >= 1,
+               f"{where} ({op}): rank-4 input and positive kernel and stride required")
+        _check(min(options.padTop, options.padLeft, options.padBottom, options.padRight) >= 0,
+               f"{where} ({op}): negative padding")
+    elif op == "PERMUTE":
+        perm = _list(options.perm)
+        _check(sorted(perm) == list(range(len(shape(ins[0])))),
+               f"{where} (PERMUTE): perm {perm} is not a permutation of rank {len(shape(ins[0]))}")
+    elif op == "RESHAPE":
+        _check(ins[0].nbytes == out.nbytes and ins[0].dtype == out.dtype,
+               f"{where} (RESHAPE): {ins[0].nbytes} bytes in, {out.nbytes} out")
+    elif op == "SLICE":
+        x = shape(ins[0])
+        axis = options.axis
+        _check(0 <= axis < len(x), f"{where} (SLICE): axis {axis} out of range for rank {len(x)}")
+        n = shape(out)[axis]
+        _check(options.step >= 1 and options.start >= 0
+               and (n == 0 or options.start + options.step * (n - 1) < x[axis]),
+               f"{where} (SLICE): start {options.start}, step {options.step}, count {n} exceed "
+               f"dimension {x[axis]}")
+    elif op in ("CONCAT", "SOFTMAX", "LOG_SOFTMAX", "CUMSUM", "GATHER"):
+        rank = len(shape(ins[0]))
+        _check(0 <= options.axis < max(rank, 1), f"{where} ({op}): axis {options.axis} out of range for rank {rank}")
+        if op == "GATHER":
+            _check(ins[1].dtype in (fb.DType.INT64, fb.DType.INT32),
+                   f"{where} (GATHER): indices must be INT64 or INT32")
+    elif op.startswith("REDUCE_"):
+        rank = len(shape(ins[0]))
+        axes = _list(options.axes)
+        _check(all(0 <= a < rank for a in axes) and len(set(axes)) == len(axes),
+               f"{where} ({op}): axes {axes} invalid for rank {rank}")
+    elif op == "LAYER_NORM":
+        rank = len(shape(ins[0]))
+        _check(0 <= options.axis < rank, f"{where} (LAYER_NORM): axis {options.axis} out of range")
+    elif op == "PAD":
+        pads = _list(options.pads)
+        _check(len(pads) == 2 * len(shape(ins[0])) and min(pads, default=0) >= 0,
+               f"{where} (PAD): pads {pads} invalid for rank {len(shape(ins[0]))}")

@@ -1,0 +1,43 @@
+"""The kernel table, indexed by OpCode value, built from schema/ops.py.
+
+`KERNELS[code]` is the kernel function of that op; the adapter `call` unpacks an
+operator's options table into keyword arguments."""
+import importlib
+
+from schema import fb
+from schema.ops import SPECS
+
+CODES = {name: value for name, value in vars(fb.OpCode).items() if not name.startswith("_")}
+NAMES = {value: name for name, value in CODES.items()}
+
+
+def _load():
+    table = [None] * (max(CODES.values()) + 1)
+    for name, code in CODES.items():
+        stem = name.lower()
+        module = importlib.import_module(f"runtime_py.kernels.{stem}")
+        table[code] = getattr(module, stem)
+    return table
+
+
+KERNELS = _load()
+
+
+def _snake(camel: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in camel)
+
+
+def options_kwargs(options) -> dict:
+    """An options object (generated *T class) as keyword arguments."""
+    if options is None:
+        return {}
+    kwargs = {}
+    for key, value in vars(options).items():
+        if hasattr(value, "tolist"):
+            value = value.tolist()
+        kwargs[_snake(key)] = value
+    return kwargs
+
+
+def option_table_name(op_name: str):
+    return SPECS[op_name].options

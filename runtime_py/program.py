@@ -1,0 +1,194 @@
+"""Program and Method: run a verified program with numpy kernels.
+
+The arena is one uint8 buffer per method, sized by the exporter's memory plan;
+every non-constant tensor is a view into it at its planned offset. Constants
+are views into the mapped file. Nothing is copied at load.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from runtime_py.errors import ExecutionError, FormatError, InputError
+from runtime_py.kernels.gather import IndexOutOfRange
+from runtime_py.loader import DTYPES, OPCODE_NAMES, parse, read, verify
+from runtime_py.ops import KERNELS, options_kwargs
+from schema import fb
+
+
+def _s(value):
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else (value or "")
+
+
+class Method:
+    def __init__(self, program, m):
+        self.program = program
+        self.name = _s(m.name)
+        self._m = m
+        self.tensors = m.tensors
+        self.symbols = [(_s(s.name), s.min, s.max) for s in (m.symbols or [])]
+        self.arena_size = int(m.arenaSize)
+        self.live_bytes_lower_bound = int(m.liveBytesLowerBound)
+        self._inputs = [int(i) for i in m.inputs]
+        self._outputs = [int(i) for i in m.outputs]
+        self._ops = []
+        for op in m.operators or []:
+            name = OPCODE_NAMES[op.opcode]
+            self._ops.append((name, KERNELS[op.opcode], [int(i) for i in op.inputs],
+                              [int(i) for i in op.outputs], options_kwargs(op.options),
+                              _s(op.source)))
+        self._arena = None
+
+    # ---- description -------------------------------------------------------
+    def _describe(self, index):
+        t = self.tensors[index]
+        dims = []
+        for d, n in enumerate(t.shape):
+            e = t.dims[d] if t.dims is not None else None
+            if e is None or e.coeff == 0:
+                dims.append(str(int(n)))
+            else:
+                parts = ([str(e.coeff)] if e.coeff != 1 else []) + \
+                        [self.symbols[s][0] for s in (e.symA, e.symB) if s >= 0]
+                dims.append("*".join(parts) + (f"{e.add:+d}" if e.add else ""))
+        return {"name": _s(t.name), "dtype": DTYPES[t.dtype].name, "shape": dims}
+
+    @property
+    def inputs(self):
+        return [self._describe(i) for i in self._inputs]
+
+    @property
+    def outputs(self):
+        return [self._describe(i) for i in self._outputs]
+
+    @property
+    def operators(self):
+        return [op[0] for op in self._ops]
+
+    @property
+    def constant_bytes(self):
+        return sum(int(t.nbytes) for t in self.tensors if t.storage == fb.Storage.CONSTANT)
+
+    def test_cases(self):
+        cases = []
+        for case in self._m.testCases or []:
+            load = lambda tds: [self.program._data(td) for td in tds or []]  # noqa: E731
+            cases.append((load(case.inputs), load(case.outputs), case.atol, case.rtol))
+        return cases
+
+    # ---- execution ---------------------------------------------------------
+    def _bind(self, arrays):
+        if len(arrays) != len(self._inputs):
+            raise InputError(f"method '{self.name}' takes {len(self._inputs)} input(s), got {len(arrays)}")
+        values = [None] * len(self.symbols)
+        for k, (i, a) in enumerate(zip(self._inputs, arrays)):
+            t = self.tensors[i]
+            want = DTYPES[t.dtype]
+            if a.dtype != want:
+                raise InputError(f"input {k} ('{_s(t.name)}'): dtype {a.dtype}, expected {want}")
+            if a.ndim != len(t.shape):
+                raise InputError(f"input {k} ('{_s(t.name)}'): rank {a.ndim} (shape {list(a.shape)}), "
+                                 f"expected rank {len(t.shape)} (shape {self._describe(i)['shape']})")
+            for d, e in enumerate(t.dims if t.dims is not None else []):
+                if e.coeff == 1 and e.add == 0 and e.symA >= 0 and e.symB < 0:
+                    if values[e.symA] is None:
+                        values[e.symA] = int(a.shape[d])
+        for s, (name, lo, hi) in enumerate(self.symbols):
+            if values[s] is None:
+                raise InputError(f"size '{name}' is not given by any input dimension")
+            if not lo <= values[s] <= hi:
+                raise InputError(f"size '{name}' = {values[s]} outside the exported range [{lo}, {hi}]")
+        for k, (i, a) in enumerate(zip(self._inputs, arrays)):
+            want = self._shape(i, values)
+            if tuple(a.shape) != want:
+                raise InputError(f"input {k} ('{_s(self.tensors[i].name)}'): shape {list(a.shape)}, "
+                                 f"expected {list(want)} (declared {self._describe(i)['shape']})")
+        return values
+
+    def _shape(self, index, values):
+        t = self.tensors[index]
+        if t.dims is None:
+            return tuple(int(n) for n in t.shape)
+        out = []
+        for e in t.dims:
+            if e.coeff == 0:
+                out.append(int(e.add))
+            else:
+                a = values[e.symA] if e.symA >= 0 else 1
+                b = values[e.symB] if e.symB >= 0 else 1
+                out.append(int(e.coeff * a * b + e.add))
+        return tuple(out)
+
+    def _view(self, index, values):
+        t = self.tensors[index]
+        dtype = DTYPES[t.dtype]
+        shape = self._shape(index, values)
+        if t.storage == fb.Storage.CONSTANT:
+            return self.program._constant(t, dtype, shape)
+        return np.ndarray(shape, dtype, buffer=self._arena, offset=int(t.offset))
+
+    def run(self, *arrays, trace=None):
+        """Run on numpy arrays; returns a list of output arrays (copies).
+
+        `trace`, if given, is called as trace(op_index, op_name, output_names, output_arrays)
+        after every operator, for per-layer comparison."""
+        arrays = [np.asarray(a) for a in arrays]
+        values = self._bind(arrays)
+        if self._arena is None:
+            self._arena = np.zeros(self.arena_size, dtype=np.uint8)
+        views = {}
+
+        def view(i):
+            if i not in views:
+                views[i] = self._view(i, values)
+            return views[i]
+
+        for i, a in zip(self._inputs, arrays):
+            view(i)[...] = a
+        for k, (name, kernel, ins, outs, opts, source) in enumerate(self._ops):
+            args = [view(i) if i >= 0 else None for i in ins] + [view(i) for i in outs]
+            try:
+                kernel(*args, **opts)
+            except IndexOutOfRange as e:
+                where = f" ({source})" if source else ""
+                raise ExecutionError(f"operator {k} ({name}){where}: {e}") from None
+            if trace is not None:
+                trace(k, name, [_s(self.tensors[i].name) for i in outs], [view(i) for i in outs])
+        return [np.array(view(i), copy=True) for i in self._outputs]
+
+
+class Program:
+    """A loaded, verified program. `program.run("forward", *arrays)` runs a method."""
+
+    def __init__(self, source):
+        self._buf = read(source)
+        self.file_size = len(self._buf)
+        self._fb = parse(self._buf)
+        verify(self._fb, self.file_size)
+        self.version = (self._fb.versionMajor, self._fb.versionMinor)
+        self.segment_offset = int(self._fb.constantSegmentOffset)
+        self.segment_size = int(self._fb.constantSegmentSize)
+        self.metadata = {_s(kv.key): _s(kv.value) for kv in (self._fb.metadata or [])}
+        self.methods = {}
+        for m in self._fb.methods:
+            method = Method(self, m)
+            self.methods[method.name] = method
+
+    def _constant(self, t, dtype, shape):
+        count = int(t.nbytes) // dtype.itemsize
+        arr = np.frombuffer(self._buf, dtype=dtype, count=count,
+                            offset=self.segment_offset + int(t.offset))
+        return arr.reshape(shape)
+
+    def _data(self, td):
+        dtype = DTYPES[td.dtype]
+        arr = np.frombuffer(self._buf, dtype=dtype, count=int(td.nbytes) // dtype.itemsize,
+                            offset=self.segment_offset + int(td.offset))
+        return arr.reshape([int(n) for n in td.shape])
+
+    def method(self, name="forward") -> Method:
+        if name not in self.methods:
+            raise InputError(f"no method '{name}'; the program has {sorted(self.methods)}")
+        return self.methods[name]
+
+    def run(self, method="forward", *arrays, trace=None):
+        return self.method(method).run(*arrays, trace=trace)

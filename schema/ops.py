@@ -1,0 +1,57 @@
+"""The operator table: for every OpCode, its options table and arity.
+
+This list drives the serializer, both runtimes' verification and the test
+parametrization; a test checks that it covers the schema's OpCode enum exactly.
+Semantics are written in schema/README.md.
+"""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    name: str
+    options: str | None      # options table name, or None
+    min_inputs: int
+    max_inputs: int
+    outputs: int = 1
+
+
+def _spec(name, options, lo, hi=None, outputs=1):
+    return OpSpec(name, options, lo, lo if hi is None else hi, outputs)
+
+
+_BINARY = ["ADD", "SUB", "MUL", "DIV", "POW", "MAXIMUM", "MINIMUM", "EQUAL", "NOT_EQUAL",
+           "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL", "LOGICAL_AND", "LOGICAL_OR"]
+_UNARY = ["LOGICAL_NOT", "RELU", "SIGMOID", "TANH", "EXP", "LOG", "SQRT", "RSQRT", "NEG",
+          "ABS", "ERF", "HARDSWISH", "RESHAPE", "CAST"]
+
+SPECS = {s.name: s for s in [
+    _spec("CONV2D", "Conv2DOptions", 2, 3),            # x, weight, [bias]
+    _spec("FULLY_CONNECTED", "FullyConnectedOptions", 2, 3),
+    _spec("BATCH_MATMUL", None, 2),
+    *[_spec(n, "BinaryOptions", 2) for n in _BINARY],
+    _spec("WHERE", None, 3),
+    *[_spec(n, None, 1) for n in _UNARY],
+    _spec("CLAMP", "ClampOptions", 1),
+    _spec("GELU", "GeluOptions", 1),
+    _spec("SOFTMAX", "AxisOptions", 1),
+    _spec("LOG_SOFTMAX", "AxisOptions", 1),
+    _spec("LAYER_NORM", "LayerNormOptions", 1, 3),      # x, [weight], [bias]
+    _spec("MAX_POOL2D", "Pool2DOptions", 1),
+    _spec("AVG_POOL2D", "Pool2DOptions", 1),
+    *[_spec(n, "ReduceOptions", 1) for n in ["REDUCE_MEAN", "REDUCE_SUM", "REDUCE_MAX", "REDUCE_ANY"]],
+    _spec("CONCAT", "AxisOptions", 1, 64),
+    _spec("SLICE", "SliceOptions", 1),
+    _spec("PAD", "PadOptions", 1),
+    _spec("PERMUTE", "PermuteOptions", 1),
+    _spec("EXPAND", None, 1),
+    _spec("GATHER", "AxisOptions", 2),                   # data, indices
+    _spec("ARANGE", "ArangeOptions", 0),
+    _spec("FULL", "FullOptions", 0),
+    _spec("RESIZE_NEAREST", "ResizeOptions", 1),
+    _spec("RESIZE_BILINEAR", "ResizeOptions", 1),
+    _spec("CUMSUM", "AxisOptions", 1),
+]}
+
+# Ops whose output shares its input's storage (no data movement).
+VIEW_OPS = frozenset({"RESHAPE"})

@@ -121,8 +121,8 @@ class Graph:
             name = f"{hint}_{self._counter}"
         return name
 
-    def add_tensor(self, hint: str, dtype, dims, data=None) -> str:
-        name = self.fresh(hint)
+    def add_tensor(self, hint: str, dtype, dims, data=None, exact=False) -> str:
+        name = hint if exact and hint not in self.tensors else self.fresh(hint)
         self.tensors[name] = Tensor(name, np.dtype(dtype), tuple(dims), data)
         return name
 
@@ -145,6 +145,17 @@ class Graph:
     def replace_uses(self, old: str, new: str) -> None:
         for node in self.nodes:
             node.inputs = [new if n == old else n for n in node.inputs]
+        self.outputs = [new if n == old else n for n in self.outputs]
+
+    def rename(self, old: str, new: str) -> None:
+        """Give tensor `old` the name `new` everywhere (new must be unused)."""
+        t = self.tensors.pop(old)
+        t.name = new
+        self.tensors[new] = t
+        for node in self.nodes:
+            node.inputs = [new if n == old else n for n in node.inputs]
+            node.outputs = [new if n == old else n for n in node.outputs]
+        self.inputs = [new if n == old else n for n in self.inputs]
         self.outputs = [new if n == old else n for n in self.outputs]
 
     def copy(self) -> "Graph":

@@ -177,7 +177,9 @@ class Lowering:
             self.src = source_line(node)
             if node.op == "placeholder":
                 if node.name in params:
-                    self.constants[node.name] = state[params[node.name]]
+                    key = params[node.name]
+                    # non-persistent buffers are not in the state dict
+                    self.constants[node.name] = state[key] if key in state else self.ep.constants[key]
                 elif node.name in lifted:
                     self.constants[node.name] = self.ep.constants[lifted[node.name]]
                 else:
@@ -186,7 +188,7 @@ class Lowering:
                         dtype = numpy_dtype(val.dtype)
                     except Unsupported as e:
                         raise ExportError(f"input '{node.name}': {e}") from None
-                    name = self.graph.add_tensor(node.name, dtype, self.dims(val.shape))
+                    name = self.graph.add_tensor(node.name, dtype, self.dims(val.shape), exact=True)
                     self.env[node.name] = name
                     self.graph.inputs.append(name)
             elif node.op == "call_function":
@@ -201,6 +203,7 @@ class Lowering:
                     if not isinstance(o, torch.fx.Node):
                         raise ExportError("model outputs must be tensors")
                     self.graph.outputs.append(self.t(o))
+        self._name_outputs()
         if unsupported:
             lines = []
             for node, why in unsupported:
@@ -208,6 +211,16 @@ class Lowering:
                 lines.append(f"  {node.target}{where}: {why}")
             raise UnsupportedOpsError(f"{len(unsupported)} operator(s) cannot be exported:\n" + "\n".join(lines))
         return self.graph
+
+    def _name_outputs(self):
+        """Outputs are called `output` (or `output_0`, `output_1`, ...) when those names are free."""
+        outs = self.graph.outputs
+        for i, name in enumerate(list(outs)):
+            want = "output" if len(outs) == 1 else f"output_{i}"
+            t = self.graph.tensors[name]
+            if (want not in self.graph.tensors and outs.count(name) == 1 and not t.is_constant
+                    and name not in self.graph.inputs):
+                self.graph.rename(name, want)
 
     def _bind_symbols(self, user_inputs):
         names = {}

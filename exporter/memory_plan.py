@@ -6,9 +6,10 @@ a storage group is a tensor plus all its views, live from the first write of
 any member to the last read of any member. Graph inputs are live from the
 start; graph outputs until the end.
 
-Placement is greedy by size: the largest group first, each at the lowest
-aligned offset that does not overlap any already placed group whose lifetime
-intersects its own. `check_plan` verifies the result independently, and the
+Placement tries a few orderings (largest first, longest lived first, execution
+order, largest size x lifetime first); each puts a group in the tightest gap
+between already placed groups whose lifetimes intersect its own. The smallest
+arena wins. `check_plan` verifies the result independently, and the
 lower bound (the most bytes simultaneously live) is recorded for reports.
 """
 from __future__ import annotations
@@ -95,18 +96,40 @@ def _overlaps(a: Group, b: Group) -> bool:
     return a.first <= b.last and b.first <= a.last
 
 
-def place(groups) -> int:
+def _place_in_order(groups, order) -> int:
+    """Place groups in `order`, each in the tightest gap (best fit) among the groups
+    already placed that are live at the same time; returns the arena size."""
     placed = []
-    for g in sorted(groups, key=lambda g: (-g.size, g.first, g.root)):
+    for g in order:
         busy = sorted((p.offset, p.offset + p.size) for p in placed if _overlaps(p, g))
-        offset = 0
+        best, best_gap, cursor = None, None, 0
         for lo, hi in busy:
-            if offset + g.size <= lo:
-                break
-            offset = max(offset, hi)
-        g.offset = offset
+            if lo - cursor >= g.size and (best_gap is None or lo - cursor < best_gap):
+                best, best_gap = cursor, lo - cursor
+            cursor = max(cursor, hi)
+        g.offset = cursor if best is None else best
         placed.append(g)
     return max((g.offset + g.size for g in groups), default=0)
+
+
+_ORDERS = [
+    lambda g: (-g.size, g.first, g.root),                       # greedy by size
+    lambda g: (-(g.last - g.first), -g.size, g.root),           # longest lived first
+    lambda g: (g.first, -g.size, g.root),                       # in execution order
+    lambda g: (-g.size * (g.last - g.first + 1), g.root),       # largest area first
+]
+
+
+def place(groups) -> int:
+    """Try each ordering heuristic and keep the smallest arena."""
+    best_size, best_offsets = None, None
+    for key in _ORDERS:
+        size = _place_in_order(groups, sorted(groups, key=key))
+        if best_size is None or size < best_size:
+            best_size, best_offsets = size, [g.offset for g in groups]
+    for g, off in zip(groups, best_offsets):
+        g.offset = off
+    return best_size or 0
 
 
 def check_plan(groups) -> None:

@@ -225,13 +225,13 @@ def _prepare(op, ins, outs, options, where):
         ow = (x[3] + options.padLeft + options.padRight - options.dilationW * (w[3] - 1) - 1) // options.strideW + 1
         _check(shape(out) == [x[0], w[0], oh, ow],
                f"{where} (CONV2D): output shape {shape(out)}, expected {[x[0], w[0], oh, ow]}")
-        if ins[2] is not None:
+        if len(ins) > 2 and ins[2] is not None:
             _check(shape(ins[2]) == [w[0]], f"{where} (CONV2D): bias shape {shape(ins[2])} != [{w[0]}]")
     elif op == "FULLY_CONNECTED":
         x, w = shape(ins[0]), shape(ins[1])
         _check(len(w) == 2 and len(x) >= 1 and x[-1] == w[1] and shape(out) == x[:-1] + [w[0]],
                f"{where} (FULLY_CONNECTED): input {x}, weight {w}, output {shape(out)} inconsistent")
-        if ins[2] is not None:
+        if len(ins) > 2 and ins[2] is not None:
             _check(shape(ins[2]) == [w[0]], f"{where} (FULLY_CONNECTED): bias shape {shape(ins[2])}")
     elif op in ("MAX_POOL2D", "AVG_POOL2D"):
         _check(len(shape(ins[0])) == 4 and options.kernelH >= 1 and options.kernelW >= 1

@@ -11,6 +11,7 @@ import numpy as np
 from runtime_py.errors import ExecutionError, FormatError, InputError
 from runtime_py.kernels.gather import IndexOutOfRange
 from runtime_py.loader import DTYPES, OPCODE_NAMES, parse, read, verify
+from schema.ops import SPECS
 from runtime_py.ops import KERNELS, options_kwargs
 from schema import fb
 
@@ -33,7 +34,10 @@ class Method:
         self._ops = []
         for op in m.operators or []:
             name = OPCODE_NAMES[op.opcode]
-            self._ops.append((name, KERNELS[op.opcode], [int(i) for i in op.inputs],
+            ins = [int(i) for i in op.inputs]
+            if name in ("CONV2D", "FULLY_CONNECTED", "LAYER_NORM"):   # trailing optional inputs
+                ins += [-1] * (SPECS[name].max_inputs - len(ins))
+            self._ops.append((name, KERNELS[op.opcode], ins,
                               [int(i) for i in op.outputs], options_kwargs(op.options),
                               _s(op.source)))
         self._arena = None

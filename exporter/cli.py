@@ -1,0 +1,262 @@
+"""The `ember` command: export, inspect, run, validate.
+
+Every failure a user can cause prints one line `ember: error: ...` and exits 2;
+`validate` exits 1 when an output exceeds its tolerance.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import sys
+
+import numpy as np
+
+VERSION = "0.1.0"
+
+
+class CliError(Exception):
+    pass
+
+
+# ---- inputs -----------------------------------------------------------------
+def load_inputs(paths, method):
+    """Arrays for a method from .npy files (in order) or one .npz (by name, else in order)."""
+    if not paths:
+        return None
+    arrays = []
+    for path in paths:
+        if not os.path.isfile(path):
+            raise CliError(f"input file '{path}' not found")
+        try:
+            data = np.load(path, allow_pickle=False)
+        except Exception as e:
+            raise CliError(f"'{path}' is not a .npy/.npz file: {e}") from None
+        if isinstance(data, np.lib.npyio.NpzFile):
+            names = [d["name"] for d in method.inputs]
+            keys = list(data.keys())
+            if all(n in keys for n in names):
+                arrays += [data[n] for n in names]
+            else:
+                arrays += [data[k] for k in keys]
+        else:
+            arrays.append(data)
+    return arrays
+
+
+def _summary(a: np.ndarray) -> str:
+    if a.size == 0:
+        return f"{a.dtype}{list(a.shape)} (empty)"
+    if a.dtype == np.bool_:
+        return f"{a.dtype}{list(a.shape)} true={int(a.sum())}"
+    f = a.astype(np.float64)
+    flat = ", ".join(f"{v:.6g}" for v in a.reshape(-1)[:6])
+    return (f"{a.dtype}{list(a.shape)} min={f.min():.6g} max={f.max():.6g} mean={f.mean():.6g} "
+            f"[{flat}{', ...' if a.size > 6 else ''}]")
+
+
+def _fmt_bytes(n: int) -> str:
+    return f"{n:,} B" if n < 10 * 1024 else f"{n:,} B ({n / 1024:.1f} KiB)"
+
+
+# ---- commands ---------------------------------------------------------------
+def cmd_export(args):
+    from exporter import DynamicDim, export_spec
+    dynamic = []
+    if args.batch_max:
+        dynamic.append(DynamicDim("batch", 0, args.batch_max))
+    if args.seq_max:
+        dynamic.append(DynamicDim("seq", 1, args.seq_max))
+    out = args.output or os.path.splitext(os.path.basename(args.model.split(":")[0]))[0] + ".ember"
+    data = export_spec(args.model, method=args.method, dynamic=dynamic,
+                       bundle_test=not args.no_test_case, verbose=not args.quiet)
+    tmp = out + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, out)
+    print(f"wrote {out} ({len(data):,} bytes)")
+
+
+def inspect_text(path) -> str:
+    import runtime_py
+    p = runtime_py.load(path)
+    lines = [f"{path}: Ember program v{p.version[0]}.{p.version[1]}, {p.file_size:,} bytes "
+             f"(constant segment {p.segment_size:,} bytes at offset {p.segment_offset})"]
+    for key, value in p.metadata.items():
+        lines.append(f"  {key}: {value}")
+    for name, m in p.methods.items():
+        lines.append(f"method '{name}'")
+        for s, lo, hi in m.symbols:
+            lines.append(f"  size {s}: {lo}..{hi}")
+        for kind, items in (("input", m.inputs), ("output", m.outputs)):
+            for d in items:
+                lines.append(f"  {kind:6} {d['name']}: {d['dtype']}[{', '.join(map(str, d['shape']))}]")
+        counts = collections.Counter(m.operators)
+        lines.append(f"  operators: {len(m.operators)}  " +
+                     ", ".join(f"{k} x{v}" for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))))
+        lb = m.live_bytes_lower_bound
+        ratio = f"{m.arena_size / lb:.3f}x" if lb else "n/a"
+        lines.append(f"  arena: {_fmt_bytes(m.arena_size)}; live-bytes lower bound {_fmt_bytes(lb)}; "
+                     f"ratio {ratio}")
+        lines.append(f"  constants: {_fmt_bytes(m.constant_bytes)} in "
+                     f"{sum(1 for t in m.tensors if t.storage == 1)} tensors")
+        lines.append(f"  bundled test cases: {len(m.test_cases())}")
+    return "\n".join(lines)
+
+
+def cmd_inspect(args):
+    print(inspect_text(args.program))
+
+
+def _py_program(path):
+    import runtime_py
+    return runtime_py.load(path)
+
+
+def cmd_run(args):
+    program = _py_program(args.program)
+    method = program.method(args.method)
+    arrays = load_inputs(args.input, method)
+    if arrays is None:
+        cases = method.test_cases()
+        if not cases:
+            raise CliError("no --input given and the program has no bundled test case")
+        arrays = cases[0][0]
+        print("using the bundled test case's inputs", file=sys.stderr)
+    outputs = method.run(*arrays)
+    names = [d["name"] for d in method.outputs]
+    if args.output:
+        np.savez(args.output, **dict(zip(names, outputs)))
+        print(f"wrote {args.output}: {', '.join(names)}")
+    else:
+        for n, a in zip(names, outputs):
+            print(f"{n}: {_summary(a)}")
+
+
+def compare(reference: np.ndarray, got: np.ndarray, atol: float, rtol: float) -> dict:
+    """Error figures of `got` against `reference` (allclose semantics for `ok`)."""
+    if reference.shape != got.shape:
+        return {"ok": False, "problem": f"shape {list(got.shape)} != {list(reference.shape)}"}
+    r = reference.astype(np.float64).reshape(-1)
+    g = got.astype(np.float64).reshape(-1)
+    diff = np.abs(r - g)
+    same_nonfinite = (~np.isfinite(r)) & (r == g)
+    diff[same_nonfinite] = 0.0
+    max_abs = float(diff.max()) if diff.size else 0.0
+    rel = diff / np.maximum(np.abs(r), np.finfo(np.float32).tiny)
+    max_rel = float(rel.max()) if rel.size else 0.0
+    nr, ng = np.linalg.norm(r[np.isfinite(r)]), np.linalg.norm(g[np.isfinite(g)])
+    cos = float(np.dot(r[np.isfinite(r) & np.isfinite(g)], g[np.isfinite(r) & np.isfinite(g)]) / (nr * ng)) \
+        if nr > 0 and ng > 0 else float(nr == ng)
+    ok = bool(np.all(diff <= atol + rtol * np.abs(r)))
+    return {"ok": ok, "max_abs": max_abs, "max_rel": max_rel, "cosine": cos}
+
+
+def cmd_validate(args):
+    import torch
+    from exporter.capture import capture, load_factory
+    program = _py_program(args.program)
+    method = program.method(args.method)
+    if args.model.endswith(".pt2"):
+        captured = capture(args.model)
+        module, example = captured.program.module(), captured.example_inputs
+    else:
+        module, example = load_factory(args.model)
+    arrays = load_inputs(args.input, method)
+    if arrays is None:
+        arrays = [t.detach().numpy() for t in example]
+    with torch.no_grad():
+        eager = module(*[torch.from_numpy(np.ascontiguousarray(a)) for a in arrays])
+    eager = [o.detach().numpy() for o in (eager if isinstance(eager, (tuple, list)) else [eager])]
+    got = method.run(*arrays)
+    if len(eager) != len(got):
+        raise CliError(f"eager model returns {len(eager)} outputs, the program {len(got)}")
+    failed = False
+    print(f"{'output':<24} {'shape':<18} {'max abs err':>12} {'max rel err':>12} {'cosine':>10}  status")
+    for d, e, g in zip(method.outputs, eager, got):
+        r = compare(e, g, args.atol, args.rtol)
+        if "problem" in r:
+            print(f"{d['name']:<24} {str(list(e.shape)):<18} {r['problem']}  FAIL")
+        else:
+            print(f"{d['name']:<24} {str(list(e.shape)):<18} {r['max_abs']:12.3e} {r['max_rel']:12.3e} "
+                  f"{r['cosine']:10.7f}  {'ok' if r['ok'] else 'FAIL'}")
+        failed |= not r["ok"]
+    print(f"python runtime vs eager: {'FAIL' if failed else 'ok'} (atol {args.atol:g}, rtol {args.rtol:g})")
+    return 1 if failed else 0
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="ember", description="Export PyTorch models to Ember programs and run them.")
+    p.add_argument("--version", action="version", version=f"ember {VERSION}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    e = sub.add_parser("export", help="export a model to a .ember program",
+                       description="Export MODEL (FILE.py:FACTORY, MODULE:FACTORY or a .pt2 file "
+                                   "saved with torch.export.save) to a .ember program. A factory "
+                                   "returns (model, example_inputs).")
+    e.add_argument("model")
+    e.add_argument("-o", "--output", help="output path (default: MODEL's name with .ember)")
+    e.add_argument("--method", default="forward", help="method name in the program (default: forward)")
+    e.add_argument("--batch-max", type=int, metavar="N",
+                   help="make dimension 0 of every input dynamic, 1..N (memory planned for N)")
+    e.add_argument("--seq-max", type=int, metavar="N",
+                   help="make dimension 1 of every input of rank >= 2 dynamic, 1..N")
+    e.add_argument("--no-test-case", action="store_true",
+                   help="do not bundle the example inputs and eager outputs as a test case")
+    e.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    e.set_defaults(func=cmd_export)
+
+    i = sub.add_parser("inspect", help="describe a program: methods, I/O, ops, memory",
+                       description="Print a program's methods, inputs and outputs, operator counts, "
+                                   "arena bytes against the live-bytes lower bound, constant bytes "
+                                   "and metadata.")
+    i.add_argument("program")
+    i.set_defaults(func=cmd_inspect)
+
+    r = sub.add_parser("run", help="run a program on .npy/.npz inputs",
+                       description="Run a method of PROGRAM on inputs from .npy files (in order) or "
+                                   "a .npz (by input name). Without --input, the bundled test case "
+                                   "is used. Prints a summary of each output, or writes --output.")
+    r.add_argument("program")
+    r.add_argument("-i", "--input", action="append", metavar="FILE", help=".npy or .npz input (repeatable)")
+    r.add_argument("-o", "--output", metavar="OUT.npz", help="write outputs to a .npz file")
+    r.add_argument("--method", default="forward")
+    r.add_argument("--runtime", choices=["py"], default="py", help="runtime to use (default: py)")
+    r.set_defaults(func=cmd_run)
+
+    v = sub.add_parser("validate", help="compare a program against eager PyTorch",
+                       description="Run the same inputs through the eager model and the program; "
+                                   "print max abs error, max relative error and cosine similarity "
+                                   "per output. Exit 1 if any element exceeds atol + rtol*|eager|.")
+    v.add_argument("model", help="FILE.py:FACTORY, MODULE:FACTORY or .pt2 (the eager reference)")
+    v.add_argument("program")
+    v.add_argument("-i", "--input", action="append", metavar="FILE",
+                   help=".npy/.npz inputs (default: the factory's example inputs)")
+    v.add_argument("--method", default="forward")
+    v.add_argument("--atol", type=float, default=1e-4)
+    v.add_argument("--rtol", type=float, default=1e-4)
+    v.set_defaults(func=cmd_validate)
+    return p
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    from exporter.errors import ExportError
+    from runtime_py.errors import EmberError
+    try:
+        return args.func(args) or 0
+    except (CliError, ExportError, EmberError) as e:
+        print(f"ember: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ember: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

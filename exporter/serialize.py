@@ -6,6 +6,7 @@ segment in which every constant (and bundled test-case tensor) starts at a
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import flatbuffers
@@ -38,10 +39,11 @@ class _Segment:
         self.by_id = {}
 
     def add(self, array: np.ndarray) -> tuple:
-        key = id(array)
+        """Append `array` (deduplicated by content); returns (offset, nbytes)."""
+        data = np.ascontiguousarray(array).tobytes()
+        key = hashlib.sha256(data).digest()
         if key in self.by_id:
             return self.by_id[key]
-        data = np.ascontiguousarray(array).tobytes()
         pad = -self.size % CONSTANT_ALIGNMENT
         if pad:
             self.chunks.append(b"\0" * pad)

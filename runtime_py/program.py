@@ -49,7 +49,7 @@ class Method:
         for d, n in enumerate(t.shape):
             e = t.dims[d] if t.dims is not None else None
             if e is None or e.coeff == 0:
-                dims.append(str(int(n)))
+                dims.append(int(n))
             else:
                 parts = ([str(e.coeff)] if e.coeff != 1 else []) + \
                         [self.symbols[s][0] for s in (e.symA, e.symB) if s >= 0]

@@ -16,7 +16,7 @@ from oplib import check_op
     ((3, 1, 2, 4), (2, 4, 3)),     # rank 4 x rank 3
 ])
 def test_matmul(a, b):
-    check_op(torch.matmul, (torch.randn(*a), torch.randn(*b)), "BATCH_MATMUL")
+    check_op(torch.matmul, (torch.randn(a), torch.randn(b)), "BATCH_MATMUL")
 
 
 def test_bmm():

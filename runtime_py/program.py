@@ -138,7 +138,11 @@ class Method:
         arrays = [np.asarray(a) for a in arrays]
         values = self._bind(arrays)
         if self._arena is None:
-            self._arena = np.zeros(self.arena_size, dtype=np.uint8)
+            try:
+                self._arena = np.zeros(self.arena_size, dtype=np.uint8)
+            except MemoryError:
+                raise ExecutionError(f"method '{self.name}': arena of {self.arena_size:,} bytes "
+                                     f"cannot be allocated") from None
         views = {}
 
         def view(i):
@@ -155,6 +159,11 @@ class Method:
             except IndexOutOfRange as e:
                 where = f" ({source})" if source else ""
                 raise ExecutionError(f"operator {k} ({name}){where}: {e}") from None
+            except (ValueError, TypeError, IndexError) as e:
+                # Verification should make this unreachable; never let a malformed
+                # program surface as a numpy traceback.
+                raise ExecutionError(f"operator {k} ({name}): operands inconsistent with the op: "
+                                     f"{e}") from None
             if trace is not None:
                 trace(k, name, [_s(self.tensors[i].name) for i in outs], [view(i) for i in outs])
         return [np.array(view(i), copy=True) for i in self._outputs]

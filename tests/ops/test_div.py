@@ -1,4 +1,4 @@
-"""DIV: broadcasting tensor / tensor, / scalar, scalar / tensor, int64 / int64 true division."""
+"""DIV: broadcasting tensor / tensor, tensor / scalar, int64 / int64 true division."""
 import pytest
 import torch
 
@@ -16,9 +16,8 @@ def test_div_broadcast(a, b):
     check_op(torch.div, (torch.randn(a), nonzero(b)), "DIV")
 
 
-@pytest.mark.parametrize("fn", [lambda x: x / 4.0, lambda x: 3.0 / x])
-def test_div_scalar(fn):
-    check_op(fn, (nonzero(3, 5),), "DIV")
+def test_div_scalar():
+    check_op(lambda x: x / 4.0, (torch.randn(3, 5),), "DIV")
 
 
 def test_div_int64_true_division():

@@ -57,7 +57,11 @@ def _summary(a: np.ndarray) -> str:
 
 
 def _fmt_bytes(n: int) -> str:
-    return f"{n:,} B" if n < 10 * 1024 else f"{n:,} B ({n / 1024:.1f} KiB)"
+    if n < 10 * 1024:
+        return f"{n:,} B"
+    if n < 10 * 1024 * 1024:
+        return f"{n:,} B ({n / 1024:.1f} KiB)"
+    return f"{n:,} B ({n / 1024 / 1024:.1f} MiB)"
 
 
 # ---- commands ---------------------------------------------------------------

@@ -1,8 +1,8 @@
 """ERF: elementwise erf."""
 import numpy as np
-from runtime_py.kernels._common import erf
+from runtime_py.kernels._common import erf as _erf
 
 
 def erf(x: np.ndarray, out: np.ndarray) -> None:
     with np.errstate(all="ignore"):
-        out[...] = erf(x)
+        out[...] = _erf(x)

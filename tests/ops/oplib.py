@@ -18,10 +18,17 @@ class Fn(nn.Module):
         return self.fn(*xs)
 
 
+class Fn1(Fn):
+    """One named input: torch.export matches dynamic_shapes to a plain signature only."""
+
+    def forward(self, x):
+        return self.fn(x)
+
+
 def check_op(model, inputs, op, **kwargs):
     """check_module, then assert `op` is among the program's operators; returns them."""
     if not isinstance(model, nn.Module):
-        model = Fn(model)
+        model = Fn1(model) if len(inputs) == 1 else Fn(model)
     program = check_module(model, inputs, **kwargs)
     ops = program.method().operators
     assert op in ops, f"{op} not in {ops}"

@@ -2,7 +2,6 @@
 int64 + float promotion, and a ReLU fused into the ADD."""
 import pytest
 import torch
-import torch.nn as nn
 
 from oplib import check_op, randint
 
@@ -20,7 +19,8 @@ def test_add_scalar():
 
 
 def test_add_alpha():
-    ops = check_op(lambda x, y: torch.add(x, y, alpha=3), (torch.randn(2, 3), torch.randn(3)), "ADD")
+    fn = lambda x, y: torch.add(x, y, alpha=3)  # noqa: E731
+    ops = check_op(fn, (torch.randn(2, 3), torch.randn(3)), "ADD")
     assert "MUL" in ops
 
 
@@ -37,3 +37,9 @@ def test_add_int64_plus_float():
 def test_add_relu_fused():
     ops = check_op(lambda x, y: torch.relu(x + y), (torch.randn(2, 3), torch.randn(2, 3)), "ADD")
     assert ops == ["ADD"]
+
+
+@pytest.mark.xfail(strict=True, reason="exporter/ir.py Graph.add_constant stores a 0-d constant "
+                   "with shape (1,) (np.ascontiguousarray), so rank-0 results broadcast to (1,)")
+def test_add_rank0_and_scalar():
+    check_op(lambda x: x + 1.5, (torch.randn(()),), "ADD")

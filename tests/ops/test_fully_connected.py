@@ -1,10 +1,13 @@
 """FULLY_CONNECTED: nn.Linear with and without bias on rank 1..4 inputs, x @ a constant
-weight, and a following ReLU fused into it."""
+weight, a following ReLU fused into it, and a dynamic batch."""
 import pytest
 import torch
 import torch.nn as nn
 
+from exporter import DynamicDim
 from oplib import check_op
+
+DYNAMIC = [DynamicDim("batch", 0, 8)]
 
 
 @pytest.mark.parametrize("shape", [(5,), (3, 5), (2, 3, 5), (2, 2, 3, 5)])
@@ -28,5 +31,11 @@ def test_matmul_constant_weight(shape):
 
 
 def test_linear_relu_fused():
-    ops = check_op(nn.Sequential(nn.Linear(4, 3), nn.ReLU()), (torch.randn(5, 4),), "FULLY_CONNECTED")
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
+    ops = check_op(model, (torch.randn(5, 4),), "FULLY_CONNECTED")
     assert ops == ["FULLY_CONNECTED"]
+
+
+def test_linear_dynamic_batch():
+    check_op(nn.Linear(5, 3), (torch.randn(4, 2, 5),), "FULLY_CONNECTED", dynamic=DYNAMIC,
+             extra_inputs=[(torch.randn(2, 2, 5),), (torch.randn(8, 2, 5),)])

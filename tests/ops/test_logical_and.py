@@ -10,7 +10,8 @@ def mask(shape):
     return torch.rand(shape) > 0.5
 
 
-@pytest.mark.parametrize("a,b", [((2, 3, 4), (4,)), ((2, 1, 4), (3, 1)), ((6,), (6,)), ((3, 4), ())])
+@pytest.mark.parametrize("a,b", [((2, 3, 4), (4,)), ((2, 1, 4), (3, 1)), ((6,), (6,)),
+                                 ((3, 4), ())])
 @pytest.mark.parametrize("fn", [torch.logical_and, lambda x, y: x & y])
 def test_logical_and_bool(a, b, fn):
     check_op(fn, (mask(a), mask(b)), "LOGICAL_AND")

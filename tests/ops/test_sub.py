@@ -11,7 +11,8 @@ def test_sub_broadcast(a, b):
     check_op(torch.sub, (torch.randn(a), torch.randn(b)), "SUB")
 
 
-@pytest.mark.parametrize("fn", [lambda x: x - 1.5, lambda x: 1.5 - x, lambda x: torch.rsub(x, 2.0, alpha=3)])
+@pytest.mark.parametrize("fn", [lambda x: x - 1.5, lambda x: 1.5 - x,
+                                lambda x: torch.rsub(x, 2.0, alpha=3)])
 def test_sub_scalar(fn):
     check_op(fn, (torch.randn(3, 4),), "SUB")
 

@@ -18,9 +18,10 @@ def test_where_scalar_operands():
 
 
 def test_where_int64_and_mixed():
-    check_op(lambda c, i, j: torch.where(c, i, j), (torch.rand(3, 4) > 0.5, randint((3, 4)), randint((4,))), "WHERE")
+    check_op(torch.where, (torch.rand(3, 4) > 0.5, randint((3, 4)), randint((4,))), "WHERE")
     check_op(lambda i, x: torch.where(i > 0, i, x), (randint((3, 4)), torch.randn(3, 4)), "WHERE")
 
 
 def test_masked_fill():
-    check_op(lambda x, m: x.masked_fill(m, -3.0), (torch.randn(2, 3, 4), torch.rand(3, 4) > 0.5), "WHERE")
+    fn = lambda x, m: x.masked_fill(m, -3.0)  # noqa: E731
+    check_op(fn, (torch.randn(2, 3, 4), torch.rand(3, 4) > 0.5), "WHERE")

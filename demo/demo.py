@@ -1,0 +1,68 @@
+"""`make demo`: train the digits CNN, export it, inspect it, run it on the Python
+runtime, compare held-out accuracy with eager PyTorch, and validate."""
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+sys.path.insert(0, HERE)
+
+import digits  # noqa: E402
+
+EMBER = [sys.executable, "-m", "exporter.cli"]
+PROGRAM = os.path.join("demo", "out", "digits.ember")
+
+
+def sh(*args):
+    print(f"\n$ ember {' '.join(shlex.quote(str(a)) for a in args)}", flush=True)
+    result = subprocess.run(EMBER + [str(a) for a in args], cwd=ROOT)
+    return result.returncode
+
+
+def main():
+    print("== 1. train a CNN on scikit-learn's 8x8 digits (1437 train / 360 held out)")
+    t0 = time.perf_counter()
+    digits.train()
+    print(f"  trained in {time.perf_counter() - t0:.1f}s")
+
+    print("\n== 2. export it (batch size dynamic up to 512)")
+    if sh("export", "demo/digits.py:trained", "-o", PROGRAM, "--batch-max", "512") != 0:
+        return 1
+    sh("inspect", PROGRAM)
+
+    print("\n== 3. held-out accuracy: eager PyTorch vs the Ember Python runtime")
+    import runtime_py
+    data = np.load(digits.TEST_SET)
+    x, labels = data["x"], data["labels"]
+    model, _ = digits.trained()
+    with torch.no_grad():
+        eager_logits = model(torch.from_numpy(x)).numpy()
+    program = runtime_py.load(os.path.join(ROOT, PROGRAM))
+    t0 = time.perf_counter()
+    (ember_logits,) = program.run("forward", x)
+    dt = time.perf_counter() - t0
+    eager_acc = float((eager_logits.argmax(1) == labels).mean())
+    ember_acc = float((ember_logits.argmax(1) == labels).mean())
+    agree = float((eager_logits.argmax(1) == ember_logits.argmax(1)).mean())
+    print(f"  eager PyTorch        accuracy {eager_acc:.2%}")
+    print(f"  Ember Python runtime accuracy {ember_acc:.2%}   ({len(x)} images in one call, {dt * 1000:.1f} ms)")
+    print(f"  predictions agree on {agree:.2%} of images")
+
+    print("\n== 4. validate on the whole held-out set")
+    rc = sh("validate", "demo/digits.py:trained", PROGRAM, "--input", digits.TEST_SET)
+    if rc != 0 or ember_acc != eager_acc:
+        print("\ndemo FAILED", file=sys.stderr)
+        return 1
+    print("\ndemo ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -127,7 +127,7 @@ class Graph:
         return name
 
     def add_constant(self, hint: str, array) -> str:
-        array = np.ascontiguousarray(array)
+        array = np.ascontiguousarray(array).reshape(np.shape(array))
         return self.add_tensor(hint, array.dtype, [Dim.static(n) for n in array.shape], array)
 
     def consumers(self) -> dict:

@@ -55,7 +55,8 @@ def to_numpy(t: torch.Tensor) -> np.ndarray:
             t = t.float()
         else:
             raise Unsupported(f"constant of dtype {t.dtype} is not supported")
-    return np.ascontiguousarray(t.contiguous().numpy())
+    array = t.contiguous().numpy()
+    return np.ascontiguousarray(array).reshape(array.shape)
 
 
 class Lowering:

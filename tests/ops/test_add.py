@@ -39,7 +39,5 @@ def test_add_relu_fused():
     assert ops == ["ADD"]
 
 
-@pytest.mark.xfail(strict=True, reason="exporter/ir.py Graph.add_constant stores a 0-d constant "
-                   "with shape (1,) (np.ascontiguousarray), so rank-0 results broadcast to (1,)")
 def test_add_rank0_and_scalar():
     check_op(lambda x: x + 1.5, (torch.randn(()),), "ADD")

@@ -11,10 +11,18 @@ from runtime_py.errors import (EmberError, ExecutionError, FormatError, InputErr
 from runtime_py.program import Method, Program
 
 
-def load(source) -> Program:
+def load(source, backend: str = "py"):
     """Load and verify a program from a path or bytes; raises FormatError (or a
-    subclass) with a precise message if the file is not a valid Ember program."""
-    return Program(source)
+    subclass) with a precise message if the file is not a valid Ember program.
+
+    backend="py" is this numpy runtime; backend="c" drives the C runtime
+    (runtime_c/build/libember.so) through ctypes with the same run() surface."""
+    if backend == "py":
+        return Program(source)
+    if backend == "c":
+        from runtime_py.c_backend import CProgram
+        return CProgram(source)
+    raise ValueError(f"unknown backend {backend!r}: expected 'py' or 'c'")
 
 
 __all__ = ["load", "Program", "Method", "EmberError", "FormatError", "VersionError",

@@ -14,7 +14,7 @@ import numpy as np
 from runtime_py.errors import FormatError, VerifyError, VersionError
 from schema import (ARENA_ALIGNMENT, CONSTANT_ALIGNMENT, FILE_IDENTIFIER, VERSION_MAJOR,
                     VERSION_MINOR, fb)
-from schema.ops import SPECS
+from schema.ops import BOOL_OUT as _BOOL_OUT, FLOAT_ONLY as _FLOAT_ONLY, OPTIONAL_INPUTS, SPECS
 
 DTYPES = {fb.DType.FLOAT32: np.dtype(np.float32), fb.DType.INT8: np.dtype(np.int8),
           fb.DType.INT32: np.dtype(np.int32), fb.DType.INT64: np.dtype(np.int64),
@@ -22,8 +22,6 @@ DTYPES = {fb.DType.FLOAT32: np.dtype(np.float32), fb.DType.INT8: np.dtype(np.int
 OPCODE_NAMES = {v: k for k, v in vars(fb.OpCode).items() if not k.startswith("_")}
 OPTION_NAMES = {v: k for k, v in vars(fb.Options).items() if not k.startswith("_")}
 MAX_ELEMENTS = 1 << 40
-# Ops whose inputs may be absent (index -1), by position.
-OPTIONAL_INPUTS = {"CONV2D": {2}, "FULLY_CONNECTED": {2}, "LAYER_NORM": {1, 2}}
 
 
 def read(source):
@@ -191,13 +189,6 @@ def _verify_method(m, seg_size):
                 _check(td.offset % CONSTANT_ALIGNMENT == 0 and td.offset + td.nbytes <= seg_size,
                        f"{where}: data [{td.offset}, {td.offset + td.nbytes}) outside constant "
                        f"segment of {seg_size} bytes")
-
-
-_FLOAT_ONLY = {"CONV2D", "FULLY_CONNECTED", "SIGMOID", "TANH", "GELU", "EXP", "LOG", "SQRT",
-               "RSQRT", "ERF", "HARDSWISH", "SOFTMAX", "LOG_SOFTMAX", "LAYER_NORM", "MAX_POOL2D",
-               "AVG_POOL2D", "RESIZE_NEAREST", "RESIZE_BILINEAR", "CLAMP", "REDUCE_MEAN"}
-_BOOL_OUT = {"EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL",
-             "LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT", "REDUCE_ANY"}
 
 
 def _prepare(op, ins, outs, options, where):

@@ -55,3 +55,14 @@ SPECS = {s.name: s for s in [
 
 # Ops whose output shares its input's storage (no data movement).
 VIEW_OPS = frozenset({"RESHAPE"})
+
+# Inputs that may be absent (index -1), by position.
+OPTIONAL_INPUTS = {"CONV2D": {2}, "FULLY_CONNECTED": {2}, "LAYER_NORM": {1, 2}}
+
+# Ops whose every operand is FLOAT32, and ops whose output is BOOL (checked at load).
+FLOAT_ONLY = frozenset({"CONV2D", "FULLY_CONNECTED", "SIGMOID", "TANH", "GELU", "EXP", "LOG", "SQRT",
+                        "RSQRT", "ERF", "HARDSWISH", "SOFTMAX", "LOG_SOFTMAX", "LAYER_NORM",
+                        "MAX_POOL2D", "AVG_POOL2D", "RESIZE_NEAREST", "RESIZE_BILINEAR", "CLAMP",
+                        "REDUCE_MEAN"})
+BOOL_OUT = frozenset({"EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL",
+                      "LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT", "REDUCE_ANY"})

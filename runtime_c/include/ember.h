@@ -1,0 +1,166 @@
+/*
+ * ember.h - the Ember C runtime: run a .ember program in memory you own.
+ *
+ * C99, libc and libm only. No heap use anywhere, no global mutable state: a
+ * program and its methods live in memory the caller hands in, so two programs
+ * (or two methods of one program) run side by side in two threads.
+ *
+ *     // 1. Load: verifies the whole file; weights stay where they are.
+ *     static unsigned char prog_mem[EMBER_PROGRAM_BYTES];
+ *     ember_program *prog;
+ *     if (ember_program_load(prog_mem, sizeof prog_mem, file, file_size, &prog) != EMBER_OK) {
+ *         fprintf(stderr, "%s\n", ember_program_message(prog));
+ *         return 1;
+ *     }
+ *     // 2. Ask how much memory a method needs, then supply it.
+ *     size_t need;
+ *     ember_method_memory_size(prog, "forward", &need);
+ *     void *mem = my_aligned_buffer(need);            // 16-byte aligned
+ *     ember_method *m;
+ *     if (ember_method_init(prog, "forward", mem, need, &m) != EMBER_OK) { ... }
+ *     // 3. Bind inputs (copy in, or point at your buffer), run, read outputs.
+ *     int64_t shape[4] = {1, 1, 8, 8};
+ *     ember_method_set_input(m, 0, EMBER_DTYPE_FLOAT32, shape, 4, image, sizeof image);
+ *     if (ember_method_run(m) != EMBER_OK) fprintf(stderr, "%s\n", ember_method_message(m));
+ *     ember_tensor_info out;
+ *     ember_method_output(m, 0, &out);                // out.data: float[out.shape...]
+ *
+ * Lifetimes: the file buffer must outlive the program; the program must
+ * outlive its methods; output data stays valid until the next run.
+ * The file buffer must be 16-byte aligned (mmap and ROM placement give this).
+ * Every fallible call returns an ember_status; the handle's message names the
+ * field, index and bound that failed.
+ */
+#ifndef EMBER_H
+#define EMBER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define EMBER_NODISCARD __attribute__((warn_unused_result))
+#else
+#define EMBER_NODISCARD
+#endif
+
+#define EMBER_VERSION_MAJOR 1       /* the newest schema version this runtime reads */
+#define EMBER_VERSION_MINOR 0
+#define EMBER_MAX_RANK 8            /* tensors of higher rank are rejected at load */
+#define EMBER_MAX_SYMBOLS 8         /* dynamic sizes per method */
+#define EMBER_MESSAGE_BYTES 256
+#define EMBER_PROGRAM_BYTES 512     /* memory for an ember_program (ember_program_load) */
+#define EMBER_ALIGNMENT 16          /* alignment of the file buffer and method memory */
+
+typedef enum ember_status {
+    EMBER_OK = 0,
+    EMBER_ERR_ARGUMENT = 1,    /* a NULL pointer, an index out of range, misaligned memory */
+    EMBER_ERR_FORMAT = 2,      /* not an Ember file, truncated, or a malformed FlatBuffer */
+    EMBER_ERR_VERSION = 3,     /* the file's schema major version is newer than this runtime */
+    EMBER_ERR_VERIFY = 4,      /* a value in the file is out of range or inconsistent */
+    EMBER_ERR_UNSUPPORTED = 5, /* an op or dtype this build does not include */
+    EMBER_ERR_MEMORY = 6,      /* the memory handed in is too small */
+    EMBER_ERR_INPUT = 7,       /* an input of the wrong dtype, rank or shape, or not bound */
+    EMBER_ERR_EXECUTION = 8,   /* a data-dependent error while running (e.g. gather index) */
+    EMBER_ERR_STATE = 9        /* a call on a handle whose load or init failed */
+} ember_status;
+
+typedef enum ember_dtype {
+    EMBER_DTYPE_FLOAT32 = 0,
+    EMBER_DTYPE_INT8 = 1,
+    EMBER_DTYPE_INT32 = 2,
+    EMBER_DTYPE_INT64 = 3,
+    EMBER_DTYPE_BOOL = 4,      /* one byte, 0 or 1 */
+    EMBER_DTYPE_UINT8 = 5
+} ember_dtype;
+
+typedef struct ember_program ember_program;
+typedef struct ember_method ember_method;
+
+/* A tensor as the caller sees it: an input's declaration or an output's data. */
+typedef struct ember_tensor_info {
+    const char *name;          /* points into the file; NUL-terminated */
+    ember_dtype dtype;
+    int32_t rank;
+    int64_t shape[EMBER_MAX_RANK];   /* current shape (declared maximum before a run) */
+    const void *data;          /* outputs: valid until the next run; inputs: NULL */
+    size_t nbytes;             /* bytes at the current shape */
+} ember_tensor_info;
+
+/* The constant name of a status, e.g. "EMBER_ERR_VERIFY". Never NULL. */
+const char *ember_status_str(ember_status status);
+/* Bytes per element of a dtype; 0 for an unknown value. */
+size_t ember_dtype_size(ember_dtype dtype);
+
+/* ---- program: an immutable, verified view of a file --------------------------
+ * ember_program_load verifies the whole file (every FlatBuffer offset, length and
+ * string, enum values, tensor indices, shapes, constant and arena ranges,
+ * alignment, op arity and dtypes, that each op is in this build) and keeps only
+ * pointers into `data`: nothing is copied. `mem` (EMBER_PROGRAM_BYTES, 8-byte
+ * aligned) holds the handle. *out is set whenever mem is big enough, also on
+ * failure, so ember_program_message() can explain; a failed program refuses
+ * every other call with EMBER_ERR_STATE. Thread-safe to share once loaded. */
+EMBER_NODISCARD ember_status ember_program_load(void *mem, size_t mem_bytes, const void *data,
+                                                size_t size, ember_program **out);
+/* The last error message ("" when none). Never NULL; NULL program gives a fixed text. */
+const char *ember_program_message(const ember_program *program);
+/* Number of methods, and the name of method i (NULL when out of range). */
+int32_t ember_program_method_count(const ember_program *program);
+const char *ember_program_method_name(const ember_program *program, int32_t index);
+/* Metadata value for a key, or NULL. */
+const char *ember_program_metadata(const ember_program *program, const char *key);
+/* Forgets the handle (no memory is owned). NULL is a no-op. */
+void ember_program_free(ember_program *program);
+
+/* ---- method: per-run state in caller memory ---------------------------------- */
+/* Bytes of memory ember_method_init needs for the method `name` (handle, tensor
+ * table, operator table and the planned arena). Does not allocate. */
+EMBER_NODISCARD ember_status ember_method_memory_size(const ember_program *program, const char *name,
+                                                      size_t *bytes);
+/* Lays the method out in `mem` (EMBER_ALIGNMENT-aligned, `bytes` from
+ * ember_method_memory_size) and prepares every operator: shapes, dtypes and
+ * options are checked here, so running checks only data-dependent indices.
+ * *out is set whenever mem can hold the handle, also on failure (see message). */
+EMBER_NODISCARD ember_status ember_method_init(const ember_program *program, const char *name,
+                                               void *mem, size_t bytes, ember_method **out);
+const char *ember_method_message(const ember_method *method);
+int32_t ember_method_input_count(const ember_method *method);
+int32_t ember_method_output_count(const ember_method *method);
+/* Declaration of input i: dtype, rank and maximum shape (data is NULL). */
+EMBER_NODISCARD ember_status ember_method_input_info(const ember_method *method, int32_t index,
+                                                     ember_tensor_info *info);
+/* Copies input i into the arena. shape/rank give its actual size (dynamic dims
+ * may be anything in their exported range); nbytes must equal that size. */
+EMBER_NODISCARD ember_status ember_method_set_input(ember_method *method, int32_t index,
+                                                    ember_dtype dtype, const int64_t *shape,
+                                                    int32_t rank, const void *data, size_t nbytes);
+/* Like set_input but without a copy: the method reads `data` in place during
+ * later runs (never writes it). `data` must be aligned to its element size and
+ * stay valid until rebound or the method is freed. */
+EMBER_NODISCARD ember_status ember_method_bind_input(ember_method *method, int32_t index,
+                                                     ember_dtype dtype, const int64_t *shape,
+                                                     int32_t rank, const void *data, size_t nbytes);
+/* Runs every operator. All inputs must have been set or bound. */
+EMBER_NODISCARD ember_status ember_method_run(ember_method *method);
+/* Output i after a run: data, dtype and shape. */
+EMBER_NODISCARD ember_status ember_method_output(const ember_method *method, int32_t index,
+                                                 ember_tensor_info *info);
+
+/* Bundled test cases (inputs and expected outputs stored in the file). */
+int32_t ember_method_test_case_count(const ember_method *method);
+/* Tensor j of test case c: `output` = 0 for inputs, 1 for expected outputs;
+ * atol and rtol (may be NULL) receive the case's tolerance. */
+EMBER_NODISCARD ember_status ember_method_test_case_tensor(const ember_method *method, int32_t c,
+                                                           int output, int32_t j,
+                                                           ember_tensor_info *info, float *atol,
+                                                           float *rtol);
+/* Forgets the handle (the caller owns the memory). NULL is a no-op. */
+void ember_method_free(ember_method *method);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* EMBER_H */

@@ -1,0 +1,66 @@
+/* The layouts behind the opaque ember_program and ember_method handles. */
+#ifndef EMBER_HANDLES_H
+#define EMBER_HANDLES_H
+
+#include "fb.h"
+#include "ops/op.h"
+
+#define EMBER_PROGRAM_MAGIC 0x454d4250u   /* "EMBP": loaded and verified */
+#define EMBER_METHOD_MAGIC 0x454d424du    /* "EMBM": initialised */
+
+struct ember_program {
+    uint32_t magic;              /* EMBER_PROGRAM_MAGIC once verified; 0 otherwise */
+    fb_buf f;                    /* the caller's file buffer */
+    fb_table root;               /* Program table */
+    fb_vec methods, metadata;    /* vectors of tables */
+    uint64_t seg_offset, seg_size;
+    uint16_t version_major, version_minor;
+    char message[EMBER_MESSAGE_BYTES];
+};
+
+/* One operator, prepared at init. */
+typedef struct ember_node {
+    const ember_op_impl *impl;
+    uint32_t first;              /* into method->indices: n_in inputs, then n_out outputs */
+    uint16_t n_in, n_out, opcode;
+    uint32_t source;             /* file offset of the source string, 0 if none */
+    ember_params params;
+} ember_node;
+
+/* Method memory, all inside the caller's buffer:
+ *
+ *   [ember_method][ember_tensor x n_tensors][ember_node x n_nodes][int32 indices][pad][arena]
+ *                                                                                   ^ 64-aligned
+ */
+struct ember_method {
+    uint32_t magic;
+    const ember_program *program;
+    fb_table table;                      /* Method table in the file */
+    ember_tensor *tensors;               /* (n_tensors) */
+    ember_node *nodes;                   /* (n_nodes) */
+    int32_t *indices;                    /* inputs (n_inputs), outputs (n_outputs), then op operands */
+    int32_t n_tensors, n_nodes, n_inputs, n_outputs, n_symbols;
+    int64_t sym_min[EMBER_MAX_SYMBOLS], sym_max[EMBER_MAX_SYMBOLS];
+    int64_t sym_checked[EMBER_MAX_SYMBOLS];  /* sizes the shapes were last prepared for */
+    uint8_t *arena;
+    uint64_t arena_size;
+    fb_vec test_cases;
+    char message[EMBER_MESSAGE_BYTES];
+};
+
+/* Layout of a method's memory; shared by memory_size and init. */
+typedef struct ember_method_layout {
+    int32_t n_tensors, n_nodes, n_inputs, n_outputs, n_indices;
+    size_t tensors_at, nodes_at, indices_at, arena_at, total;
+    uint64_t arena_size;
+} ember_method_layout;
+
+ember_status ember_method_find(const ember_program *p, const char *name, fb_table *method, ember_error *err);
+ember_status ember_method_plan(const ember_program *p, const fb_table *method, ember_method_layout *l,
+                               ember_error *err);
+ember_status ember_decode_options(const fb_buf *f, const fb_table *op, int32_t type, ember_params *out,
+                                  ember_error *err, const char *what);
+ember_status ember_eval_dims(const fb_buf *f, uint32_t dims_pos, int32_t rank, const int64_t *sym,
+                             int64_t *shape, ember_error *err, const char *what);
+
+#endif /* EMBER_HANDLES_H */

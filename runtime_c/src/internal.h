@@ -1,0 +1,104 @@
+/* Internal types shared by the loader, the method and the op adapters. */
+#ifndef EMBER_INTERNAL_H
+#define EMBER_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ember.h"
+
+#define EMBER_MAX_OP_INPUTS 64     /* CONCAT's limit in schema/ops.py */
+#define EMBER_OPCODE_COUNT 55      /* OpCode enum in schema/program.fbs */
+#define EMBER_MAX_ELEMENTS (((int64_t)1) << 40)
+#define EMBER_CONSTANT_ALIGNMENT 64
+#define EMBER_ARENA_ALIGNMENT 16
+
+enum { EMBER_STORAGE_ARENA = 0, EMBER_STORAGE_CONSTANT = 1 };
+enum { EMBER_ACT_NONE = 0, EMBER_ACT_RELU = 1, EMBER_ACT_RELU6 = 2 };
+
+/* Options union types, as numbered in program.fbs. */
+enum {
+    EMBER_OPT_NONE = 0, EMBER_OPT_CONV2D, EMBER_OPT_FULLY_CONNECTED, EMBER_OPT_BINARY,
+    EMBER_OPT_CLAMP, EMBER_OPT_GELU, EMBER_OPT_AXIS, EMBER_OPT_REDUCE, EMBER_OPT_LAYER_NORM,
+    EMBER_OPT_POOL2D, EMBER_OPT_SLICE, EMBER_OPT_PAD, EMBER_OPT_PERMUTE, EMBER_OPT_ARANGE,
+    EMBER_OPT_FULL, EMBER_OPT_RESIZE, EMBER_OPT_COUNT
+};
+
+/* Decoded options: one struct per options table, plain values only. */
+typedef struct { int32_t stride_h, stride_w, pad_top, pad_left, pad_bottom, pad_right,
+                 dilation_h, dilation_w, groups, activation; } ember_conv2d_params;
+typedef struct { int32_t activation; } ember_activation_params;
+typedef struct { float min, max; } ember_clamp_params;
+typedef struct { int32_t tanh_approximation; } ember_gelu_params;
+typedef struct { int32_t axis; } ember_axis_params;
+typedef struct { int32_t axes[EMBER_MAX_RANK]; int32_t n_axes; int32_t keep_dims; } ember_reduce_params;
+typedef struct { int32_t axis; float epsilon; } ember_layer_norm_params;
+typedef struct { int32_t kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, pad_bottom,
+                 pad_right, dilation_h, dilation_w, count_include_pad, divisor; } ember_pool2d_params;
+typedef struct { int32_t axis; int64_t start, step; } ember_slice_params;
+typedef struct { int64_t pads[2 * EMBER_MAX_RANK]; int32_t n_pads; float value; } ember_pad_params;
+typedef struct { int32_t perm[EMBER_MAX_RANK]; int32_t n_perm; } ember_permute_params;
+typedef struct { double start, step; } ember_arange_params;
+typedef struct { double value; } ember_full_params;
+typedef struct { int32_t align_corners; float scale_h, scale_w; } ember_resize_params;
+
+typedef union ember_params {
+    ember_conv2d_params conv2d;
+    ember_activation_params act;     /* FullyConnectedOptions, BinaryOptions */
+    ember_clamp_params clamp;
+    ember_gelu_params gelu;
+    ember_axis_params axis;
+    ember_reduce_params reduce;
+    ember_layer_norm_params layer_norm;
+    ember_pool2d_params pool2d;
+    ember_slice_params slice;
+    ember_pad_params pad;
+    ember_permute_params permute;
+    ember_arange_params arange;
+    ember_full_params full;
+    ember_resize_params resize;
+} ember_params;
+
+/* A tensor of a method at run time. */
+typedef struct ember_tensor {
+    void *data;                      /* where it is read and written now */
+    void *home;                      /* its planned place: arena or constant segment */
+    int64_t shape[EMBER_MAX_RANK];   /* current shape (the maximum until symbols are bound) */
+    int64_t count;                   /* elements at the current shape */
+    uint64_t max_nbytes;             /* bytes at the maximum shape (the planned region) */
+    uint32_t dims;                   /* file offset of the DimExpr vector; 0 when static */
+    uint32_t name;                   /* file offset of the name string; 0 when absent */
+    uint8_t dtype, rank, storage, bound;  /* bound: an input pointing at caller memory */
+} ember_tensor;
+
+/* What an op adapter sees: its operands (absent optional inputs are NULL). */
+typedef struct ember_op_args {
+    const ember_tensor *in[EMBER_MAX_OP_INPUTS];
+    int32_t n_in;
+    ember_tensor *out;
+    const ember_params *p;
+} ember_op_args;
+
+/* An error message buffer and the formatting helper every check uses. */
+typedef struct ember_error { char *text; size_t size; } ember_error;
+ember_status ember_fail(ember_error *err, ember_status status, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* One op: `check` validates operand dtypes, shapes and options at the current
+ * shapes (init, and again when dynamic sizes change); `eval` then runs blind,
+ * failing only on data-dependent errors. */
+typedef struct ember_op_impl {
+    const char *name;
+    ember_status (*check)(const ember_op_args *a, ember_error *err);
+    ember_status (*eval)(const ember_op_args *a, ember_error *err);
+} ember_op_impl;
+
+/* The dispatch table, indexed by op code; NULL where the build omits an op. */
+const ember_op_impl *ember_op_lookup(uint32_t opcode);
+const char *ember_opcode_name(uint32_t opcode);
+
+#endif /* EMBER_INTERNAL_H */

@@ -1,0 +1,465 @@
+/* Methods: lay out caller memory, prepare every op, bind inputs, run. */
+#include <stdio.h>
+
+#include "handles.h"
+
+enum { M_NAME, M_TENSORS, M_INPUTS, M_OUTPUTS, M_OPERATORS, M_SYMBOLS, M_ARENA, M_LOWER, M_TESTS };
+enum { T_NAME, T_DTYPE, T_SHAPE, T_DIMS, T_STORAGE, T_OFFSET, T_NBYTES, T_QUANT };
+enum { S_NAME, S_MIN, S_MAX };
+enum { O_OPCODE, O_INPUTS, O_OUTPUTS, O_OPT_TYPE, O_OPTIONS, O_SOURCE };
+enum { D_DTYPE, D_SHAPE, D_OFFSET, D_NBYTES };
+enum { C_INPUTS, C_OUTPUTS, C_ATOL, C_RTOL };
+enum { OPCODE_RESHAPE = 45 };
+enum { UNSET = 0, COPIED = 1, CALLER = 2 };   /* ember_tensor.bound for inputs */
+
+#define TRY(expr) do { ember_status s_ = (expr); if (s_ != EMBER_OK) return s_; } while (0)
+
+static size_t align_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
+
+ember_status ember_method_find(const ember_program *p, const char *name, fb_table *method, ember_error *err) {
+    for (uint32_t i = 0; i < p->methods.len; i++) {
+        uint32_t n;
+        TRY(fb_vec_table(&p->f, &p->methods, i, method, err, "method"));
+        TRY(fb_sub_string(&p->f, method, M_NAME, &n, err, "method"));
+        if (strcmp(fb_str(&p->f, n), name) == 0) return EMBER_OK;
+    }
+    return ember_fail(err, EMBER_ERR_ARGUMENT, "no method '%.60s' in the program (%u methods)", name, p->methods.len);
+}
+
+ember_status ember_method_plan(const ember_program *p, const fb_table *m, ember_method_layout *l, ember_error *err) {
+    const fb_buf *f = &p->f;
+    fb_vec tensors, inputs, outputs, ops;
+    memset(l, 0, sizeof *l);
+    TRY(fb_sub_vector(f, m, M_TENSORS, 4, 4, &tensors, err, "method"));
+    TRY(fb_sub_vector(f, m, M_INPUTS, 4, 4, &inputs, err, "method"));
+    TRY(fb_sub_vector(f, m, M_OUTPUTS, 4, 4, &outputs, err, "method"));
+    TRY(fb_sub_vector(f, m, M_OPERATORS, 4, 4, &ops, err, "method"));
+    uint64_t n_indices = (uint64_t)inputs.len + outputs.len;
+    for (uint32_t i = 0; i < ops.len; i++) {
+        fb_table op;
+        fb_vec ins, outs;
+        TRY(fb_vec_table(f, &ops, i, &op, err, "operator"));
+        TRY(fb_sub_vector(f, &op, O_INPUTS, 4, 4, &ins, err, "operator"));
+        TRY(fb_sub_vector(f, &op, O_OUTPUTS, 4, 4, &outs, err, "operator"));
+        n_indices += (uint64_t)ins.len + outs.len;
+    }
+    l->n_tensors = (int32_t)tensors.len;
+    l->n_nodes = (int32_t)ops.len;
+    l->n_inputs = (int32_t)inputs.len;
+    l->n_outputs = (int32_t)outputs.len;
+    l->n_indices = (int32_t)n_indices;      /* bounded by the file size / 4 */
+    l->arena_size = (uint64_t)fb_read_int(f, m, M_ARENA, 8, 0, 0);
+    uint64_t at = align_up(sizeof(ember_method), 16);
+    l->tensors_at = (size_t)at;
+    at += (uint64_t)tensors.len * sizeof(ember_tensor);
+    at = align_up((size_t)at, 16);
+    l->nodes_at = (size_t)at;
+    at += (uint64_t)ops.len * sizeof(ember_node);
+    l->indices_at = (size_t)at;
+    at += n_indices * 4;
+    at = (at + 63) / 64 * 64 + 64;          /* slack: the arena starts 64-aligned in memory */
+    l->arena_at = (size_t)at;
+    uint64_t total = at + l->arena_size;
+    if (total > (uint64_t)SIZE_MAX)
+        return ember_fail(err, EMBER_ERR_MEMORY, "method needs %llu bytes, more than this platform addresses",
+                          (unsigned long long)total);
+    l->total = (size_t)total;
+    return EMBER_OK;
+}
+
+ember_status ember_method_memory_size(const ember_program *p, const char *name, size_t *bytes) {
+    fb_table m;
+    ember_method_layout l;
+    char scratch[8];
+    ember_error quiet = {scratch, sizeof scratch};
+    if (bytes != NULL) *bytes = 0;
+    if (p == NULL || name == NULL || bytes == NULL) return EMBER_ERR_ARGUMENT;
+    if (p->magic != EMBER_PROGRAM_MAGIC) return EMBER_ERR_STATE;
+    TRY(ember_method_find(p, name, &m, &quiet));
+    TRY(ember_method_plan(p, &m, &l, &quiet));
+    *bytes = l.total;
+    return EMBER_OK;
+}
+
+/* ---- preparation ----------------------------------------------------------- */
+static void node_args(const ember_method *m, const ember_node *n, ember_op_args *a) {
+    const int32_t *idx = m->indices + n->first;
+    a->n_in = n->n_in;
+    for (int i = 0; i < n->n_in; i++) a->in[i] = idx[i] >= 0 ? &m->tensors[idx[i]] : NULL;
+    a->out = &m->tensors[idx[n->n_in]];
+    a->p = &n->params;
+}
+
+static ember_status op_failed(ember_method *m, int32_t k, ember_status s, const char *detail) {
+    const ember_node *n = &m->nodes[k];
+    const char *src = fb_str(&m->program->f, n->source);
+    snprintf(m->message, sizeof m->message, "operator %d (%s)%s%.60s%s: %s", (int)k, ember_opcode_name(n->opcode),
+             *src ? " at " : "", src, strlen(src) > 60 ? "..." : "", detail);
+    return s;
+}
+
+/* Checks every op at the current shapes; afterwards the run loop runs blind. */
+static ember_status prepare_all(ember_method *m) {
+    char detail[EMBER_MESSAGE_BYTES];
+    ember_error err = {detail, sizeof detail};
+    ember_op_args a;
+    for (int32_t k = 0; k < m->n_nodes; k++) {
+        node_args(m, &m->nodes[k], &a);
+        detail[0] = 0;
+        ember_status s = m->nodes[k].impl->check(&a, &err);
+        if (s != EMBER_OK) return op_failed(m, k, s, detail);
+    }
+    return EMBER_OK;
+}
+
+static ember_status fill(ember_method *m, const ember_method_layout *l, ember_error *err) {
+    const ember_program *p = m->program;
+    const fb_buf *f = &p->f;
+    fb_vec tensors, inputs, outputs, ops, symbols;
+    TRY(fb_sub_vector(f, &m->table, M_TENSORS, 4, 4, &tensors, err, "method"));
+    TRY(fb_sub_vector(f, &m->table, M_INPUTS, 4, 4, &inputs, err, "method"));
+    TRY(fb_sub_vector(f, &m->table, M_OUTPUTS, 4, 4, &outputs, err, "method"));
+    TRY(fb_sub_vector(f, &m->table, M_OPERATORS, 4, 4, &ops, err, "method"));
+    TRY(fb_sub_vector(f, &m->table, M_SYMBOLS, 4, 4, &symbols, err, "method"));
+    TRY(fb_sub_vector(f, &m->table, M_TESTS, 4, 4, &m->test_cases, err, "method"));
+    m->n_symbols = (int32_t)symbols.len;
+    for (uint32_t i = 0; i < symbols.len && i < EMBER_MAX_SYMBOLS; i++) {
+        fb_table s;
+        TRY(fb_vec_table(f, &symbols, i, &s, err, "symbol"));
+        m->sym_min[i] = fb_read_int(f, &s, S_MIN, 8, 1, 0);
+        m->sym_max[i] = m->sym_checked[i] = fb_read_int(f, &s, S_MAX, 8, 1, 0);
+    }
+    const uint8_t *segment = f->b + p->seg_offset;
+    for (int32_t i = 0; i < l->n_tensors; i++) {
+        fb_table t;
+        fb_vec shape, dims;
+        ember_tensor *x = &m->tensors[i];
+        TRY(fb_vec_table(f, &tensors, (uint32_t)i, &t, err, "tensor"));
+        TRY(fb_sub_vector(f, &t, T_SHAPE, 8, 8, &shape, err, "tensor"));
+        TRY(fb_sub_vector(f, &t, T_DIMS, 24, 8, &dims, err, "tensor"));
+        TRY(fb_sub_string(f, &t, T_NAME, &x->name, err, "tensor"));
+        x->dtype = (uint8_t)fb_read_int(f, &t, T_DTYPE, 1, 1, 0);
+        x->storage = (uint8_t)fb_read_int(f, &t, T_STORAGE, 1, 1, 0);
+        x->rank = (uint8_t)shape.len;
+        x->dims = dims.pos;
+        x->count = 1;
+        for (uint32_t d = 0; d < shape.len; d++) {
+            x->shape[d] = fb_i64(f, shape.pos + 8 * d);
+            x->count *= x->shape[d];
+        }
+        x->max_nbytes = (uint64_t)fb_read_int(f, &t, T_NBYTES, 8, 0, 0);
+        uint64_t offset = (uint64_t)fb_read_int(f, &t, T_OFFSET, 8, 0, 0);
+        x->home = x->data = x->storage == EMBER_STORAGE_CONSTANT ? (void *)(uintptr_t)(segment + offset)
+                                                                 : (void *)(m->arena + offset);
+    }
+    int32_t *idx = m->indices;
+    for (uint32_t i = 0; i < inputs.len; i++) *idx++ = fb_i32(f, inputs.pos + 4 * i);
+    for (uint32_t i = 0; i < outputs.len; i++) *idx++ = fb_i32(f, outputs.pos + 4 * i);
+    for (int32_t k = 0; k < l->n_nodes; k++) {
+        fb_table op, options;
+        fb_vec ins, outs;
+        ember_node *n = &m->nodes[k];
+        TRY(fb_vec_table(f, &ops, (uint32_t)k, &op, err, "operator"));
+        TRY(fb_sub_vector(f, &op, O_INPUTS, 4, 4, &ins, err, "operator"));
+        TRY(fb_sub_vector(f, &op, O_OUTPUTS, 4, 4, &outs, err, "operator"));
+        TRY(fb_sub_string(f, &op, O_SOURCE, &n->source, err, "operator"));
+        TRY(fb_sub_table(f, &op, O_OPTIONS, 0, &options, err, "operator"));
+        n->opcode = (uint16_t)fb_read_int(f, &op, O_OPCODE, 2, 0, 0);
+        n->impl = ember_op_lookup(n->opcode);
+        if (n->impl == NULL)
+            return ember_fail(err, EMBER_ERR_UNSUPPORTED, "operator %d: op %s is not in this build", (int)k,
+                              ember_opcode_name(n->opcode));
+        n->n_in = (uint16_t)ins.len;
+        n->n_out = (uint16_t)outs.len;
+        n->first = (uint32_t)(idx - m->indices);
+        for (uint32_t i = 0; i < ins.len; i++) *idx++ = fb_i32(f, ins.pos + 4 * i);
+        for (uint32_t i = 0; i < outs.len; i++) *idx++ = fb_i32(f, outs.pos + 4 * i);
+        TRY(ember_decode_options(f, &options, (int32_t)fb_read_int(f, &op, O_OPT_TYPE, 1, 0, 0), &n->params, err,
+                                 "operator"));
+    }
+    /* Every arena tensor an op reads was written before (inputs count as written),
+     * and none is written twice;
+     * `bound` serves as the written flag here and is cleared afterwards. */
+    for (int32_t i = 0; i < m->n_inputs; i++) m->tensors[m->indices[i]].bound = 1;
+    for (int32_t k = 0; k < m->n_nodes; k++) {
+        const ember_node *n = &m->nodes[k];
+        const int32_t *op_idx = m->indices + n->first;
+        for (int i = 0; i < n->n_in; i++) {
+            const ember_tensor *x = op_idx[i] >= 0 ? &m->tensors[op_idx[i]] : NULL;
+            if (x != NULL && x->storage == EMBER_STORAGE_ARENA && !x->bound)
+                return ember_fail(err, EMBER_ERR_VERIFY, "operator %d (%s): input %d reads tensor %d before it is written",
+                                  (int)k, ember_opcode_name(n->opcode), i, (int)op_idx[i]);
+        }
+        for (int i = 0; i < n->n_out; i++) {
+            ember_tensor *x = &m->tensors[op_idx[n->n_in + i]];
+            if (x->bound)   /* each tensor has one writer: views and inputs are never written */
+                return ember_fail(err, EMBER_ERR_VERIFY, "operator %d (%s): output tensor %d is already written "
+                                  "(by a method input or an earlier operator)", (int)k, ember_opcode_name(n->opcode),
+                                  (int)op_idx[n->n_in + i]);
+            x->bound = 1;
+        }
+    }
+    for (int32_t i = 0; i < m->n_outputs; i++) {
+        const ember_tensor *x = &m->tensors[m->indices[m->n_inputs + i]];
+        if (x->storage == EMBER_STORAGE_ARENA && !x->bound)
+            return ember_fail(err, EMBER_ERR_VERIFY, "output %d: tensor %d is never written", (int)i,
+                              (int)m->indices[m->n_inputs + i]);
+    }
+    for (int32_t i = 0; i < m->n_tensors; i++) m->tensors[i].bound = UNSET;
+    return EMBER_OK;
+}
+
+ember_status ember_method_init(const ember_program *p, const char *name, void *mem, size_t bytes,
+                               ember_method **out) {
+    fb_table table;
+    ember_method_layout l;
+    if (out != NULL) *out = NULL;
+    if (p == NULL || name == NULL || mem == NULL || out == NULL || bytes < sizeof(ember_method) ||
+        (uintptr_t)mem % EMBER_ALIGNMENT != 0)
+        return EMBER_ERR_ARGUMENT;
+    ember_method *m = (ember_method *)mem;
+    memset(m, 0, sizeof *m);
+    *out = m;
+    ember_error err = {m->message, sizeof m->message};
+    if (p->magic != EMBER_PROGRAM_MAGIC)
+        return ember_fail(&err, EMBER_ERR_STATE, "the program was not loaded successfully");
+    TRY(ember_method_find(p, name, &table, &err));
+    TRY(ember_method_plan(p, &table, &l, &err));
+    if (bytes < l.total)
+        return ember_fail(&err, EMBER_ERR_MEMORY, "method '%.60s' needs %zu bytes of memory, got %zu", name,
+                          l.total, bytes);
+    uint8_t *base = (uint8_t *)mem;
+    m->program = p;
+    m->table = table;
+    m->tensors = (ember_tensor *)(void *)(base + l.tensors_at);
+    m->nodes = (ember_node *)(void *)(base + l.nodes_at);
+    m->indices = (int32_t *)(void *)(base + l.indices_at);
+    uintptr_t first_free = (uintptr_t)(base + l.indices_at) + 4u * (size_t)l.n_indices;
+    m->arena = base + (align_up(first_free, 64) - (uintptr_t)base);   /* inside the 64-byte slack */
+    m->arena_size = l.arena_size;
+    m->n_tensors = l.n_tensors;
+    m->n_nodes = l.n_nodes;
+    m->n_inputs = l.n_inputs;
+    m->n_outputs = l.n_outputs;
+    memset(m->tensors, 0, (size_t)l.n_tensors * sizeof(ember_tensor));
+    memset(m->nodes, 0, (size_t)l.n_nodes * sizeof(ember_node));
+    TRY(fill(m, &l, &err));
+    TRY(prepare_all(m));
+    m->magic = EMBER_METHOD_MAGIC;
+    return EMBER_OK;
+}
+
+const char *ember_method_message(const ember_method *m) {
+    return m != NULL ? m->message : "no method (NULL handle)";
+}
+
+int32_t ember_method_input_count(const ember_method *m) {
+    return m != NULL && m->magic == EMBER_METHOD_MAGIC ? m->n_inputs : 0;
+}
+
+int32_t ember_method_output_count(const ember_method *m) {
+    return m != NULL && m->magic == EMBER_METHOD_MAGIC ? m->n_outputs : 0;
+}
+
+static void info_of(const ember_method *m, const ember_tensor *t, ember_tensor_info *info, int with_data) {
+    memset(info, 0, sizeof *info);
+    info->name = fb_str(&m->program->f, t->name);
+    info->dtype = (ember_dtype)t->dtype;
+    info->rank = t->rank;
+    for (int d = 0; d < t->rank; d++) info->shape[d] = t->shape[d];
+    info->nbytes = (size_t)t->count * ember_dtype_size((ember_dtype)t->dtype);
+    info->data = with_data ? t->data : NULL;
+}
+
+static ember_status check_handle(const ember_method *m) {
+    if (m == NULL) return EMBER_ERR_ARGUMENT;
+    return m->magic == EMBER_METHOD_MAGIC ? EMBER_OK : EMBER_ERR_STATE;
+}
+
+ember_status ember_method_input_info(const ember_method *m, int32_t index, ember_tensor_info *info) {
+    TRY(check_handle(m));
+    if (info == NULL || index < 0 || index >= m->n_inputs) return EMBER_ERR_ARGUMENT;
+    const ember_tensor *t = &m->tensors[m->indices[index]];
+    info_of(m, t, info, 0);
+    if (t->dims != 0) {   /* report the declared maximum, not the last bound size */
+        char scratch[8];
+        ember_error quiet = {scratch, sizeof scratch};
+        if (ember_eval_dims(&m->program->f, t->dims, t->rank, m->sym_max, info->shape, &quiet, "") != EMBER_OK)
+            return EMBER_ERR_STATE;
+    }
+    return EMBER_OK;
+}
+
+static ember_status set_input(ember_method *m, int32_t index, ember_dtype dtype, const int64_t *shape,
+                              int32_t rank, const void *data, size_t nbytes, int mode) {
+    TRY(check_handle(m));
+    ember_error err = {m->message, sizeof m->message};
+    if (index < 0 || index >= m->n_inputs)
+        return ember_fail(&err, EMBER_ERR_ARGUMENT, "input index %d out of range [0, %d)", (int)index, (int)m->n_inputs);
+    if (data == NULL || (shape == NULL && rank > 0))
+        return ember_fail(&err, EMBER_ERR_ARGUMENT, "input %d: NULL data or shape", (int)index);
+    ember_tensor *t = &m->tensors[m->indices[index]];
+    const char *name = fb_str(&m->program->f, t->name);
+    int64_t maxshape[EMBER_MAX_RANK];
+    if ((int)dtype != t->dtype)
+        return ember_fail(&err, EMBER_ERR_INPUT, "input %d ('%.40s'): dtype %d, expected %d", (int)index, name,
+                          (int)dtype, (int)t->dtype);
+    if (rank != t->rank)
+        return ember_fail(&err, EMBER_ERR_INPUT, "input %d ('%.40s'): rank %d, expected %d", (int)index, name,
+                          (int)rank, (int)t->rank);
+    if (t->dims != 0) {
+        TRY(ember_eval_dims(&m->program->f, t->dims, t->rank, m->sym_max, maxshape, &err, "input"));
+    } else {
+        memcpy(maxshape, t->shape, sizeof maxshape);
+    }
+    int64_t count = 1;
+    for (int d = 0; d < rank; d++) {
+        if (shape[d] < 0 || shape[d] > maxshape[d] || (t->dims == 0 && shape[d] != maxshape[d]))
+            return ember_fail(&err, EMBER_ERR_INPUT, "input %d ('%.40s'): dimension %d is %lld, expected %s%lld",
+                              (int)index, name, d, (long long)shape[d], t->dims ? "at most " : "", (long long)maxshape[d]);
+        count *= shape[d];
+    }
+    size_t item = ember_dtype_size(dtype);
+    if ((uint64_t)nbytes != (uint64_t)count * item)
+        return ember_fail(&err, EMBER_ERR_INPUT, "input %d ('%.40s'): %zu bytes given, its shape needs %llu",
+                          (int)index, name, nbytes, (unsigned long long)((uint64_t)count * item));
+    if (mode == CALLER && (uintptr_t)data % item != 0)
+        return ember_fail(&err, EMBER_ERR_ARGUMENT, "input %d: buffer not aligned to %zu bytes", (int)index, item);
+    for (int d = 0; d < rank; d++) t->shape[d] = shape[d];
+    t->count = count;
+    t->bound = (uint8_t)mode;
+    if (mode == CALLER) {
+        t->data = (void *)(uintptr_t)data;   /* read only: no op writes an input tensor */
+    } else {
+        t->data = t->home;                   /* planned for the maximum shape: any accepted size fits */
+        memcpy(t->data, data, nbytes);
+    }
+    return EMBER_OK;
+}
+
+ember_status ember_method_set_input(ember_method *m, int32_t index, ember_dtype dtype, const int64_t *shape,
+                                    int32_t rank, const void *data, size_t nbytes) {
+    return set_input(m, index, dtype, shape, rank, data, nbytes, COPIED);
+}
+
+ember_status ember_method_bind_input(ember_method *m, int32_t index, ember_dtype dtype, const int64_t *shape,
+                                     int32_t rank, const void *data, size_t nbytes) {
+    return set_input(m, index, dtype, shape, rank, data, nbytes, CALLER);
+}
+
+/* Binds the dynamic sizes from the inputs, checks every input against them and,
+ * when they changed, re-evaluates all shapes and prepares every op again. */
+static ember_status bind_sizes(ember_method *m) {
+    ember_error err = {m->message, sizeof m->message};
+    const fb_buf *f = &m->program->f;
+    int64_t value[EMBER_MAX_SYMBOLS], want[EMBER_MAX_RANK];
+    for (int s = 0; s < m->n_symbols; s++) value[s] = -1;
+    for (int32_t i = 0; i < m->n_inputs; i++) {
+        const ember_tensor *t = &m->tensors[m->indices[i]];
+        for (int d = 0; t->dims != 0 && d < t->rank; d++) {
+            size_t at = (size_t)t->dims + 24u * (size_t)d;
+            int16_t sa = (int16_t)fb_u16(f, at + 16), sb = (int16_t)fb_u16(f, at + 18);
+            if (fb_i64(f, at) == 1 && fb_i64(f, at + 8) == 0 && sa >= 0 && sb < 0 && value[sa] < 0)
+                value[sa] = t->shape[d];
+        }
+    }
+    int changed = 0;
+    for (int s = 0; s < m->n_symbols; s++) {
+        if (value[s] < 0)
+            return ember_fail(&err, EMBER_ERR_INPUT, "size %d is not given by any input dimension", s);
+        if (value[s] < m->sym_min[s] || value[s] > m->sym_max[s])
+            return ember_fail(&err, EMBER_ERR_INPUT, "size %d = %lld outside the exported range [%lld, %lld]", s,
+                              (long long)value[s], (long long)m->sym_min[s], (long long)m->sym_max[s]);
+        changed |= value[s] != m->sym_checked[s];
+    }
+    for (int32_t i = 0; i < m->n_inputs; i++) {
+        const ember_tensor *t = &m->tensors[m->indices[i]];
+        if (t->dims == 0) continue;
+        TRY(ember_eval_dims(f, t->dims, t->rank, value, want, &err, "input"));
+        for (int d = 0; d < t->rank; d++)
+            if (want[d] != t->shape[d])
+                return ember_fail(&err, EMBER_ERR_INPUT, "input %d ('%.40s'): dimension %d is %lld, expected %lld",
+                                  (int)i, fb_str(f, t->name), d, (long long)t->shape[d], (long long)want[d]);
+    }
+    if (!changed) return EMBER_OK;
+    for (int s = 0; s < m->n_symbols; s++) m->sym_checked[s] = -1;   /* until prepared again */
+    for (int32_t k = 0; k < m->n_tensors; k++) {
+        ember_tensor *t = &m->tensors[k];
+        if (t->dims == 0) continue;
+        TRY(ember_eval_dims(f, t->dims, t->rank, value, t->shape, &err, "tensor"));
+        t->count = 1;
+        for (int d = 0; d < t->rank; d++) t->count *= t->shape[d];
+    }
+    TRY(prepare_all(m));
+    for (int s = 0; s < m->n_symbols; s++) m->sym_checked[s] = value[s];
+    return EMBER_OK;
+}
+
+ember_status ember_method_run(ember_method *m) {
+    TRY(check_handle(m));
+    ember_error err = {m->message, sizeof m->message};
+    char detail[EMBER_MESSAGE_BYTES];
+    ember_error op_err = {detail, sizeof detail};
+    ember_op_args a;
+    for (int32_t i = 0; i < m->n_inputs; i++)
+        if (m->tensors[m->indices[i]].bound == UNSET)
+            return ember_fail(&err, EMBER_ERR_INPUT, "input %d ('%.40s') was not set", (int)i,
+                              fb_str(&m->program->f, m->tensors[m->indices[i]].name));
+    if (m->n_symbols > 0) TRY(bind_sizes(m));
+    /* A RESHAPE output is a view of its input, which may be a caller buffer. */
+    for (int32_t k = 0; k < m->n_nodes; k++) {
+        const ember_node *n = &m->nodes[k];
+        if (n->opcode == OPCODE_RESHAPE) {
+            const int32_t *idx = m->indices + n->first;
+            m->tensors[idx[1]].data = m->tensors[idx[0]].data;
+        }
+    }
+    for (int32_t k = 0; k < m->n_nodes; k++) {
+        const ember_node *n = &m->nodes[k];
+        node_args(m, n, &a);
+        ember_status s = n->impl->eval(&a, &op_err);
+        if (s != EMBER_OK) return op_failed(m, k, s, detail);
+    }
+    return EMBER_OK;
+}
+
+ember_status ember_method_output(const ember_method *m, int32_t index, ember_tensor_info *info) {
+    TRY(check_handle(m));
+    if (info == NULL || index < 0 || index >= m->n_outputs) return EMBER_ERR_ARGUMENT;
+    info_of(m, &m->tensors[m->indices[m->n_inputs + index]], info, 1);
+    return EMBER_OK;
+}
+
+int32_t ember_method_test_case_count(const ember_method *m) {
+    return check_handle(m) == EMBER_OK ? (int32_t)m->test_cases.len : 0;
+}
+
+ember_status ember_method_test_case_tensor(const ember_method *m, int32_t c, int output, int32_t j,
+                                           ember_tensor_info *info, float *atol, float *rtol) {
+    fb_table tc, td;
+    fb_vec datas, shape;
+    TRY(check_handle(m));
+    const fb_buf *f = &m->program->f;
+    char scratch[8];
+    ember_error quiet = {scratch, sizeof scratch};
+    if (info == NULL || c < 0 || (uint32_t)c >= m->test_cases.len) return EMBER_ERR_ARGUMENT;
+    TRY(fb_vec_table(f, &m->test_cases, (uint32_t)c, &tc, &quiet, ""));
+    TRY(fb_sub_vector(f, &tc, output ? C_OUTPUTS : C_INPUTS, 4, 4, &datas, &quiet, ""));
+    if (j < 0 || (uint32_t)j >= datas.len) return EMBER_ERR_ARGUMENT;
+    TRY(fb_vec_table(f, &datas, (uint32_t)j, &td, &quiet, ""));
+    TRY(fb_sub_vector(f, &td, D_SHAPE, 8, 8, &shape, &quiet, ""));
+    memset(info, 0, sizeof *info);
+    info->name = "";
+    info->dtype = (ember_dtype)fb_read_int(f, &td, D_DTYPE, 1, 1, 0);
+    info->rank = (int32_t)shape.len;
+    for (uint32_t d = 0; d < shape.len; d++) info->shape[d] = fb_i64(f, shape.pos + 8 * d);
+    info->nbytes = (size_t)fb_read_int(f, &td, D_NBYTES, 8, 0, 0);
+    info->data = f->b + m->program->seg_offset + (size_t)fb_read_int(f, &td, D_OFFSET, 8, 0, 0);
+    if (atol != NULL) *atol = fb_read_f32(f, &tc, C_ATOL, 0.0f);
+    if (rtol != NULL) *rtol = fb_read_f32(f, &tc, C_RTOL, 0.0f);
+    return EMBER_OK;
+}
+
+void ember_method_free(ember_method *m) {
+    if (m != NULL) m->magic = 0;
+}

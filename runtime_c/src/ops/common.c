@@ -1,0 +1,85 @@
+/* Helpers shared by op adapters: shape checks, broadcasting and messages. */
+#include <stdio.h>
+
+#include "op.h"
+
+int ember_broadcastable(const ember_tensor *in, const ember_tensor *out) {
+    if (in->rank > out->rank) return 0;
+    int shift = out->rank - in->rank;
+    for (int d = 0; d < in->rank; d++)
+        if (in->shape[d] != 1 && in->shape[d] != out->shape[d + shift]) return 0;
+    return 1;
+}
+
+int ember_broadcast_result(const ember_tensor *a, const ember_tensor *b, const ember_tensor *out) {
+    int rank = a->rank > b->rank ? a->rank : b->rank;
+    if (out->rank != rank) return 0;
+    for (int d = 0; d < rank; d++) {
+        int da = d - (rank - a->rank), db = d - (rank - b->rank);
+        int64_t x = da >= 0 ? a->shape[da] : 1, y = db >= 0 ? b->shape[db] : 1;
+        if (x != y && x != 1 && y != 1) return 0;
+        if (out->shape[d] != (x == 1 ? y : x)) return 0;
+    }
+    return 1;
+}
+
+const char *ember_shape_str(const ember_tensor *t, char *buf, size_t size) {
+    size_t used = 0;
+    if (size == 0) return buf;
+    buf[0] = 0;
+    used += (size_t)snprintf(buf, size, "[");
+    for (int d = 0; d < t->rank && used < size; d++)
+        used += (size_t)snprintf(buf + used, size - used, d ? ", %lld" : "%lld", (long long)t->shape[d]);
+    if (used < size) snprintf(buf + used, size - used, "]");
+    return buf;
+}
+
+void ember_broadcast_strides(const ember_tensor *in, const ember_tensor *out, int64_t strides[EMBER_MAX_RANK]) {
+    int shift = out->rank - in->rank;
+    int64_t s = 1;
+    for (int d = out->rank - 1; d >= 0; d--) {
+        int di = d - shift;
+        if (di < 0 || in->shape[di] == 1) {
+            strides[d] = 0;
+        } else {
+            strides[d] = s;
+        }
+        if (di >= 0) s *= in->shape[di];
+    }
+}
+
+void ember_bcast_init(ember_bcast_iter *it, const ember_tensor *out, const ember_tensor *a,
+                      const ember_tensor *b, const ember_tensor *c) {
+    memset(it, 0, sizeof *it);
+    it->rank = out->rank;
+    for (int d = 0; d < out->rank; d++) it->shape[d] = out->shape[d];
+    if (a) ember_broadcast_strides(a, out, it->sa);
+    if (b) ember_broadcast_strides(b, out, it->sb);
+    if (c) ember_broadcast_strides(c, out, it->sc);
+}
+
+void ember_bcast_rows(const ember_bcast_iter *it, ember_bcast_row_fn fn, void *ctx) {
+    int r = it->rank;
+    if (r == 0) {
+        fn(ctx, 0, 0, 0, 0, 1, 0, 0, 0);
+        return;
+    }
+    int64_t n = it->shape[r - 1], outer = 1;
+    for (int d = 0; d < r - 1; d++) outer *= it->shape[d];
+    if (n == 0 || outer == 0) return;
+    int64_t idx[EMBER_MAX_RANK] = {0}, oa = 0, ob = 0, oc = 0;
+    for (int64_t o = 0; o < outer; o++) {
+        fn(ctx, o * n, oa, ob, oc, n, it->sa[r - 1], it->sb[r - 1], it->sc[r - 1]);
+        for (int d = r - 2; d >= 0; d--) {   /* next outer index, odometer style */
+            idx[d]++;
+            oa += it->sa[d];
+            ob += it->sb[d];
+            oc += it->sc[d];
+            if (idx[d] < it->shape[d]) break;
+            oa -= it->sa[d] * it->shape[d];
+            ob -= it->sb[d] * it->shape[d];
+            oc -= it->sc[d] * it->shape[d];
+            idx[d] = 0;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+/* CONV2D, NCHW, float32:
+ *   out[n,o,i,j] = bias[o] + sum_{c in group(o), kh, kw} x[n, c, i*sh + kh*dh - pt, j*sw + kw*dw - pl] * w[o, c', kh, kw]
+ * with zero padding, then the fused activation.
+ * x: (N, C, H, W); w: (O, C/groups, KH, KW); bias: (O) or NULL; out: (N, O, OH, OW). */
+#include "op.h"
+
+typedef struct conv_shape { int64_t n, c, h, w, o, kh, kw, oh, ow; } conv_shape;
+
+static void conv2d_f32(const float *x, const float *w, const float *bias, float *y, const conv_shape *s,
+                       const ember_conv2d_params *p) {
+    int64_t cg = s->c / p->groups, og = s->o / p->groups;
+    for (int64_t n = 0; n < s->n; n++)
+        for (int64_t o = 0; o < s->o; o++) {
+            int64_t g = o / og;
+            const float *wo = w + o * cg * s->kh * s->kw;                  /* (C/g, KH, KW) */
+            float *yo = y + (n * s->o + o) * s->oh * s->ow;                /* (OH, OW) */
+            for (int64_t i = 0; i < s->oh; i++)
+                for (int64_t j = 0; j < s->ow; j++) {
+                    float acc = bias ? bias[o] : 0.0f;
+                    for (int64_t c = 0; c < cg; c++) {
+                        const float *xc = x + ((n * s->c) + g * cg + c) * s->h * s->w;   /* (H, W) */
+                        for (int64_t kh = 0; kh < s->kh; kh++) {
+                            int64_t r = i * p->stride_h + kh * p->dilation_h - p->pad_top;
+                            if (r < 0 || r >= s->h) continue;
+                            for (int64_t kw = 0; kw < s->kw; kw++) {
+                                int64_t q = j * p->stride_w + kw * p->dilation_w - p->pad_left;
+                                if (q < 0 || q >= s->w) continue;
+                                acc += xc[r * s->w + q] * wo[(c * s->kh + kh) * s->kw + kw];
+                            }
+                        }
+                    }
+                    yo[i * s->ow + j] = ember_activate(acc, p->activation);
+                }
+        }
+}
+
+static ember_status check(const ember_op_args *a, ember_error *err) {
+    const ember_tensor *x = a->in[0], *w = a->in[1], *b = a->n_in > 2 ? a->in[2] : NULL, *y = a->out;
+    const ember_conv2d_params *p = &a->p->conv2d;
+    if (x->rank != 4 || w->rank != 4 || y->rank != 4)
+        return ember_fail(err, EMBER_ERR_VERIFY, "input, weight and output must be rank 4");
+    if (p->groups < 1 || x->shape[1] % p->groups != 0 || w->shape[0] % p->groups != 0 ||
+        w->shape[1] * p->groups != x->shape[1])
+        return ember_fail(err, EMBER_ERR_VERIFY, "%lld input channels, weight (%lld, %lld, ...), groups %d inconsistent",
+                          (long long)x->shape[1], (long long)w->shape[0], (long long)w->shape[1], (int)p->groups);
+    if (p->stride_h < 1 || p->stride_w < 1 || p->dilation_h < 1 || p->dilation_w < 1)
+        return ember_fail(err, EMBER_ERR_VERIFY, "stride and dilation must be >= 1");
+    if (p->pad_top < 0 || p->pad_left < 0 || p->pad_bottom < 0 || p->pad_right < 0)
+        return ember_fail(err, EMBER_ERR_VERIFY, "negative padding");
+    int64_t oh = (x->shape[2] + p->pad_top + p->pad_bottom - (int64_t)p->dilation_h * (w->shape[2] - 1) - 1) / p->stride_h + 1;
+    int64_t ow = (x->shape[3] + p->pad_left + p->pad_right - (int64_t)p->dilation_w * (w->shape[3] - 1) - 1) / p->stride_w + 1;
+    if (y->shape[0] != x->shape[0] || y->shape[1] != w->shape[0] || y->shape[2] != oh || y->shape[3] != ow || oh < 0 || ow < 0)
+        return ember_fail(err, EMBER_ERR_VERIFY, "output (%lld, %lld, %lld, %lld), expected (%lld, %lld, %lld, %lld)",
+                          (long long)y->shape[0], (long long)y->shape[1], (long long)y->shape[2], (long long)y->shape[3],
+                          (long long)x->shape[0], (long long)w->shape[0], (long long)oh, (long long)ow);
+    if (b != NULL && (b->rank != 1 || b->shape[0] != w->shape[0]))
+        return ember_fail(err, EMBER_ERR_VERIFY, "bias must have shape (%lld)", (long long)w->shape[0]);
+    return EMBER_OK;
+}
+
+static ember_status eval(const ember_op_args *a, ember_error *err) {
+    const ember_tensor *x = a->in[0], *w = a->in[1], *b = a->n_in > 2 ? a->in[2] : NULL;
+    conv_shape s = {x->shape[0], x->shape[1], x->shape[2], x->shape[3], w->shape[0], w->shape[2], w->shape[3],
+                    a->out->shape[2], a->out->shape[3]};
+    (void)err;
+    conv2d_f32((const float *)x->data, (const float *)w->data, b ? (const float *)b->data : NULL,
+               (float *)a->out->data, &s, &a->p->conv2d);
+    return EMBER_OK;
+}
+
+const ember_op_impl ember_op_conv2d = {"CONV2D", check, eval};

@@ -1,0 +1,69 @@
+/* What every op file includes: operand access, the op table types and small
+ * helpers (fused activations, broadcasting). An op file holds a pure kernel
+ * (pointers, shapes, a params struct) and a thin adapter (`check`, `eval`). */
+#ifndef EMBER_OP_H
+#define EMBER_OP_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../internal.h"
+
+enum { EMBER_OPF_FLOAT_ONLY = 1, EMBER_OPF_BOOL_OUT = 2 };
+
+/* The op table row: arity and dtype rules the loader checks for every op. */
+typedef struct ember_op_spec {
+    const char *name;
+    int32_t options;            /* EMBER_OPT_* */
+    int32_t min_inputs, max_inputs, outputs;
+    uint32_t optional_mask;     /* bit p: input p may be absent (-1) */
+    uint32_t flags;             /* EMBER_OPF_* */
+} ember_op_spec;
+
+extern const ember_op_spec ember_op_specs[EMBER_OPCODE_COUNT];
+
+/* ---- helpers for checks -------------------------------------------------- */
+static inline int ember_same_shape(const ember_tensor *a, const ember_tensor *b) {
+    if (a->rank != b->rank) return 0;
+    for (int i = 0; i < a->rank; i++)
+        if (a->shape[i] != b->shape[i]) return 0;
+    return 1;
+}
+
+/* Numpy broadcasting of `in` to `out`'s shape: 1 when in's shape (aligned at the
+ * right) has, per dimension, the same size or 1. */
+int ember_broadcastable(const ember_tensor *in, const ember_tensor *out);
+/* The broadcast shape of a and b equals out's shape. */
+int ember_broadcast_result(const ember_tensor *a, const ember_tensor *b, const ember_tensor *out);
+/* Writes "[2, 3, 4]" into buf (for messages). */
+const char *ember_shape_str(const ember_tensor *t, char *buf, size_t size);
+
+/* ---- helpers for kernels ------------------------------------------------- */
+/* Strides (in elements) of `in` seen at `out`'s rank, 0 on broadcast dimensions. */
+void ember_broadcast_strides(const ember_tensor *in, const ember_tensor *out, int64_t strides[EMBER_MAX_RANK]);
+
+static inline float ember_activate(float v, int32_t activation) {
+    if (activation == EMBER_ACT_RELU) return v > 0.0f ? v : 0.0f;
+    if (activation == EMBER_ACT_RELU6) return v > 0.0f ? (v < 6.0f ? v : 6.0f) : 0.0f;
+    return v;
+}
+
+/* Iterate a broadcast elementwise op over out's shape: calls body(i, ia, ib) with
+ * the flat output index and the flat input indices. Used by binary/ternary ops. */
+typedef struct ember_bcast_iter {
+    int rank;
+    int64_t shape[EMBER_MAX_RANK];
+    int64_t sa[EMBER_MAX_RANK], sb[EMBER_MAX_RANK], sc[EMBER_MAX_RANK];
+} ember_bcast_iter;
+void ember_bcast_init(ember_bcast_iter *it, const ember_tensor *out, const ember_tensor *a,
+                      const ember_tensor *b, const ember_tensor *c);
+/* Fills ia/ib/ic (each of out->count entries would be too much memory): instead
+ * this helper walks rows. For each run of the innermost dimension it calls
+ * fn(ctx, out_offset, a_offset, b_offset, c_offset, n, a_step, b_step, c_step). */
+typedef void (*ember_bcast_row_fn)(void *ctx, int64_t o, int64_t a, int64_t b, int64_t c, int64_t n,
+                                   int64_t da, int64_t db, int64_t dc);
+void ember_bcast_rows(const ember_bcast_iter *it, ember_bcast_row_fn fn, void *ctx);
+
+#endif /* EMBER_OP_H */

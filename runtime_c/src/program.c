@@ -1,0 +1,475 @@
+/* ember_program_load: verify the whole file once, keep pointers into it. */
+#include <stdio.h>
+
+#include "handles.h"
+
+typedef char program_fits[sizeof(struct ember_program) <= EMBER_PROGRAM_BYTES ? 1 : -1];
+
+static const char *const status_names[] = {
+    "EMBER_OK", "EMBER_ERR_ARGUMENT", "EMBER_ERR_FORMAT", "EMBER_ERR_VERSION", "EMBER_ERR_VERIFY",
+    "EMBER_ERR_UNSUPPORTED", "EMBER_ERR_MEMORY", "EMBER_ERR_INPUT", "EMBER_ERR_EXECUTION",
+    "EMBER_ERR_STATE"};
+
+const char *ember_status_str(ember_status status) {
+    unsigned s = (unsigned)status;
+    return s < sizeof status_names / sizeof status_names[0] ? status_names[s] : "EMBER_ERR_UNKNOWN";
+}
+
+size_t ember_dtype_size(ember_dtype dtype) {
+    switch (dtype) {
+    case EMBER_DTYPE_FLOAT32: case EMBER_DTYPE_INT32: return 4;
+    case EMBER_DTYPE_INT64: return 8;
+    case EMBER_DTYPE_INT8: case EMBER_DTYPE_BOOL: case EMBER_DTYPE_UINT8: return 1;
+    }
+    return 0;
+}
+
+ember_status ember_fail(ember_error *err, ember_status status, const char *fmt, ...) {
+    if (err != NULL && err->text != NULL && err->size > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->text, err->size, fmt, ap);
+        va_end(ap);
+    }
+    return status;
+}
+
+const char *ember_opcode_name(uint32_t opcode) {
+    return opcode < EMBER_OPCODE_COUNT ? ember_op_specs[opcode].name : "UNKNOWN";
+}
+
+/* ---- field ids, in declaration order in program.fbs ------------------------- */
+enum { P_VMAJOR, P_VMINOR, P_METHODS, P_SEG_OFF, P_SEG_SIZE, P_METADATA };
+enum { M_NAME, M_TENSORS, M_INPUTS, M_OUTPUTS, M_OPERATORS, M_SYMBOLS, M_ARENA, M_LOWER, M_TESTS };
+enum { T_NAME, T_DTYPE, T_SHAPE, T_DIMS, T_STORAGE, T_OFFSET, T_NBYTES, T_QUANT };
+enum { S_NAME, S_MIN, S_MAX };
+enum { Q_SCALE, Q_ZERO, Q_AXIS };
+enum { O_OPCODE, O_INPUTS, O_OUTPUTS, O_OPT_TYPE, O_OPTIONS, O_SOURCE };
+enum { D_DTYPE, D_SHAPE, D_OFFSET, D_NBYTES };
+enum { C_INPUTS, C_OUTPUTS, C_ATOL, C_RTOL };
+enum { KV_KEY, KV_VALUE };
+#define DIMEXPR_BYTES 24u
+
+#define TRY(expr) do { ember_status s_ = (expr); if (s_ != EMBER_OK) return s_; } while (0)
+
+/* Reads a scalar field after checking that it lies inside its table. */
+static ember_status scalar(const fb_buf *f, const fb_table *t, int id, uint32_t size, ember_error *err,
+                           const char *what) {
+    uint32_t at;
+    return fb_field(f, t, id, size, &at, err, what);
+}
+
+/* Element count of a shape vector with every dimension in [0, 2^40] and the product too. */
+static ember_status shape_count(const fb_buf *f, const fb_vec *shape, int64_t *count, ember_error *err,
+                                const char *what) {
+    int64_t n = 1;
+    if (shape->len > EMBER_MAX_RANK)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: rank %u exceeds this runtime's maximum %d", what,
+                          shape->len, EMBER_MAX_RANK);
+    for (uint32_t d = 0; d < shape->len; d++) {
+        int64_t v = fb_i64(f, shape->pos + 8 * d);
+        if (v < 0 || v > EMBER_MAX_ELEMENTS)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s: dimension %u is %lld, outside [0, 2^40]", what, d,
+                              (long long)v);
+        if (v != 0 && n > EMBER_MAX_ELEMENTS / v)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s: element count exceeds 2^40", what);
+        n *= v;
+    }
+    *count = n;
+    return EMBER_OK;
+}
+
+ember_status ember_eval_dims(const fb_buf *f, uint32_t dims_pos, int32_t rank, const int64_t *sym,
+                             int64_t *shape, ember_error *err, const char *what) {
+    for (int32_t d = 0; d < rank; d++) {
+        size_t at = (size_t)dims_pos + DIMEXPR_BYTES * (size_t)d;
+        int64_t coeff = fb_i64(f, at), add = fb_i64(f, at + 8);
+        int16_t sa = (int16_t)fb_u16(f, at + 16), sb = (int16_t)fb_u16(f, at + 18);
+        int64_t v = coeff;
+        if (coeff != 0) {
+            int64_t a = sa >= 0 ? sym[sa] : 1, b = sb >= 0 ? sym[sb] : 1;
+            if (a > EMBER_MAX_ELEMENTS / v) goto overflow;
+            v *= a;
+            if (b > EMBER_MAX_ELEMENTS / v) goto overflow;
+            v *= b;
+        }
+        v = coeff != 0 ? v + add : add;
+        if (v < 0 || v > EMBER_MAX_ELEMENTS)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %d: expression gives %lld, outside [0, 2^40]",
+                              what, (int)d, (long long)v);
+        shape[d] = v;
+        continue;
+    overflow:
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %d: expression overflows", what, (int)d);
+    }
+    return EMBER_OK;
+}
+
+static ember_status verify_tensor(const fb_buf *f, const fb_table *t, int32_t n_symbols, const int64_t *sym_max,
+                                  uint64_t seg_size, uint64_t arena_size, ember_error *err, const char *what) {
+    uint32_t name;
+    fb_vec shape, dims, vscale, vzero;
+    fb_table q;
+    int64_t count, at_max[EMBER_MAX_RANK];
+    TRY(fb_sub_string(f, t, T_NAME, &name, err, what));
+    TRY(scalar(f, t, T_DTYPE, 1, err, what));
+    TRY(scalar(f, t, T_STORAGE, 1, err, what));
+    TRY(scalar(f, t, T_OFFSET, 8, err, what));
+    TRY(scalar(f, t, T_NBYTES, 8, err, what));
+    int64_t dtype = fb_read_int(f, t, T_DTYPE, 1, 1, 0);
+    size_t item = ember_dtype_size((ember_dtype)dtype);
+    if (dtype < 0 || item == 0)
+        return ember_fail(err, EMBER_ERR_UNSUPPORTED, "%s: dtype %lld not in the DType enum", what, (long long)dtype);
+    TRY(fb_sub_vector(f, t, T_SHAPE, 8, 8, &shape, err, what));
+    TRY(shape_count(f, &shape, &count, err, what));
+    uint64_t nbytes = (uint64_t)fb_read_int(f, t, T_NBYTES, 8, 0, 0);
+    if (nbytes != (uint64_t)count * item)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: nbytes %llu != %lld elements x %zu bytes", what,
+                          (unsigned long long)nbytes, (long long)count, item);
+    TRY(fb_sub_vector(f, t, T_DIMS, DIMEXPR_BYTES, 8, &dims, err, what));
+    int64_t storage = fb_read_int(f, t, T_STORAGE, 1, 1, 0);
+    uint64_t offset = (uint64_t)fb_read_int(f, t, T_OFFSET, 8, 0, 0);
+    if (dims.pos != 0) {
+        if (dims.len != shape.len)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u dims for rank %u", what, dims.len, shape.len);
+        if (storage == EMBER_STORAGE_CONSTANT)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s: a constant cannot have dynamic dimensions", what);
+        for (uint32_t d = 0; d < dims.len; d++) {
+            size_t at = (size_t)dims.pos + DIMEXPR_BYTES * d;
+            int64_t coeff = fb_i64(f, at), add = fb_i64(f, at + 8);
+            int16_t sa = (int16_t)fb_u16(f, at + 16), sb = (int16_t)fb_u16(f, at + 18);
+            if (sa < -1 || sa >= n_symbols || sb < -1 || sb >= n_symbols)
+                return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %u: symbol %d or %d out of range [-1, %d)",
+                                  what, d, sa, sb, (int)n_symbols);
+            if (coeff < 0 || coeff > EMBER_MAX_ELEMENTS || add < -EMBER_MAX_ELEMENTS || add > EMBER_MAX_ELEMENTS)
+                return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %u: coefficient %lld or constant %lld out of range",
+                                  what, d, (long long)coeff, (long long)add);
+        }
+        TRY(ember_eval_dims(f, dims.pos, (int32_t)dims.len, sym_max, at_max, err, what));
+        for (uint32_t d = 0; d < dims.len; d++)
+            if (at_max[d] != fb_i64(f, shape.pos + 8 * d))
+                return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %u: expression gives %lld at the maxima, shape says %lld",
+                                  what, d, (long long)at_max[d], (long long)fb_i64(f, shape.pos + 8 * d));
+    }
+    if (storage == EMBER_STORAGE_CONSTANT) {
+        if (offset % EMBER_CONSTANT_ALIGNMENT != 0)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s: constant offset %llu not %d-byte aligned", what,
+                              (unsigned long long)offset, EMBER_CONSTANT_ALIGNMENT);
+        if (nbytes > seg_size || offset > seg_size - nbytes)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s: data [%llu, %llu) exceeds constant segment of %llu bytes",
+                              what, (unsigned long long)offset, (unsigned long long)(offset + nbytes),
+                              (unsigned long long)seg_size);
+    } else if (storage == EMBER_STORAGE_ARENA) {
+        if (offset % EMBER_ARENA_ALIGNMENT != 0)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s: arena offset %llu not %d-byte aligned", what,
+                              (unsigned long long)offset, EMBER_ARENA_ALIGNMENT);
+        if (nbytes > arena_size || offset > arena_size - nbytes)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s: [%llu, %llu) exceeds arena of %llu bytes", what,
+                              (unsigned long long)offset, (unsigned long long)(offset + nbytes),
+                              (unsigned long long)arena_size);
+    } else {
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: storage %lld not in the Storage enum", what, (long long)storage);
+    }
+    TRY(fb_sub_table(f, t, T_QUANT, 0, &q, err, what));
+    if (q.pos != 0) {
+        TRY(fb_sub_vector(f, &q, Q_SCALE, 4, 4, &vscale, err, what));
+        TRY(fb_sub_vector(f, &q, Q_ZERO, 8, 8, &vzero, err, what));
+        TRY(scalar(f, &q, Q_AXIS, 4, err, what));
+    }
+    return EMBER_OK;
+}
+
+static ember_status verify_indices(const fb_buf *f, const fb_vec *v, int32_t n_tensors, uint32_t optional_mask,
+                                   ember_error *err, const char *what) {
+    for (uint32_t i = 0; i < v->len; i++) {
+        int32_t k = fb_i32(f, v->pos + 4 * i);
+        int absent_ok = i < 32 && (optional_mask >> i) & 1u;
+        if (!(k >= 0 && k < n_tensors) && !(k == -1 && absent_ok))
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s %u: tensor index %d out of range [0, %d)", what, i,
+                              k, (int)n_tensors);
+    }
+    return EMBER_OK;
+}
+
+static int64_t tensor_field(const fb_buf *f, const fb_vec *tensors, int32_t k, int id, uint32_t size) {
+    fb_table t;
+    char scratch[8];
+    ember_error quiet = {scratch, sizeof scratch};
+    if (k < 0 || fb_vec_table(f, tensors, (uint32_t)k, &t, &quiet, "") != EMBER_OK) return -1;
+    return fb_read_int(f, &t, id, size, 1, 0);
+}
+
+static ember_status verify_operator(const fb_buf *f, const fb_table *op, const fb_vec *tensors, ember_error *err,
+                                    const char *what) {
+    fb_vec ins, outs;
+    uint32_t source;
+    fb_table options;
+    ember_params params;
+    TRY(scalar(f, op, O_OPCODE, 2, err, what));
+    TRY(scalar(f, op, O_OPT_TYPE, 1, err, what));
+    uint32_t code = (uint32_t)fb_read_int(f, op, O_OPCODE, 2, 0, 0);
+    if (code >= EMBER_OPCODE_COUNT)
+        return ember_fail(err, EMBER_ERR_UNSUPPORTED, "%s: opcode %u not in the OpCode enum (this runtime knows %d)",
+                          what, code, EMBER_OPCODE_COUNT);
+    const ember_op_spec *spec = &ember_op_specs[code];
+    if (ember_op_lookup(code) == NULL)
+        return ember_fail(err, EMBER_ERR_UNSUPPORTED, "%s: op %s is not in this build of the runtime", what, spec->name);
+    TRY(fb_sub_vector(f, op, O_INPUTS, 4, 4, &ins, err, what));
+    TRY(fb_sub_vector(f, op, O_OUTPUTS, 4, 4, &outs, err, what));
+    TRY(fb_sub_string(f, op, O_SOURCE, &source, err, what));
+    if ((int32_t)ins.len < spec->min_inputs || (int32_t)ins.len > spec->max_inputs)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): %u inputs, expected %d..%d", what, spec->name, ins.len,
+                          (int)spec->min_inputs, (int)spec->max_inputs);
+    if ((int32_t)outs.len != spec->outputs)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): %u outputs, expected %d", what, spec->name, outs.len,
+                          (int)spec->outputs);
+    int32_t n_tensors = (int32_t)tensors->len;
+    TRY(verify_indices(f, &ins, n_tensors, spec->optional_mask, err, what));
+    TRY(verify_indices(f, &outs, n_tensors, 0, err, what));
+    for (uint32_t i = 0; i < outs.len; i++) {
+        int32_t k = fb_i32(f, outs.pos + 4 * i);
+        if (tensor_field(f, tensors, k, T_STORAGE, 1) != EMBER_STORAGE_ARENA)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): output %u (tensor %d) is not in the arena", what,
+                              spec->name, i, k);
+    }
+    if (spec->flags & EMBER_OPF_FLOAT_ONLY) {
+        for (uint32_t i = 0; i < ins.len + outs.len; i++) {
+            int32_t k = i < ins.len ? fb_i32(f, ins.pos + 4 * i) : fb_i32(f, outs.pos + 4 * (i - ins.len));
+            if (k >= 0 && tensor_field(f, tensors, k, T_DTYPE, 1) != EMBER_DTYPE_FLOAT32)
+                return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): operand %u (tensor %d) must be FLOAT32", what,
+                                  spec->name, i, k);
+        }
+    }
+    if ((spec->flags & EMBER_OPF_BOOL_OUT) &&
+        tensor_field(f, tensors, fb_i32(f, outs.pos), T_DTYPE, 1) != EMBER_DTYPE_BOOL)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): output must be BOOL", what, spec->name);
+    int32_t type = (int32_t)fb_read_int(f, op, O_OPT_TYPE, 1, 0, 0);
+    if (type != spec->options)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): options table type %d, expected %d", what, spec->name,
+                          (int)type, (int)spec->options);
+    TRY(fb_sub_table(f, op, O_OPTIONS, 0, &options, err, what));
+    return ember_decode_options(f, &options, type, &params, err, what);
+}
+
+static ember_status verify_tensor_data(const fb_buf *f, const fb_table *td, uint64_t seg_size, ember_error *err,
+                                       const char *what) {
+    fb_vec shape;
+    int64_t count;
+    TRY(scalar(f, td, D_DTYPE, 1, err, what));
+    TRY(scalar(f, td, D_OFFSET, 8, err, what));
+    TRY(scalar(f, td, D_NBYTES, 8, err, what));
+    int64_t dtype = fb_read_int(f, td, D_DTYPE, 1, 1, 0);
+    size_t item = ember_dtype_size((ember_dtype)dtype);
+    if (dtype < 0 || item == 0)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: dtype %lld not in the DType enum", what, (long long)dtype);
+    TRY(fb_sub_vector(f, td, D_SHAPE, 8, 8, &shape, err, what));
+    TRY(shape_count(f, &shape, &count, err, what));
+    uint64_t nbytes = (uint64_t)fb_read_int(f, td, D_NBYTES, 8, 0, 0);
+    uint64_t offset = (uint64_t)fb_read_int(f, td, D_OFFSET, 8, 0, 0);
+    if (nbytes != (uint64_t)count * item)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: nbytes %llu != %lld x %zu", what, (unsigned long long)nbytes,
+                          (long long)count, item);
+    if (offset % EMBER_CONSTANT_ALIGNMENT != 0 || nbytes > seg_size || offset > seg_size - nbytes)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: data [%llu, %llu) outside constant segment of %llu bytes",
+                          what, (unsigned long long)offset, (unsigned long long)(offset + nbytes),
+                          (unsigned long long)seg_size);
+    return EMBER_OK;
+}
+
+static ember_status verify_method(const ember_program *p, const fb_table *m, int32_t index, ember_error *err) {
+    const fb_buf *f = &p->f;
+    char what[96];
+    fb_vec tensors, symbols, inputs, outputs, ops, cases;
+    uint32_t name;
+    int64_t sym_max[EMBER_MAX_SYMBOLS];
+    snprintf(what, sizeof what, "method %d", (int)index);
+    TRY(fb_sub_string(f, m, M_NAME, &name, err, what));
+    snprintf(what, sizeof what, "method '%.40s'", fb_str(f, name));
+    TRY(scalar(f, m, M_ARENA, 8, err, what));
+    TRY(scalar(f, m, M_LOWER, 8, err, what));
+    uint64_t arena_size = (uint64_t)fb_read_int(f, m, M_ARENA, 8, 0, 0);
+    if (arena_size > ((uint64_t)1 << 48))
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: arena of %llu bytes is implausible", what,
+                          (unsigned long long)arena_size);
+    TRY(fb_sub_vector(f, m, M_SYMBOLS, 4, 4, &symbols, err, what));
+    if (symbols.len > EMBER_MAX_SYMBOLS)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u symbols, this runtime supports %d", what, symbols.len,
+                          EMBER_MAX_SYMBOLS);
+    for (uint32_t i = 0; i < symbols.len; i++) {
+        fb_table s;
+        uint32_t sname;
+        TRY(fb_vec_table(f, &symbols, i, &s, err, what));
+        TRY(fb_sub_string(f, &s, S_NAME, &sname, err, what));
+        TRY(scalar(f, &s, S_MIN, 8, err, what));
+        TRY(scalar(f, &s, S_MAX, 8, err, what));
+        int64_t lo = fb_read_int(f, &s, S_MIN, 8, 1, 0), hi = fb_read_int(f, &s, S_MAX, 8, 1, 0);
+        if (!(1 <= lo && lo <= hi && hi <= EMBER_MAX_ELEMENTS))
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s symbol %u: range [%lld, %lld] invalid", what, i,
+                              (long long)lo, (long long)hi);
+        sym_max[i] = hi;
+    }
+    TRY(fb_sub_vector(f, m, M_TENSORS, 4, 4, &tensors, err, what));
+    if (tensors.len > (uint32_t)INT32_MAX / 2)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u tensors", what, tensors.len);
+    for (uint32_t i = 0; i < tensors.len; i++) {
+        fb_table t;
+        char twhat[128];
+        snprintf(twhat, sizeof twhat, "%s tensor %u", what, i);
+        TRY(fb_vec_table(f, &tensors, i, &t, err, twhat));
+        TRY(verify_tensor(f, &t, (int32_t)symbols.len, sym_max, p->seg_size, arena_size, err, twhat));
+    }
+    TRY(fb_sub_vector(f, m, M_INPUTS, 4, 4, &inputs, err, what));
+    TRY(fb_sub_vector(f, m, M_OUTPUTS, 4, 4, &outputs, err, what));
+    TRY(verify_indices(f, &inputs, (int32_t)tensors.len, 0, err, "input"));
+    TRY(verify_indices(f, &outputs, (int32_t)tensors.len, 0, err, "output"));
+    if (outputs.len == 0) return ember_fail(err, EMBER_ERR_VERIFY, "%s has no outputs", what);
+    for (uint32_t i = 0; i < inputs.len; i++) {
+        int32_t k = fb_i32(f, inputs.pos + 4 * i);
+        if (tensor_field(f, &tensors, k, T_STORAGE, 1) != EMBER_STORAGE_ARENA)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s input %u: tensor %d is not in the arena", what, i, k);
+    }
+    TRY(fb_sub_vector(f, m, M_OPERATORS, 4, 4, &ops, err, what));
+    for (uint32_t i = 0; i < ops.len; i++) {
+        fb_table op;
+        char owhat[128];
+        snprintf(owhat, sizeof owhat, "%s operator %u", what, i);
+        TRY(fb_vec_table(f, &ops, i, &op, err, owhat));
+        TRY(verify_operator(f, &op, &tensors, err, owhat));
+    }
+    TRY(fb_sub_vector(f, m, M_TESTS, 4, 4, &cases, err, what));
+    for (uint32_t c = 0; c < cases.len; c++) {
+        fb_table tc;
+        char cwhat[128];
+        snprintf(cwhat, sizeof cwhat, "%s test case %u", what, c);
+        TRY(fb_vec_table(f, &cases, c, &tc, err, cwhat));
+        TRY(scalar(f, &tc, C_ATOL, 4, err, cwhat));
+        TRY(scalar(f, &tc, C_RTOL, 4, err, cwhat));
+        for (int kind = 0; kind < 2; kind++) {
+            fb_vec datas;
+            TRY(fb_sub_vector(f, &tc, kind ? C_OUTPUTS : C_INPUTS, 4, 4, &datas, err, cwhat));
+            for (uint32_t j = 0; j < datas.len; j++) {
+                fb_table td;
+                char dwhat[160];
+                snprintf(dwhat, sizeof dwhat, "%s %s %u", cwhat, kind ? "output" : "input", j);
+                TRY(fb_vec_table(f, &datas, j, &td, err, dwhat));
+                TRY(verify_tensor_data(f, &td, p->seg_size, err, dwhat));
+            }
+        }
+    }
+    return EMBER_OK;
+}
+
+static ember_status load(ember_program *p, const void *data, size_t size, ember_error *err) {
+    const uint8_t *b = (const uint8_t *)data;
+    if (data == NULL) return ember_fail(err, EMBER_ERR_ARGUMENT, "file buffer is NULL");
+    if ((uintptr_t)data % EMBER_ALIGNMENT != 0)
+        return ember_fail(err, EMBER_ERR_ARGUMENT, "file buffer is not %d-byte aligned", EMBER_ALIGNMENT);
+    {   /* weights are read in place as float/int arrays: the host must be little-endian */
+        const uint16_t one = 1;
+        if (*(const uint8_t *)&one != 1)
+            return ember_fail(err, EMBER_ERR_UNSUPPORTED, "big-endian hosts are not supported");
+    }
+    if (size < 8 || memcmp(b + 4, "EMBR", 4) != 0)
+        return ember_fail(err, EMBER_ERR_FORMAT, "not an Ember program: no 'EMBR' identifier (file of %zu bytes)", size);
+    if (size > (size_t)UINT32_MAX)
+        return ember_fail(err, EMBER_ERR_FORMAT, "file of %zu bytes exceeds the 4 GiB FlatBuffer limit", size);
+    p->f.b = b;
+    p->f.n = size;
+    const fb_buf *f = &p->f;
+    TRY(fb_table_at(f, fb_u32(f, 0), &p->root, err, "program"));
+    TRY(scalar(f, &p->root, P_VMAJOR, 2, err, "program"));
+    TRY(scalar(f, &p->root, P_VMINOR, 2, err, "program"));
+    p->version_major = (uint16_t)fb_read_int(f, &p->root, P_VMAJOR, 2, 0, 0);
+    p->version_minor = (uint16_t)fb_read_int(f, &p->root, P_VMINOR, 2, 0, 0);
+    if (p->version_major > EMBER_VERSION_MAJOR)
+        return ember_fail(err, EMBER_ERR_VERSION, "file schema version %u.%u is newer than this runtime's %d.%d",
+                          p->version_major, p->version_minor, EMBER_VERSION_MAJOR, EMBER_VERSION_MINOR);
+    TRY(scalar(f, &p->root, P_SEG_OFF, 8, err, "program"));
+    TRY(scalar(f, &p->root, P_SEG_SIZE, 8, err, "program"));
+    p->seg_offset = (uint64_t)fb_read_int(f, &p->root, P_SEG_OFF, 8, 0, 0);
+    p->seg_size = (uint64_t)fb_read_int(f, &p->root, P_SEG_SIZE, 8, 0, 0);
+    if (p->seg_offset % EMBER_CONSTANT_ALIGNMENT != 0)
+        return ember_fail(err, EMBER_ERR_VERIFY, "constant segment offset %llu is not a multiple of %d",
+                          (unsigned long long)p->seg_offset, EMBER_CONSTANT_ALIGNMENT);
+    if (p->seg_offset > size || p->seg_size > size - p->seg_offset)
+        return ember_fail(err, EMBER_ERR_FORMAT, "truncated: constant segment [%llu, %llu) exceeds file of %zu bytes",
+                          (unsigned long long)p->seg_offset, (unsigned long long)(p->seg_offset + p->seg_size), size);
+    TRY(fb_sub_vector(f, &p->root, P_METHODS, 4, 4, &p->methods, err, "program methods"));
+    if (p->methods.len == 0) return ember_fail(err, EMBER_ERR_VERIFY, "program has no methods");
+    for (uint32_t i = 0; i < p->methods.len; i++) {
+        fb_table m;
+        TRY(fb_vec_table(f, &p->methods, i, &m, err, "program methods"));
+        TRY(verify_method(p, &m, (int32_t)i, err));
+        for (uint32_t j = 0; j < i; j++) {
+            fb_table other;
+            uint32_t a, c;
+            TRY(fb_vec_table(f, &p->methods, j, &other, err, "program methods"));
+            TRY(fb_sub_string(f, &m, M_NAME, &a, err, "method"));
+            TRY(fb_sub_string(f, &other, M_NAME, &c, err, "method"));
+            if (strcmp(fb_str(f, a), fb_str(f, c)) == 0)
+                return ember_fail(err, EMBER_ERR_VERIFY, "methods %u and %u are both named '%.40s'", j, i, fb_str(f, a));
+        }
+    }
+    TRY(fb_sub_vector(f, &p->root, P_METADATA, 4, 4, &p->metadata, err, "program metadata"));
+    for (uint32_t i = 0; i < p->metadata.len; i++) {
+        fb_table kv;
+        uint32_t k, v;
+        TRY(fb_vec_table(f, &p->metadata, i, &kv, err, "metadata"));
+        TRY(fb_sub_string(f, &kv, KV_KEY, &k, err, "metadata key"));
+        TRY(fb_sub_string(f, &kv, KV_VALUE, &v, err, "metadata value"));
+    }
+    return EMBER_OK;
+}
+
+ember_status ember_program_load(void *mem, size_t mem_bytes, const void *data, size_t size, ember_program **out) {
+    if (out != NULL) *out = NULL;
+    if (mem == NULL || out == NULL || mem_bytes < sizeof(ember_program) || (uintptr_t)mem % 8 != 0)
+        return EMBER_ERR_ARGUMENT;
+    ember_program *p = (ember_program *)mem;
+    memset(p, 0, sizeof *p);
+    *out = p;
+    ember_error err = {p->message, sizeof p->message};
+    ember_status s = load(p, data, size, &err);
+    if (s == EMBER_OK) p->magic = EMBER_PROGRAM_MAGIC;
+    return s;
+}
+
+const char *ember_program_message(const ember_program *program) {
+    return program != NULL ? program->message : "no program (NULL handle)";
+}
+
+int32_t ember_program_method_count(const ember_program *program) {
+    return program != NULL && program->magic == EMBER_PROGRAM_MAGIC ? (int32_t)program->methods.len : 0;
+}
+
+const char *ember_program_method_name(const ember_program *program, int32_t index) {
+    fb_table m;
+    uint32_t name;
+    char scratch[8];
+    ember_error quiet = {scratch, sizeof scratch};
+    if (index < 0 || index >= ember_program_method_count(program)) return NULL;
+    if (fb_vec_table(&program->f, &program->methods, (uint32_t)index, &m, &quiet, "") != EMBER_OK ||
+        fb_sub_string(&program->f, &m, M_NAME, &name, &quiet, "") != EMBER_OK)
+        return NULL;
+    return fb_str(&program->f, name);
+}
+
+const char *ember_program_metadata(const ember_program *program, const char *key) {
+    char scratch[8];
+    ember_error quiet = {scratch, sizeof scratch};
+    if (program == NULL || program->magic != EMBER_PROGRAM_MAGIC || key == NULL) return NULL;
+    for (uint32_t i = 0; i < program->metadata.len; i++) {
+        fb_table kv;
+        uint32_t k, v;
+        if (fb_vec_table(&program->f, &program->metadata, i, &kv, &quiet, "") != EMBER_OK ||
+            fb_sub_string(&program->f, &kv, KV_KEY, &k, &quiet, "") != EMBER_OK ||
+            fb_sub_string(&program->f, &kv, KV_VALUE, &v, &quiet, "") != EMBER_OK)
+            return NULL;
+        if (strcmp(fb_str(&program->f, k), key) == 0) return fb_str(&program->f, v);
+    }
+    return NULL;
+}
+
+void ember_program_free(ember_program *program) {
+    if (program != NULL) program->magic = 0;
+}

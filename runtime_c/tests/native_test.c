@@ -1,0 +1,212 @@
+/* Native test binary (no Python): for each program file given,
+ *   1. load + init + run every bundled test case and compare with the expected
+ *      outputs (the eager PyTorch outputs stored at export);
+ *   2. count allocator calls made during load, init and run: must be zero
+ *      (the link wraps malloc/calloc/realloc/free, see the Makefile);
+ *   3. run every program in two threads at once (two methods of the same loaded
+ *      program, and all programs side by side) and require outputs identical to
+ *      a run alone.
+ *
+ *   native_test a.ember b.ember ...     exit 0 when everything passes
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ember.h"
+#include "selftest.h"
+
+/* ---- allocator interposition (-Wl,--wrap=malloc,...) ----------------------- */
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t size);
+void __real_free(void *p);
+void *__wrap_malloc(size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t size);
+void __wrap_free(void *p);
+
+static volatile int counting;      /* only the main thread sets it, around load/init/run */
+static volatile long alloc_calls;
+
+void *__wrap_malloc(size_t size) { if (counting) alloc_calls++; return __real_malloc(size); }
+void *__wrap_calloc(size_t n, size_t size) { if (counting) alloc_calls++; return __real_calloc(n, size); }
+void *__wrap_realloc(void *p, size_t size) { if (counting) alloc_calls++; return __real_realloc(p, size); }
+void __wrap_free(void *p) { if (counting && p) alloc_calls++; __real_free(p); }
+
+#define MAX_PROGRAMS 64
+#define THREAD_RUNS 5
+
+typedef struct loaded {
+    const char *path;
+    void *file;
+    size_t size;
+    unsigned char prog_mem[EMBER_PROGRAM_BYTES];
+    ember_program *prog;
+    size_t need;
+    void *reference;        /* outputs of the first test case, run alone, concatenated */
+    size_t reference_bytes;
+} loaded;
+
+static void *read_file(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    void *data = NULL;
+    if (f == NULL) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    if (n > 0 && posix_memalign(&data, 64, (size_t)n) == 0 && fread(data, 1, (size_t)n, f) != (size_t)n) {
+        free(data);
+        data = NULL;
+    }
+    fclose(f);
+    *size = (size_t)n;
+    return data;
+}
+
+/* Runs test case 0 on `m` and copies all outputs into buf (NULL: only the size). */
+static ember_status run_case0(ember_method *m, void *buf, size_t *bytes) {
+    ember_tensor_info t;
+    ember_status s;
+    size_t used = 0;
+    for (int32_t j = 0; j < ember_method_input_count(m); j++) {
+        if ((s = ember_method_test_case_tensor(m, 0, 0, j, &t, NULL, NULL)) != EMBER_OK) return s;
+        if ((s = ember_method_set_input(m, j, t.dtype, t.shape, t.rank, t.data, t.nbytes)) != EMBER_OK) return s;
+    }
+    if ((s = ember_method_run(m)) != EMBER_OK) return s;
+    for (int32_t j = 0; j < ember_method_output_count(m); j++) {
+        if ((s = ember_method_output(m, j, &t)) != EMBER_OK) return s;
+        if (buf) memcpy((char *)buf + used, t.data, t.nbytes);
+        used += t.nbytes;
+    }
+    *bytes = used;
+    return EMBER_OK;
+}
+
+typedef struct job { loaded *p; int ok; char message[EMBER_MESSAGE_BYTES + 64]; } job;
+
+static void *thread_main(void *arg) {
+    job *j = (job *)arg;
+    void *mem = NULL, *out = NULL;
+    ember_method *m = NULL;
+    size_t bytes = 0;
+    j->ok = 0;
+    if (posix_memalign(&mem, 64, j->p->need) != 0 || posix_memalign(&out, 64, j->p->reference_bytes + 1) != 0) {
+        snprintf(j->message, sizeof j->message, "out of memory");
+        goto done;
+    }
+    if (ember_method_init(j->p->prog, "forward", mem, j->p->need, &m) != EMBER_OK) {
+        snprintf(j->message, sizeof j->message, "init: %s", ember_method_message(m));
+        goto done;
+    }
+    for (int r = 0; r < THREAD_RUNS; r++) {
+        if (run_case0(m, out, &bytes) != EMBER_OK) {
+            snprintf(j->message, sizeof j->message, "run: %s", ember_method_message(m));
+            goto done;
+        }
+        if (bytes != j->p->reference_bytes || memcmp(out, j->p->reference, bytes) != 0) {
+            snprintf(j->message, sizeof j->message, "outputs differ from a run alone (run %d)", r);
+            goto done;
+        }
+    }
+    j->ok = 1;
+done:
+    free(mem);
+    free(out);
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    static loaded programs[MAX_PROGRAMS];
+    int n = argc - 1, failures = 0, with_cases = 0;
+    if (n < 1 || n > MAX_PROGRAMS) {
+        fprintf(stderr, "usage: native_test PROGRAM... (1 to %d files)\n", MAX_PROGRAMS);
+        return 2;
+    }
+    for (int i = 0; i < n; i++) {
+        loaded *p = &programs[i];
+        void *mem = NULL;
+        ember_method *m = NULL;
+        selftest_result r;
+        ember_status s;
+        p->path = argv[i + 1];
+        p->file = read_file(p->path, &p->size);
+        if (p->file == NULL) {
+            printf("FAIL %s: cannot read\n", p->path);
+            failures++;
+            continue;
+        }
+        /* the method's memory is obtained before counting starts: the app owns it */
+        s = ember_program_load(p->prog_mem, sizeof p->prog_mem, p->file, p->size, &p->prog);
+        if (s == EMBER_OK) s = ember_method_memory_size(p->prog, "forward", &p->need);
+        if (s != EMBER_OK || posix_memalign(&mem, 64, p->need) != 0) {
+            printf("FAIL %s: %s (%s)\n", p->path, ember_program_message(p->prog), ember_status_str(s));
+            failures++;
+            continue;
+        }
+        alloc_calls = 0;
+        counting = 1;
+        s = ember_program_load(p->prog_mem, sizeof p->prog_mem, p->file, p->size, &p->prog);
+        if (s == EMBER_OK) s = ember_method_init(p->prog, "forward", mem, p->need, &m);
+        if (s == EMBER_OK) s = selftest_run(m, p->path, NULL, &r);
+        counting = 0;
+        if (s != EMBER_OK) {
+            printf("FAIL %s: %s (%s)\n", p->path, m ? ember_method_message(m) : ember_program_message(p->prog),
+                   ember_status_str(s));
+            failures++;
+            free(mem);
+            continue;
+        }
+        selftest_run(m, p->path, stdout, &r);   /* again, printing the figures */
+        printf("%s %s: %d test case(s), %d failed, max abs err %.3e; %ld allocator calls in load+init+run\n",
+               r.failed || alloc_calls ? "FAIL" : "PASS", p->path, r.cases, r.failed, r.max_abs, alloc_calls);
+        failures += r.failed + (alloc_calls != 0);
+        if (r.cases > 0) {
+            with_cases++;
+            if (run_case0(m, NULL, &p->reference_bytes) != EMBER_OK ||
+                posix_memalign(&p->reference, 64, p->reference_bytes + 1) != 0 ||
+                run_case0(m, p->reference, &p->reference_bytes) != EMBER_OK) {
+                printf("FAIL %s: reference run\n", p->path);
+                failures++;
+                p->reference = NULL;
+            }
+        }
+        ember_method_free(m);
+        free(mem);
+    }
+    /* Two methods of each program, and all programs, at once. */
+    {
+        static job jobs[2 * MAX_PROGRAMS];
+        static pthread_t threads[2 * MAX_PROGRAMS];
+        int started = 0;
+        for (int i = 0; i < n; i++) {
+            if (programs[i].reference == NULL) continue;
+            for (int k = 0; k < 2; k++) {
+                jobs[started].p = &programs[i];
+                if (pthread_create(&threads[started], NULL, thread_main, &jobs[started]) != 0) {
+                    printf("FAIL cannot start a thread\n");
+                    failures++;
+                    break;
+                }
+                started++;
+            }
+        }
+        for (int t = 0; t < started; t++) {
+            pthread_join(threads[t], NULL);
+            if (!jobs[t].ok) {
+                printf("FAIL threads %s: %s\n", jobs[t].p->path, jobs[t].message);
+                failures++;
+            }
+        }
+        printf("%s threads: %d methods ran concurrently (%d programs, %d runs each), outputs identical to runs alone\n",
+               failures ? "FAIL" : "PASS", started, with_cases, THREAD_RUNS);
+    }
+    for (int i = 0; i < n; i++) {
+        free(programs[i].file);
+        free(programs[i].reference);
+    }
+    printf("native test: %s\n", failures ? "FAILED" : "all passed");
+    return failures ? 1 : 0;
+}

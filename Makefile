@@ -7,7 +7,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.ember-installed
 
-.PHONY: setup test demo schema clean help
+# Debian packages the C runtime's tests need: cross compilers, their C libraries,
+# qemu user-mode emulation and clang. Installed with apt-get when a tool is missing.
+APT_PACKAGES := gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross \
+                libc6-dev-armhf-cross qemu-user clang
+APT_TOOLS    := aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc qemu-aarch64 qemu-arm clang
+SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: setup apt c-runtime test demo schema clean help
 
 help:
 	@echo "make demo    set up, export the bundled digits CNN, run and validate it"
@@ -19,7 +26,20 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --disable-pip-version-check -q -e '.[dev]'
 	@touch $@
 
-setup: $(STAMP)
+apt:
+	@missing="$(foreach t,$(APT_TOOLS),$(if $(shell command -v $(t) 2>/dev/null),,$(t)))"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages for: $$missing"; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) \
+	    || { echo "apt-get failed: the cross-compile and clang tests will fail"; exit 1; }; \
+	fi
+
+# libember.so for the Python binding, the example app and the native test binaries.
+c-runtime:
+	@$(MAKE) --no-print-directory -C runtime_c all tests
+
+setup: $(STAMP) apt c-runtime
 
 test: setup
 	$(PY) -m pytest
@@ -29,6 +49,7 @@ demo: setup
 
 schema: setup
 	$(VENV)/bin/flatc --python --gen-object-api --gen-onefile -o schema schema/program.fbs
+	$(PY) runtime_c/tools/gen_op_table.py
 
 clean:
-	rm -rf demo/out .pytest_cache
+	rm -rf demo/out .pytest_cache runtime_c/build

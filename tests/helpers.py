@@ -38,11 +38,15 @@ def export_load(model, inputs, dynamic=()):
     return runtime_py.load(data), data
 
 
-def check_module(model, inputs, atol=FLOAT_ATOL, rtol=FLOAT_RTOL, dynamic=(), extra_inputs=()):
-    """Export `model`, run the Python runtime on `inputs` (and on each tuple in
-    `extra_inputs`, for dynamic sizes) and compare every output with eager."""
+def check_module(model, inputs, atol=FLOAT_ATOL, rtol=FLOAT_RTOL, dynamic=(), extra_inputs=(), data=None):
+    """Export `model` (unless `data`, its exported program, is given), run the Python
+    runtime on `inputs` (and on each tuple in `extra_inputs`, for dynamic sizes) and
+    compare every output with eager; then the C runtime against the Python runtime."""
     model = model.eval()
-    program, data = export_load(model, inputs, dynamic)
+    if data is None:
+        program, data = export_load(model, inputs, dynamic)
+    else:
+        program = runtime_py.load(data)
     c_program = runtime_py.load(data, backend="c")
     for case in [tuple(inputs), *[tuple(c) for c in extra_inputs]]:
         want = eager(model, case)

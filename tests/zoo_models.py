@@ -5,6 +5,7 @@ an optional dynamic-size spec for export. Sizes are small so the suite stays fas
 """
 from __future__ import annotations
 
+import functools
 import math
 import os
 
@@ -296,3 +297,12 @@ ZOO = {
     "gpt_block": gpt_block, "audio": audio, "lstm": lstm, "gru": gru, "unet": unet,
     "hf_bert": hf_bert, "hf_gpt2": hf_gpt2,
 }
+
+
+@functools.cache
+def exported(name):
+    """(model, inputs, program bytes) of a zoo model, exported once per test session."""
+    from exporter import export_module
+    model, inputs = ZOO[name]()
+    model = model.eval()
+    return model, inputs, export_module(model, tuple(inputs))

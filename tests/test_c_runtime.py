@@ -1,0 +1,198 @@
+"""The C runtime on its own terms: strict builds (gcc, clang, aarch64, armhf,
+sanitizers), the native test binary on every zoo program (bundled test cases, zero
+allocator calls, threads), under qemu, hostile files, the example app, selective builds.
+
+The C-vs-Python agreement on every zoo model and op is checked in test_zoo.py and
+tests/ops (helpers.check_module runs both runtimes)."""
+import os
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+import runtime_py
+from runtime_py.c_backend import CProgram
+from zoo_models import ZOO, exported
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUNTIME_C = os.path.join(ROOT, "runtime_c")
+CROSS = {"aarch64": ("aarch64-linux-gnu-gcc", "qemu-aarch64", "/usr/aarch64-linux-gnu"),
+         "armhf": ("arm-linux-gnueabihf-gcc", "qemu-arm", "/usr/arm-linux-gnueabihf")}
+
+
+def make(*args, timeout=600):
+    r = subprocess.run(["make", "-j2", "--no-print-directory", "-C", RUNTIME_C, *args],
+                       capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, f"make {' '.join(args)} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
+    return r
+
+
+def build_dir(*parts):
+    return os.path.join(RUNTIME_C, "build", *parts)
+
+
+def run(cmd, timeout=600):
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def zoo_files(tmp_path_factory):
+    """Every zoo program written to a file, with its FlatBuffer size (segment offset)."""
+    d = tmp_path_factory.mktemp("zoo")
+    files = {}
+    for name in sorted(ZOO):
+        _, _, data = exported(name)
+        path = d / f"{name}.ember"
+        path.write_bytes(data)
+        files[name] = (str(path), runtime_py.load(data).segment_offset)
+    return files
+
+
+# ---- builds ------------------------------------------------------------------------
+@pytest.mark.parametrize("compiler", ["gcc", "clang"])
+def test_strict_build_is_warning_free(compiler):
+    """-std=c99 -Wall -Wextra -Werror -pedantic -Wshadow -Wstrict-prototypes -Wvla
+    -Wdouble-promotion -Wundef (the Makefile's flags) with both compilers."""
+    assert shutil.which(compiler), f"{compiler} not installed (make setup installs it)"
+    make(f"CC={compiler}", f"BUILD=build/{compiler}", "all", "tests")
+    for f in ("libember.a", "libember.so", "ember_run", "native_test"):
+        assert os.path.isfile(build_dir(compiler, f))
+
+
+def test_library_uses_no_heap_no_mutable_globals_no_abort():
+    make("lib")
+    lib = build_dir("libember.a")
+    undefined = run(["nm", "-u", lib]).stdout.split()
+    forbidden = {"malloc", "calloc", "realloc", "free", "aligned_alloc", "posix_memalign", "abort",
+                 "exit", "__assert_fail", "printf", "fprintf", "puts", "pthread_create"}
+    assert not forbidden & set(undefined), sorted(forbidden & set(undefined))
+    # no object in writable data: .data / .bss (tables of pointers sit in .data.rel.ro,
+    # read-only after relocation)
+    table = run(["objdump", "-t", lib]).stdout.splitlines()
+    writable = [ln for ln in table if re.search(r"\s\.(data|bss)(\.\S+)?\s", ln)
+                and ".data.rel.ro" not in ln and ln.split()[-1] not in (".data", ".bss")]
+    assert not writable, writable
+
+
+# ---- native test binary -----------------------------------------------------------
+def check_native_output(out, names):
+    summaries = [ln for ln in out.splitlines() if "allocator calls" in ln]
+    for name in names:
+        line = [ln for ln in summaries if f"/{name}.ember:" in ln]
+        assert len(line) == 1 and line[0].startswith("PASS "), out[-3000:]
+        assert "; 0 allocator calls in load+init+run" in line[0]
+    assert "PASS threads:" in out
+    assert out.rstrip().endswith("native test: all passed")
+
+
+def test_native_binary_runs_every_zoo_program(zoo_files):
+    make("all", "tests")
+    r = run([build_dir("native_test"), *[p for p, _ in zoo_files.values()]])
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    check_native_output(r.stdout, zoo_files)
+    # one summary line per program, each with its error figure
+    assert sum(ln.startswith("PASS /") and "test case(s), 0 failed" in ln for ln in r.stdout.splitlines()) == len(ZOO)
+
+
+def test_native_binary_under_sanitizers(zoo_files):
+    make("SANITIZE=1", "tests")
+    r = run([build_dir("san", "native_test"), *[p for p, _ in zoo_files.values()]])
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    assert "ERROR: AddressSanitizer" not in r.stderr and "runtime error" not in r.stderr
+    check_native_output(r.stdout, zoo_files)
+
+
+@pytest.mark.parametrize("arch", sorted(CROSS))
+def test_native_binary_cross_compiled_under_qemu(arch, zoo_files):
+    cc, qemu, sysroot = CROSS[arch]
+    assert shutil.which(cc) and shutil.which(qemu), f"{cc} / {qemu} missing (make setup installs them)"
+    make(f"CC={cc}", "all", "tests")
+    binary = build_dir(cc, "native_test")
+    r = run([qemu, "-L", sysroot, binary, *[p for p, _ in zoo_files.values()]], timeout=900)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    check_native_output(r.stdout, zoo_files)
+
+
+# ---- hostile files -----------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(ZOO))
+def test_hostile_files_are_rejected_or_run(name, zoo_files):
+    """Truncation at many lengths, random flips, and every word and byte of the
+    FlatBuffer set to hostile values: each mutant is rejected with a message or runs,
+    under ASan + UBSan, within the time limit (no hang)."""
+    make("SANITIZE=1", "tests")
+    path, fb_bytes = zoo_files[name]
+    r = run([build_dir("san", "hostile"), path, str(fb_bytes), "7"], timeout=300)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
+    m = re.search(r"(\d+) mutants: rejected at load (\d+), init (\d+), input (\d+), run (\d+); "
+                  r"ran (\d+); silent (\d+)", r.stdout)
+    assert m, r.stdout
+    mutants, load, init, bad_input, failed_run, ran, silent = map(int, m.groups())
+    assert mutants > 1000 and silent == 0
+    assert load + init + bad_input + failed_run + ran == mutants
+    assert load > 0 and ran > 0          # both outcomes really happen
+
+
+# ---- the example app ---------------------------------------------------------------
+def test_example_app_reads_npy_writes_npy(tmp_path, zoo_files):
+    make("all")
+    path, _ = zoo_files["cnn"]
+    program = runtime_py.load(path)
+    (x,), (want,), _, _ = program.method().test_cases()[0]
+    x = np.random.default_rng(1).standard_normal(x.shape).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    r = run([build_dir("ember_run"), path, "-i", str(tmp_path / "x.npy"), "-o", str(tmp_path), "-n", "3"])
+    assert r.returncode == 0, r.stderr
+    assert "method 'forward' needs" in r.stdout and "median" in r.stdout
+    got = np.load(tmp_path / "output_0.npy")
+    np.testing.assert_allclose(got, program.run("forward", x)[0], atol=1e-5, rtol=1e-5)
+
+
+def test_example_app_self_test(zoo_files):
+    make("all")
+    r = run([build_dir("ember_run"), "--self-test", *[p for p, _ in zoo_files.values()]])
+    assert r.returncode == 0, r.stdout[-3000:]
+    assert r.stdout.count("PASS ") >= len(ZOO) and "FAIL" not in r.stdout
+    assert r.stdout.rstrip().endswith("self-test: all passed")
+
+
+def test_example_app_reports_bad_input(tmp_path, zoo_files):
+    make("all")
+    path, _ = zoo_files["mlp"]
+    np.save(tmp_path / "bad.npy", np.zeros((3, 3), np.float32))
+    r = run([build_dir("ember_run"), path, "-i", str(tmp_path / "bad.npy")])
+    assert r.returncode == 1 and "input 0" in r.stderr, r.stderr
+    (tmp_path / "junk.ember").write_bytes(b"\0" * 100)
+    r = run([build_dir("ember_run"), str(tmp_path / "junk.ember")])
+    assert r.returncode == 1 and "not an Ember program" in r.stderr, r.stderr
+
+
+# ---- selective builds and the binding's errors ---------------------------------------
+def test_op_missing_from_build_is_reported_at_load(zoo_files):
+    make("BUILD=build/only-fc", "OPS=fully_connected reshape relu", "lib")
+    path, _ = zoo_files["cnn"]
+    with pytest.raises(runtime_py.VerifyError, match=r"op CONV2D is not in this build"):
+        CProgram(path, library_path=build_dir("only-fc", "libember.so"))
+
+
+def test_c_binding_input_errors(zoo_files):
+    path, _ = zoo_files["mlp"]
+    program = runtime_py.load(path, backend="c")
+    (x,), _, _, _ = runtime_py.load(path).method().test_cases()[0]
+    with pytest.raises(runtime_py.InputError, match=r"input 0 \('x'\): dimension 1 is 3, expected"):
+        program.run("forward", np.zeros((x.shape[0], 3), np.float32))
+    with pytest.raises(runtime_py.InputError, match="dtype"):
+        program.run("forward", x.astype(np.int32))
+    with pytest.raises(runtime_py.InputError, match="takes 1 input"):
+        program.run("forward")
+    out_copy = program.run("forward", x)[0]
+    out_bound = program.run("forward", x, bind=True)[0]
+    np.testing.assert_array_equal(out_copy, out_bound)
+
+
+def test_c_binding_rejects_bad_files(tmp_path):
+    with pytest.raises(runtime_py.FormatError, match="not an Ember program"):
+        runtime_py.load(b"\0" * 64, backend="c")
+    with pytest.raises(runtime_py.FormatError, match="no such file"):
+        runtime_py.load(str(tmp_path / "missing.ember"), backend="c")

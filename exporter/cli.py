@@ -118,18 +118,31 @@ def _py_program(path):
     return runtime_py.load(path)
 
 
+def _c_program(path, required=True):
+    """The program on the C runtime, or None (with a note) when the library is not built."""
+    import runtime_py
+    from runtime_py.errors import EmberError
+    try:
+        return runtime_py.load(path, backend="c")
+    except EmberError as e:
+        if required or "library" not in str(e):
+            raise
+        print(f"note: C runtime not compared: {e}", file=sys.stderr)
+        return None
+
+
 def cmd_run(args):
-    program = _py_program(args.program)
-    method = program.method(args.method)
-    arrays = load_inputs(args.input, method)
+    described = _py_program(args.program).method(args.method)   # names, bundled cases
+    runner = _c_program(args.program).method(args.method) if args.runtime == "c" else described
+    arrays = load_inputs(args.input, described)
     if arrays is None:
-        cases = method.test_cases()
+        cases = described.test_cases()
         if not cases:
             raise CliError("no --input given and the program has no bundled test case")
         arrays = cases[0][0]
         print("using the bundled test case's inputs", file=sys.stderr)
-    outputs = method.run(*arrays)
-    names = [d["name"] for d in method.outputs]
+    outputs = runner.run(*arrays)
+    names = [d["name"] for d in described.outputs]
     if args.output:
         np.savez(args.output, **dict(zip(names, outputs)))
         print(f"wrote {args.output}: {', '.join(names)}")
@@ -176,18 +189,31 @@ def cmd_validate(args):
     got = method.run(*arrays)
     if len(eager) != len(got):
         raise CliError(f"eager model returns {len(eager)} outputs, the program {len(got)}")
-    failed = False
-    print(f"{'output':<24} {'shape':<18} {'max abs err':>12} {'max rel err':>12} {'cosine':>10}  status")
-    for d, e, g in zip(method.outputs, eager, got):
-        r = compare(e, g, args.atol, args.rtol)
-        if "problem" in r:
-            print(f"{d['name']:<24} {str(list(e.shape)):<18} {r['problem']}  FAIL")
-        else:
-            print(f"{d['name']:<24} {str(list(e.shape)):<18} {r['max_abs']:12.3e} {r['max_rel']:12.3e} "
-                  f"{r['cosine']:10.7f}  {'ok' if r['ok'] else 'FAIL'}")
-        failed |= not r["ok"]
-    print(f"python runtime vs eager: {'FAIL' if failed else 'ok'} (atol {args.atol:g}, rtol {args.rtol:g})")
-    return 1 if failed else 0
+    c_program = None if args.runtime == "py" else _c_program(args.program, required=args.runtime == "c")
+    c_got = c_program.method(args.method).run(*arrays) if c_program is not None else None
+    runtimes = [("python", got)] + ([("c", c_got)] if c_got is not None else [])
+    failed = {name: False for name, _ in runtimes}
+    head = f"{'output':<20} {'shape':<16} {'runtime':<8} {'max abs err':>12} {'max rel err':>12} {'cosine':>10}  status"
+    print(head)
+    for k, (d, e) in enumerate(zip(method.outputs, eager)):
+        for name, outs in runtimes:
+            r = compare(e, outs[k], args.atol, args.rtol)
+            label = f"{d['name']:<20} {str(list(e.shape)):<16} {name:<8}"
+            if "problem" in r:
+                print(f"{label} {r['problem']}  FAIL")
+            else:
+                print(f"{label} {r['max_abs']:12.3e} {r['max_rel']:12.3e} {r['cosine']:10.7f}  "
+                      f"{'ok' if r['ok'] else 'FAIL'}")
+            failed[name] |= not r["ok"]
+        if c_got is not None:
+            r = compare(got[k], c_got[k], 1e-5, 1e-5)
+            if "problem" not in r:
+                print(f"{'':<20} {'':<16} {'c vs py':<8} {r['max_abs']:12.3e} {r['max_rel']:12.3e} "
+                      f"{r['cosine']:10.7f}")
+    for name, _ in runtimes:
+        print(f"{name} runtime vs eager: {'FAIL' if failed[name] else 'ok'} "
+              f"(atol {args.atol:g}, rtol {args.rtol:g})")
+    return 1 if any(failed.values()) else 0
 
 
 def build_parser():
@@ -226,13 +252,15 @@ def build_parser():
     r.add_argument("-i", "--input", action="append", metavar="FILE", help=".npy or .npz input (repeatable)")
     r.add_argument("-o", "--output", metavar="OUT.npz", help="write outputs to a .npz file")
     r.add_argument("--method", default="forward")
-    r.add_argument("--runtime", choices=["py"], default="py", help="runtime to use (default: py)")
+    r.add_argument("--runtime", choices=["py", "c"], default="py",
+                   help="py: the numpy reference runtime; c: the C runtime (libember.so)")
     r.set_defaults(func=cmd_run)
 
     v = sub.add_parser("validate", help="compare a program against eager PyTorch",
                        description="Run the same inputs through the eager model and the program; "
                                    "print max abs error, max relative error and cosine similarity "
-                                   "per output. Exit 1 if any element exceeds atol + rtol*|eager|.")
+                                   "per output, for the Python and the C runtime side by side (and C against Python). "
+                                   "Exit 1 if any element exceeds atol + rtol*|eager|.")
     v.add_argument("model", help="FILE.py:FACTORY, MODULE:FACTORY or .pt2 (the eager reference)")
     v.add_argument("program")
     v.add_argument("-i", "--input", action="append", metavar="FILE",
@@ -240,6 +268,8 @@ def build_parser():
     v.add_argument("--method", default="forward")
     v.add_argument("--atol", type=float, default=1e-4)
     v.add_argument("--rtol", type=float, default=1e-4)
+    v.add_argument("--runtime", choices=["all", "py", "c"], default="all",
+                   help="runtimes to compare with eager (default: all: Python and, when built, C)")
     v.set_defaults(func=cmd_validate)
     return p
 

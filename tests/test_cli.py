@@ -95,6 +95,18 @@ def test_run_npy_inputs_to_npz_matches_eager(work):
     np.testing.assert_allclose(got["output_1"], want[1], atol=1e-5, rtol=1e-5)
 
 
+def test_run_on_the_c_runtime_matches_python(work):
+    x = np.random.default_rng(4).standard_normal((3, 3, 6, 6)).astype(np.float32)
+    np.save(work / "x3.npy", x)
+    for runtime in ("py", "c"):
+        rc, out, err = ember("run", "a.ember", "-i", "x3.npy", "-o", f"y_{runtime}.npz", "--runtime", runtime,
+                             cwd=work)
+        assert rc == 0, err
+    py, c = np.load(work / "y_py.npz"), np.load(work / "y_c.npz")
+    for key in ("output_0", "output_1"):
+        np.testing.assert_allclose(c[key], py[key], atol=1e-5, rtol=1e-5)
+
+
 def test_run_without_inputs_uses_bundled_case_and_prints_summary(work):
     rc, out, err = ember("run", "a.ember", cwd=work)
     assert rc == 0, err
@@ -107,10 +119,14 @@ def test_validate_passes_against_its_own_model(work):
     rc, out, err = ember("validate", "nets.py:model_a", "a.ember", cwd=work)
     assert rc == 0, out + err
     rows = [ln for ln in out.splitlines() if ln.startswith("output_")]
-    assert len(rows) == 2 and all(ln.endswith("ok") for ln in rows), out
+    # each output, on the Python and the C runtime side by side
+    assert [ln.split()[0] + " " + ln.split()[3] for ln in rows] == \
+        ["output_0 python", "output_0 c", "output_1 python", "output_1 c"], out
     for ln in rows:
+        assert ln.endswith("ok"), out
         max_abs, max_rel, cosine = map(float, ln.split()[-4:-1])
         assert max_abs < 1e-4 and cosine > 0.99999
+    assert "python runtime vs eager: ok" in out and "c runtime vs eager: ok" in out
 
 
 def test_validate_fails_with_exit_1_against_other_weights(work):

@@ -1,5 +1,5 @@
-"""`make demo`: train the digits CNN, export it, inspect it, run it on the Python
-runtime, compare held-out accuracy with eager PyTorch, and validate."""
+"""`make demo`: train the digits CNN, export it, inspect it, run it on the Python and
+the C runtime, compare held-out accuracy with eager PyTorch, and validate."""
 import os
 import shlex
 import subprocess
@@ -37,7 +37,7 @@ def main():
         return 1
     sh("inspect", PROGRAM)
 
-    print("\n== 3. held-out accuracy: eager PyTorch vs the Ember Python runtime")
+    print("\n== 3. held-out accuracy: eager PyTorch vs the Ember Python and C runtimes")
     import runtime_py
     data = np.load(digits.TEST_SET)
     x, labels = data["x"], data["labels"]
@@ -48,16 +48,29 @@ def main():
     t0 = time.perf_counter()
     (ember_logits,) = program.run("forward", x)
     dt = time.perf_counter() - t0
+    c_program = runtime_py.load(os.path.join(ROOT, PROGRAM), backend="c")
+    t0 = time.perf_counter()
+    (c_logits,) = c_program.run("forward", x)
+    c_dt = time.perf_counter() - t0
     eager_acc = float((eager_logits.argmax(1) == labels).mean())
     ember_acc = float((ember_logits.argmax(1) == labels).mean())
-    agree = float((eager_logits.argmax(1) == ember_logits.argmax(1)).mean())
+    c_acc = float((c_logits.argmax(1) == labels).mean())
+    agree = float(((eager_logits.argmax(1) == ember_logits.argmax(1)) &
+                   (eager_logits.argmax(1) == c_logits.argmax(1))).mean())
     print(f"  eager PyTorch        accuracy {eager_acc:.2%}")
     print(f"  Ember Python runtime accuracy {ember_acc:.2%}   ({len(x)} images in one call, {dt * 1000:.1f} ms)")
-    print(f"  predictions agree on {agree:.2%} of images")
+    print(f"  Ember C runtime      accuracy {c_acc:.2%}   ({len(x)} images in one call, {c_dt * 1000:.1f} ms)")
+    print(f"  all three predict the same class for {agree:.2%} of images")
 
-    print("\n== 4. validate on the whole held-out set")
+    print("\n== 4. the C runtime's example app on the bundled test case (memory it needs, timing)")
+    app = os.path.join(ROOT, "runtime_c", "build", "ember_run")
+    print(f"\n$ runtime_c/build/ember_run {PROGRAM} -n 20", flush=True)
+    if subprocess.run([app, PROGRAM, "-n", "20"], cwd=ROOT).returncode != 0:
+        return 1
+
+    print("\n== 5. validate on the whole held-out set: eager vs Python vs C")
     rc = sh("validate", "demo/digits.py:trained", PROGRAM, "--input", digits.TEST_SET)
-    if rc != 0 or ember_acc != eager_acc:
+    if rc != 0 or ember_acc != eager_acc or c_acc != eager_acc:
         print("\ndemo FAILED", file=sys.stderr)
         return 1
     print("\ndemo ok")

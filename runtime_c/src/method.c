@@ -93,7 +93,7 @@ static void node_args(const ember_method *m, const ember_node *n, ember_op_args 
 static ember_status op_failed(ember_method *m, int32_t k, ember_status s, const char *detail) {
     const ember_node *n = &m->nodes[k];
     const char *src = fb_str(&m->program->f, n->source);
-    snprintf(m->message, sizeof m->message, "operator %d (%s)%s%.60s%s: %s", (int)k, ember_opcode_name(n->opcode),
+    snprintf(m->message, sizeof m->message, "operator %d (%s)%s%.60s%s: %.150s", (int)k, ember_opcode_name(n->opcode),
              *src ? " at " : "", src, strlen(src) > 60 ? "..." : "", detail);
     return s;
 }

@@ -126,11 +126,11 @@ def test_hostile_files_are_rejected_or_run(name, zoo_files):
     r = run([build_dir("san", "hostile"), path, str(fb_bytes), "7"], timeout=300)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
     m = re.search(r"(\d+) mutants: rejected at load (\d+), init (\d+), input (\d+), run (\d+); "
-                  r"ran (\d+); silent (\d+)", r.stdout)
+                  r"ran (\d+); prepared (\d+); silent (\d+)", r.stdout)
     assert m, r.stdout
-    mutants, load, init, bad_input, failed_run, ran, silent = map(int, m.groups())
+    mutants, load, init, bad_input, failed_run, ran, prepared, silent = map(int, m.groups())
     assert mutants > 1000 and silent == 0
-    assert load + init + bad_input + failed_run + ran == mutants
+    assert load + init + bad_input + failed_run + ran + prepared == mutants
     assert load > 0 and ran > 0          # both outcomes really happen
 
 

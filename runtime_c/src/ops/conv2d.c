@@ -47,8 +47,11 @@ static ember_status check(const ember_op_args *a, ember_error *err) {
         return ember_fail(err, EMBER_ERR_VERIFY, "stride and dilation must be >= 1");
     if (p->pad_top < 0 || p->pad_left < 0 || p->pad_bottom < 0 || p->pad_right < 0)
         return ember_fail(err, EMBER_ERR_VERIFY, "negative padding");
-    int64_t oh = (x->shape[2] + p->pad_top + p->pad_bottom - (int64_t)p->dilation_h * (w->shape[2] - 1) - 1) / p->stride_h + 1;
-    int64_t ow = (x->shape[3] + p->pad_left + p->pad_right - (int64_t)p->dilation_w * (w->shape[3] - 1) - 1) / p->stride_w + 1;
+    int64_t span_h = x->shape[2] + p->pad_top + p->pad_bottom - (int64_t)p->dilation_h * (w->shape[2] - 1) - 1;
+    int64_t span_w = x->shape[3] + p->pad_left + p->pad_right - (int64_t)p->dilation_w * (w->shape[3] - 1) - 1;
+    if (span_h < 0 || span_w < 0)
+        return ember_fail(err, EMBER_ERR_VERIFY, "the (dilated) kernel is larger than the padded input");
+    int64_t oh = span_h / p->stride_h + 1, ow = span_w / p->stride_w + 1;
     if (y->shape[0] != x->shape[0] || y->shape[1] != w->shape[0] || y->shape[2] != oh || y->shape[3] != ow || oh < 0 || ow < 0)
         return ember_fail(err, EMBER_ERR_VERIFY, "output (%lld, %lld, %lld, %lld), expected (%lld, %lld, %lld, %lld)",
                           (long long)y->shape[0], (long long)y->shape[1], (long long)y->shape[2], (long long)y->shape[3],

@@ -44,9 +44,10 @@ const char *ember_shape_str(const ember_tensor *t, char *buf, size_t size);
 /* Strides (in elements) of `in` seen at `out`'s rank, 0 on broadcast dimensions. */
 void ember_broadcast_strides(const ember_tensor *in, const ember_tensor *out, int64_t strides[EMBER_MAX_RANK]);
 
+/* The fused activation; NaN passes through, as numpy's maximum/clip keep it. */
 static inline float ember_activate(float v, int32_t activation) {
-    if (activation == EMBER_ACT_RELU) return v > 0.0f ? v : 0.0f;
-    if (activation == EMBER_ACT_RELU6) return v > 0.0f ? (v < 6.0f ? v : 6.0f) : 0.0f;
+    if (activation == EMBER_ACT_RELU) return v < 0.0f ? 0.0f : v;
+    if (activation == EMBER_ACT_RELU6) return v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v);
     return v;
 }
 

@@ -1,0 +1,36 @@
+/* GELU: x * Phi(x) with GeluOptions.tanh_approximation false: x * (1 + erf(x / sqrt(2))) / 2;
+ * true: x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) / 2. Computed in double (libm erf
+ * and tanh), rounded to float32, as the Python runtime computes in float64.
+ * x and out: FLOAT32 of one shape. */
+#include "op.h"
+
+static float gelu1(float xf, int32_t tanh_approximation) {
+    double x = (double)xf;
+    if (tanh_approximation)
+        return (float)(0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x))));   /* sqrt(2/pi) */
+    return (float)(0.5 * x * (1.0 + erf(x * 0.7071067811865476)));   /* 1/sqrt(2) */
+}
+
+static void gelu_f32(const float *x, float *y, int64_t n, int32_t tanh_approximation) {
+    for (int64_t i = 0; i < n; i++) y[i] = gelu1(x[i], tanh_approximation);
+}
+
+static ember_status check(const ember_op_args *a, ember_error *err) {
+    const ember_tensor *x = a->in[0], *out = a->out;
+    char xs[64], os[64];
+    if (x->dtype != EMBER_DTYPE_FLOAT32 || out->dtype != EMBER_DTYPE_FLOAT32)
+        return ember_fail(err, EMBER_ERR_VERIFY, "dtypes %d -> %d: input and output must be FLOAT32", (int)x->dtype,
+                          (int)out->dtype);
+    if (!ember_same_shape(x, out))
+        return ember_fail(err, EMBER_ERR_VERIFY, "input %s and output %s differ in shape",
+                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(out, os, sizeof os));
+    return EMBER_OK;
+}
+
+static ember_status eval(const ember_op_args *a, ember_error *err) {
+    (void)err;
+    gelu_f32((const float *)a->in[0]->data, (float *)a->out->data, a->out->count, a->p->gelu.tanh_approximation);
+    return EMBER_OK;
+}
+
+const ember_op_impl ember_op_gelu = {"GELU", check, eval};

@@ -55,13 +55,13 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 /* Loads `path` and initialises `method`; the caller frees *mem and unmaps. */
-static int open_method(const char *path, const char *method, mapped *file, unsigned char *prog_mem,
+static int open_method(const char *path, const char *method, mapped *file, ember_program_storage *prog_mem,
                        ember_program **prog, void **mem, ember_method **m, int verbose) {
     size_t need = 0;
     ember_status s;
     *mem = NULL;
     if (map_file(path, file) != 0) return -1;
-    if ((s = ember_program_load(prog_mem, EMBER_PROGRAM_BYTES, file->data, file->size, prog)) != EMBER_OK) {
+    if ((s = ember_program_load(prog_mem, sizeof *prog_mem, file->data, file->size, prog)) != EMBER_OK) {
         fprintf(stderr, "ember_run: %s: %s (%s)\n", path, ember_program_message(*prog), ember_status_str(s));
         return -1;
     }
@@ -87,11 +87,11 @@ static int self_test(int argc, char **argv) {
     int failed = 0;
     for (int i = 0; i < argc; i++) {
         mapped file = {NULL, 0};
-        static unsigned char prog_mem[EMBER_PROGRAM_BYTES] __attribute__((aligned(16)));
+        static ember_program_storage prog_mem;
         ember_program *prog = NULL;
         ember_method *m = NULL;
         void *mem = NULL;
-        if (open_method(argv[i], "forward", &file, prog_mem, &prog, &mem, &m, 0) != 0) {
+        if (open_method(argv[i], "forward", &file, &prog_mem, &prog, &mem, &m, 0) != 0) {
             failed++;
             free(mem);
             if (file.data) munmap(file.data, file.size);
@@ -156,7 +156,7 @@ int main(int argc, char **argv) {
     if (path == NULL || runs < 1) { usage(); return 2; }
 
     mapped file = {NULL, 0};
-    static unsigned char prog_mem[EMBER_PROGRAM_BYTES] __attribute__((aligned(16)));
+    static ember_program_storage prog_mem;
     ember_program *prog = NULL;
     ember_method *m = NULL;
     void *mem = NULL;
@@ -164,7 +164,7 @@ int main(int argc, char **argv) {
     int rc = 1;
     ember_status s;
     memset(arrays, 0, sizeof arrays);
-    if (open_method(path, method, &file, prog_mem, &prog, &mem, &m, 1) != 0) goto done;
+    if (open_method(path, method, &file, &prog_mem, &prog, &mem, &m, 1) != 0) goto done;
 
     if (n_inputs == 0) {
         if (ember_method_test_case_count(m) == 0) {

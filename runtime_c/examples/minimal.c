@@ -6,14 +6,14 @@
 #include "ember.h"
 
 int main(int argc, char **argv) {
-    static unsigned char prog_mem[EMBER_PROGRAM_BYTES] __attribute__((aligned(16)));
+    static ember_program_storage prog_mem;
     FILE *f = argc > 1 ? fopen(argv[1], "rb") : NULL;
     if (!f) return 2;
     fseek(f, 0, SEEK_END); long size = ftell(f); rewind(f);
     void *file, *mem, *input;
     if (posix_memalign(&file, 64, (size_t)size) || fread(file, 1, (size_t)size, f) != (size_t)size) return 2;
     ember_program *prog;
-    if (ember_program_load(prog_mem, sizeof prog_mem, file, (size_t)size, &prog) != EMBER_OK) {
+    if (ember_program_load(&prog_mem, sizeof prog_mem, file, (size_t)size, &prog) != EMBER_OK) {
         fprintf(stderr, "load: %s\n", ember_program_message(prog)); return 1;
     }
     size_t need;

@@ -6,9 +6,9 @@
  * (or two methods of one program) run side by side in two threads.
  *
  *     // 1. Load: verifies the whole file; weights stay where they are.
- *     static unsigned char prog_mem[EMBER_PROGRAM_BYTES];
+ *     static ember_program_storage prog_mem;          // aligned EMBER_PROGRAM_BYTES
  *     ember_program *prog;
- *     if (ember_program_load(prog_mem, sizeof prog_mem, file, file_size, &prog) != EMBER_OK) {
+ *     if (ember_program_load(&prog_mem, sizeof prog_mem, file, file_size, &prog) != EMBER_OK) {
  *         fprintf(stderr, "%s\n", ember_program_message(prog));
  *         return 1;
  *     }
@@ -78,6 +78,16 @@ typedef enum ember_dtype {
 } ember_dtype;
 
 typedef struct ember_program ember_program;
+
+/* Correctly aligned storage for a program handle, for callers without compiler
+ * alignment attributes: `static ember_program_storage mem;` then pass
+ * (&mem, sizeof mem) to ember_program_load. */
+typedef union ember_program_storage {
+    unsigned char bytes[EMBER_PROGRAM_BYTES];
+    uint64_t align_u64;
+    double align_double;
+    void *align_pointer;
+} ember_program_storage;
 typedef struct ember_method ember_method;
 
 /* A tensor as the caller sees it: an input's declaration or an output's data. */
@@ -100,7 +110,7 @@ size_t ember_dtype_size(ember_dtype dtype);
  * string, enum values, tensor indices, shapes, constant and arena ranges,
  * alignment, op arity and dtypes, that each op is in this build) and keeps only
  * pointers into `data`: nothing is copied. `mem` (EMBER_PROGRAM_BYTES, 8-byte
- * aligned) holds the handle. *out is set whenever mem is big enough, also on
+ * aligned; see ember_program_storage) holds the handle. *out is set whenever mem is big enough, also on
  * failure, so ember_program_message() can explain; a failed program refuses
  * every other call with EMBER_ERR_STATE. Thread-safe to share once loaded. */
 EMBER_NODISCARD ember_status ember_program_load(void *mem, size_t mem_bytes, const void *data,

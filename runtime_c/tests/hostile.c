@@ -49,12 +49,12 @@ static int noisy(const char *message) { return message != NULL && message[0] != 
 
 /* One mutant of `size` bytes already in `work`. */
 static void feed(size_t size, stats *st, const char *what) {
-    static unsigned char prog_mem[EMBER_PROGRAM_BYTES] __attribute__((aligned(16)));
+    static ember_program_storage prog_mem;
     ember_program *prog = NULL;
     ember_method *m = NULL;
     size_t need = 0;
     st->mutants++;
-    if (ember_program_load(prog_mem, sizeof prog_mem, work, size, &prog) != EMBER_OK) {
+    if (ember_program_load(&prog_mem, sizeof prog_mem, work, size, &prog) != EMBER_OK) {
         st->load++;
         if (!noisy(ember_program_message(prog))) { st->silent++; fprintf(stderr, "silent load rejection: %s\n", what); }
         return;
@@ -123,11 +123,11 @@ int main(int argc, char **argv) {
 
     /* The original must load and run; its bundled inputs feed every mutant. */
     {
-        static unsigned char prog_mem[EMBER_PROGRAM_BYTES] __attribute__((aligned(16)));
+        static ember_program_storage prog_mem;
         ember_program *prog;
         ember_method *m;
         size_t need;
-        if (ember_program_load(prog_mem, sizeof prog_mem, original, file_size, &prog) != EMBER_OK ||
+        if (ember_program_load(&prog_mem, sizeof prog_mem, original, file_size, &prog) != EMBER_OK ||
             ember_method_memory_size(prog, "forward", &need) != EMBER_OK || need > MAX_METHOD_BYTES ||
             ember_method_init(prog, "forward", method_mem, need, &m) != EMBER_OK) {
             fprintf(stderr, "hostile: the unmodified program does not load: %s\n", ember_program_message(prog));

@@ -43,7 +43,7 @@ typedef struct loaded {
     const char *path;
     void *file;
     size_t size;
-    unsigned char prog_mem[EMBER_PROGRAM_BYTES];
+    ember_program_storage prog_mem;
     ember_program *prog;
     size_t need;
     void *reference;        /* outputs of the first test case, run alone, concatenated */
@@ -139,7 +139,7 @@ int main(int argc, char **argv) {
             continue;
         }
         /* the method's memory is obtained before counting starts: the app owns it */
-        s = ember_program_load(p->prog_mem, sizeof p->prog_mem, p->file, p->size, &p->prog);
+        s = ember_program_load(&p->prog_mem, sizeof p->prog_mem, p->file, p->size, &p->prog);
         if (s == EMBER_OK) s = ember_method_memory_size(p->prog, "forward", &p->need);
         if (s != EMBER_OK || posix_memalign(&mem, 64, p->need) != 0) {
             printf("FAIL %s: %s (%s)\n", p->path, ember_program_message(p->prog), ember_status_str(s));
@@ -148,7 +148,7 @@ int main(int argc, char **argv) {
         }
         alloc_calls = 0;
         counting = 1;
-        s = ember_program_load(p->prog_mem, sizeof p->prog_mem, p->file, p->size, &p->prog);
+        s = ember_program_load(&p->prog_mem, sizeof p->prog_mem, p->file, p->size, &p->prog);
         if (s == EMBER_OK) s = ember_method_init(p->prog, "forward", mem, p->need, &m);
         if (s == EMBER_OK) s = selftest_run(m, p->path, NULL, &r);
         counting = 0;

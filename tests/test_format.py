@@ -91,3 +91,16 @@ def test_bundled_test_case_and_metadata():
     got, = program.run("forward", *ins)
     np.testing.assert_allclose(got, outs[0], atol=atol, rtol=rtol)
     assert program.version == (schema.VERSION_MAJOR, schema.VERSION_MINOR)
+
+
+def test_c_op_table_is_generated_from_the_op_list():
+    """runtime_c/src/ops/table.c and op_list.mk come from schema/ops.py (make schema)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    r = subprocess.run([sys.executable, os.path.join(root, "runtime_c", "tools", "gen_op_table.py"), "--check"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    # and every op in the list has its C kernel file
+    from schema.ops import SPECS
+    missing = [n for n in SPECS if not os.path.isfile(os.path.join(root, "runtime_c", "src", "ops",
+                                                                   n.lower() + ".c"))]
+    assert not missing, missing

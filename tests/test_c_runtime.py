@@ -179,8 +179,10 @@ def test_op_missing_from_build_is_reported_at_load(zoo_files):
 def test_c_binding_input_errors(zoo_files):
     path, _ = zoo_files["mlp"]
     program = runtime_py.load(path, backend="c")
-    (x,), _, _, _ = runtime_py.load(path).method().test_cases()[0]
-    with pytest.raises(runtime_py.InputError, match=r"input 0 \('x'\): dimension 1 is 3, expected"):
+    reference = runtime_py.load(path).method()
+    (x,), _, _, _ = reference.test_cases()[0]
+    name = reference.inputs[0]["name"]
+    with pytest.raises(runtime_py.InputError, match=rf"input 0 \('{name}'\): dimension 1 is 3, expected"):
         program.run("forward", np.zeros((x.shape[0], 3), np.float32))
     with pytest.raises(runtime_py.InputError, match="dtype"):
         program.run("forward", x.astype(np.int32))

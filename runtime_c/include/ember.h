@@ -143,7 +143,9 @@ int32_t ember_method_output_count(const ember_method *method);
 EMBER_NODISCARD ember_status ember_method_input_info(const ember_method *method, int32_t index,
                                                      ember_tensor_info *info);
 /* Copies input i into the arena. shape/rank give its actual size (dynamic dims
- * may be anything in their exported range); nbytes must equal that size. */
+ * may be anything in their exported range); nbytes must equal that size. The
+ * copy serves one run (the arena reuses its bytes): set it again before the next
+ * run, or bind the input instead. */
 EMBER_NODISCARD ember_status ember_method_set_input(ember_method *method, int32_t index,
                                                     ember_dtype dtype, const int64_t *shape,
                                                     int32_t rank, const void *data, size_t nbytes);
@@ -153,7 +155,7 @@ EMBER_NODISCARD ember_status ember_method_set_input(ember_method *method, int32_
 EMBER_NODISCARD ember_status ember_method_bind_input(ember_method *method, int32_t index,
                                                      ember_dtype dtype, const int64_t *shape,
                                                      int32_t rank, const void *data, size_t nbytes);
-/* Runs every operator. All inputs must have been set or bound. */
+/* Runs every operator. Every input must have been set since the last run, or bound. */
 EMBER_NODISCARD ember_status ember_method_run(ember_method *method);
 /* Output i after a run: data, dtype and shape. */
 EMBER_NODISCARD ember_status ember_method_output(const ember_method *method, int32_t index,

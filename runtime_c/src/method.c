@@ -403,9 +403,14 @@ ember_status ember_method_run(ember_method *m) {
     ember_op_args a;
     for (int32_t i = 0; i < m->n_inputs; i++)
         if (m->tensors[m->indices[i]].bound == UNSET)
-            return ember_fail(&err, EMBER_ERR_INPUT, "input %d ('%.40s') was not set", (int)i,
+            return ember_fail(&err, EMBER_ERR_INPUT, "input %d ('%.40s') was not set (a copied input serves "
+                              "one run; bound inputs stay)", (int)i,
                               fb_str(&m->program->f, m->tensors[m->indices[i]].name));
     if (m->n_symbols > 0) TRY(bind_sizes(m));
+    /* The planner reuses a copied input's arena bytes once its last reader ran,
+     * so a copy serves one run: the next run needs set_input again. */
+    for (int32_t i = 0; i < m->n_inputs; i++)
+        if (m->tensors[m->indices[i]].bound == COPIED) m->tensors[m->indices[i]].bound = UNSET;
     /* A RESHAPE output is a view of its input, which may be a caller buffer. */
     for (int32_t k = 0; k < m->n_nodes; k++) {
         const ember_node *n = &m->nodes[k];

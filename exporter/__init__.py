@@ -46,40 +46,86 @@ def _eager_outputs(captured: Captured):
     return [o.detach().numpy() for o in outs]
 
 
+def _quantize(graph, captured, float_program, method, quantize, calibration, observer, progress, verbose):
+    """The float graph rewritten to int8 from calibration ranges (exporter/quantize)."""
+    from exporter.quantize import load_batches, observe, quantize_static
+    if quantize != "int8":
+        raise ExportError(f"unknown quantization '{quantize}' (supported: int8)")
+    if calibration is None:
+        raise ExportError("--quantize int8 needs calibration data (--calibration DATA)")
+    batches = load_batches(calibration, captured.example_inputs)
+    progress(f"calibrating on {len(batches)} batch(es), {observer} observer")
+    ranges = observe(float_program, batches, observer, method, progress=verbose)
+    progress("quantizing to int8")
+    quantize_static(graph, ranges)
+    run_all(graph)
+    return graph
+
+
+def _serialize(graph, method, cases, captured, options):
+    metadata = {"producer": f"ember-exporter {__version__}", "torch": torch.__version__,
+                "source": captured.source,
+                "export_options": json.dumps({"method": method, "dynamic": [
+                    vars(d) for d in captured.dynamic], **options}, sort_keys=True)}
+    return serialize([MethodSpec(method, graph, cases)], metadata)
+
+
 def export_captured(captured: Captured, method: str = "forward", bundle_test: bool = True,
-                    progress=None) -> bytes:
+                    progress=None, quantize=None, calibration=None, observer: str = "minmax",
+                    verbose: bool = False) -> bytes:
     progress = progress or (lambda text: None)
     progress("lowering to Ember IR")
     graph = lower(captured)
     progress("running passes")
     run_all(graph)
+    options = {}
+    if quantize:
+        float_graph = graph.copy()
+        plan(float_graph)
+        float_program = _serialize(float_graph, method, [], captured, {})
+        graph = _quantize(graph, captured, float_program, method, quantize, calibration, observer,
+                          progress, verbose)
+        options = {"quantize": quantize, "observer": observer}
     progress("planning memory")
     plan(graph)
     cases = []
     if bundle_test and captured.example_inputs:
-        expected = _eager_outputs(captured)
-        cases.append(TestCase([t.detach().numpy() for t in captured.example_inputs], expected))
+        inputs = [t.detach().numpy() for t in captured.example_inputs]
+        if quantize:
+            # The expected outputs of an int8 program are its own integer results,
+            # exactly: a device checks that it does the same arithmetic bit for bit.
+            import runtime_py
+            bare = _serialize(graph, method, [], captured, options)
+            expected = runtime_py.load(bare).run(method, *inputs)
+            exact = all(n.op in _EXACT_OPS or n.quant is not None for n in graph.nodes)
+            cases.append(TestCase(inputs, expected, *((0.0, 0.0) if exact else (1e-3, 1e-3))))
+        else:
+            cases.append(TestCase(inputs, _eager_outputs(captured)))
     progress("serializing")
-    metadata = {"producer": f"ember-exporter {__version__}", "torch": torch.__version__,
-                "source": captured.source,
-                "export_options": json.dumps({"method": method, "dynamic": [
-                    vars(d) for d in captured.dynamic]}, sort_keys=True)}
-    return serialize([MethodSpec(method, graph, cases)], metadata)
+    return _serialize(graph, method, cases, captured, options)
+
+
+# Ops whose results are the same bits in every runtime (besides int8 kernels).
+_EXACT_OPS = {"QUANTIZE", "DEQUANTIZE", "RESHAPE", "PERMUTE", "SLICE", "EXPAND", "GATHER", "CONCAT", "PAD"}
 
 
 def export_module(model, example_inputs, method: str = "forward", dynamic=(),
-                  bundle_test: bool = True, verbose: bool = False) -> bytes:
-    """Export an nn.Module called on `example_inputs`; returns the program's bytes."""
-    progress = _Progress(verbose, 5)
+                  bundle_test: bool = True, verbose: bool = False, quantize=None,
+                  calibration=None, observer: str = "minmax") -> bytes:
+    """Export an nn.Module called on `example_inputs`; returns the program's bytes.
+
+    quantize="int8" with `calibration` (a .npy/.npz file or folder, `file.py:function`,
+    or a list of input batches) gives a static int8 program."""
+    progress = _Progress(verbose, 7 if quantize else 5)
     progress("capturing with torch.export")
     captured = capture_module(model, tuple(example_inputs), list(dynamic), type(model).__name__)
-    return export_captured(captured, method, bundle_test, progress)
+    return export_captured(captured, method, bundle_test, progress, quantize, calibration, observer, verbose)
 
 
 def export_spec(spec: str, method: str = "forward", dynamic=(), bundle_test: bool = True,
-                verbose: bool = False) -> bytes:
+                verbose: bool = False, quantize=None, calibration=None, observer: str = "minmax") -> bytes:
     """Export from a CLI model spec (`file.py:factory`, `module:factory` or `.pt2`)."""
-    progress = _Progress(verbose, 5)
+    progress = _Progress(verbose, 7 if quantize else 5)
     progress(f"capturing {spec} with torch.export")
     captured = capture(spec, list(dynamic))
-    return export_captured(captured, method, bundle_test, progress)
+    return export_captured(captured, method, bundle_test, progress, quantize, calibration, observer, verbose)

@@ -58,6 +58,15 @@ class Symbol:
 
 
 @dataclass
+class QParams:
+    """Quantization of a tensor: real = (q - zero_point) * scale, per tensor (axis -1)
+    or per channel along `axis`."""
+    scale: np.ndarray          # float32 (1,) or (channels,)
+    zero_point: np.ndarray     # int64, same length
+    axis: int = -1
+
+
+@dataclass
 class Tensor:
     name: str
     dtype: np.dtype
@@ -66,6 +75,7 @@ class Tensor:
     # Filled by the memory planner.
     offset: int = -1
     alias_of: str | None = None      # view: shares the storage of this tensor
+    quant: QParams | None = None     # int8 / int32 tensors of a quantized program
 
     @property
     def is_constant(self) -> bool:
@@ -90,6 +100,7 @@ class Node:
     outputs: list
     options: dict = field(default_factory=dict)
     source: str = ""
+    quant: dict | None = None   # int8 operators: QuantParams fields (multiplier, shift, ...)
 
 
 @dataclass

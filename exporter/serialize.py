@@ -111,6 +111,12 @@ def _method(spec: MethodSpec, segment: _Segment):
             ft.storage = fb.Storage.ARENA
             ft.offset = t.offset
             ft.nbytes = g.max_nbytes(name)
+        if t.quant is not None:
+            q = fb.QuantizationT()
+            q.scale = [float(v) for v in t.quant.scale]
+            q.zeroPoint = [int(v) for v in t.quant.zero_point]
+            q.axis = int(t.quant.axis)
+            ft.quantization = q
         m.tensors.append(ft)
     m.inputs = [index[n] for n in g.inputs]
     m.outputs = [index[n] for n in g.outputs]
@@ -122,6 +128,13 @@ def _method(spec: MethodSpec, segment: _Segment):
         op.outputs = [index[n] for n in node.outputs]
         op.optionsType, op.options = _options(node.op, node.options)
         op.source = node.source or None
+        if node.quant is not None:
+            qp = fb.QuantParamsT()
+            for key, value in node.quant.items():
+                if not hasattr(qp, _camel(key)):
+                    raise ValueError(f"QuantParams has no field {key}")
+                setattr(qp, _camel(key), [int(v) for v in value] if isinstance(value, (list, tuple)) else int(value))
+            op.quant = qp
         m.operators.append(op)
     m.symbols = []
     for s in g.symbols:

@@ -14,7 +14,8 @@ import numpy as np
 from runtime_py.errors import FormatError, VerifyError, VersionError
 from schema import (ARENA_ALIGNMENT, CONSTANT_ALIGNMENT, FILE_IDENTIFIER, VERSION_MAJOR,
                     VERSION_MINOR, fb)
-from schema.ops import BOOL_OUT as _BOOL_OUT, FLOAT_ONLY as _FLOAT_ONLY, OPTIONAL_INPUTS, SPECS
+from schema.ops import (BOOL_OUT as _BOOL_OUT, FLOAT_ONLY as _FLOAT_ONLY, INT8_OPS, OPTIONAL_INPUTS, SPECS,
+                        TABLE_OPS)
 
 DTYPES = {fb.DType.FLOAT32: np.dtype(np.float32), fb.DType.INT8: np.dtype(np.int8),
           fb.DType.INT32: np.dtype(np.int32), fb.DType.INT64: np.dtype(np.int64),
@@ -137,6 +138,8 @@ def _verify_method(m, seg_size):
                    f"{where}: [{t.offset}, {t.offset + t.nbytes}) exceeds arena of {m.arenaSize} bytes")
         else:
             raise VerifyError(f"{where}: storage {t.storage} not in the Storage enum")
+        if t.quantization is not None:
+            _verify_quantization(t, shape, where)
 
     def index(i, what, allow_absent=False):
         if allow_absent and i == -1:
@@ -174,7 +177,7 @@ def _verify_method(m, seg_size):
         _check((want or "NONE") == got,
                f"{where} ({op_name}): options table {got}, expected {want or 'NONE'}")
         _prepare(op_name, [tensors[i] if i >= 0 else None for i in ins],
-                 [tensors[i] for i in outs], op.options, where)
+                 [tensors[i] for i in outs], op.options, where, op.quant)
     for k, i in enumerate(outputs):
         index(i, f"output {k}")
         if tensors[i].storage == fb.Storage.ARENA:
@@ -191,12 +194,95 @@ def _verify_method(m, seg_size):
                        f"segment of {seg_size} bytes")
 
 
-def _prepare(op, ins, outs, options, where):
+def _verify_quantization(t, shape, where):
+    q = t.quantization
+    scale = [] if q.scale is None else [float(v) for v in q.scale]
+    zero = _list(q.zeroPoint)
+    _check(len(scale) >= 1 and len(zero) in (0, len(scale)),
+           f"{where}: quantization has {len(scale)} scales and {len(zero)} zero points")
+    _check(all(np.isfinite(v) and v > 0 for v in scale), f"{where}: quantization scales must be finite and > 0")
+    _check(q.axis == -1 or 0 <= q.axis < len(shape), f"{where}: quantization axis {q.axis} out of range")
+    if q.axis == -1:
+        _check(len(scale) == 1, f"{where}: per-tensor quantization with {len(scale)} scales")
+    else:
+        _check(len(scale) == shape[q.axis], f"{where}: {len(scale)} scales for {shape[q.axis]} channels")
+    if t.dtype == fb.DType.INT8:
+        _check(all(-128 <= z <= 127 for z in zero), f"{where}: zero point outside [-128, 127]")
+
+
+def _per_tensor(t):
+    """Per-tensor quantization with its zero point stored."""
+    q = t.quantization if t is not None else None
+    return q is not None and q.axis == -1 and q.zeroPoint is not None and len(q.zeroPoint) == 1
+
+
+def _prepare_int8(op, ins, outs, quant, where):
+    """The int8 signature of an op: operands INT8 with per-tensor quantization (weights
+    per channel, bias INT32), and the QuantParams the kernel reads."""
+    out = outs[0]
+    shape = lambda t: _list(t.shape)  # noqa: E731
+    i8 = fb.DType.INT8
+    _check(_per_tensor(out), f"{where} ({op}): int8 output needs per-tensor quantization")
+    if op in TABLE_OPS:
+        _check(len(ins) == 2 and ins[1] is not None and ins[1].dtype == i8 and shape(ins[1]) == [256]
+               and ins[0].dtype == i8, f"{where} ({op}): int8 needs an INT8 input and a 256-entry INT8 table")
+        return
+    if op == "SOFTMAX":
+        _check(len(ins) == 2 and ins[1].dtype == fb.DType.INT32 and shape(ins[1]) == [256]
+               and ins[0].dtype == i8, f"{where} (SOFTMAX): int8 needs an INT8 input and a 256-entry INT32 table")
+        return
+    data = ins[:1] if op in ("CONV2D", "FULLY_CONNECTED", "PAD") else ins
+    for p, t in enumerate(data):
+        _check(t is not None and t.dtype == i8 and _per_tensor(t),
+               f"{where} ({op}): int8 operand {p} must be INT8 with per-tensor quantization")
+    _check(quant is not None, f"{where} ({op}): int8 operator without QuantParams")
+    mult, shift = _list(quant.multiplier), _list(quant.shift)
+    _check(len(mult) == len(shift), f"{where} ({op}): {len(mult)} multipliers, {len(shift)} shifts")
+    _check(all(0 <= m < 2 ** 31 for m in mult) and all(-31 <= v <= 30 for v in shift),
+           f"{where} ({op}): multipliers must be in [0, 2^31) and shifts in [-31, 30]")
+    _check(-128 <= quant.actMin <= quant.actMax <= 127,
+           f"{where} ({op}): clamp [{quant.actMin}, {quant.actMax}] outside int8")
+    _check(0 <= quant.leftShift <= 20, f"{where} ({op}): left shift {quant.leftShift} outside [0, 20]")
+    if op in ("CONV2D", "FULLY_CONNECTED"):
+        w = ins[1]
+        q = w.quantization
+        _check(w.dtype == i8 and q is not None and not any(_list(q.zeroPoint))
+               and q.axis in (-1, 0), f"{where} ({op}): weight must be INT8, symmetric, per output channel")
+        channels = shape(w)[0]
+        _check(len(mult) in (1, channels), f"{where} ({op}): {len(mult)} multipliers for {channels} channels")
+        if len(ins) > 2 and ins[2] is not None:
+            _check(ins[2].dtype == fb.DType.INT32, f"{where} ({op}): int8 bias must be INT32")
+    elif op in ("ADD", "SUB"):
+        _check(len(mult) == 3, f"{where} ({op}): needs 3 multipliers, has {len(mult)}")
+    elif op == "CONCAT":
+        _check(len(mult) == len(ins), f"{where} (CONCAT): {len(mult)} multipliers for {len(ins)} inputs")
+    elif op == "PAD":
+        _check(-128 <= quant.fill <= 127, f"{where} (PAD): fill {quant.fill} outside int8")
+    else:
+        _check(len(mult) == 1, f"{where} ({op}): needs 1 multiplier, has {len(mult)}")
+
+
+def _prepare(op, ins, outs, options, where, quant=None):
     """Static checks of one operator: dtypes, ranks and the shape rules that do not
     depend on run-time sizes (checked at the maxima)."""
     out = outs[0]
     shape = lambda t: _list(t.shape)  # noqa: E731
-    if op in _FLOAT_ONLY:
+    int8 = op in INT8_OPS and out.dtype == fb.DType.INT8
+    if int8:
+        _prepare_int8(op, ins, outs, quant, where)
+        ins = ins[:1] if (op in TABLE_OPS or op == "SOFTMAX") else ins
+    else:
+        _check(quant is None or op in ("RESHAPE", "PERMUTE", "SLICE", "EXPAND", "GATHER"),
+               f"{where} ({op}): QuantParams on a float operator")
+        if op in TABLE_OPS or op == "SOFTMAX":
+            _check(len(ins) == 1, f"{where} ({op}): a table input is for int8 operators only")
+    if op == "QUANTIZE":
+        _check(ins[0].dtype == fb.DType.FLOAT32 and out.dtype == fb.DType.INT8 and _per_tensor(out)
+               and shape(ins[0]) == shape(out), f"{where} (QUANTIZE): FLOAT32 in, per-tensor INT8 out, same shape")
+    elif op == "DEQUANTIZE":
+        _check(ins[0].dtype == fb.DType.INT8 and _per_tensor(ins[0]) and out.dtype == fb.DType.FLOAT32
+               and shape(ins[0]) == shape(out), f"{where} (DEQUANTIZE): per-tensor INT8 in, FLOAT32 out, same shape")
+    if op in _FLOAT_ONLY and not int8:
         for p, t in enumerate(ins + outs):
             _check(t is None or t.dtype == fb.DType.FLOAT32, f"{where} ({op}): operand {p} must be FLOAT32")
     if op in _BOOL_OUT:

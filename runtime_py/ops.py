@@ -5,7 +5,7 @@ operator's options table into keyword arguments."""
 import importlib
 
 from schema import fb
-from schema.ops import SPECS
+from schema.ops import INT8_OPS, SPECS, TABLE_OPS
 
 CODES = {name: value for name, value in vars(fb.OpCode).items() if not name.startswith("_")}
 NAMES = {value: name for name, value in CODES.items()}
@@ -21,6 +21,19 @@ def _load():
 
 
 KERNELS = _load()
+
+
+def _load_int8():
+    table = {}
+    for name in INT8_OPS:
+        stem = "lookup" if name in TABLE_OPS else name.lower()
+        module = importlib.import_module(f"runtime_py.kernels.int8.{stem}")
+        table[name] = getattr(module, stem)
+    return table
+
+
+# Integer kernels by op name, for operators whose output is INT8.
+INT8_KERNELS = _load_int8()
 
 
 def _snake(camel: str) -> str:

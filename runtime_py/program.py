@@ -11,8 +11,9 @@ import numpy as np
 from runtime_py.errors import ExecutionError, FormatError, InputError
 from runtime_py.kernels.gather import IndexOutOfRange
 from runtime_py.loader import DTYPES, OPCODE_NAMES, parse, read, verify
-from schema.ops import SPECS
-from runtime_py.ops import KERNELS, options_kwargs
+from schema.ops import INT8_OPS, SPECS
+from runtime_py.kernels.int8 import QuantArgs
+from runtime_py.ops import INT8_KERNELS, KERNELS, options_kwargs
 from schema import fb
 
 
@@ -35,12 +36,33 @@ class Method:
         for op in m.operators or []:
             name = OPCODE_NAMES[op.opcode]
             ins = [int(i) for i in op.inputs]
+            outs = [int(i) for i in op.outputs]
             if name in ("CONV2D", "FULLY_CONNECTED", "LAYER_NORM"):   # trailing optional inputs
                 ins += [-1] * (SPECS[name].max_inputs - len(ins))
-            self._ops.append((name, KERNELS[op.opcode], ins,
-                              [int(i) for i in op.outputs], options_kwargs(op.options),
-                              _s(op.source)))
+            kernel, kwargs = KERNELS[op.opcode], options_kwargs(op.options)
+            int8 = name in INT8_OPS and self.tensors[outs[0]].dtype == fb.DType.INT8
+            if int8:
+                kernel = INT8_KERNELS[name]
+            if int8 or name in ("QUANTIZE", "DEQUANTIZE"):
+                kwargs["q"] = self._quant_args(ins, outs[0], op.quant)
+            self._ops.append((name, kernel, ins, outs, kwargs, _s(op.source)))
         self._arena = None
+
+    def _quant_args(self, ins, out, quant):
+        def qp(i):
+            q = self.tensors[i].quantization if i >= 0 else None
+            if q is None or q.axis != -1:
+                return None, None
+            return int(q.zeroPoint[0]), np.float32(q.scale[0])
+        zps, scales = zip(*[qp(i) for i in ins]) if ins else ((), ())
+        out_zp, out_scale = qp(out)
+        if quant is None:
+            return QuantArgs(list(zps), out_zp, list(scales), out_scale, np.zeros(0, np.int64),
+                             np.zeros(0, np.int64))
+        return QuantArgs(list(zps), out_zp, list(scales), out_scale,
+                         np.array(quant.multiplier if quant.multiplier is not None else [], np.int64),
+                         np.array(quant.shift if quant.shift is not None else [], np.int64),
+                         int(quant.actMin), int(quant.actMax), int(quant.leftShift), int(quant.fill))
 
     # ---- description -------------------------------------------------------
     def _describe(self, index):

@@ -22,8 +22,9 @@ def _spec(name, options, lo, hi=None, outputs=1):
 
 _BINARY = ["ADD", "SUB", "MUL", "DIV", "POW", "MAXIMUM", "MINIMUM", "EQUAL", "NOT_EQUAL",
            "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL", "LOGICAL_AND", "LOGICAL_OR"]
-_UNARY = ["LOGICAL_NOT", "RELU", "SIGMOID", "TANH", "EXP", "LOG", "SQRT", "RSQRT", "NEG",
-          "ABS", "ERF", "HARDSWISH", "RESHAPE", "CAST"]
+_UNARY = ["LOGICAL_NOT", "EXP", "LOG", "SQRT", "RSQRT", "NEG", "ABS", "ERF", "RESHAPE", "CAST"]
+# Elementwise ops that run on int8 by a 256-entry table (input 1, INT8, built at export).
+TABLE_OPS = frozenset({"RELU", "SIGMOID", "TANH", "HARDSWISH", "GELU", "CLAMP"})
 
 SPECS = {s.name: s for s in [
     _spec("CONV2D", "Conv2DOptions", 2, 3),            # x, weight, [bias]
@@ -32,9 +33,10 @@ SPECS = {s.name: s for s in [
     *[_spec(n, "BinaryOptions", 2) for n in _BINARY],
     _spec("WHERE", None, 3),
     *[_spec(n, None, 1) for n in _UNARY],
-    _spec("CLAMP", "ClampOptions", 1),
-    _spec("GELU", "GeluOptions", 1),
-    _spec("SOFTMAX", "AxisOptions", 1),
+    *[_spec(n, None, 1, 2) for n in ["RELU", "SIGMOID", "TANH", "HARDSWISH"]],   # x, [int8 table]
+    _spec("CLAMP", "ClampOptions", 1, 2),
+    _spec("GELU", "GeluOptions", 1, 2),
+    _spec("SOFTMAX", "AxisOptions", 1, 2),              # x, [INT32 exp table, int8 only]
     _spec("LOG_SOFTMAX", "AxisOptions", 1),
     _spec("LAYER_NORM", "LayerNormOptions", 1, 3),      # x, [weight], [bias]
     _spec("MAX_POOL2D", "Pool2DOptions", 1),
@@ -51,7 +53,16 @@ SPECS = {s.name: s for s in [
     _spec("RESIZE_NEAREST", "ResizeOptions", 1),
     _spec("RESIZE_BILINEAR", "ResizeOptions", 1),
     _spec("CUMSUM", "AxisOptions", 1),
+    _spec("QUANTIZE", None, 1),
+    _spec("DEQUANTIZE", None, 1),
 ]}
+
+# Ops with an int8 kernel (runtime_py/kernels/int8, runtime_c/src/ops/int8): an
+# operator runs it when its output is INT8, reading the operator's QuantParams.
+# Views and data movement (RESHAPE, PERMUTE, SLICE, EXPAND, GATHER) are dtype-generic
+# and need none.
+INT8_OPS = frozenset({"CONV2D", "FULLY_CONNECTED", "BATCH_MATMUL", "ADD", "SUB", "MUL", "AVG_POOL2D",
+                      "MAX_POOL2D", "REDUCE_MEAN", "CONCAT", "PAD", "SOFTMAX"}) | TABLE_OPS
 
 # Ops whose output shares its input's storage (no data movement).
 VIEW_OPS = frozenset({"RESHAPE"})
@@ -59,7 +70,8 @@ VIEW_OPS = frozenset({"RESHAPE"})
 # Inputs that may be absent (index -1), by position.
 OPTIONAL_INPUTS = {"CONV2D": {2}, "FULLY_CONNECTED": {2}, "LAYER_NORM": {1, 2}}
 
-# Ops whose every operand is FLOAT32, and ops whose output is BOOL (checked at load).
+# Ops whose every operand is FLOAT32 (unless the op runs its int8 kernel), and ops
+# whose output is BOOL (checked at load).
 FLOAT_ONLY = frozenset({"CONV2D", "FULLY_CONNECTED", "SIGMOID", "TANH", "GELU", "EXP", "LOG", "SQRT",
                         "RSQRT", "ERF", "HARDSWISH", "SOFTMAX", "LOG_SOFTMAX", "LAYER_NORM",
                         "MAX_POOL2D", "AVG_POOL2D", "RESIZE_NEAREST", "RESIZE_BILINEAR", "CLAMP",

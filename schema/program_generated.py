@@ -82,6 +82,8 @@ class OpCode(object):
     RESIZE_NEAREST = 52
     RESIZE_BILINEAR = 53
     CUMSUM = 54
+    QUANTIZE = 55
+    DEQUANTIZE = 56
 
 
 class Options(object):
@@ -2508,6 +2510,236 @@ class ResizeOptionsT(object):
         return resizeOptions
 
 
+class QuantParams(object):
+    __slots__ = ['_tab']
+
+    @classmethod
+    def GetRootAs(cls, buf, offset=0):
+        n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, offset)
+        x = QuantParams()
+        x.Init(buf, n + offset)
+        return x
+
+    @classmethod
+    def GetRootAsQuantParams(cls, buf, offset=0):
+        """This method is deprecated. Please switch to GetRootAs."""
+        return cls.GetRootAs(buf, offset)
+    @classmethod
+    def QuantParamsBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
+        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x45\x4D\x42\x52", size_prefixed=size_prefixed)
+
+    # QuantParams
+    def Init(self, buf, pos):
+        self._tab = flatbuffers.table.Table(buf, pos)
+
+    # QuantParams
+    def Multiplier(self, j):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(4))
+        if o != 0:
+            a = self._tab.Vector(o)
+            return self._tab.Get(flatbuffers.number_types.Int32Flags, a + flatbuffers.number_types.UOffsetTFlags.py_type(j * 4))
+        return 0
+
+    # QuantParams
+    def MultiplierAsNumpy(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(4))
+        if o != 0:
+            return self._tab.GetVectorAsNumpy(flatbuffers.number_types.Int32Flags, o)
+        return 0
+
+    # QuantParams
+    def MultiplierLength(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(4))
+        if o != 0:
+            return self._tab.VectorLen(o)
+        return 0
+
+    # QuantParams
+    def MultiplierIsNone(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(4))
+        return o == 0
+
+    # QuantParams
+    def Shift(self, j):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
+        if o != 0:
+            a = self._tab.Vector(o)
+            return self._tab.Get(flatbuffers.number_types.Int32Flags, a + flatbuffers.number_types.UOffsetTFlags.py_type(j * 4))
+        return 0
+
+    # QuantParams
+    def ShiftAsNumpy(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
+        if o != 0:
+            return self._tab.GetVectorAsNumpy(flatbuffers.number_types.Int32Flags, o)
+        return 0
+
+    # QuantParams
+    def ShiftLength(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
+        if o != 0:
+            return self._tab.VectorLen(o)
+        return 0
+
+    # QuantParams
+    def ShiftIsNone(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
+        return o == 0
+
+    # QuantParams
+    def ActMin(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(8))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Int32Flags, o + self._tab.Pos)
+        return -128
+
+    # QuantParams
+    def ActMax(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(10))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Int32Flags, o + self._tab.Pos)
+        return 127
+
+    # QuantParams
+    def LeftShift(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(12))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Int32Flags, o + self._tab.Pos)
+        return 0
+
+    # QuantParams
+    def Fill(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(14))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Int32Flags, o + self._tab.Pos)
+        return 0
+
+def QuantParamsStart(builder):
+    builder.StartObject(6)
+
+def QuantParamsAddMultiplier(builder, multiplier):
+    builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(multiplier), 0)
+
+def QuantParamsStartMultiplierVector(builder, numElems):
+    return builder.StartVector(4, numElems, 4)
+
+def QuantParamsAddShift(builder, shift):
+    builder.PrependUOffsetTRelativeSlot(1, flatbuffers.number_types.UOffsetTFlags.py_type(shift), 0)
+
+def QuantParamsStartShiftVector(builder, numElems):
+    return builder.StartVector(4, numElems, 4)
+
+def QuantParamsAddActMin(builder, actMin):
+    builder.PrependInt32Slot(2, actMin, -128)
+
+def QuantParamsAddActMax(builder, actMax):
+    builder.PrependInt32Slot(3, actMax, 127)
+
+def QuantParamsAddLeftShift(builder, leftShift):
+    builder.PrependInt32Slot(4, leftShift, 0)
+
+def QuantParamsAddFill(builder, fill):
+    builder.PrependInt32Slot(5, fill, 0)
+
+def QuantParamsEnd(builder):
+    return builder.EndObject()
+
+
+try:
+    from typing import List
+except:
+    pass
+
+class QuantParamsT(object):
+
+    # QuantParamsT
+    def __init__(
+        self,
+        multiplier = None,
+        shift = None,
+        actMin = -128,
+        actMax = 127,
+        leftShift = 0,
+        fill = 0,
+    ):
+        self.multiplier = multiplier  # type: Optional[List[int]]
+        self.shift = shift  # type: Optional[List[int]]
+        self.actMin = actMin  # type: int
+        self.actMax = actMax  # type: int
+        self.leftShift = leftShift  # type: int
+        self.fill = fill  # type: int
+
+    @classmethod
+    def InitFromBuf(cls, buf, pos):
+        quantParams = QuantParams()
+        quantParams.Init(buf, pos)
+        return cls.InitFromObj(quantParams)
+
+    @classmethod
+    def InitFromPackedBuf(cls, buf, pos=0):
+        n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
+        return cls.InitFromBuf(buf, pos+n)
+
+    @classmethod
+    def InitFromObj(cls, quantParams):
+        x = QuantParamsT()
+        x._UnPack(quantParams)
+        return x
+
+    # QuantParamsT
+    def _UnPack(self, quantParams):
+        if quantParams is None:
+            return
+        if not quantParams.MultiplierIsNone():
+            if np is None:
+                self.multiplier = []
+                for i in range(quantParams.MultiplierLength()):
+                    self.multiplier.append(quantParams.Multiplier(i))
+            else:
+                self.multiplier = quantParams.MultiplierAsNumpy()
+        if not quantParams.ShiftIsNone():
+            if np is None:
+                self.shift = []
+                for i in range(quantParams.ShiftLength()):
+                    self.shift.append(quantParams.Shift(i))
+            else:
+                self.shift = quantParams.ShiftAsNumpy()
+        self.actMin = quantParams.ActMin()
+        self.actMax = quantParams.ActMax()
+        self.leftShift = quantParams.LeftShift()
+        self.fill = quantParams.Fill()
+
+    # QuantParamsT
+    def Pack(self, builder):
+        if self.multiplier is not None:
+            if np is not None and type(self.multiplier) is np.ndarray:
+                multiplier = builder.CreateNumpyVector(self.multiplier)
+            else:
+                QuantParamsStartMultiplierVector(builder, len(self.multiplier))
+                for i in reversed(range(len(self.multiplier))):
+                    builder.PrependInt32(self.multiplier[i])
+                multiplier = builder.EndVector()
+        if self.shift is not None:
+            if np is not None and type(self.shift) is np.ndarray:
+                shift = builder.CreateNumpyVector(self.shift)
+            else:
+                QuantParamsStartShiftVector(builder, len(self.shift))
+                for i in reversed(range(len(self.shift))):
+                    builder.PrependInt32(self.shift[i])
+                shift = builder.EndVector()
+        QuantParamsStart(builder)
+        if self.multiplier is not None:
+            QuantParamsAddMultiplier(builder, multiplier)
+        if self.shift is not None:
+            QuantParamsAddShift(builder, shift)
+        QuantParamsAddActMin(builder, self.actMin)
+        QuantParamsAddActMax(builder, self.actMax)
+        QuantParamsAddLeftShift(builder, self.leftShift)
+        QuantParamsAddFill(builder, self.fill)
+        quantParams = QuantParamsEnd(builder)
+        return quantParams
+
+
 class Operator(object):
     __slots__ = ['_tab']
 
@@ -2615,8 +2847,18 @@ class Operator(object):
             return self._tab.String(o + self._tab.Pos)
         return None
 
+    # Operator
+    def Quant(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(16))
+        if o != 0:
+            x = self._tab.Indirect(o + self._tab.Pos)
+            obj = QuantParams()
+            obj.Init(self._tab.Bytes, x)
+            return obj
+        return None
+
 def OperatorStart(builder):
-    builder.StartObject(6)
+    builder.StartObject(7)
 
 def OperatorAddOpcode(builder, opcode):
     builder.PrependUint16Slot(0, opcode, 0)
@@ -2642,12 +2884,15 @@ def OperatorAddOptions(builder, options):
 def OperatorAddSource(builder, source):
     builder.PrependUOffsetTRelativeSlot(5, flatbuffers.number_types.UOffsetTFlags.py_type(source), 0)
 
+def OperatorAddQuant(builder, quant):
+    builder.PrependUOffsetTRelativeSlot(6, flatbuffers.number_types.UOffsetTFlags.py_type(quant), 0)
+
 def OperatorEnd(builder):
     return builder.EndObject()
 
 
 try:
-    from typing import List, Union
+    from typing import List, Optional, Union
 except:
     pass
 
@@ -2662,6 +2907,7 @@ class OperatorT(object):
         optionsType = 0,
         options = None,
         source = None,
+        quant = None,
     ):
         self.opcode = opcode  # type: int
         self.inputs = inputs  # type: Optional[List[int]]
@@ -2669,6 +2915,7 @@ class OperatorT(object):
         self.optionsType = optionsType  # type: int
         self.options = options  # type: Union[None, 'Conv2DOptionsT', 'FullyConnectedOptionsT', 'BinaryOptionsT', 'ClampOptionsT', 'GeluOptionsT', 'AxisOptionsT', 'ReduceOptionsT', 'LayerNormOptionsT', 'Pool2DOptionsT', 'SliceOptionsT', 'PadOptionsT', 'PermuteOptionsT', 'ArangeOptionsT', 'FullOptionsT', 'ResizeOptionsT']
         self.source = source  # type: Optional[str]
+        self.quant = quant  # type: Optional[QuantParamsT]
 
     @classmethod
     def InitFromBuf(cls, buf, pos):
@@ -2709,6 +2956,8 @@ class OperatorT(object):
         self.optionsType = operator.OptionsType()
         self.options = OptionsCreator(self.optionsType, operator.Options())
         self.source = operator.Source()
+        if operator.Quant() is not None:
+            self.quant = QuantParamsT.InitFromObj(operator.Quant())
 
     # OperatorT
     def Pack(self, builder):
@@ -2732,6 +2981,8 @@ class OperatorT(object):
             options = self.options.Pack(builder)
         if self.source is not None:
             source = builder.CreateString(self.source)
+        if self.quant is not None:
+            quant = self.quant.Pack(builder)
         OperatorStart(builder)
         OperatorAddOpcode(builder, self.opcode)
         if self.inputs is not None:
@@ -2743,6 +2994,8 @@ class OperatorT(object):
             OperatorAddOptions(builder, options)
         if self.source is not None:
             OperatorAddSource(builder, source)
+        if self.quant is not None:
+            OperatorAddQuant(builder, quant)
         operator = OperatorEnd(builder)
         return operator
 

@@ -25,6 +25,7 @@ typedef struct ember_node {
     uint16_t n_in, n_out, opcode;
     uint32_t source;             /* file offset of the source string, 0 if none */
     ember_params params;
+    ember_quant quant;
 } ember_node;
 
 /* Method memory, all inside the caller's buffer:
@@ -60,6 +61,11 @@ ember_status ember_method_plan(const ember_program *p, const fb_table *method, e
                                ember_error *err);
 ember_status ember_decode_options(const fb_buf *f, const fb_table *op, int32_t type, ember_params *out,
                                   ember_error *err, const char *what);
+/* Decode an operator's QuantParams table (verified by the loader) and a tensor's
+ * per-tensor quantization. */
+ember_status ember_decode_quant(const fb_buf *f, const fb_table *op, int field, ember_quant *q, ember_error *err);
+ember_status ember_tensor_quant(const fb_buf *f, const fb_table *tensor, int field, ember_tensor *x,
+                                ember_error *err);
 ember_status ember_eval_dims(const fb_buf *f, uint32_t dims_pos, int32_t rank, const int64_t *sym,
                              int64_t *shape, ember_error *err, const char *what);
 

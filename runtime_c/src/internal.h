@@ -9,7 +9,7 @@
 #include "ember.h"
 
 #define EMBER_MAX_OP_INPUTS 64     /* CONCAT's limit in schema/ops.py */
-#define EMBER_OPCODE_COUNT 55      /* OpCode enum in schema/program.fbs */
+#define EMBER_OPCODE_COUNT 57      /* OpCode enum in schema/program.fbs */
 #define EMBER_MAX_ELEMENTS (((int64_t)1) << 40)
 #define EMBER_CONSTANT_ALIGNMENT 64
 #define EMBER_ARENA_ALIGNMENT 16
@@ -70,7 +70,24 @@ typedef struct ember_tensor {
     uint32_t dims;                   /* file offset of the DimExpr vector; 0 when static */
     uint32_t name;                   /* file offset of the name string; 0 when absent */
     uint8_t dtype, rank, storage, bound;  /* bound: an input pointing at caller memory */
+    uint8_t quantized;               /* per-tensor quantization: scale and zero_point are set */
+    int32_t zero_point;
+    float scale;
 } ember_tensor;
+
+/* An int8 operator's integer constants (QuantParams in the file). The vectors
+ * point into the verified file (little-endian int32): read with ember_q_at. */
+typedef struct ember_quant {
+    const uint8_t *multiplier, *shift;
+    int32_t n;                       /* entries in each vector */
+    int32_t act_min, act_max, left_shift, fill;
+    int32_t present;                 /* the operator has a QuantParams table */
+} ember_quant;
+
+static inline int32_t ember_q_at(const uint8_t *v, int32_t i) {
+    const uint8_t *b = v + 4 * (size_t)i;
+    return (int32_t)((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24);
+}
 
 /* What an op adapter sees: its operands (absent optional inputs are NULL). */
 typedef struct ember_op_args {
@@ -78,6 +95,7 @@ typedef struct ember_op_args {
     int32_t n_in;
     ember_tensor *out;
     const ember_params *p;
+    const ember_quant *q;            /* int8 operators and QUANTIZE / DEQUANTIZE */
 } ember_op_args;
 
 /* An error message buffer and the formatting helper every check uses. */
@@ -99,6 +117,9 @@ typedef struct ember_op_impl {
 
 /* The dispatch table, indexed by op code; NULL where the build omits an op. */
 const ember_op_impl *ember_op_lookup(uint32_t opcode);
+/* The int8 kernel of an op (run when its output is INT8); NULL when it has none
+ * or the build omits it. */
+const ember_op_impl *ember_op_lookup_int8(uint32_t opcode);
 const char *ember_opcode_name(uint32_t opcode);
 
 #endif /* EMBER_INTERNAL_H */

@@ -6,7 +6,7 @@
 enum { M_NAME, M_TENSORS, M_INPUTS, M_OUTPUTS, M_OPERATORS, M_SYMBOLS, M_ARENA, M_LOWER, M_TESTS };
 enum { T_NAME, T_DTYPE, T_SHAPE, T_DIMS, T_STORAGE, T_OFFSET, T_NBYTES, T_QUANT };
 enum { S_NAME, S_MIN, S_MAX };
-enum { O_OPCODE, O_INPUTS, O_OUTPUTS, O_OPT_TYPE, O_OPTIONS, O_SOURCE };
+enum { O_OPCODE, O_INPUTS, O_OUTPUTS, O_OPT_TYPE, O_OPTIONS, O_SOURCE, O_QUANT };
 enum { D_DTYPE, D_SHAPE, D_OFFSET, D_NBYTES };
 enum { C_INPUTS, C_OUTPUTS, C_ATOL, C_RTOL };
 enum { OPCODE_RESHAPE = 45 };
@@ -88,6 +88,7 @@ static void node_args(const ember_method *m, const ember_node *n, ember_op_args 
     for (int i = 0; i < n->n_in; i++) a->in[i] = idx[i] >= 0 ? &m->tensors[idx[i]] : NULL;
     a->out = &m->tensors[idx[n->n_in]];
     a->p = &n->params;
+    a->q = &n->quant;
 }
 
 static ember_status op_failed(ember_method *m, int32_t k, ember_status s, const char *detail) {
@@ -151,6 +152,7 @@ static ember_status fill(ember_method *m, const ember_method_layout *l, ember_er
         uint64_t offset = (uint64_t)fb_read_int(f, &t, T_OFFSET, 8, 0, 0);
         x->home = x->data = x->storage == EMBER_STORAGE_CONSTANT ? (void *)(uintptr_t)(segment + offset)
                                                                  : (void *)(m->arena + offset);
+        TRY(ember_tensor_quant(f, &t, T_QUANT, x, err));
     }
     int32_t *idx = m->indices;
     for (uint32_t i = 0; i < inputs.len; i++) *idx++ = fb_i32(f, inputs.pos + 4 * i);
@@ -165,7 +167,14 @@ static ember_status fill(ember_method *m, const ember_method_layout *l, ember_er
         TRY(fb_sub_string(f, &op, O_SOURCE, &n->source, err, "operator"));
         TRY(fb_sub_table(f, &op, O_OPTIONS, 0, &options, err, "operator"));
         n->opcode = (uint16_t)fb_read_int(f, &op, O_OPCODE, 2, 0, 0);
+        TRY(ember_decode_quant(f, &op, O_QUANT, &n->quant, err));
         n->impl = ember_op_lookup(n->opcode);
+        if (outs.len > 0) {
+            int32_t o = fb_i32(f, outs.pos);
+            if (o >= 0 && o < m->n_tensors && m->tensors[o].dtype == EMBER_DTYPE_INT8 &&
+                ember_op_lookup_int8(n->opcode) != NULL)
+                n->impl = ember_op_lookup_int8(n->opcode);
+        }
         if (n->impl == NULL)
             return ember_fail(err, EMBER_ERR_UNSUPPORTED, "operator %d: op %s is not in this build", (int)k,
                               ember_opcode_name(n->opcode));

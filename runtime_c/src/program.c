@@ -43,8 +43,7 @@ enum { P_VMAJOR, P_VMINOR, P_METHODS, P_SEG_OFF, P_SEG_SIZE, P_METADATA };
 enum { M_NAME, M_TENSORS, M_INPUTS, M_OUTPUTS, M_OPERATORS, M_SYMBOLS, M_ARENA, M_LOWER, M_TESTS };
 enum { T_NAME, T_DTYPE, T_SHAPE, T_DIMS, T_STORAGE, T_OFFSET, T_NBYTES, T_QUANT };
 enum { S_NAME, S_MIN, S_MAX };
-enum { Q_SCALE, Q_ZERO, Q_AXIS };
-enum { O_OPCODE, O_INPUTS, O_OUTPUTS, O_OPT_TYPE, O_OPTIONS, O_SOURCE };
+enum { O_OPCODE, O_INPUTS, O_OUTPUTS, O_OPT_TYPE, O_OPTIONS, O_SOURCE, O_QUANT };
 enum { D_DTYPE, D_SHAPE, D_OFFSET, D_NBYTES };
 enum { C_INPUTS, C_OUTPUTS, C_ATOL, C_RTOL };
 enum { KV_KEY, KV_VALUE };
@@ -108,8 +107,7 @@ ember_status ember_eval_dims(const fb_buf *f, uint32_t dims_pos, int32_t rank, c
 static ember_status verify_tensor(const fb_buf *f, const fb_table *t, int32_t n_symbols, const int64_t *sym_max,
                                   uint64_t seg_size, uint64_t arena_size, ember_error *err, const char *what) {
     uint32_t name;
-    fb_vec shape, dims, vscale, vzero;
-    fb_table q;
+    fb_vec shape, dims;
     int64_t count, at_max[EMBER_MAX_RANK];
     TRY(fb_sub_string(f, t, T_NAME, &name, err, what));
     TRY(scalar(f, t, T_DTYPE, 1, err, what));
@@ -170,11 +168,13 @@ static ember_status verify_tensor(const fb_buf *f, const fb_table *t, int32_t n_
     } else {
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: storage %lld not in the Storage enum", what, (long long)storage);
     }
-    TRY(fb_sub_table(f, t, T_QUANT, 0, &q, err, what));
-    if (q.pos != 0) {
-        TRY(fb_sub_vector(f, &q, Q_SCALE, 4, 4, &vscale, err, what));
-        TRY(fb_sub_vector(f, &q, Q_ZERO, 8, 8, &vzero, err, what));
-        TRY(scalar(f, &q, Q_AXIS, 4, err, what));
+    {
+        ember_tensor x;
+        memset(&x, 0, sizeof x);
+        x.dtype = (uint8_t)dtype;
+        x.rank = (uint8_t)shape.len;
+        for (uint32_t d = 0; d < shape.len; d++) x.shape[d] = fb_i64(f, shape.pos + 8 * d);
+        TRY(ember_tensor_quant(f, t, T_QUANT, &x, err));
     }
     return EMBER_OK;
 }
@@ -232,7 +232,19 @@ static ember_status verify_operator(const fb_buf *f, const fb_table *op, const f
             return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): output %u (tensor %d) is not in the arena", what,
                               spec->name, i, k);
     }
-    if (spec->flags & EMBER_OPF_FLOAT_ONLY) {
+    /* An op with an int8 kernel runs it when its output is INT8; that kernel's
+     * check verifies the int8 operands. QuantParams is verified for every op. */
+    ember_quant quant;
+    TRY(ember_decode_quant(f, op, O_QUANT, &quant, err));
+    int int8 = ember_op_lookup_int8(code) != NULL &&
+               tensor_field(f, tensors, fb_i32(f, outs.pos), T_DTYPE, 1) == EMBER_DTYPE_INT8;
+    if (!int8 && (spec->flags & EMBER_OPF_INT8)) {
+        /* has an int8 kernel that this build lacks, or a float output */
+        if (tensor_field(f, tensors, fb_i32(f, outs.pos), T_DTYPE, 1) == EMBER_DTYPE_INT8)
+            return ember_fail(err, EMBER_ERR_UNSUPPORTED, "%s: the int8 kernel of %s is not in this build", what,
+                              spec->name);
+    }
+    if (!int8 && (spec->flags & EMBER_OPF_FLOAT_ONLY)) {
         for (uint32_t i = 0; i < ins.len + outs.len; i++) {
             int32_t k = i < ins.len ? fb_i32(f, ins.pos + 4 * i) : fb_i32(f, outs.pos + 4 * (i - ins.len));
             if (k >= 0 && tensor_field(f, tensors, k, T_DTYPE, 1) != EMBER_DTYPE_FLOAT32)

@@ -8,15 +8,6 @@
 
 typedef struct pool_shape { int64_t planes, h, w, oh, ow; } pool_shape;
 
-/* The taps k in [*lo, *hi) of a window starting at `base` (dilation d, k taps) that land
- * inside [0, n): only those are visited, so a huge kernel over padding costs nothing. */
-static void window_taps(int64_t base, int64_t n, int64_t d, int64_t k, int64_t *lo, int64_t *hi) {
-    *lo = base >= 0 ? 0 : (-base + d - 1) / d;
-    *hi = n - 1 - base < 0 ? 0 : (n - 1 - base) / d + 1;
-    if (*hi > k) *hi = k;
-    if (*lo > *hi) *lo = *hi;
-}
-
 static void avg_pool2d_f32(const float *x, float *y, const pool_shape *s, const ember_pool2d_params *p) {
     double area = (double)p->kernel_h * (double)p->kernel_w;
     for (int64_t c = 0; c < s->planes; c++) {
@@ -27,8 +18,8 @@ static void avg_pool2d_f32(const float *x, float *y, const pool_shape *s, const 
                 double sum = 0.0;
                 int64_t inside = 0;
                 int64_t rb = i * p->stride_h - p->pad_top, qb = j * p->stride_w - p->pad_left, h0, h1, w0, w1;
-                window_taps(rb, s->h, p->dilation_h, p->kernel_h, &h0, &h1);
-                window_taps(qb, s->w, p->dilation_w, p->kernel_w, &w0, &w1);
+                ember_window_taps(rb, s->h, p->dilation_h, p->kernel_h, &h0, &h1);
+                ember_window_taps(qb, s->w, p->dilation_w, p->kernel_w, &w0, &w1);
                 for (int64_t kh = h0; kh < h1; kh++) {
                     int64_t r = rb + kh * p->dilation_h;
                     for (int64_t kw = w0; kw < w1; kw++) {

@@ -92,7 +92,7 @@ static void batch_matmul(const void *a, const void *b, void *y, uint8_t dtype, c
 
 /* Strides of t's batch dimensions seen at `rank` batch dimensions (0 where broadcast);
  * `matrix` is the element count of one of t's matrices. */
-static void batch_strides(const ember_tensor *t, int rank, int64_t matrix, int64_t st[EMBER_MAX_RANK]) {
+void ember_bmm_batch_strides(const ember_tensor *t, int rank, int64_t matrix, int64_t st[EMBER_MAX_RANK]) {
     int shift = rank - (t->rank - 2);
     int64_t s = matrix;
     for (int d = rank - 1; d >= 0; d--) {
@@ -132,8 +132,8 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     s.n = y->shape[y->rank - 1];
     s.k = x->shape[x->rank - 1];
     for (int d = 0; d < s.rank; d++) s.batch[d] = y->shape[d];
-    batch_strides(x, s.rank, s.m * s.k, s.sa);
-    batch_strides(w, s.rank, s.k * s.n, s.sb);
+    ember_bmm_batch_strides(x, s.rank, s.m * s.k, s.sa);
+    ember_bmm_batch_strides(w, s.rank, s.k * s.n, s.sb);
     batch_matmul(x->data, w->data, y->data, y->dtype, &s);
     return EMBER_OK;
 }

@@ -11,7 +11,7 @@
 
 #include "../internal.h"
 
-enum { EMBER_OPF_FLOAT_ONLY = 1, EMBER_OPF_BOOL_OUT = 2 };
+enum { EMBER_OPF_FLOAT_ONLY = 1, EMBER_OPF_BOOL_OUT = 2, EMBER_OPF_INT8 = 4 /* has an int8 kernel */ };
 
 /* The op table row: arity and dtype rules the loader checks for every op. */
 typedef struct ember_op_spec {
@@ -41,6 +41,34 @@ int ember_broadcast_result(const ember_tensor *a, const ember_tensor *b, const e
 const char *ember_shape_str(const ember_tensor *t, char *buf, size_t size);
 
 /* ---- helpers for kernels ------------------------------------------------- */
+/* Reductions (reduce_mean.c): x seen as its kept dimensions (in order: the output's)
+ * and its reduced ones, each with x's strides in elements. */
+typedef struct ember_reduce_shape {
+    int n_keep, n_red;
+    int64_t keep[EMBER_MAX_RANK], keep_stride[EMBER_MAX_RANK];
+    int64_t red[EMBER_MAX_RANK], red_stride[EMBER_MAX_RANK];
+    int64_t outer, count;   /* output elements; input elements reduced into each */
+} ember_reduce_shape;
+void ember_reduce_split(const ember_tensor *x, const ember_reduce_params *p, ember_reduce_shape *s);
+/* Axes distinct and inside x's rank; y's shape is x's with them removed (or 1 with keep_dims). */
+ember_status ember_reduce_check(const ember_tensor *x, const ember_tensor *y, const ember_reduce_params *p,
+                                ember_error *err);
+/* Advances the row-major index idx over dims; returns the change of the offset. */
+int64_t ember_odometer(int64_t *idx, const int64_t *dims, const int64_t *strides, int n);
+
+/* Pooling windows: the taps k in [*lo, *hi) of a window starting at `base` (dilation d,
+ * k taps) that land inside [0, n); only those are visited, so a huge kernel over
+ * padding costs nothing. */
+static inline void ember_window_taps(int64_t base, int64_t n, int64_t d, int64_t k, int64_t *lo, int64_t *hi) {
+    *lo = base >= 0 ? 0 : (-base + d - 1) / d;
+    *hi = n - 1 - base < 0 ? 0 : (n - 1 - base) / d + 1;
+    if (*hi > k) *hi = k;
+    if (*lo > *hi) *lo = *hi;
+}
+
+/* BATCH_MATMUL's batch strides (elements) of operand t at `rank` batch dimensions of
+ * the output, 0 on broadcast ones; `matrix` is t's elements per matrix. */
+void ember_bmm_batch_strides(const ember_tensor *t, int rank, int64_t matrix, int64_t st[EMBER_MAX_RANK]);
 /* Strides (in elements) of `in` seen at `out`'s rank, 0 on broadcast dimensions. */
 void ember_broadcast_strides(const ember_tensor *in, const ember_tensor *out, int64_t strides[EMBER_MAX_RANK]);
 

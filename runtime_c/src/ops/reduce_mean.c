@@ -4,17 +4,8 @@
  * x: (d0, ..., dr-1); out: x's shape without the axes (or with them as 1). */
 #include "op.h"
 
-/* x seen as its kept dimensions (in order: the output's) and its reduced ones, each
- * with x's strides in elements. */
-typedef struct reduce_shape {
-    int n_keep, n_red;
-    int64_t keep[EMBER_MAX_RANK], keep_stride[EMBER_MAX_RANK];
-    int64_t red[EMBER_MAX_RANK], red_stride[EMBER_MAX_RANK];
-    int64_t outer, count;   /* output elements; input elements reduced into each */
-} reduce_shape;
-
 /* Advances the row-major index idx over dims; returns the change of the offset. */
-static int64_t odometer(int64_t *idx, const int64_t *dims, const int64_t *strides, int n) {
+int64_t ember_odometer(int64_t *idx, const int64_t *dims, const int64_t *strides, int n) {
     int64_t delta = 0;
     for (int d = n - 1; d >= 0; d--) {
         idx[d]++;
@@ -26,7 +17,7 @@ static int64_t odometer(int64_t *idx, const int64_t *dims, const int64_t *stride
     return delta;
 }
 
-static void reduce_split(const ember_tensor *x, const ember_reduce_params *p, reduce_shape *s) {
+void ember_reduce_split(const ember_tensor *x, const ember_reduce_params *p, ember_reduce_shape *s) {
     uint32_t reduced = 0;
     int64_t stride = 1, st[EMBER_MAX_RANK];
     for (int i = 0; i < p->n_axes; i++) reduced |= 1u << p->axes[i];
@@ -50,7 +41,7 @@ static void reduce_split(const ember_tensor *x, const ember_reduce_params *p, re
 }
 
 /* Axes distinct and inside x's rank; y's shape is x's with them removed (or 1 with keep_dims). */
-static ember_status reduce_check(const ember_tensor *x, const ember_tensor *y, const ember_reduce_params *p,
+ember_status ember_reduce_check(const ember_tensor *x, const ember_tensor *y, const ember_reduce_params *p,
                                  ember_error *err) {
     uint32_t seen = 0;
     char xs[96], ys[96];
@@ -74,30 +65,30 @@ static ember_status reduce_check(const ember_tensor *x, const ember_tensor *y, c
 }
 
 /* x: x's shape; y: (outer), in the order of x's kept dimensions. */
-static void reduce_mean_f32(const float *x, float *y, const reduce_shape *s) {
+static void reduce_mean_f32(const float *x, float *y, const ember_reduce_shape *s) {
     int64_t ik[EMBER_MAX_RANK] = {0}, base = 0;
     for (int64_t o = 0; o < s->outer; o++) {
         int64_t ir[EMBER_MAX_RANK] = {0}, off = base;
         double sum = 0.0;
         for (int64_t r = 0; r < s->count; r++) {
             sum += (double)x[off];
-            off += odometer(ir, s->red, s->red_stride, s->n_red);
+            off += ember_odometer(ir, s->red, s->red_stride, s->n_red);
         }
         y[o] = (float)(sum / (double)s->count);
-        base += odometer(ik, s->keep, s->keep_stride, s->n_keep);
+        base += ember_odometer(ik, s->keep, s->keep_stride, s->n_keep);
     }
 }
 
 static ember_status check(const ember_op_args *a, ember_error *err) {
     if (a->in[0]->dtype != EMBER_DTYPE_FLOAT32 || a->out->dtype != EMBER_DTYPE_FLOAT32)
         return ember_fail(err, EMBER_ERR_VERIFY, "input and output must be FLOAT32");
-    return reduce_check(a->in[0], a->out, &a->p->reduce, err);
+    return ember_reduce_check(a->in[0], a->out, &a->p->reduce, err);
 }
 
 static ember_status eval(const ember_op_args *a, ember_error *err) {
-    reduce_shape s;
+    ember_reduce_shape s;
     (void)err;
-    reduce_split(a->in[0], &a->p->reduce, &s);
+    ember_reduce_split(a->in[0], &a->p->reduce, &s);
     reduce_mean_f32((const float *)a->in[0]->data, (float *)a->out->data, &s);
     return EMBER_OK;
 }

@@ -56,14 +56,29 @@ extern const ember_op_impl ember_op_full;
 extern const ember_op_impl ember_op_resize_nearest;
 extern const ember_op_impl ember_op_resize_bilinear;
 extern const ember_op_impl ember_op_cumsum;
+extern const ember_op_impl ember_op_quantize;
+extern const ember_op_impl ember_op_dequantize;
+extern const ember_op_impl ember_op_conv2d_int8;
+extern const ember_op_impl ember_op_fully_connected_int8;
+extern const ember_op_impl ember_op_batch_matmul_int8;
+extern const ember_op_impl ember_op_add_int8;
+extern const ember_op_impl ember_op_sub_int8;
+extern const ember_op_impl ember_op_mul_int8;
+extern const ember_op_impl ember_op_softmax_int8;
+extern const ember_op_impl ember_op_max_pool2d_int8;
+extern const ember_op_impl ember_op_avg_pool2d_int8;
+extern const ember_op_impl ember_op_reduce_mean_int8;
+extern const ember_op_impl ember_op_concat_int8;
+extern const ember_op_impl ember_op_pad_int8;
+extern const ember_op_impl ember_op_table_lookup_int8;
 
 const ember_op_spec ember_op_specs[EMBER_OPCODE_COUNT] = {
-    {"CONV2D", EMBER_OPT_CONV2D, 2, 3, 1, 0x4, EMBER_OPF_FLOAT_ONLY},  /* 0 */
-    {"FULLY_CONNECTED", EMBER_OPT_FULLY_CONNECTED, 2, 3, 1, 0x4, EMBER_OPF_FLOAT_ONLY},  /* 1 */
-    {"BATCH_MATMUL", EMBER_OPT_NONE, 2, 2, 1, 0x0, 0},  /* 2 */
-    {"ADD", EMBER_OPT_BINARY, 2, 2, 1, 0x0, 0},  /* 3 */
-    {"SUB", EMBER_OPT_BINARY, 2, 2, 1, 0x0, 0},  /* 4 */
-    {"MUL", EMBER_OPT_BINARY, 2, 2, 1, 0x0, 0},  /* 5 */
+    {"CONV2D", EMBER_OPT_CONV2D, 2, 3, 1, 0x4, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8},  /* 0 */
+    {"FULLY_CONNECTED", EMBER_OPT_FULLY_CONNECTED, 2, 3, 1, 0x4, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8},  /* 1 */
+    {"BATCH_MATMUL", EMBER_OPT_NONE, 2, 2, 1, 0x0, EMBER_OPF_INT8},  /* 2 */
+    {"ADD", EMBER_OPT_BINARY, 2, 2, 1, 0x0, EMBER_OPF_INT8},  /* 3 */
+    {"SUB", EMBER_OPT_BINARY, 2, 2, 1, 0x0, EMBER_OPF_INT8},  /* 4 */
+    {"MUL", EMBER_OPT_BINARY, 2, 2, 1, 0x0, EMBER_OPF_INT8},  /* 5 */
     {"DIV", EMBER_OPT_BINARY, 2, 2, 1, 0x0, 0},  /* 6 */
     {"POW", EMBER_OPT_BINARY, 2, 2, 1, 0x0, 0},  /* 7 */
     {"MAXIMUM", EMBER_OPT_BINARY, 2, 2, 1, 0x0, 0},  /* 8 */
@@ -78,11 +93,11 @@ const ember_op_spec ember_op_specs[EMBER_OPCODE_COUNT] = {
     {"LOGICAL_OR", EMBER_OPT_BINARY, 2, 2, 1, 0x0, EMBER_OPF_BOOL_OUT},  /* 17 */
     {"LOGICAL_NOT", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_BOOL_OUT},  /* 18 */
     {"WHERE", EMBER_OPT_NONE, 3, 3, 1, 0x0, 0},  /* 19 */
-    {"RELU", EMBER_OPT_NONE, 1, 1, 1, 0x0, 0},  /* 20 */
-    {"CLAMP", EMBER_OPT_CLAMP, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 21 */
-    {"SIGMOID", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 22 */
-    {"TANH", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 23 */
-    {"GELU", EMBER_OPT_GELU, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 24 */
+    {"RELU", EMBER_OPT_NONE, 1, 2, 1, 0x0, EMBER_OPF_INT8},  /* 20 */
+    {"CLAMP", EMBER_OPT_CLAMP, 1, 2, 1, 0x0, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8},  /* 21 */
+    {"SIGMOID", EMBER_OPT_NONE, 1, 2, 1, 0x0, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8},  /* 22 */
+    {"TANH", EMBER_OPT_NONE, 1, 2, 1, 0x0, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8},  /* 23 */
+    {"GELU", EMBER_OPT_GELU, 1, 2, 1, 0x0, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8},  /* 24 */
     {"EXP", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 25 */
     {"LOG", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 26 */
     {"SQRT", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 27 */
@@ -90,19 +105,19 @@ const ember_op_spec ember_op_specs[EMBER_OPCODE_COUNT] = {
     {"NEG", EMBER_OPT_NONE, 1, 1, 1, 0x0, 0},  /* 29 */
     {"ABS", EMBER_OPT_NONE, 1, 1, 1, 0x0, 0},  /* 30 */
     {"ERF", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 31 */
-    {"HARDSWISH", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 32 */
-    {"SOFTMAX", EMBER_OPT_AXIS, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 33 */
+    {"HARDSWISH", EMBER_OPT_NONE, 1, 2, 1, 0x0, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8},  /* 32 */
+    {"SOFTMAX", EMBER_OPT_AXIS, 1, 2, 1, 0x0, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8},  /* 33 */
     {"LOG_SOFTMAX", EMBER_OPT_AXIS, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 34 */
     {"LAYER_NORM", EMBER_OPT_LAYER_NORM, 1, 3, 1, 0x6, EMBER_OPF_FLOAT_ONLY},  /* 35 */
-    {"MAX_POOL2D", EMBER_OPT_POOL2D, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 36 */
-    {"AVG_POOL2D", EMBER_OPT_POOL2D, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 37 */
-    {"REDUCE_MEAN", EMBER_OPT_REDUCE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 38 */
+    {"MAX_POOL2D", EMBER_OPT_POOL2D, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8},  /* 36 */
+    {"AVG_POOL2D", EMBER_OPT_POOL2D, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8},  /* 37 */
+    {"REDUCE_MEAN", EMBER_OPT_REDUCE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8},  /* 38 */
     {"REDUCE_SUM", EMBER_OPT_REDUCE, 1, 1, 1, 0x0, 0},  /* 39 */
     {"REDUCE_MAX", EMBER_OPT_REDUCE, 1, 1, 1, 0x0, 0},  /* 40 */
     {"REDUCE_ANY", EMBER_OPT_REDUCE, 1, 1, 1, 0x0, EMBER_OPF_BOOL_OUT},  /* 41 */
-    {"CONCAT", EMBER_OPT_AXIS, 1, 64, 1, 0x0, 0},  /* 42 */
+    {"CONCAT", EMBER_OPT_AXIS, 1, 64, 1, 0x0, EMBER_OPF_INT8},  /* 42 */
     {"SLICE", EMBER_OPT_SLICE, 1, 1, 1, 0x0, 0},  /* 43 */
-    {"PAD", EMBER_OPT_PAD, 1, 1, 1, 0x0, 0},  /* 44 */
+    {"PAD", EMBER_OPT_PAD, 1, 1, 1, 0x0, EMBER_OPF_INT8},  /* 44 */
     {"RESHAPE", EMBER_OPT_NONE, 1, 1, 1, 0x0, 0},  /* 45 */
     {"PERMUTE", EMBER_OPT_PERMUTE, 1, 1, 1, 0x0, 0},  /* 46 */
     {"EXPAND", EMBER_OPT_NONE, 1, 1, 1, 0x0, 0},  /* 47 */
@@ -113,6 +128,8 @@ const ember_op_spec ember_op_specs[EMBER_OPCODE_COUNT] = {
     {"RESIZE_NEAREST", EMBER_OPT_RESIZE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 52 */
     {"RESIZE_BILINEAR", EMBER_OPT_RESIZE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 53 */
     {"CUMSUM", EMBER_OPT_AXIS, 1, 1, 1, 0x0, 0},  /* 54 */
+    {"QUANTIZE", EMBER_OPT_NONE, 1, 1, 1, 0x0, 0},  /* 55 */
+    {"DEQUANTIZE", EMBER_OPT_NONE, 1, 1, 1, 0x0, 0},  /* 56 */
 };
 
 static const ember_op_impl *const impls[EMBER_OPCODE_COUNT] = {
@@ -391,10 +408,156 @@ static const ember_op_impl *const impls[EMBER_OPCODE_COUNT] = {
 #else
     &ember_op_cumsum,
 #endif
+#ifdef EMBER_EXCLUDE_QUANTIZE
+    NULL,
+#else
+    &ember_op_quantize,
+#endif
+#ifdef EMBER_EXCLUDE_DEQUANTIZE
+    NULL,
+#else
+    &ember_op_dequantize,
+#endif
+};
+
+static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {
+#ifdef EMBER_EXCLUDE_CONV2D
+    NULL,
+#else
+    &ember_op_conv2d_int8,
+#endif
+#ifdef EMBER_EXCLUDE_FULLY_CONNECTED
+    NULL,
+#else
+    &ember_op_fully_connected_int8,
+#endif
+#ifdef EMBER_EXCLUDE_BATCH_MATMUL
+    NULL,
+#else
+    &ember_op_batch_matmul_int8,
+#endif
+#ifdef EMBER_EXCLUDE_ADD
+    NULL,
+#else
+    &ember_op_add_int8,
+#endif
+#ifdef EMBER_EXCLUDE_SUB
+    NULL,
+#else
+    &ember_op_sub_int8,
+#endif
+#ifdef EMBER_EXCLUDE_MUL
+    NULL,
+#else
+    &ember_op_mul_int8,
+#endif
+    NULL,  /* DIV */
+    NULL,  /* POW */
+    NULL,  /* MAXIMUM */
+    NULL,  /* MINIMUM */
+    NULL,  /* EQUAL */
+    NULL,  /* NOT_EQUAL */
+    NULL,  /* LESS */
+    NULL,  /* LESS_EQUAL */
+    NULL,  /* GREATER */
+    NULL,  /* GREATER_EQUAL */
+    NULL,  /* LOGICAL_AND */
+    NULL,  /* LOGICAL_OR */
+    NULL,  /* LOGICAL_NOT */
+    NULL,  /* WHERE */
+#ifdef EMBER_EXCLUDE_RELU
+    NULL,
+#else
+    &ember_op_table_lookup_int8,
+#endif
+#ifdef EMBER_EXCLUDE_CLAMP
+    NULL,
+#else
+    &ember_op_table_lookup_int8,
+#endif
+#ifdef EMBER_EXCLUDE_SIGMOID
+    NULL,
+#else
+    &ember_op_table_lookup_int8,
+#endif
+#ifdef EMBER_EXCLUDE_TANH
+    NULL,
+#else
+    &ember_op_table_lookup_int8,
+#endif
+#ifdef EMBER_EXCLUDE_GELU
+    NULL,
+#else
+    &ember_op_table_lookup_int8,
+#endif
+    NULL,  /* EXP */
+    NULL,  /* LOG */
+    NULL,  /* SQRT */
+    NULL,  /* RSQRT */
+    NULL,  /* NEG */
+    NULL,  /* ABS */
+    NULL,  /* ERF */
+#ifdef EMBER_EXCLUDE_HARDSWISH
+    NULL,
+#else
+    &ember_op_table_lookup_int8,
+#endif
+#ifdef EMBER_EXCLUDE_SOFTMAX
+    NULL,
+#else
+    &ember_op_softmax_int8,
+#endif
+    NULL,  /* LOG_SOFTMAX */
+    NULL,  /* LAYER_NORM */
+#ifdef EMBER_EXCLUDE_MAX_POOL2D
+    NULL,
+#else
+    &ember_op_max_pool2d_int8,
+#endif
+#ifdef EMBER_EXCLUDE_AVG_POOL2D
+    NULL,
+#else
+    &ember_op_avg_pool2d_int8,
+#endif
+#ifdef EMBER_EXCLUDE_REDUCE_MEAN
+    NULL,
+#else
+    &ember_op_reduce_mean_int8,
+#endif
+    NULL,  /* REDUCE_SUM */
+    NULL,  /* REDUCE_MAX */
+    NULL,  /* REDUCE_ANY */
+#ifdef EMBER_EXCLUDE_CONCAT
+    NULL,
+#else
+    &ember_op_concat_int8,
+#endif
+    NULL,  /* SLICE */
+#ifdef EMBER_EXCLUDE_PAD
+    NULL,
+#else
+    &ember_op_pad_int8,
+#endif
+    NULL,  /* RESHAPE */
+    NULL,  /* PERMUTE */
+    NULL,  /* EXPAND */
+    NULL,  /* GATHER */
+    NULL,  /* CAST */
+    NULL,  /* ARANGE */
+    NULL,  /* FULL */
+    NULL,  /* RESIZE_NEAREST */
+    NULL,  /* RESIZE_BILINEAR */
+    NULL,  /* CUMSUM */
+    NULL,  /* QUANTIZE */
+    NULL,  /* DEQUANTIZE */
 };
 
 const ember_op_impl *ember_op_lookup(uint32_t opcode) {
     return opcode < EMBER_OPCODE_COUNT ? impls[opcode] : NULL;
 }
 
-typedef char opcode_count_matches[EMBER_OPCODE_COUNT == 55 ? 1 : -1];
+const ember_op_impl *ember_op_lookup_int8(uint32_t opcode) {
+    return opcode < EMBER_OPCODE_COUNT ? int8_impls[opcode] : NULL;
+}
+
+typedef char opcode_count_matches[EMBER_OPCODE_COUNT == 57 ? 1 : -1];

@@ -1,0 +1,52 @@
+/* BATCH_MATMUL int8 (reference: runtime_py/kernels/int8/batch_matmul.py):
+ *   acc[..., m, n] = sum_k (a[..., m, k] - a_zp) * (b[..., k, n] - b_zp)   (batch dims broadcast)
+ *   out = clamp(mbqm(acc, m0, s0) + out_zp, act_min, act_max). */
+#include "fixed.h"
+
+extern const ember_op_impl ember_op_batch_matmul;
+
+static void matmul_i8(const int8_t *a, const int8_t *b, int8_t *y, int64_t m, int64_t k, int64_t n,
+                      const ember_quant *q, int32_t a_zp, int32_t b_zp, int32_t y_zp) {
+    int32_t mult = ember_q_at(q->multiplier, 0), sh = ember_q_at(q->shift, 0);
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) {
+            int64_t acc = 0;
+            for (int64_t p = 0; p < k; p++)
+                acc += (int64_t)((int32_t)a[i * k + p] - a_zp) * ((int32_t)b[p * n + j] - b_zp);
+            y[i * n + j] = ember_requantize(acc, mult, sh, y_zp, q->act_min, q->act_max);
+        }
+}
+
+static ember_status check(const ember_op_args *a, ember_error *err) {
+    if (!ember_is_q8(a->in[0]) || !ember_is_q8(a->in[1]) || !ember_is_q8(a->out))
+        return ember_fail(err, EMBER_ERR_VERIFY, "int8: operands must be quantized INT8");
+    ember_status s = ember_op_batch_matmul.check(a, err);
+    return s != EMBER_OK ? s : ember_check_quant(a, 1, err);
+}
+
+static ember_status eval(const ember_op_args *a, ember_error *err) {
+    const ember_tensor *x = a->in[0], *w = a->in[1], *y = a->out;
+    int rank = y->rank - 2;
+    int64_t m = y->shape[y->rank - 2], n = y->shape[y->rank - 1], k = x->shape[x->rank - 1];
+    int64_t sa[EMBER_MAX_RANK], sb[EMBER_MAX_RANK], idx[EMBER_MAX_RANK] = {0}, oa = 0, ob = 0, batches = 1;
+    (void)err;
+    ember_bmm_batch_strides(x, rank, m * k, sa);
+    ember_bmm_batch_strides(w, rank, k * n, sb);
+    for (int d = 0; d < rank; d++) batches *= y->shape[d];
+    for (int64_t t = 0; t < batches; t++) {
+        matmul_i8((const int8_t *)x->data + oa, (const int8_t *)w->data + ob, (int8_t *)y->data + t * m * n, m, k,
+                  n, a->q, x->zero_point, w->zero_point, y->zero_point);
+        for (int d = rank - 1; d >= 0; d--) {      /* next batch index, odometer style */
+            idx[d]++;
+            oa += sa[d];
+            ob += sb[d];
+            if (idx[d] < y->shape[d]) break;
+            oa -= sa[d] * idx[d];
+            ob -= sb[d] * idx[d];
+            idx[d] = 0;
+        }
+    }
+    return EMBER_OK;
+}
+
+const ember_op_impl ember_op_batch_matmul_int8 = {"BATCH_MATMUL", check, eval};

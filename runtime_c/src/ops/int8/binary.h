@@ -1,0 +1,49 @@
+/* ADD and SUB int8 share this (reference: runtime_py/kernels/int8/_binary.py): each
+ * input is centred, shifted left by left_shift and rescaled to a common scale by its
+ * own multiplier (0 and 1); the sum (sign +1) or difference (-1) is rescaled by
+ * multiplier 2 to the output and clamped to [act_min, act_max]. */
+#ifndef EMBER_INT8_BINARY_H
+#define EMBER_INT8_BINARY_H
+
+#include "fixed.h"
+
+typedef struct q8_binary_ctx {
+    const int8_t *a, *b;
+    int8_t *y;
+    int32_t a_zp, b_zp, y_zp, sign;
+    const ember_quant *q;
+} q8_binary_ctx;
+
+static void q8_add_sub_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t ic, int64_t n, int64_t da,
+                           int64_t db, int64_t dc) {
+    const q8_binary_ctx *c = (const q8_binary_ctx *)ctx;
+    const ember_quant *q = c->q;
+    int32_t ma = ember_q_at(q->multiplier, 0), sa = ember_q_at(q->shift, 0);
+    int32_t mb = ember_q_at(q->multiplier, 1), sb = ember_q_at(q->shift, 1);
+    int32_t mo = ember_q_at(q->multiplier, 2), so = ember_q_at(q->shift, 2);
+    int64_t scale = (int64_t)1 << q->left_shift;
+    (void)ic;
+    (void)dc;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t a1 = ember_mbqm(((int32_t)c->a[ia + i * da] - c->a_zp) * scale, ma, sa);
+        int64_t b1 = ember_mbqm(((int32_t)c->b[ib + i * db] - c->b_zp) * scale, mb, sb);
+        c->y[o + i] = ember_requantize(a1 + c->sign * b1, mo, so, c->y_zp, q->act_min, q->act_max);
+    }
+}
+
+static inline ember_status q8_add_sub_check(const ember_op_impl *float_op, const ember_op_args *a, ember_error *err) {
+    if (!ember_is_q8(a->in[0]) || !ember_is_q8(a->in[1]) || !ember_is_q8(a->out))
+        return ember_fail(err, EMBER_ERR_VERIFY, "int8: operands must be quantized INT8");
+    ember_status s = float_op->check(a, err);
+    return s != EMBER_OK ? s : ember_check_quant(a, 3, err);
+}
+
+static inline void q8_add_sub(const ember_op_args *a, int32_t sign) {
+    ember_bcast_iter it;
+    q8_binary_ctx c = {(const int8_t *)a->in[0]->data, (const int8_t *)a->in[1]->data, (int8_t *)a->out->data,
+                       a->in[0]->zero_point, a->in[1]->zero_point, a->out->zero_point, sign, a->q};
+    ember_bcast_init(&it, a->out, a->in[0], a->in[1], NULL);
+    ember_bcast_rows(&it, q8_add_sub_row, &c);
+}
+
+#endif /* EMBER_INT8_BINARY_H */

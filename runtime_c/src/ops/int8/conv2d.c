@@ -1,0 +1,67 @@
+/* CONV2D int8, NCHW (runtime_py/kernels/int8/conv2d.py is the reference):
+ *   acc[n,o,i,j] = bias[o] + sum (x[n, c, ...] - x_zp) * w[o, c', kh, kw]  over o's window,
+ *   padding adds nothing (it is the zero point), acc exact in int64 and saturated to int32;
+ *   out = clamp(mbqm(acc, m[o], s[o]) + out_zp, act_min, act_max).
+ * w: INT8 symmetric per output channel; bias: INT32 or NULL; one multiplier per output
+ * channel, or one for all. */
+#include "fixed.h"
+
+extern const ember_op_impl ember_op_conv2d;
+
+typedef struct conv_shape { int64_t n, c, h, w, o, kh, kw, oh, ow; } conv_shape;
+
+static void conv2d_i8(const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *y, const conv_shape *s,
+                      const ember_conv2d_params *p, const ember_quant *q, int32_t x_zp, int32_t y_zp) {
+    int64_t cg = s->c / p->groups, og = s->o / p->groups;
+    for (int64_t n = 0; n < s->n; n++)
+        for (int64_t o = 0; o < s->o; o++) {
+            int64_t g = o / og;
+            int32_t qi = q->n == 1 ? 0 : (int32_t)o;
+            int32_t m = ember_q_at(q->multiplier, qi), sh = ember_q_at(q->shift, qi);
+            const int8_t *wo = w + o * cg * s->kh * s->kw;                 /* (C/g, KH, KW) */
+            int8_t *yo = y + (n * s->o + o) * s->oh * s->ow;               /* (OH, OW) */
+            for (int64_t i = 0; i < s->oh; i++)
+                for (int64_t j = 0; j < s->ow; j++) {
+                    int64_t acc = bias ? bias[o] : 0;
+                    for (int64_t c = 0; c < cg; c++) {
+                        const int8_t *xc = x + ((n * s->c) + g * cg + c) * s->h * s->w;   /* (H, W) */
+                        for (int64_t kh = 0; kh < s->kh; kh++) {
+                            int64_t r = i * p->stride_h + kh * p->dilation_h - p->pad_top;
+                            if (r < 0 || r >= s->h) continue;
+                            for (int64_t kw = 0; kw < s->kw; kw++) {
+                                int64_t col = j * p->stride_w + kw * p->dilation_w - p->pad_left;
+                                if (col < 0 || col >= s->w) continue;
+                                acc += (int64_t)((int32_t)xc[r * s->w + col] - x_zp) *
+                                       wo[(c * s->kh + kh) * s->kw + kw];
+                            }
+                        }
+                    }
+                    yo[i * s->ow + j] = ember_requantize(acc, m, sh, y_zp, q->act_min, q->act_max);
+                }
+        }
+}
+
+static ember_status check(const ember_op_args *a, ember_error *err) {
+    const ember_tensor *x = a->in[0], *w = a->in[1], *b = a->n_in > 2 ? a->in[2] : NULL;
+    if (!ember_is_q8(x) || !ember_is_q8(a->out) || w->dtype != EMBER_DTYPE_INT8 ||
+        (b != NULL && b->dtype != EMBER_DTYPE_INT32))
+        return ember_fail(err, EMBER_ERR_VERIFY, "int8: needs quantized INT8 input and output, INT8 weight, "
+                          "INT32 bias");
+    ember_status s = ember_op_conv2d.check(a, err);
+    if (s != EMBER_OK) return s;
+    if (!a->q->present || (a->q->n != 1 && a->q->n != w->shape[0]))
+        return ember_fail(err, EMBER_ERR_VERIFY, "int8: needs 1 or %lld multipliers", (long long)w->shape[0]);
+    return EMBER_OK;
+}
+
+static ember_status eval(const ember_op_args *a, ember_error *err) {
+    const ember_tensor *x = a->in[0], *w = a->in[1], *b = a->n_in > 2 ? a->in[2] : NULL;
+    conv_shape s = {x->shape[0], x->shape[1], x->shape[2], x->shape[3], w->shape[0], w->shape[2], w->shape[3],
+                    a->out->shape[2], a->out->shape[3]};
+    (void)err;
+    conv2d_i8((const int8_t *)x->data, (const int8_t *)w->data, b ? (const int32_t *)b->data : NULL,
+              (int8_t *)a->out->data, &s, &a->p->conv2d, a->q, x->zero_point, a->out->zero_point);
+    return EMBER_OK;
+}
+
+const ember_op_impl ember_op_conv2d_int8 = {"CONV2D", check, eval};

@@ -1,0 +1,82 @@
+/* The int8 arithmetic every integer kernel shares, exactly as schema/README.md
+ * ("Integer arithmetic") and runtime_py/kernels/int8/_fixed.py define it:
+ *
+ *   srdhm(a, b)    (a*b + nudge) / 2^31 truncated toward zero, nudge 2^30 when a*b >= 0
+ *                  and 1 - 2^30 otherwise; INT32_MIN * INT32_MIN gives INT32_MAX
+ *   rdpot(x, e)    x / 2^e rounded half away from zero, e in [0, 31]
+ *   mbqm(x, m, s)  rdpot(srdhm(sat32(x * 2^max(s, 0)), m), max(-s, 0))
+ *
+ * Signed right shifts are written as divisions, so nothing depends on the
+ * implementation-defined shift of negative numbers. */
+#ifndef EMBER_INT8_FIXED_H
+#define EMBER_INT8_FIXED_H
+
+#include "../op.h"
+
+static inline int64_t ember_sat32(int64_t x) {
+    return x < INT32_MIN ? INT32_MIN : x > INT32_MAX ? INT32_MAX : x;
+}
+
+static inline int32_t ember_srdhm(int32_t a, int32_t b) {
+    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+    int64_t ab = (int64_t)a * (int64_t)b;
+    int64_t v = ab + (ab >= 0 ? ((int64_t)1 << 30) : 1 - ((int64_t)1 << 30));
+    return (int32_t)(v / ((int64_t)1 << 31));            /* C division truncates toward zero */
+}
+
+static inline int32_t ember_rdpot(int32_t x, int32_t e) {
+    if (e == 0) return x;
+    int64_t d = (int64_t)1 << e, half = d >> 1;
+    int64_t v = x;
+    /* floor(x / 2^e) then round up when the remainder exceeds half (or equals it, x >= 0) */
+    int64_t fl = v >= 0 ? v / d : -((-v + d - 1) / d);
+    int64_t rem = v - fl * d;                            /* in [0, d) */
+    int64_t threshold = (half - 1) + (v < 0 ? 1 : 0);    /* (mask >> 1) + (x < 0) */
+    return (int32_t)(fl + (rem > threshold ? 1 : 0));
+}
+
+static inline int32_t ember_mbqm(int64_t x, int32_t m, int32_t s) {
+    int32_t left = s > 0 ? s : 0, right = s > 0 ? 0 : -s;
+    int64_t shifted = ember_sat32(x) * ((int64_t)1 << left);
+    return ember_rdpot(ember_srdhm((int32_t)ember_sat32(shifted), m), right);
+}
+
+/* int8 from an accumulator: clamp(mbqm(acc, m, s) + zero_point, lo, hi). */
+static inline int8_t ember_requantize(int64_t acc, int32_t m, int32_t s, int32_t zero_point, int32_t lo,
+                                      int32_t hi) {
+    int64_t v = (int64_t)ember_mbqm(acc, m, s) + zero_point;
+    return (int8_t)(v < lo ? lo : v > hi ? hi : v);
+}
+
+/* x / n rounded half away from zero, n > 0. */
+static inline int64_t ember_round_div(int64_t x, int64_t n) {
+    return x >= 0 ? (x + n / 2) / n : -((-x + n / 2) / n);
+}
+
+/* The common check of an int8 operand: INT8 with per-tensor quantization. */
+static inline int ember_is_q8(const ember_tensor *t) {
+    return t != NULL && t->dtype == EMBER_DTYPE_INT8 && t->quantized;
+}
+
+
+/* The float op's shape and option checks, run on a one-input int8 op: its input
+ * and output seen as FLOAT32 (for float checks that also check the dtype). */
+static inline ember_status ember_check_as_float(const ember_op_impl *float_op, const ember_op_args *a,
+                                                ember_error *err) {
+    ember_tensor x = *a->in[0], y = *a->out;
+    ember_op_args shadow = *a;
+    x.dtype = y.dtype = EMBER_DTYPE_FLOAT32;
+    shadow.in[0] = &x;
+    shadow.out = &y;
+    return float_op->check(&shadow, err);
+}
+
+/* QuantParams present with n multiplier/shift pairs. */
+static inline ember_status ember_check_quant(const ember_op_args *a, int32_t n, ember_error *err) {
+    if (!a->q->present || a->q->n != n)
+        return ember_fail(err, EMBER_ERR_VERIFY, "int8: QuantParams with %ld multipliers required, has %ld",
+                          (long)n, (long)(a->q->present ? a->q->n : -1));
+    return EMBER_OK;
+}
+
+#endif /* EMBER_INT8_FIXED_H */

@@ -1,0 +1,38 @@
+/* MUL int8 (reference: runtime_py/kernels/int8/mul.py), numpy broadcasting:
+ *   out = clamp(mbqm((a - a_zp) * (b - b_zp), m0, s0) + out_zp, act_min, act_max). */
+#include "fixed.h"
+
+extern const ember_op_impl ember_op_mul;
+
+typedef struct mul_ctx { const int8_t *a, *b; int8_t *y; int32_t a_zp, b_zp, y_zp; const ember_quant *q; } mul_ctx;
+
+static void mul_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t ic, int64_t n, int64_t da, int64_t db,
+                    int64_t dc) {
+    const mul_ctx *c = (const mul_ctx *)ctx;
+    int32_t m = ember_q_at(c->q->multiplier, 0), s = ember_q_at(c->q->shift, 0);
+    (void)ic;
+    (void)dc;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t acc = (int64_t)((int32_t)c->a[ia + i * da] - c->a_zp) * ((int32_t)c->b[ib + i * db] - c->b_zp);
+        c->y[o + i] = ember_requantize(acc, m, s, c->y_zp, c->q->act_min, c->q->act_max);
+    }
+}
+
+static ember_status check(const ember_op_args *a, ember_error *err) {
+    if (!ember_is_q8(a->in[0]) || !ember_is_q8(a->in[1]) || !ember_is_q8(a->out))
+        return ember_fail(err, EMBER_ERR_VERIFY, "int8: operands must be quantized INT8");
+    ember_status s = ember_op_mul.check(a, err);
+    return s != EMBER_OK ? s : ember_check_quant(a, 1, err);
+}
+
+static ember_status eval(const ember_op_args *a, ember_error *err) {
+    ember_bcast_iter it;
+    mul_ctx c = {(const int8_t *)a->in[0]->data, (const int8_t *)a->in[1]->data, (int8_t *)a->out->data,
+                 a->in[0]->zero_point, a->in[1]->zero_point, a->out->zero_point, a->q};
+    (void)err;
+    ember_bcast_init(&it, a->out, a->in[0], a->in[1], NULL);
+    ember_bcast_rows(&it, mul_row, &c);
+    return EMBER_OK;
+}
+
+const ember_op_impl ember_op_mul_int8 = {"MUL", check, eval};

@@ -1,0 +1,7 @@
+"""Elementwise int8 ops by table (SIGMOID, TANH, GELU, HARDSWISH, RELU, CLAMP, ...):
+out = table[x + 128], the table (input 1, 256 int8 values) built at export."""
+import numpy as np
+
+
+def lookup(x, table, out, *, q, **options):
+    out[...] = table[x.astype(np.int64) + 128]

@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 apt:
-	@missing="$(foreach t,$(APT_TOOLS),$(if $(shell command -v $(t) 2>/dev/null),,$(t)))"; \
+	@missing="$(strip $(foreach t,$(APT_TOOLS),$(if $(shell command -v $(t) 2>/dev/null),,$(t))))"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages for: $$missing"; \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get update -qq && \

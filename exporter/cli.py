@@ -73,8 +73,11 @@ def cmd_export(args):
     if args.seq_max:
         dynamic.append(DynamicDim("seq", 1, args.seq_max))
     out = args.output or os.path.splitext(os.path.basename(args.model.split(":")[0]))[0] + ".ember"
+    if args.calibration and not args.quantize:
+        raise CliError("--calibration is for --quantize int8")
     data = export_spec(args.model, method=args.method, dynamic=dynamic,
-                       bundle_test=not args.no_test_case, verbose=not args.quiet)
+                       bundle_test=not args.no_test_case, verbose=not args.quiet,
+                       quantize=args.quantize, calibration=args.calibration, observer=args.observer)
     tmp = out + ".tmp"
     with open(tmp, "wb") as f:
         f.write(data)
@@ -99,6 +102,13 @@ def inspect_text(path) -> str:
         counts = collections.Counter(m.operators)
         lines.append(f"  operators: {len(m.operators)}  " +
                      ", ".join(f"{k} x{v}" for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))))
+        precisions = m.precisions
+        if any(p != "float32" for p in precisions):
+            for kind in ("int8", "float32", "convert"):
+                ops = collections.Counter(op for op, p in zip(m.operators, precisions) if p == kind)
+                if ops:
+                    lines.append(f"  {kind + ':':<9} {sum(ops.values())} ops  " + ", ".join(
+                        f"{k} x{v}" for k, v in sorted(ops.items(), key=lambda kv: (-kv[1], kv[0]))))
         lb = m.live_bytes_lower_bound
         ratio = f"{m.arena_size / lb:.3f}x" if lb else "n/a"
         lines.append(f"  arena: {_fmt_bytes(m.arena_size)}; live-bytes lower bound {_fmt_bytes(lb)}; "
@@ -167,7 +177,12 @@ def compare(reference: np.ndarray, got: np.ndarray, atol: float, rtol: float) ->
     cos = float(np.dot(r[np.isfinite(r) & np.isfinite(g)], g[np.isfinite(r) & np.isfinite(g)]) / (nr * ng)) \
         if nr > 0 and ng > 0 else float(nr == ng)
     ok = bool(np.all(diff <= atol + rtol * np.abs(r)))
-    return {"ok": ok, "max_abs": max_abs, "max_rel": max_rel, "cosine": cos}
+    finite = np.isfinite(r) & np.isfinite(g)
+    noise = float(np.sum((r[finite] - g[finite]) ** 2))
+    signal = float(np.sum(r[finite] ** 2))
+    sqnr = float("inf") if noise == 0 else (10 * np.log10(signal / noise) if signal > 0 else float("-inf"))
+    return {"ok": ok, "max_abs": max_abs, "max_rel": max_rel, "cosine": cos, "sqnr": sqnr,
+            "identical": bool(np.array_equal(reference, got))}
 
 
 def cmd_validate(args):
@@ -193,26 +208,36 @@ def cmd_validate(args):
     c_got = c_program.method(args.method).run(*arrays) if c_program is not None else None
     runtimes = [("python", got)] + ([("c", c_got)] if c_got is not None else [])
     failed = {name: False for name, _ in runtimes}
-    head = f"{'output':<20} {'shape':<16} {'runtime':<8} {'max abs err':>12} {'max rel err':>12} {'cosine':>10}  status"
+    # A quantized program is judged by cosine similarity unless tolerances are given.
+    quantized = any(p == "int8" for p in method.precisions)
+    by_cosine = quantized and args.atol is None and args.rtol is None
+    atol = 1e-4 if args.atol is None else args.atol
+    rtol = 1e-4 if args.rtol is None else args.rtol
+    head = (f"{'output':<20} {'shape':<16} {'runtime':<8} {'max abs err':>12} {'max rel err':>12} "
+            f"{'cosine':>10} {'SQNR dB':>8}  status")
     print(head)
     for k, (d, e) in enumerate(zip(method.outputs, eager)):
         for name, outs in runtimes:
-            r = compare(e, outs[k], args.atol, args.rtol)
+            r = compare(e, outs[k], atol, rtol)
             label = f"{d['name']:<20} {str(list(e.shape)):<16} {name:<8}"
             if "problem" in r:
                 print(f"{label} {r['problem']}  FAIL")
-            else:
-                print(f"{label} {r['max_abs']:12.3e} {r['max_rel']:12.3e} {r['cosine']:10.7f}  "
-                      f"{'ok' if r['ok'] else 'FAIL'}")
-            failed[name] |= not r["ok"]
+                failed[name] = True
+                continue
+            ok = r["cosine"] >= args.min_cosine if by_cosine else r["ok"]
+            print(f"{label} {r['max_abs']:12.3e} {r['max_rel']:12.3e} {r['cosine']:10.7f} {r['sqnr']:8.1f}  "
+                  f"{'ok' if ok else 'FAIL'}")
+            failed[name] |= not ok
         if c_got is not None:
             r = compare(got[k], c_got[k], 1e-5, 1e-5)
             if "problem" not in r:
+                note = "  bit-identical" if r["identical"] else ""
                 print(f"{'':<20} {'':<16} {'c vs py':<8} {r['max_abs']:12.3e} {r['max_rel']:12.3e} "
-                      f"{r['cosine']:10.7f}")
+                      f"{r['cosine']:10.7f} {r['sqnr']:8.1f}{note}")
+    criterion = (f"cosine >= {args.min_cosine:g}, int8 program" if by_cosine
+                 else f"atol {atol:g}, rtol {rtol:g}")
     for name, _ in runtimes:
-        print(f"{name} runtime vs eager: {'FAIL' if failed[name] else 'ok'} "
-              f"(atol {args.atol:g}, rtol {args.rtol:g})")
+        print(f"{name} runtime vs eager: {'FAIL' if failed[name] else 'ok'} ({criterion})")
     return 1 if any(failed.values()) else 0
 
 
@@ -234,6 +259,16 @@ def build_parser():
                    help="make dimension 1 of every input of rank >= 2 dynamic, 1..N")
     e.add_argument("--no-test-case", action="store_true",
                    help="do not bundle the example inputs and eager outputs as a test case")
+    e.add_argument("--quantize", choices=["int8"],
+                   help="int8: post-training static quantization (per-channel int8 weights, per-tensor "
+                        "int8 activations from --calibration ranges); ops without an int8 kernel stay float")
+    e.add_argument("--calibration", metavar="DATA",
+                   help="calibration inputs for --quantize: a .npy/.npz file or a folder of them (samples "
+                        "stacked along dimension 0, one array per input), or FILE.py:FUNCTION / "
+                        "MODULE:FUNCTION returning or yielding batches")
+    e.add_argument("--observer", choices=["minmax", "percentile"], default="minmax",
+                   help="activation ranges from calibration: minmax (default) or the 0.01/99.99 "
+                        "percentiles (clips outliers)")
     e.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     e.set_defaults(func=cmd_export)
 
@@ -260,14 +295,18 @@ def build_parser():
                        description="Run the same inputs through the eager model and the program; "
                                    "print max abs error, max relative error and cosine similarity "
                                    "per output, for the Python and the C runtime side by side (and C against Python). "
-                                   "Exit 1 if any element exceeds atol + rtol*|eager|.")
+                                   "Also SQNR (signal to quantization noise, dB). Exit 1 if any element exceeds "
+                                   "atol + rtol*|eager| (int8 programs: if a cosine is below --min-cosine).")
     v.add_argument("model", help="FILE.py:FACTORY, MODULE:FACTORY or .pt2 (the eager reference)")
     v.add_argument("program")
     v.add_argument("-i", "--input", action="append", metavar="FILE",
                    help=".npy/.npz inputs (default: the factory's example inputs)")
     v.add_argument("--method", default="forward")
-    v.add_argument("--atol", type=float, default=1e-4)
-    v.add_argument("--rtol", type=float, default=1e-4)
+    v.add_argument("--atol", type=float, default=None, help="absolute tolerance (default 1e-4)")
+    v.add_argument("--rtol", type=float, default=None, help="relative tolerance (default 1e-4)")
+    v.add_argument("--min-cosine", type=float, default=0.99,
+                   help="an int8 program passes when each output's cosine similarity to eager is at "
+                        "least this (default 0.99), unless --atol/--rtol are given")
     v.add_argument("--runtime", choices=["all", "py", "c"], default="all",
                    help="runtimes to compare with eager (default: all: Python and, when built, C)")
     v.set_defaults(func=cmd_validate)

@@ -133,7 +133,13 @@ def _method(spec: MethodSpec, segment: _Segment):
             for key, value in node.quant.items():
                 if not hasattr(qp, _camel(key)):
                     raise ValueError(f"QuantParams has no field {key}")
-                setattr(qp, _camel(key), [int(v) for v in value] if isinstance(value, (list, tuple)) else int(value))
+                if key == "shift":        # [byte]: numpy int8 (flatc's Python writes list bytes as uint8)
+                    value = np.asarray(value, np.int8)
+                elif isinstance(value, (list, tuple)):
+                    value = [int(v) for v in value]
+                else:
+                    value = int(value)
+                setattr(qp, _camel(key), value)
             op.quant = qp
         m.operators.append(op)
     m.symbols = []

@@ -91,6 +91,20 @@ class Method:
         return [op[0] for op in self._ops]
 
     @property
+    def precisions(self):
+        """Per operator: "int8" (an integer kernel), "convert" (QUANTIZE / DEQUANTIZE) or
+        "float32" (everything else, including dtype-generic data movement of floats)."""
+        out = []
+        for name, _, ins, outs, kwargs, _ in self._ops:
+            if name in ("QUANTIZE", "DEQUANTIZE"):
+                out.append("convert")
+            elif "q" in kwargs or self.tensors[outs[0]].dtype == fb.DType.INT8:
+                out.append("int8")
+            else:
+                out.append("float32")
+        return out
+
+    @property
     def constant_bytes(self):
         return sum(int(t.nbytes) for t in self.tensors if t.storage == fb.Storage.CONSTANT)
 

@@ -2564,14 +2564,14 @@ class QuantParams(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
         if o != 0:
             a = self._tab.Vector(o)
-            return self._tab.Get(flatbuffers.number_types.Int32Flags, a + flatbuffers.number_types.UOffsetTFlags.py_type(j * 4))
+            return self._tab.Get(flatbuffers.number_types.Int8Flags, a + flatbuffers.number_types.UOffsetTFlags.py_type(j * 1))
         return 0
 
     # QuantParams
     def ShiftAsNumpy(self):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
         if o != 0:
-            return self._tab.GetVectorAsNumpy(flatbuffers.number_types.Int32Flags, o)
+            return self._tab.GetVectorAsNumpy(flatbuffers.number_types.Int8Flags, o)
         return 0
 
     # QuantParams
@@ -2627,7 +2627,7 @@ def QuantParamsAddShift(builder, shift):
     builder.PrependUOffsetTRelativeSlot(1, flatbuffers.number_types.UOffsetTFlags.py_type(shift), 0)
 
 def QuantParamsStartShiftVector(builder, numElems):
-    return builder.StartVector(4, numElems, 4)
+    return builder.StartVector(1, numElems, 1)
 
 def QuantParamsAddActMin(builder, actMin):
     builder.PrependInt32Slot(2, actMin, -128)
@@ -2725,7 +2725,7 @@ class QuantParamsT(object):
             else:
                 QuantParamsStartShiftVector(builder, len(self.shift))
                 for i in reversed(range(len(self.shift))):
-                    builder.PrependInt32(self.shift[i])
+                    builder.PrependByte(self.shift[i])
                 shift = builder.EndVector()
         QuantParamsStart(builder)
         if self.multiplier is not None:

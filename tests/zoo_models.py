@@ -36,20 +36,21 @@ def mlp():
 
 
 class SmallCNN(nn.Module):
-    def __init__(self):
+    def __init__(self, width=1):
         super().__init__()
+        a, b = 8 * width, 16 * width
         self.features = nn.Sequential(
-            nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(8, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2))
-        self.head = nn.Linear(16 * 4 * 4, 10)
+            nn.Conv2d(3, a, 3, padding=1), nn.BatchNorm2d(a), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(a, b, 3, padding=1), nn.BatchNorm2d(b), nn.ReLU(), nn.MaxPool2d(2))
+        self.head = nn.Linear(b * 4 * 4, 10)
 
     def forward(self, x):
         return self.head(torch.flatten(self.features(x), 1))
 
 
-def cnn():
+def cnn(width=1):
     torch.manual_seed(0)
-    return _bn_stats(SmallCNN()), (torch.randn(2, 3, 16, 16),)
+    return _bn_stats(SmallCNN(width)), (torch.randn(2, 3, 16, 16),)
 
 
 class InvertedResidual(nn.Module):
@@ -69,22 +70,23 @@ class InvertedResidual(nn.Module):
 
 
 class MobileNetV2Tiny(nn.Module):
-    def __init__(self, classes=10):
+    def __init__(self, classes=10, width=1):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU6())
-        self.blocks = nn.Sequential(InvertedResidual(16, 16, 1, 1), InvertedResidual(16, 24, 2, 4),
-                                    InvertedResidual(24, 24, 1, 4), InvertedResidual(24, 32, 2, 4))
-        self.head = nn.Sequential(nn.Conv2d(32, 64, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU6())
-        self.fc = nn.Linear(64, classes)
+        c16, c24, c32, c64 = 16 * width, 24 * width, 32 * width, 64 * width
+        self.stem = nn.Sequential(nn.Conv2d(3, c16, 3, 2, 1, bias=False), nn.BatchNorm2d(c16), nn.ReLU6())
+        self.blocks = nn.Sequential(InvertedResidual(c16, c16, 1, 1), InvertedResidual(c16, c24, 2, 4),
+                                    InvertedResidual(c24, c24, 1, 4), InvertedResidual(c24, c32, 2, 4))
+        self.head = nn.Sequential(nn.Conv2d(c32, c64, 1, bias=False), nn.BatchNorm2d(c64), nn.ReLU6())
+        self.fc = nn.Linear(c64, classes)
 
     def forward(self, x):
         x = self.head(self.blocks(self.stem(x)))
         return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
-def mobilenet_v2():
+def mobilenet_v2(width=1):
     torch.manual_seed(0)
-    return _bn_stats(MobileNetV2Tiny()), (torch.randn(2, 3, 32, 32),)
+    return _bn_stats(MobileNetV2Tiny(width=width)), (torch.randn(2, 3, 32, 32),)
 
 
 class BasicBlock(nn.Module):
@@ -105,20 +107,21 @@ class BasicBlock(nn.Module):
 
 
 class ResNetTiny(nn.Module):
-    def __init__(self):
+    def __init__(self, width=1):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+        c16, c32 = 16 * width, 32 * width
+        self.stem = nn.Sequential(nn.Conv2d(3, c16, 3, 1, 1, bias=False), nn.BatchNorm2d(c16), nn.ReLU(),
                                   nn.MaxPool2d(3, 2, 1))
-        self.layers = nn.Sequential(BasicBlock(16, 16, 1), BasicBlock(16, 32, 2), BasicBlock(32, 32, 1))
-        self.fc = nn.Linear(32, 10)
+        self.layers = nn.Sequential(BasicBlock(c16, c16, 1), BasicBlock(c16, c32, 2), BasicBlock(c32, c32, 1))
+        self.fc = nn.Linear(c32, 10)
 
     def forward(self, x):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(self.layers(self.stem(x)), (1, 1)), 1))
 
 
-def resnet():
+def resnet(width=1):
     torch.manual_seed(0)
-    return _bn_stats(ResNetTiny()), (torch.randn(2, 3, 32, 32),)
+    return _bn_stats(ResNetTiny(width)), (torch.randn(2, 3, 32, 32),)
 
 
 def transformer_encoder():

@@ -76,13 +76,16 @@ typedef struct ember_tensor {
 } ember_tensor;
 
 /* An int8 operator's integer constants (QuantParams in the file). The vectors
- * point into the verified file (little-endian int32): read with ember_q_at. */
+ * point into the verified file: multipliers little-endian int32 (read with
+ * ember_q_at), shifts int8 (ember_q_shift). */
 typedef struct ember_quant {
     const uint8_t *multiplier, *shift;
     int32_t n;                       /* entries in each vector */
     int32_t act_min, act_max, left_shift, fill;
     int32_t present;                 /* the operator has a QuantParams table */
 } ember_quant;
+
+static inline int32_t ember_q_shift(const ember_quant *q, int32_t i) { return (int32_t)(int8_t)q->shift[i]; }
 
 static inline int32_t ember_q_at(const uint8_t *v, int32_t i) {
     const uint8_t *b = v + 4 * (size_t)i;

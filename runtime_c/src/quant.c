@@ -26,7 +26,7 @@ ember_status ember_decode_quant(const fb_buf *f, const fb_table *op, int field, 
     if (t.pos == 0) return EMBER_OK;
     for (int id = QP_ACT_MIN; id <= QP_FILL; id++) TRY(scalar4(f, &t, id, err, what));
     TRY(fb_sub_vector(f, &t, QP_MULT, 4, 4, &mult, err, what));
-    TRY(fb_sub_vector(f, &t, QP_SHIFT, 4, 4, &shift, err, what));
+    TRY(fb_sub_vector(f, &t, QP_SHIFT, 1, 1, &shift, err, what));
     if (mult.len != shift.len || mult.len > (1u << 24))
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u multipliers and %u shifts", what, mult.len, shift.len);
     q->present = 1;
@@ -38,7 +38,7 @@ ember_status ember_decode_quant(const fb_buf *f, const fb_table *op, int field, 
     q->left_shift = (int32_t)fb_read_int(f, &t, QP_LEFT_SHIFT, 4, 1, 0);
     q->fill = (int32_t)fb_read_int(f, &t, QP_FILL, 4, 1, 0);
     for (int32_t i = 0; i < q->n; i++) {
-        int32_t m = ember_q_at(q->multiplier, i), s = ember_q_at(q->shift, i);
+        int32_t m = ember_q_at(q->multiplier, i), s = ember_q_shift(q, i);
         if (m < 0 || s < -31 || s > 30)
             return ember_fail(err, EMBER_ERR_VERIFY, "%s: entry %d: multiplier %ld must be >= 0 and shift %ld in "
                               "[-31, 30]", what, (int)i, (long)m, (long)s);

@@ -8,7 +8,7 @@ extern const ember_op_impl ember_op_avg_pool2d;
 
 static void avg_pool2d_i8(const int8_t *x, int8_t *y, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow,
                           const ember_pool2d_params *p, const ember_quant *q, int32_t x_zp, int32_t y_zp) {
-    int32_t m = ember_q_at(q->multiplier, 0), sh = ember_q_at(q->shift, 0);
+    int32_t m = ember_q_at(q->multiplier, 0), sh = ember_q_shift(q, 0);
     int64_t area = (int64_t)p->kernel_h * p->kernel_w;
     for (int64_t c = 0; c < planes; c++) {
         const int8_t *xc = x + c * h * w;     /* (H, W) */

@@ -7,7 +7,7 @@ extern const ember_op_impl ember_op_batch_matmul;
 
 static void matmul_i8(const int8_t *a, const int8_t *b, int8_t *y, int64_t m, int64_t k, int64_t n,
                       const ember_quant *q, int32_t a_zp, int32_t b_zp, int32_t y_zp) {
-    int32_t mult = ember_q_at(q->multiplier, 0), sh = ember_q_at(q->shift, 0);
+    int32_t mult = ember_q_at(q->multiplier, 0), sh = ember_q_shift(q, 0);
     for (int64_t i = 0; i < m; i++)
         for (int64_t j = 0; j < n; j++) {
             int64_t acc = 0;

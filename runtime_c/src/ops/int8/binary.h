@@ -18,9 +18,9 @@ static void q8_add_sub_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t
                            int64_t db, int64_t dc) {
     const q8_binary_ctx *c = (const q8_binary_ctx *)ctx;
     const ember_quant *q = c->q;
-    int32_t ma = ember_q_at(q->multiplier, 0), sa = ember_q_at(q->shift, 0);
-    int32_t mb = ember_q_at(q->multiplier, 1), sb = ember_q_at(q->shift, 1);
-    int32_t mo = ember_q_at(q->multiplier, 2), so = ember_q_at(q->shift, 2);
+    int32_t ma = ember_q_at(q->multiplier, 0), sa = ember_q_shift(q, 0);
+    int32_t mb = ember_q_at(q->multiplier, 1), sb = ember_q_shift(q, 1);
+    int32_t mo = ember_q_at(q->multiplier, 2), so = ember_q_shift(q, 2);
     int64_t scale = (int64_t)1 << q->left_shift;
     (void)ic;
     (void)dc;

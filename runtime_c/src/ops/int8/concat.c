@@ -26,7 +26,7 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
             const ember_tensor *x = a->in[t];
             int64_t n = x->shape[axis] * inner;
             const int8_t *src = (const int8_t *)x->data + r * n;
-            int32_t m = ember_q_at(a->q->multiplier, t), sh = ember_q_at(a->q->shift, t);
+            int32_t m = ember_q_at(a->q->multiplier, t), sh = ember_q_shift(a->q, t);
             for (int64_t i = 0; i < n; i++)
                 out[o++] = ember_requantize((int32_t)src[i] - x->zero_point, m, sh, y->zero_point, -128, 127);
         }

@@ -17,7 +17,7 @@ static void conv2d_i8(const int8_t *x, const int8_t *w, const int32_t *bias, int
         for (int64_t o = 0; o < s->o; o++) {
             int64_t g = o / og;
             int32_t qi = q->n == 1 ? 0 : (int32_t)o;
-            int32_t m = ember_q_at(q->multiplier, qi), sh = ember_q_at(q->shift, qi);
+            int32_t m = ember_q_at(q->multiplier, qi), sh = ember_q_shift(q, qi);
             const int8_t *wo = w + o * cg * s->kh * s->kw;                 /* (C/g, KH, KW) */
             int8_t *yo = y + (n * s->o + o) * s->oh * s->ow;               /* (OH, OW) */
             for (int64_t i = 0; i < s->oh; i++)

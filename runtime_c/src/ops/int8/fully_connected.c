@@ -14,7 +14,7 @@ static void fully_connected_i8(const int8_t *x, const int8_t *w, const int32_t *
             int64_t acc = bias ? bias[j] : 0;
             for (int64_t i = 0; i < k; i++) acc += (int64_t)((int32_t)xr[i] - x_zp) * wj[i];
             int32_t qi = q->n == 1 ? 0 : (int32_t)j;
-            y[r * n + j] = ember_requantize(acc, ember_q_at(q->multiplier, qi), ember_q_at(q->shift, qi), y_zp,
+            y[r * n + j] = ember_requantize(acc, ember_q_at(q->multiplier, qi), ember_q_shift(q, qi), y_zp,
                                             q->act_min, q->act_max);
         }
     }

@@ -9,7 +9,7 @@ typedef struct mul_ctx { const int8_t *a, *b; int8_t *y; int32_t a_zp, b_zp, y_z
 static void mul_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t ic, int64_t n, int64_t da, int64_t db,
                     int64_t dc) {
     const mul_ctx *c = (const mul_ctx *)ctx;
-    int32_t m = ember_q_at(c->q->multiplier, 0), s = ember_q_at(c->q->shift, 0);
+    int32_t m = ember_q_at(c->q->multiplier, 0), s = ember_q_shift(c->q, 0);
     (void)ic;
     (void)dc;
     for (int64_t i = 0; i < n; i++) {

@@ -5,7 +5,7 @@
 
 static void reduce_mean_i8(const int8_t *x, int8_t *y, const ember_reduce_shape *s, const ember_quant *q,
                            int32_t x_zp, int32_t y_zp) {
-    int32_t m = ember_q_at(q->multiplier, 0), sh = ember_q_at(q->shift, 0);
+    int32_t m = ember_q_at(q->multiplier, 0), sh = ember_q_shift(q, 0);
     int64_t ik[EMBER_MAX_RANK] = {0}, base = 0;
     for (int64_t o = 0; o < s->outer; o++) {
         int64_t ir[EMBER_MAX_RANK] = {0}, off = base, sum = 0;

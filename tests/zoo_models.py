@@ -309,3 +309,23 @@ def exported(name):
     model, inputs = ZOO[name]()
     model = model.eval()
     return model, inputs, export_module(model, tuple(inputs))
+
+
+def calibration_batches(inputs, n=4, seed=1):
+    """`n` batches from the test inputs' distribution (standard normal floats; integer
+    inputs such as token ids are reused as they are)."""
+    g = torch.Generator().manual_seed(seed)
+    return [[torch.randn(t.shape, generator=g) if t.is_floating_point() else t for t in inputs]
+            for _ in range(n)]
+
+
+@functools.cache
+def exported_int8(name, width=1, bundle_test=True):
+    """(model, inputs, program bytes) of a zoo model in static int8, calibrated on
+    calibration_batches(inputs)."""
+    from exporter import export_module
+    model, inputs = ZOO[name](width=width) if width != 1 else ZOO[name]()
+    model = model.eval()
+    data = export_module(model, tuple(inputs), quantize="int8", calibration=calibration_batches(inputs),
+                         bundle_test=bundle_test)
+    return model, inputs, data

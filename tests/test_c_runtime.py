@@ -14,7 +14,11 @@ import pytest
 
 import runtime_py
 from runtime_py.c_backend import CProgram
-from zoo_models import ZOO, exported
+from zoo_models import ZOO, exported, exported_int8
+
+# Every float zoo program, and static int8 programs of a CNN, a depthwise CNN and a
+# transformer (int8 matmuls and softmax between float layer norms).
+ZOO_PROGRAMS = sorted(ZOO) + ["cnn_int8", "mobilenet_v2_int8", "transformer_encoder_int8"]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNTIME_C = os.path.join(ROOT, "runtime_c")
@@ -42,8 +46,8 @@ def zoo_files(tmp_path_factory):
     """Every zoo program written to a file, with its FlatBuffer size (segment offset)."""
     d = tmp_path_factory.mktemp("zoo")
     files = {}
-    for name in sorted(ZOO):
-        _, _, data = exported(name)
+    for name in ZOO_PROGRAMS:
+        data = exported_int8(name[:-5])[2] if name.endswith("_int8") else exported(name)[2]
         path = d / f"{name}.ember"
         path.write_bytes(data)
         files[name] = (str(path), runtime_py.load(data).segment_offset)
@@ -93,7 +97,8 @@ def test_native_binary_runs_every_zoo_program(zoo_files):
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
     check_native_output(r.stdout, zoo_files)
     # one summary line per program, each with its error figure
-    assert sum(ln.startswith("PASS /") and "test case(s), 0 failed" in ln for ln in r.stdout.splitlines()) == len(ZOO)
+    assert sum(ln.startswith("PASS /") and "test case(s), 0 failed" in ln
+               for ln in r.stdout.splitlines()) == len(ZOO_PROGRAMS)
 
 
 def test_native_binary_under_sanitizers(zoo_files):
@@ -116,7 +121,7 @@ def test_native_binary_cross_compiled_under_qemu(arch, zoo_files):
 
 
 # ---- hostile files -----------------------------------------------------------------
-@pytest.mark.parametrize("name", sorted(ZOO))
+@pytest.mark.parametrize("name", ZOO_PROGRAMS)
 def test_hostile_files_are_rejected_or_run(name, zoo_files):
     """Truncation at many lengths, random flips, and every word and byte of the
     FlatBuffer set to hostile values: each mutant is rejected with a message or runs,

@@ -1,5 +1,6 @@
 """`make demo`: train the digits CNN, export it, inspect it, run it on the Python and
-the C runtime, compare held-out accuracy with eager PyTorch, and validate."""
+the C runtime, compare held-out accuracy with eager PyTorch, and validate; then the
+same in static int8 (calibrated on training images): accuracy and file size."""
 import os
 import shlex
 import subprocess
@@ -18,6 +19,7 @@ import digits  # noqa: E402
 
 EMBER = [sys.executable, "-m", "exporter.cli"]
 PROGRAM = os.path.join("demo", "out", "digits.ember")
+PROGRAM_INT8 = os.path.join("demo", "out", "digits_int8.ember")
 
 
 def sh(*args):
@@ -72,6 +74,24 @@ def main():
     rc = sh("validate", "demo/digits.py:trained", PROGRAM, "--input", digits.TEST_SET)
     if rc != 0 or ember_acc != eager_acc or c_acc != eager_acc:
         print("\ndemo FAILED", file=sys.stderr)
+        return 1
+
+    print("\n== 6. static int8: calibrate on 256 training images, export, compare")
+    calibration = os.path.relpath(digits.CALIBRATION, ROOT)
+    if sh("export", "demo/digits.py:trained", "-o", PROGRAM_INT8, "--batch-max", "512",
+          "--quantize", "int8", "--calibration", calibration) != 0:
+        return 1
+    sh("inspect", PROGRAM_INT8)
+    q_py = runtime_py.load(os.path.join(ROOT, PROGRAM_INT8)).run("forward", x)[0]
+    q_c = runtime_py.load(os.path.join(ROOT, PROGRAM_INT8), backend="c").run("forward", x)[0]
+    q_acc = float((q_py.argmax(1) == labels).mean())
+    sizes = [os.path.getsize(os.path.join(ROOT, p)) for p in (PROGRAM, PROGRAM_INT8)]
+    print(f"  float32: accuracy {ember_acc:.2%}, file {sizes[0]:,} bytes")
+    print(f"  int8:    accuracy {q_acc:.2%}, file {sizes[1]:,} bytes ({sizes[1] / sizes[0]:.2f}x), "
+          f"Python and C outputs {'bit-identical' if np.array_equal(q_py, q_c) else 'DIFFERENT'}")
+    rc = sh("validate", "demo/digits.py:trained", PROGRAM_INT8, "--input", digits.TEST_SET)
+    if rc != 0 or not np.array_equal(q_py, q_c) or eager_acc - q_acc > 0.01:
+        print("\ndemo FAILED (int8)", file=sys.stderr)
         return 1
     print("\ndemo ok")
     return 0

@@ -13,6 +13,7 @@ import torch.nn as nn
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "out")
 WEIGHTS = os.path.join(OUT, "digits_cnn.pt")
 TEST_SET = os.path.join(OUT, "digits_test.npz")
+CALIBRATION = os.path.join(OUT, "digits_calibration.npy")   # 256 training images, for int8
 
 
 class DigitsCNN(nn.Module):
@@ -60,6 +61,7 @@ def train(epochs=10, log=print):
     os.makedirs(OUT, exist_ok=True)
     torch.save(model.state_dict(), WEIGHTS)
     np.savez(TEST_SET, x=xte, labels=yte)
+    np.save(CALIBRATION, xtr[:256])
     return model
 
 

@@ -49,8 +49,17 @@ def _eager_outputs(captured: Captured):
 def _quantize(graph, captured, float_program, method, quantize, calibration, observer, progress, verbose):
     """The float graph rewritten to int8 from calibration ranges (exporter/quantize)."""
     from exporter.quantize import load_batches, observe, quantize_static
+    if quantize in ("int8-dynamic", "int8-weight-only"):
+        from exporter.quantize.weights import quantize_weights
+        if calibration is not None:
+            raise ExportError(f"--quantize {quantize} needs no calibration data (it quantizes weights only)")
+        progress(f"quantizing linear-layer weights to int8 ({quantize})")
+        if quantize_weights(graph, dynamic=quantize == "int8-dynamic") == 0:
+            raise ExportError(f"--quantize {quantize}: the model has no linear layer with a constant weight")
+        run_all(graph)
+        return graph
     if quantize != "int8":
-        raise ExportError(f"unknown quantization '{quantize}' (supported: int8)")
+        raise ExportError(f"unknown quantization '{quantize}' (supported: int8, int8-dynamic, int8-weight-only)")
     if calibration is None:
         raise ExportError("--quantize int8 needs calibration data (--calibration DATA)")
     batches = load_batches(calibration, captured.example_inputs)
@@ -82,10 +91,10 @@ def export_captured(captured: Captured, method: str = "forward", bundle_test: bo
     if quantize:
         float_graph = graph.copy()
         plan(float_graph)
-        float_program = _serialize(float_graph, method, [], captured, {})
+        float_program = _serialize(float_graph, method, [], captured, {}) if quantize == "int8" else None
         graph = _quantize(graph, captured, float_program, method, quantize, calibration, observer,
                           progress, verbose)
-        options = {"quantize": quantize, "observer": observer}
+        options = {"quantize": quantize, **({"observer": observer} if quantize == "int8" else {})}
     progress("planning memory")
     plan(graph)
     cases = []
@@ -115,7 +124,8 @@ def export_module(model, example_inputs, method: str = "forward", dynamic=(),
     """Export an nn.Module called on `example_inputs`; returns the program's bytes.
 
     quantize="int8" with `calibration` (a .npy/.npz file or folder, `file.py:function`,
-    or a list of input batches) gives a static int8 program."""
+    or a list of input batches) gives a static int8 program; "int8-dynamic" and
+    "int8-weight-only" quantize linear-layer weights only (no calibration)."""
     progress = _Progress(verbose, 7 if quantize else 5)
     progress("capturing with torch.export")
     captured = capture_module(model, tuple(example_inputs), list(dynamic), type(model).__name__)

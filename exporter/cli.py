@@ -73,7 +73,7 @@ def cmd_export(args):
     if args.seq_max:
         dynamic.append(DynamicDim("seq", 1, args.seq_max))
     out = args.output or os.path.splitext(os.path.basename(args.model.split(":")[0]))[0] + ".ember"
-    if args.calibration and not args.quantize:
+    if args.calibration and args.quantize != "int8":
         raise CliError("--calibration is for --quantize int8")
     data = export_spec(args.model, method=args.method, dynamic=dynamic,
                        bundle_test=not args.no_test_case, verbose=not args.quiet,
@@ -104,10 +104,10 @@ def inspect_text(path) -> str:
                      ", ".join(f"{k} x{v}" for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))))
         precisions = m.precisions
         if any(p != "float32" for p in precisions):
-            for kind in ("int8", "float32", "convert"):
+            for kind in ("int8", "int8-dynamic", "int8-weight", "float32", "convert"):
                 ops = collections.Counter(op for op, p in zip(m.operators, precisions) if p == kind)
                 if ops:
-                    lines.append(f"  {kind + ':':<9} {sum(ops.values())} ops  " + ", ".join(
+                    lines.append(f"  {kind + ':':<13} {sum(ops.values())} ops  " + ", ".join(
                         f"{k} x{v}" for k, v in sorted(ops.items(), key=lambda kv: (-kv[1], kv[0]))))
         lb = m.live_bytes_lower_bound
         ratio = f"{m.arena_size / lb:.3f}x" if lb else "n/a"
@@ -209,7 +209,7 @@ def cmd_validate(args):
     runtimes = [("python", got)] + ([("c", c_got)] if c_got is not None else [])
     failed = {name: False for name, _ in runtimes}
     # A quantized program is judged by cosine similarity unless tolerances are given.
-    quantized = any(p == "int8" for p in method.precisions)
+    quantized = any(p.startswith("int8") for p in method.precisions)
     by_cosine = quantized and args.atol is None and args.rtol is None
     atol = 1e-4 if args.atol is None else args.atol
     rtol = 1e-4 if args.rtol is None else args.rtol
@@ -259,9 +259,12 @@ def build_parser():
                    help="make dimension 1 of every input of rank >= 2 dynamic, 1..N")
     e.add_argument("--no-test-case", action="store_true",
                    help="do not bundle the example inputs and eager outputs as a test case")
-    e.add_argument("--quantize", choices=["int8"],
+    e.add_argument("--quantize", choices=["int8", "int8-dynamic", "int8-weight-only"],
                    help="int8: post-training static quantization (per-channel int8 weights, per-tensor "
-                        "int8 activations from --calibration ranges); ops without an int8 kernel stay float")
+                        "int8 activations from --calibration ranges); ops without an int8 kernel stay float. "
+                        "int8-dynamic: linear layers with int8 weights whose input rows are quantized at run "
+                        "time (transformers). int8-weight-only: linear layers read int8 weights, compute in "
+                        "float (memory-bound models). The last two need no calibration")
     e.add_argument("--calibration", metavar="DATA",
                    help="calibration inputs for --quantize: a .npy/.npz file or a folder of them (samples "
                         "stacked along dimension 0, one array per input), or FILE.py:FUNCTION / "

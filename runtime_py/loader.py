@@ -14,8 +14,8 @@ import numpy as np
 from runtime_py.errors import FormatError, VerifyError, VersionError
 from schema import (ARENA_ALIGNMENT, CONSTANT_ALIGNMENT, FILE_IDENTIFIER, VERSION_MAJOR,
                     VERSION_MINOR, fb)
-from schema.ops import (BOOL_OUT as _BOOL_OUT, FLOAT_ONLY as _FLOAT_ONLY, INT8_OPS, OPTIONAL_INPUTS, SPECS,
-                        TABLE_OPS)
+from schema.ops import (BOOL_OUT as _BOOL_OUT, FLOAT_ONLY as _FLOAT_ONLY, INT8_OPS, INT8_WEIGHT_OPS,
+                        OPTIONAL_INPUTS, SPECS, TABLE_OPS)
 
 DTYPES = {fb.DType.FLOAT32: np.dtype(np.float32), fb.DType.INT8: np.dtype(np.int8),
           fb.DType.INT32: np.dtype(np.int32), fb.DType.INT64: np.dtype(np.int64),
@@ -282,9 +282,18 @@ def _prepare(op, ins, outs, options, where, quant=None):
     elif op == "DEQUANTIZE":
         _check(ins[0].dtype == fb.DType.INT8 and _per_tensor(ins[0]) and out.dtype == fb.DType.FLOAT32
                and shape(ins[0]) == shape(out), f"{where} (DEQUANTIZE): per-tensor INT8 in, FLOAT32 out, same shape")
+    int8_weight = False
+    if op in INT8_WEIGHT_OPS and not int8 and ins[1].dtype == fb.DType.INT8:
+        q = ins[1].quantization
+        _check(q is not None and q.axis in (-1, 0) and not any(_list(q.zeroPoint))
+               and len(q.scale) in (1, _list(ins[1].shape)[0]),
+               f"{where} ({op}): an INT8 weight needs symmetric scales per output channel")
+        int8_weight = True                      # the float rule for the other operands
+    elif getattr(options, "dynamicQuantization", False):
+        raise VerifyError(f"{where} ({op}): dynamic_quantization needs an INT8 weight")
     if op in _FLOAT_ONLY and not int8:
         for p, t in enumerate(ins + outs):
-            _check(t is None or t.dtype == fb.DType.FLOAT32, f"{where} ({op}): operand {p} must be FLOAT32")
+            _check(t is None or t.dtype == fb.DType.FLOAT32 or (p == 1 and int8_weight), f"{where} ({op}): operand {p} must be FLOAT32")
     if op in _BOOL_OUT:
         _check(out.dtype == fb.DType.BOOL, f"{where} ({op}): output must be BOOL")
     if op == "CONV2D":

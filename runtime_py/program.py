@@ -11,7 +11,7 @@ import numpy as np
 from runtime_py.errors import ExecutionError, FormatError, InputError
 from runtime_py.kernels.gather import IndexOutOfRange
 from runtime_py.loader import DTYPES, OPCODE_NAMES, parse, read, verify
-from schema.ops import INT8_OPS, SPECS
+from schema.ops import INT8_OPS, INT8_WEIGHT_OPS, SPECS
 from runtime_py.kernels.int8 import QuantArgs
 from runtime_py.ops import INT8_KERNELS, KERNELS, options_kwargs
 from schema import fb
@@ -45,6 +45,8 @@ class Method:
                 kernel = INT8_KERNELS[name]
             if int8 or name in ("QUANTIZE", "DEQUANTIZE"):
                 kwargs["q"] = self._quant_args(ins, outs[0], op.quant)
+            elif name in INT8_WEIGHT_OPS and self.tensors[ins[1]].dtype == fb.DType.INT8:
+                kwargs["weight_scales"] = np.array(self.tensors[ins[1]].quantization.scale, np.float32)
             self._ops.append((name, kernel, ins, outs, kwargs, _s(op.source)))
         self._arena = None
 
@@ -92,14 +94,17 @@ class Method:
 
     @property
     def precisions(self):
-        """Per operator: "int8" (an integer kernel), "convert" (QUANTIZE / DEQUANTIZE) or
-        "float32" (everything else, including dtype-generic data movement of floats)."""
+        """Per operator: "int8" (an integer kernel), "int8-dynamic" / "int8-weight" (float in
+        and out with an int8 weight), "convert" (QUANTIZE / DEQUANTIZE) or "float32"
+        (everything else, including dtype-generic data movement of floats)."""
         out = []
         for name, _, ins, outs, kwargs, _ in self._ops:
             if name in ("QUANTIZE", "DEQUANTIZE"):
                 out.append("convert")
             elif "q" in kwargs or self.tensors[outs[0]].dtype == fb.DType.INT8:
                 out.append("int8")
+            elif "weight_scales" in kwargs:
+                out.append("int8-dynamic" if kwargs.get("dynamic_quantization") else "int8-weight")
             else:
                 out.append("float32")
         return out

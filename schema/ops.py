@@ -70,6 +70,10 @@ VIEW_OPS = frozenset({"RESHAPE"})
 # Inputs that may be absent (index -1), by position.
 OPTIONAL_INPUTS = {"CONV2D": {2}, "FULLY_CONNECTED": {2}, "LAYER_NORM": {1, 2}}
 
+# Ops that take an INT8 weight (input 1, per output channel) with FLOAT32 input and
+# output: --quantize int8-dynamic / int8-weight-only.
+INT8_WEIGHT_OPS = frozenset({"FULLY_CONNECTED"})
+
 # Ops whose every operand is FLOAT32 (unless the op runs its int8 kernel), and ops
 # whose output is BOOL (checked at load).
 FLOAT_ONLY = frozenset({"CONV2D", "FULLY_CONNECTED", "SIGMOID", "TANH", "GELU", "EXP", "LOG", "SQRT",

@@ -1013,11 +1013,21 @@ class FullyConnectedOptions(object):
             return self._tab.Get(flatbuffers.number_types.Int8Flags, o + self._tab.Pos)
         return 0
 
+    # FullyConnectedOptions
+    def DynamicQuantization(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
+        if o != 0:
+            return bool(self._tab.Get(flatbuffers.number_types.BoolFlags, o + self._tab.Pos))
+        return False
+
 def FullyConnectedOptionsStart(builder):
-    builder.StartObject(1)
+    builder.StartObject(2)
 
 def FullyConnectedOptionsAddActivation(builder, activation):
     builder.PrependInt8Slot(0, activation, 0)
+
+def FullyConnectedOptionsAddDynamicQuantization(builder, dynamicQuantization):
+    builder.PrependBoolSlot(1, dynamicQuantization, 0)
 
 def FullyConnectedOptionsEnd(builder):
     return builder.EndObject()
@@ -1030,8 +1040,10 @@ class FullyConnectedOptionsT(object):
     def __init__(
         self,
         activation = 0,
+        dynamicQuantization = False,
     ):
         self.activation = activation  # type: int
+        self.dynamicQuantization = dynamicQuantization  # type: bool
 
     @classmethod
     def InitFromBuf(cls, buf, pos):
@@ -1055,11 +1067,13 @@ class FullyConnectedOptionsT(object):
         if fullyConnectedOptions is None:
             return
         self.activation = fullyConnectedOptions.Activation()
+        self.dynamicQuantization = fullyConnectedOptions.DynamicQuantization()
 
     # FullyConnectedOptionsT
     def Pack(self, builder):
         FullyConnectedOptionsStart(builder)
         FullyConnectedOptionsAddActivation(builder, self.activation)
+        FullyConnectedOptionsAddDynamicQuantization(builder, self.dynamicQuantization)
         fullyConnectedOptions = FullyConnectedOptionsEnd(builder)
         return fullyConnectedOptions
 

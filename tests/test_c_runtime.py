@@ -13,12 +13,14 @@ import numpy as np
 import pytest
 
 import runtime_py
+from exporter import export_module
 from runtime_py.c_backend import CProgram
 from zoo_models import ZOO, exported, exported_int8
 
-# Every float zoo program, and static int8 programs of a CNN, a depthwise CNN and a
-# transformer (int8 matmuls and softmax between float layer norms).
-ZOO_PROGRAMS = sorted(ZOO) + ["cnn_int8", "mobilenet_v2_int8", "transformer_encoder_int8"]
+# Every float zoo program, static int8 programs of a CNN, a depthwise CNN and a
+# transformer (int8 matmuls and softmax between float layer norms), and a decoder with
+# int8-dynamic linear layers.
+ZOO_PROGRAMS = sorted(ZOO) + ["cnn_int8", "mobilenet_v2_int8", "transformer_encoder_int8", "gpt_block_dynamic"]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNTIME_C = os.path.join(ROOT, "runtime_c")
@@ -47,7 +49,13 @@ def zoo_files(tmp_path_factory):
     d = tmp_path_factory.mktemp("zoo")
     files = {}
     for name in ZOO_PROGRAMS:
-        data = exported_int8(name[:-5])[2] if name.endswith("_int8") else exported(name)[2]
+        if name.endswith("_int8"):
+            data = exported_int8(name[:-5])[2]
+        elif name.endswith("_dynamic"):
+            model, inputs, _ = exported(name[:-8])
+            data = export_module(model, inputs, quantize="int8-dynamic")
+        else:
+            data = exported(name)[2]
         path = d / f"{name}.ember"
         path.write_bytes(data)
         files[name] = (str(path), runtime_py.load(data).segment_offset)

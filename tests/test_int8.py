@@ -193,3 +193,71 @@ def test_cli_export_inspect_validate_int8(tmp_path):
     r = subprocess.run(ember + ["export", f"{tmp_path}/model.py:make", "-o", str(out), "--quantize", "int8",
                                 "--calibration", str(tmp_path / "nope.npy")], capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].startswith("ember: error: calibration data")
+
+
+# ---- int8-dynamic and int8-weight-only -------------------------------------------------
+def dynamic_linear_reference(x, w_q, scales, bias):
+    """The dynamic path written plainly: per row, max|x|/127, rint, integer dot products."""
+    rows = x.reshape(-1, x.shape[-1]).astype(np.float32)
+    out = np.zeros((len(rows), w_q.shape[0]), np.float32)
+    for r, row in enumerate(rows):
+        amax = np.float32(np.abs(row).max())
+        sx = amax / np.float32(127) if amax > 0 else np.float32(1)
+        q = [int(max(-127, min(127, np.rint(np.float32(v) / sx)))) for v in row]
+        for n in range(w_q.shape[0]):
+            acc = sum(a * int(b) for a, b in zip(q, w_q[n]))
+            out[r, n] = np.float32(acc) * (sx * scales[n]) + bias[n]
+    return out.reshape(x.shape[:-1] + (w_q.shape[0],))
+
+
+@pytest.mark.parametrize("k,n", [(7, 5), (256, 64), (300, 70), (600, 130)])
+def test_dynamic_and_weight_only_linear(k, n):
+    torch.manual_seed(k)
+    model = nn.Linear(k, n).eval()
+    x = torch.randn(3, 2, k)
+    x[0, 0] = 0.0                                        # a row of zeros
+    want = eager(model, (x,))[0]
+    for mode in ("int8-dynamic", "int8-weight-only"):
+        data = export_module(model, (x,), quantize=mode)
+        m = runtime_py.load(data).method()
+        assert m.precisions.count("int8-dynamic" if mode == "int8-dynamic" else "int8-weight") == 1
+        w_t = [t for t in m.tensors if t.dtype == 1][0]
+        w_q = runtime_py.load(data)._constant(w_t, np.dtype(np.int8), tuple(w_t.shape))
+        scales = np.array(w_t.quantization.scale, np.float32)
+        py = runtime_py.load(data).run("forward", x.numpy())[0]
+        c = runtime_py.load(data, backend="c").run("forward", x.numpy())[0]
+        bias = model.bias.detach().numpy()
+        if mode == "int8-dynamic":
+            assert np.array_equal(py, dynamic_linear_reference(x.numpy(), w_q, scales, bias))
+            assert np.array_equal(py, c)                   # integer accumulation: same bits
+        else:
+            ref = x.numpy() @ (w_q.astype(np.float32) * scales[:, None]).T + bias
+            np.testing.assert_allclose(py, ref, atol=1e-5, rtol=1e-5)
+            np.testing.assert_allclose(c, py, atol=1e-5, rtol=1e-5)
+        assert cosine(py, want) > 0.999
+
+
+@pytest.mark.parametrize("name", ["mlp", "transformer_encoder", "hand_encoder", "gpt_block", "hf_bert",
+                                  "hf_gpt2", "lstm"])
+@pytest.mark.parametrize("mode", ["int8-dynamic", "int8-weight-only"])
+def test_zoo_weight_quantization(name, mode):
+    model, inputs, _ = exported(name)
+    data = export_module(model, inputs, quantize=mode)
+    arrays = [t.numpy() for t in inputs]
+    py = runtime_py.load(data).run("forward", *arrays)
+    c = runtime_py.load(data, backend="c").run("forward", *arrays)
+    for p, q, w in zip(py, c, eager(model, inputs)):
+        np.testing.assert_allclose(q, p, atol=1e-5, rtol=1e-5)
+        assert cosine(p, w) >= 0.999, cosine(p, w)
+    assert len(data) < len(exported(name)[2])
+
+
+def test_weight_modes_refuse_calibration_and_models_without_linear_layers():
+    model, inputs = ZOO["mlp"]()
+    with pytest.raises(ExportError, match="needs no calibration"):
+        export_module(model.eval(), inputs, quantize="int8-dynamic", calibration=calibration_batches(inputs))
+    conv = nn.Conv2d(3, 4, 3).eval()
+    with pytest.raises(ExportError, match="no linear layer"):
+        export_module(conv, (torch.randn(1, 3, 8, 8),), quantize="int8-weight-only")
+    with pytest.raises(ExportError, match="unknown quantization 'int4'"):
+        export_module(conv, (torch.randn(1, 3, 8, 8),), quantize="int4")

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ember.h"
 
@@ -28,7 +29,7 @@ enum {
 /* Decoded options: one struct per options table, plain values only. */
 typedef struct { int32_t stride_h, stride_w, pad_top, pad_left, pad_bottom, pad_right,
                  dilation_h, dilation_w, groups, activation; } ember_conv2d_params;
-typedef struct { int32_t activation; } ember_activation_params;
+typedef struct { int32_t activation, dynamic_quantization; } ember_activation_params;
 typedef struct { float min, max; } ember_clamp_params;
 typedef struct { int32_t tanh_approximation; } ember_gelu_params;
 typedef struct { int32_t axis; } ember_axis_params;
@@ -73,7 +74,17 @@ typedef struct ember_tensor {
     uint8_t quantized;               /* per-tensor quantization: scale and zero_point are set */
     int32_t zero_point;
     float scale;
+    const uint8_t *scales;           /* all its scales (little-endian float32) in the file, or NULL */
+    int32_t n_scales;                /* 1 per tensor, or one per channel along axis 0 */
 } ember_tensor;
+
+static inline float ember_scale_at(const ember_tensor *t, int64_t i) {
+    const uint8_t *b = t->scales + 4 * (size_t)(t->n_scales == 1 ? 0 : i);
+    uint32_t u = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
 
 /* An int8 operator's integer constants (QuantParams in the file). The vectors
  * point into the verified file: multipliers little-endian int32 (read with

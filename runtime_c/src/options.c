@@ -24,7 +24,7 @@ static ember_status activation(int32_t a, ember_error *err, const char *what) {
 
 ember_status ember_decode_options(const fb_buf *f, const fb_table *t, int32_t type, ember_params *out,
                                   ember_error *err, const char *what) {
-    static const uint8_t conv[] = {4, 4, 4, 4, 4, 4, 4, 4, 4, 1}, one[] = {1}, clamp[] = {4, 4},
+    static const uint8_t conv[] = {4, 4, 4, 4, 4, 4, 4, 4, 4, 1}, one[] = {1}, two_bytes[] = {1, 1}, clamp[] = {4, 4},
                          axis[] = {4}, reduce[] = {4, 1}, ln[] = {4, 4},
                          pool[] = {4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 1, 4}, slice[] = {4, 8, 8}, pad[] = {4, 4},
                          perm[] = {4}, f64x2[] = {8, 8}, f64[] = {8}, resize[] = {1, 4, 4};
@@ -47,6 +47,10 @@ ember_status ember_decode_options(const fb_buf *f, const fb_table *t, int32_t ty
         out->conv2d.activation = ACT(9);
         return activation(out->conv2d.activation, err, what);
     case EMBER_OPT_FULLY_CONNECTED:
+        if ((s = fields(f, t, two_bytes, 2, err, what)) != EMBER_OK) return s;
+        out->act.activation = ACT(0);
+        out->act.dynamic_quantization = BOOL(1);
+        return activation(out->act.activation, err, what);
     case EMBER_OPT_BINARY:
         if ((s = fields(f, t, one, 1, err, what)) != EMBER_OK) return s;
         out->act.activation = ACT(0);

@@ -247,7 +247,9 @@ static ember_status verify_operator(const fb_buf *f, const fb_table *op, const f
     if (!int8 && (spec->flags & EMBER_OPF_FLOAT_ONLY)) {
         for (uint32_t i = 0; i < ins.len + outs.len; i++) {
             int32_t k = i < ins.len ? fb_i32(f, ins.pos + 4 * i) : fb_i32(f, outs.pos + 4 * (i - ins.len));
-            if (k >= 0 && tensor_field(f, tensors, k, T_DTYPE, 1) != EMBER_DTYPE_FLOAT32)
+            int64_t dt = k >= 0 ? tensor_field(f, tensors, k, T_DTYPE, 1) : EMBER_DTYPE_FLOAT32;
+            if (i == 1 && (spec->flags & EMBER_OPF_INT8_WEIGHT) && dt == EMBER_DTYPE_INT8) continue;
+            if (dt != EMBER_DTYPE_FLOAT32)
                 return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): operand %u (tensor %d) must be FLOAT32", what,
                                   spec->name, i, k);
         }

@@ -14,7 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, ROOT)
 
 from schema import fb  # noqa: E402
-from schema.ops import BOOL_OUT, FLOAT_ONLY, INT8_OPS, OPTIONAL_INPUTS, SPECS, TABLE_OPS  # noqa: E402
+from schema.ops import BOOL_OUT, FLOAT_ONLY, INT8_OPS, INT8_WEIGHT_OPS, OPTIONAL_INPUTS, SPECS, TABLE_OPS  # noqa: E402
 
 TARGET = os.path.join(ROOT, "runtime_c", "src", "ops", "table.c")
 OP_LIST = os.path.join(ROOT, "runtime_c", "src", "ops", "op_list.mk")
@@ -46,7 +46,8 @@ def render():
         mask = sum(1 << p for p in OPTIONAL_INPUTS.get(name, ()))
         flags = " | ".join([f for f, on in (("EMBER_OPF_FLOAT_ONLY", name in FLOAT_ONLY),
                                              ("EMBER_OPF_BOOL_OUT", name in BOOL_OUT),
-                                             ("EMBER_OPF_INT8", name in INT8_OPS)) if on]) or "0"
+                                             ("EMBER_OPF_INT8", name in INT8_OPS),
+                                             ("EMBER_OPF_INT8_WEIGHT", name in INT8_WEIGHT_OPS)) if on]) or "0"
         lines.append(f'    {{"{name}", {option_const(s.options)}, {s.min_inputs}, {s.max_inputs}, '
                      f'{s.outputs}, 0x{mask:x}, {flags}}},  /* {code} */')
     lines += ["};", "", "static const ember_op_impl *const impls[EMBER_OPCODE_COUNT] = {"]

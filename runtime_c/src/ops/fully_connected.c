@@ -1,5 +1,13 @@
 /* FULLY_CONNECTED: out[..., n] = sum_k x[..., k] * w[n, k] + bias[n], then the fused activation.
- * x: (..., K); w: (N, K); bias: (N) or NULL; out: (..., N). */
+ * x: (..., K); w: (N, K); bias: (N) or NULL; out: (..., N).
+ *
+ * With an INT8 weight (scales sw per output channel) and FLOAT32 x, bias and out:
+ *   weight-only:  out = (sum_k x[k] * (float)w[n, k]) * sw[n] + bias[n]
+ *   dynamic (options.dynamic_quantization), per row of x:
+ *       a = max_k |x[k]|; sx = a / 127 (1 when a is 0); q[k] = clamp(rint(x[k] / sx), -127, 127)
+ *       (NaN gives 0); acc = sum_k q[k] * w[n, k] exactly;
+ *       out = (float)acc * (sx * sw[n]) + bias[n]   -- each step one float32 operation,
+ *   so the dynamic path gives the same bits as the Python runtime. */
 #include "op.h"
 
 static void fully_connected_f32(const float *x, const float *w, const float *bias, float *y, int64_t rows,
@@ -15,8 +23,78 @@ static void fully_connected_f32(const float *x, const float *w, const float *bia
     }
 }
 
+static void fully_connected_w8(const float *x, const int8_t *w, const ember_tensor *wt, const float *bias,
+                               float *y, int64_t rows, int64_t k, int64_t n, int32_t activation) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = x + r * k;
+        for (int64_t j = 0; j < n; j++) {
+            const int8_t *wj = w + j * k;
+            float acc = 0.0f;
+            for (int64_t i = 0; i < k; i++) acc += xr[i] * (float)wj[i];
+            float v = acc * ember_scale_at(wt, j);
+            v = v + (bias ? bias[j] : 0.0f);
+            y[r * n + j] = ember_activate(v, activation);
+        }
+    }
+}
+
+/* The row's scale: max |x| / 127, or 1 for a row of zeros. */
+static float row_scale(const float *x, int64_t k) {
+    float amax = 0.0f;
+    for (int64_t i = 0; i < k; i++) {
+        float v = x[i] < 0.0f ? -x[i] : x[i];
+        if (v > amax) amax = v;
+    }
+    return amax > 0.0f ? amax / 127.0f : 1.0f;
+}
+
+static int8_t quantize_one(float x, float sx) {
+    float v = rintf(x / sx);
+    return (int8_t)(v != v ? 0.0f : v < -127.0f ? -127.0f : v > 127.0f ? 127.0f : v);
+}
+
+/* Blocks of outputs x chunks of inputs keep the scratch on the stack small (under
+ * 1 KiB): a chunk is re-quantized once per block of 64 outputs. */
+enum { DYN_OUT_BLOCK = 64, DYN_IN_CHUNK = 256 };
+
+static void fully_connected_dyn(const float *x, const int8_t *w, const ember_tensor *wt, const float *bias,
+                                float *y, int64_t rows, int64_t k, int64_t n, int32_t activation) {
+    int8_t q[DYN_IN_CHUNK];
+    int64_t acc[DYN_OUT_BLOCK];
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = x + r * k;
+        float sx = row_scale(xr, k);
+        for (int64_t j0 = 0; j0 < n; j0 += DYN_OUT_BLOCK) {
+            int64_t jn = n - j0 < DYN_OUT_BLOCK ? n - j0 : DYN_OUT_BLOCK;
+            for (int64_t j = 0; j < jn; j++) acc[j] = 0;
+            for (int64_t i0 = 0; i0 < k; i0 += DYN_IN_CHUNK) {
+                int64_t in = k - i0 < DYN_IN_CHUNK ? k - i0 : DYN_IN_CHUNK;
+                for (int64_t i = 0; i < in; i++) q[i] = quantize_one(xr[i0 + i], sx);
+                for (int64_t j = 0; j < jn; j++) {
+                    const int8_t *wj = w + (j0 + j) * k + i0;
+                    int64_t s = 0;
+                    for (int64_t i = 0; i < in; i++) s += (int32_t)q[i] * wj[i];
+                    acc[j] += s;
+                }
+            }
+            for (int64_t j = 0; j < jn; j++) {
+                float scale = sx * ember_scale_at(wt, j0 + j);
+                float v = (float)acc[j] * scale;
+                v = v + (bias ? bias[j0 + j] : 0.0f);
+                y[r * n + j0 + j] = ember_activate(v, activation);
+            }
+        }
+    }
+}
+
 static ember_status check(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *w = a->in[1], *b = a->n_in > 2 ? a->in[2] : NULL, *y = a->out;
+    if (w->dtype == EMBER_DTYPE_INT8 && y->dtype == EMBER_DTYPE_FLOAT32) {
+        if (w->scales == NULL || (w->n_scales != 1 && w->n_scales != w->shape[0]))
+            return ember_fail(err, EMBER_ERR_VERIFY, "an INT8 weight needs a scale per output channel (or one)");
+    } else if (a->p->act.dynamic_quantization) {
+        return ember_fail(err, EMBER_ERR_VERIFY, "dynamic_quantization needs an INT8 weight");
+    }
     char xs[96], ws[48], ys[96];
     int ok = w->rank == 2 && x->rank >= 1 && y->rank == x->rank && x->shape[x->rank - 1] == w->shape[1] &&
              y->shape[y->rank - 1] == w->shape[0];
@@ -35,6 +113,17 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     int64_t k = w->shape[1], n = w->shape[0], rows = 1;
     (void)err;
     for (int d = 0; d < x->rank - 1; d++) rows *= x->shape[d];
+    if (w->dtype == EMBER_DTYPE_INT8) {
+        const float *bias = b ? (const float *)b->data : NULL;
+        if (a->p->act.dynamic_quantization) {
+            fully_connected_dyn((const float *)x->data, (const int8_t *)w->data, w, bias, (float *)a->out->data,
+                                rows, k, n, a->p->act.activation);
+        } else {
+            fully_connected_w8((const float *)x->data, (const int8_t *)w->data, w, bias, (float *)a->out->data,
+                               rows, k, n, a->p->act.activation);
+        }
+        return EMBER_OK;
+    }
     fully_connected_f32((const float *)x->data, (const float *)w->data, b ? (const float *)b->data : NULL,
                         (float *)a->out->data, rows, k, n, a->p->act.activation);
     return EMBER_OK;

@@ -2,6 +2,7 @@
 in the Python and C runtimes, accuracy against eager float, file size, the CLI, and
 bad calibration input. The kernels' arithmetic is in test_int8_kernels.py."""
 import os
+import re
 import subprocess
 import sys
 
@@ -182,8 +183,8 @@ def test_cli_export_inspect_validate_int8(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "calibrating on 4 batch(es), minmax observer" in r.stderr
     r = subprocess.run(ember + ["inspect", str(out)], capture_output=True, text=True)
-    assert "int8:     6 ops  CONV2D x2, MAX_POOL2D x2, FULLY_CONNECTED x1, RESHAPE x1" in r.stdout, r.stdout
-    assert "convert:  2 ops  DEQUANTIZE x1, QUANTIZE x1" in r.stdout
+    assert re.search(r"int8: +6 ops  CONV2D x2, MAX_POOL2D x2, FULLY_CONNECTED x1, RESHAPE x1", r.stdout), r.stdout
+    assert re.search(r"convert: +2 ops  DEQUANTIZE x1, QUANTIZE x1", r.stdout)
     r = subprocess.run(ember + ["validate", f"{tmp_path}/model.py:make", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "SQNR dB" in r.stdout and "bit-identical" in r.stdout and "cosine >= 0.99, int8 program" in r.stdout

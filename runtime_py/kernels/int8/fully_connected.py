@@ -5,7 +5,7 @@ import numpy as np
 from runtime_py.kernels.int8._fixed import requantize
 
 
-def fully_connected(x, weight, bias, out, *, q, activation=0):
+def fully_connected(x, weight, bias, out, *, q, activation=0, dynamic_quantization=False):
     acc = np.matmul(x.astype(np.float64) - q.zero_points[0], weight.astype(np.float64).T).astype(np.int64)
     if bias is not None:
         acc += bias.astype(np.int64)

@@ -8,75 +8,6 @@
  * x: (d0, ..., dr-1); out: x's shape without the axes (or with them as 1). */
 #include "op.h"
 
-/* x seen as its kept dimensions (in order: the output's) and its reduced ones, each
- * with x's strides in elements. */
-typedef struct reduce_shape {
-    int n_keep, n_red;
-    int64_t keep[EMBER_MAX_RANK], keep_stride[EMBER_MAX_RANK];
-    int64_t red[EMBER_MAX_RANK], red_stride[EMBER_MAX_RANK];
-    int64_t outer, count;   /* output elements; input elements reduced into each */
-} reduce_shape;
-
-/* Advances the row-major index idx over dims; returns the change of the offset. */
-static int64_t odometer(int64_t *idx, const int64_t *dims, const int64_t *strides, int n) {
-    int64_t delta = 0;
-    for (int d = n - 1; d >= 0; d--) {
-        idx[d]++;
-        delta += strides[d];
-        if (idx[d] < dims[d]) return delta;
-        delta -= strides[d] * dims[d];
-        idx[d] = 0;
-    }
-    return delta;
-}
-
-static void reduce_split(const ember_tensor *x, const ember_reduce_params *p, reduce_shape *s) {
-    uint32_t reduced = 0;
-    int64_t stride = 1, st[EMBER_MAX_RANK];
-    for (int i = 0; i < p->n_axes; i++) reduced |= 1u << p->axes[i];
-    for (int d = x->rank - 1; d >= 0; d--) {
-        st[d] = stride;
-        stride *= x->shape[d];
-    }
-    s->n_keep = s->n_red = 0;
-    s->outer = s->count = 1;
-    for (int d = 0; d < x->rank; d++) {
-        if ((reduced >> d) & 1u) {
-            s->red[s->n_red] = x->shape[d];
-            s->red_stride[s->n_red++] = st[d];
-            s->count *= x->shape[d];
-        } else {
-            s->keep[s->n_keep] = x->shape[d];
-            s->keep_stride[s->n_keep++] = st[d];
-            s->outer *= x->shape[d];
-        }
-    }
-}
-
-/* Axes distinct and inside x's rank; y's shape is x's with them removed (or 1 with keep_dims). */
-static ember_status reduce_check(const ember_tensor *x, const ember_tensor *y, const ember_reduce_params *p,
-                                 ember_error *err) {
-    uint32_t seen = 0;
-    char xs[96], ys[96];
-    for (int i = 0; i < p->n_axes; i++) {
-        int32_t ax = p->axes[i];
-        if (ax < 0 || ax >= x->rank || ((seen >> ax) & 1u))
-            return ember_fail(err, EMBER_ERR_VERIFY, "axes entry %d: axis %d repeated or out of range for rank %d", i,
-                              (int)ax, (int)x->rank);
-        seen |= 1u << ax;
-    }
-    int ok = y->rank == (p->keep_dims ? x->rank : x->rank - p->n_axes);
-    for (int d = 0, k = 0; ok && d < x->rank; d++) {
-        if (!((seen >> d) & 1u)) ok = y->shape[k++] == x->shape[d];
-        else if (p->keep_dims) ok = y->shape[k++] == 1;
-    }
-    if (!ok)
-        return ember_fail(err, EMBER_ERR_VERIFY, "input %s reduced over %d axes (keep_dims %d) is not output %s",
-                          ember_shape_str(x, xs, sizeof xs), (int)p->n_axes, (int)p->keep_dims,
-                          ember_shape_str(y, ys, sizeof ys));
-    return EMBER_OK;
-}
-
 /* Element i of x widened to int64; a nonzero BOOL byte is 1. */
 static int64_t load_int(const void *x, uint8_t dtype, int64_t i) {
     switch (dtype) {
@@ -101,32 +32,32 @@ static void store_int(void *y, uint8_t dtype, int64_t i, uint64_t v) {
 }
 
 /* x: x's shape; y: (outer), in the order of x's kept dimensions. */
-static void reduce_sum_f32(const float *x, float *y, const reduce_shape *s) {
+static void reduce_sum_f32(const float *x, float *y, const ember_reduce_shape *s) {
     int64_t ik[EMBER_MAX_RANK] = {0}, base = 0;
     for (int64_t o = 0; o < s->outer; o++) {
         int64_t ir[EMBER_MAX_RANK] = {0}, off = base;
         double sum = 0.0;
         for (int64_t r = 0; r < s->count; r++) {
             sum += (double)x[off];
-            off += odometer(ir, s->red, s->red_stride, s->n_red);
+            off += ember_odometer(ir, s->red, s->red_stride, s->n_red);
         }
         y[o] = (float)sum;
-        base += odometer(ik, s->keep, s->keep_stride, s->n_keep);
+        base += ember_odometer(ik, s->keep, s->keep_stride, s->n_keep);
     }
 }
 
 /* x: x's shape, integer or BOOL; y: (outer), any dtype. */
-static void reduce_sum_int(const void *x, uint8_t xt, void *y, uint8_t yt, const reduce_shape *s) {
+static void reduce_sum_int(const void *x, uint8_t xt, void *y, uint8_t yt, const ember_reduce_shape *s) {
     int64_t ik[EMBER_MAX_RANK] = {0}, base = 0;
     for (int64_t o = 0; o < s->outer; o++) {
         int64_t ir[EMBER_MAX_RANK] = {0}, off = base;
         uint64_t sum = 0;
         for (int64_t r = 0; r < s->count; r++) {
             sum += (uint64_t)load_int(x, xt, off);
-            off += odometer(ir, s->red, s->red_stride, s->n_red);
+            off += ember_odometer(ir, s->red, s->red_stride, s->n_red);
         }
         store_int(y, yt, o, sum);
-        base += odometer(ik, s->keep, s->keep_stride, s->n_keep);
+        base += ember_odometer(ik, s->keep, s->keep_stride, s->n_keep);
     }
 }
 
@@ -134,14 +65,14 @@ static ember_status check(const ember_op_args *a, ember_error *err) {
     uint8_t xt = a->in[0]->dtype, yt = a->out->dtype;
     if (xt == EMBER_DTYPE_FLOAT32 && yt != EMBER_DTYPE_FLOAT32)
         return ember_fail(err, EMBER_ERR_VERIFY, "a FLOAT32 input needs a FLOAT32 output (dtype %d)", (int)yt);
-    return reduce_check(a->in[0], a->out, &a->p->reduce, err);
+    return ember_reduce_check(a->in[0], a->out, &a->p->reduce, err);
 }
 
 static ember_status eval(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *y = a->out;
-    reduce_shape s;
+    ember_reduce_shape s;
     (void)err;
-    reduce_split(x, &a->p->reduce, &s);
+    ember_reduce_split(x, &a->p->reduce, &s);
     if (x->dtype == EMBER_DTYPE_FLOAT32)
         reduce_sum_f32((const float *)x->data, (float *)y->data, &s);
     else

@@ -42,16 +42,7 @@ static void conv2d_i8(const int8_t *x, const int8_t *w, const int32_t *bias, int
 }
 
 static ember_status check(const ember_op_args *a, ember_error *err) {
-    const ember_tensor *x = a->in[0], *w = a->in[1], *b = a->n_in > 2 ? a->in[2] : NULL;
-    if (!ember_is_q8(x) || !ember_is_q8(a->out) || w->dtype != EMBER_DTYPE_INT8 ||
-        (b != NULL && b->dtype != EMBER_DTYPE_INT32))
-        return ember_fail(err, EMBER_ERR_VERIFY, "int8: needs quantized INT8 input and output, INT8 weight, "
-                          "INT32 bias");
-    ember_status s = ember_op_conv2d.check(a, err);
-    if (s != EMBER_OK) return s;
-    if (!a->q->present || (a->q->n != 1 && a->q->n != w->shape[0]))
-        return ember_fail(err, EMBER_ERR_VERIFY, "int8: needs 1 or %lld multipliers", (long long)w->shape[0]);
-    return EMBER_OK;
+    return ember_check_weighted(&ember_op_conv2d, a, err);
 }
 
 static ember_status eval(const ember_op_args *a, ember_error *err) {

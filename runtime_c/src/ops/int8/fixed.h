@@ -79,4 +79,20 @@ static inline ember_status ember_check_quant(const ember_op_args *a, int32_t n, 
     return EMBER_OK;
 }
 
+/* CONV2D / FULLY_CONNECTED: quantized INT8 input and output, INT8 weight, INT32 bias,
+ * the float op's shape checks, and one multiplier per output channel (or one). */
+static inline ember_status ember_check_weighted(const ember_op_impl *float_op, const ember_op_args *a,
+                                                ember_error *err) {
+    const ember_tensor *x = a->in[0], *w = a->in[1], *b = a->n_in > 2 ? a->in[2] : NULL;
+    if (!ember_is_q8(x) || !ember_is_q8(a->out) || w->dtype != EMBER_DTYPE_INT8 ||
+        (b != NULL && b->dtype != EMBER_DTYPE_INT32))
+        return ember_fail(err, EMBER_ERR_VERIFY, "int8: needs quantized INT8 input and output, INT8 weight, "
+                          "INT32 bias");
+    ember_status s = float_op->check(a, err);
+    if (s != EMBER_OK) return s;
+    if (!a->q->present || (a->q->n != 1 && a->q->n != w->shape[0]))
+        return ember_fail(err, EMBER_ERR_VERIFY, "int8: needs 1 or %lld multipliers", (long long)w->shape[0]);
+    return EMBER_OK;
+}
+
 #endif /* EMBER_INT8_FIXED_H */

@@ -41,8 +41,10 @@ c-runtime:
 
 setup: $(STAMP) apt c-runtime
 
+# Two workers, one test file each at a time (--dist loadfile): the C runtime's tests
+# build into one tree and stay in one worker.
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 demo: setup
 	$(PY) demo/demo.py

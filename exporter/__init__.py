@@ -23,7 +23,7 @@ from exporter.passes import run_all
 from exporter.serialize import MethodSpec, TestCase, serialize
 
 __version__ = "0.1.0"
-__all__ = ["export_module", "export_captured", "export_spec", "ExportError",
+__all__ = ["export_module", "export_captured", "export_spec", "export_onnx", "ExportError",
            "UnsupportedOpsError", "DynamicDim", "__version__"]
 
 
@@ -39,6 +39,14 @@ class _Progress:
 
 
 def _eager_outputs(captured: Captured):
+    if captured.program is None:               # an ONNX model: onnx's reference evaluator
+        from onnx.reference import ReferenceEvaluator
+        import onnx
+        model = onnx.load(captured.source)
+        names = [i.name for i in model.graph.input
+                 if i.name not in {t.name for t in model.graph.initializer}]
+        outs = ReferenceEvaluator(model).run(None, dict(zip(names, captured.example_inputs)))
+        return [np.asarray(o) for o in outs]
     module = captured.model if captured.model is not None else captured.program.module()
     with torch.no_grad():
         out = module(*captured.example_inputs)
@@ -81,10 +89,10 @@ def _serialize(graph, method, cases, captured, options):
 
 def export_captured(captured: Captured, method: str = "forward", bundle_test: bool = True,
                     progress=None, quantize=None, calibration=None, observer: str = "minmax",
-                    verbose: bool = False) -> bytes:
+                    verbose: bool = False, graph=None) -> bytes:
     progress = progress or (lambda text: None)
     progress("lowering to Ember IR")
-    graph = lower(captured)
+    graph = lower(captured) if graph is None else graph
     progress("running passes")
     run_all(graph)
     options = {}
@@ -99,7 +107,7 @@ def export_captured(captured: Captured, method: str = "forward", bundle_test: bo
     plan(graph)
     cases = []
     if bundle_test and captured.example_inputs:
-        inputs = [t.detach().numpy() for t in captured.example_inputs]
+        inputs = [t.detach().numpy() if hasattr(t, "detach") else np.asarray(t) for t in captured.example_inputs]
         if quantize:
             # The expected outputs of an int8 program are its own integer results,
             # exactly: a device checks that it does the same arithmetic bit for bit.
@@ -110,6 +118,8 @@ def export_captured(captured: Captured, method: str = "forward", bundle_test: bo
             cases.append(TestCase(inputs, expected, *((0.0, 0.0) if exact else (1e-3, 1e-3))))
         else:
             cases.append(TestCase(inputs, _eager_outputs(captured)))
+    elif bundle_test and captured.program is None and captured.example_inputs:   # ONNX
+        cases.append(TestCase([np.asarray(a) for a in captured.example_inputs], _eager_outputs(captured)))
     progress("serializing")
     return _serialize(graph, method, cases, captured, options)
 
@@ -132,9 +142,26 @@ def export_module(model, example_inputs, method: str = "forward", dynamic=(),
     return export_captured(captured, method, bundle_test, progress, quantize, calibration, observer, verbose)
 
 
+def export_onnx(path: str, method: str = "forward", bundle_test: bool = True, verbose: bool = False,
+                quantize=None, calibration=None, observer: str = "minmax") -> bytes:
+    """Export an ONNX model file (opset >= 13); the bundled test case holds random inputs
+    and the outputs of onnx's reference evaluator."""
+    from exporter.onnx_import import import_onnx
+    progress = _Progress(verbose, 7 if quantize else 5)
+    progress(f"importing {path} (ONNX)")
+    graph, examples = import_onnx(path)
+    captured = Captured(None, tuple(examples), None, path, [])
+    return export_captured(captured, method, bundle_test, progress, quantize, calibration, observer, verbose,
+                           graph=graph)
+
+
 def export_spec(spec: str, method: str = "forward", dynamic=(), bundle_test: bool = True,
                 verbose: bool = False, quantize=None, calibration=None, observer: str = "minmax") -> bytes:
-    """Export from a CLI model spec (`file.py:factory`, `module:factory` or `.pt2`)."""
+    """Export from a CLI model spec (`file.py:factory`, `module:factory`, `.pt2` or `.onnx`)."""
+    if spec.endswith(".onnx"):
+        if dynamic:
+            raise ExportError("--batch-max/--seq-max do not apply to ONNX models yet (their inputs must be static)")
+        return export_onnx(spec, method, bundle_test, verbose, quantize, calibration, observer)
     progress = _Progress(verbose, 7 if quantize else 5)
     progress(f"capturing {spec} with torch.export")
     captured = capture(spec, list(dynamic))

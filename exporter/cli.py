@@ -185,22 +185,48 @@ def compare(reference: np.ndarray, got: np.ndarray, atol: float, rtol: float) ->
             "identical": bool(np.array_equal(reference, got))}
 
 
+def _onnx_reference(path, arrays, method):
+    """The reference for an ONNX model: onnx.reference.ReferenceEvaluator (no onnxruntime).
+    Without --input, the program's bundled test-case inputs."""
+    import onnx
+    from onnx.reference import ReferenceEvaluator
+    if not os.path.isfile(path):
+        raise CliError(f"ONNX model '{path}' not found")
+    try:
+        model = onnx.load(path)
+    except Exception as e:
+        raise CliError(f"'{path}' is not an ONNX model ({type(e).__name__})") from None
+    if arrays is None:
+        cases = method.test_cases()
+        if not cases:
+            raise CliError("no --input given and the program has no bundled test case")
+        arrays = cases[0][0]
+    inits = {t.name for t in model.graph.initializer}
+    names = [i.name for i in model.graph.input if i.name not in inits]
+    outs = ReferenceEvaluator(model).run(None, dict(zip(names, arrays)))
+    return [np.asarray(o).astype(np.float32) if np.asarray(o).dtype == np.float64 else np.asarray(o)
+            for o in outs], arrays
+
+
 def cmd_validate(args):
     import torch
     from exporter.capture import capture, load_factory
     program = _py_program(args.program)
     method = program.method(args.method)
-    if args.model.endswith(".pt2"):
-        captured = capture(args.model)
-        module, example = captured.program.module(), captured.example_inputs
-    else:
-        module, example = load_factory(args.model)
     arrays = load_inputs(args.input, method)
-    if arrays is None:
-        arrays = [t.detach().numpy() for t in example]
-    with torch.no_grad():
-        eager = module(*[torch.from_numpy(np.ascontiguousarray(a)) for a in arrays])
-    eager = [o.detach().numpy() for o in (eager if isinstance(eager, (tuple, list)) else [eager])]
+    if args.model.endswith(".onnx"):
+        eager, arrays = _onnx_reference(args.model, arrays, method)
+    else:
+        if args.model.endswith(".pt2"):
+            captured = capture(args.model)
+            module, example = captured.program.module(), captured.example_inputs
+        else:
+            module, example = load_factory(args.model)
+        if arrays is None:
+            arrays = [t.detach().numpy() for t in example]
+        with torch.no_grad():
+            eager = module(*[torch.from_numpy(np.ascontiguousarray(a)) for a in arrays])
+        eager = [o.detach().numpy() for o in (eager if isinstance(eager, (tuple, list)) else [eager])]
     got = method.run(*arrays)
     if len(eager) != len(got):
         raise CliError(f"eager model returns {len(eager)} outputs, the program {len(got)}")
@@ -247,9 +273,9 @@ def build_parser():
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     e = sub.add_parser("export", help="export a model to a .ember program",
-                       description="Export MODEL (FILE.py:FACTORY, MODULE:FACTORY or a .pt2 file "
-                                   "saved with torch.export.save) to a .ember program. A factory "
-                                   "returns (model, example_inputs).")
+                       description="Export MODEL (FILE.py:FACTORY, MODULE:FACTORY, a .pt2 file "
+                                   "saved with torch.export.save, or an .onnx file, opset >= 13) to a "
+                                   ".ember program. A factory returns (model, example_inputs).")
     e.add_argument("model")
     e.add_argument("-o", "--output", help="output path (default: MODEL's name with .ember)")
     e.add_argument("--method", default="forward", help="method name in the program (default: forward)")
@@ -300,7 +326,8 @@ def build_parser():
                                    "per output, for the Python and the C runtime side by side (and C against Python). "
                                    "Also SQNR (signal to quantization noise, dB). Exit 1 if any element exceeds "
                                    "atol + rtol*|eager| (int8 programs: if a cosine is below --min-cosine).")
-    v.add_argument("model", help="FILE.py:FACTORY, MODULE:FACTORY or .pt2 (the eager reference)")
+    v.add_argument("model", help="FILE.py:FACTORY, MODULE:FACTORY or .pt2 (the eager reference), or .onnx "
+                                 "(onnx's reference evaluator)")
     v.add_argument("program")
     v.add_argument("-i", "--input", action="append", metavar="FILE",
                    help=".npy/.npz inputs (default: the factory's example inputs)")

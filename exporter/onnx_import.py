@@ -99,7 +99,7 @@ class _Importer:
         shape = known if shape is None or (known is not None and None not in known) else shape
         if shape is None or any(d is None for d in shape):
             raise _Unsupported(f"output '{name}' has no static shape after shape inference")
-        ir = self.g.add_tensor(name or "t", dtype or dt or np.float32, [Dim.static(d) for d in shape])
+        ir = self.g.add_tensor(name or "t", dtype or dt or np.float32, [Dim.static(d) for d in shape], exact=True)
         self.env[name] = ir
         return ir
 

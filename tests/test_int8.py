@@ -164,6 +164,12 @@ def test_bad_calibration_data(tmp_path):
     fails(f"{tmp_path / 'calib.py'}:boom", "the function raised RuntimeError: no data here")
     with pytest.raises(ExportError, match="needs calibration data"):
         export_module(model, inputs, quantize="int8")
+    np.save(tmp_path / "scalar.npy", np.float32(1.0))
+    fails(str(tmp_path / "scalar.npy"), "samples must be stacked along dimension 0")
+    # 7 samples for a batch of 2: three batches, the odd sample left out
+    np.save(tmp_path / "seven.npy", np.random.default_rng(0).standard_normal((7, 3, 16, 16)).astype(np.float32))
+    data = export_module(model, inputs, quantize="int8", calibration=str(tmp_path / "seven.npy"))
+    assert "int8" in runtime_py.load(data).method().precisions
     # a folder of .npz files with stacked samples works
     os.mkdir(tmp_path / "good")
     np.savez(tmp_path / "good" / "a.npz", x=np.random.default_rng(0).standard_normal((6, 3, 16, 16)).astype(np.float32))

@@ -30,13 +30,20 @@ def _as_arrays(batch) -> list:
 
 
 def _split(arrays, batch_sizes, source):
-    """Stacked samples -> batches of the example's first-dimension size."""
-    n = {len(a) if a.ndim else 1 for a in arrays}
+    """Stacked samples -> batches of the example's first-dimension size. A last,
+    incomplete batch is dropped when there is a complete one (a model with a static
+    batch size could not run it)."""
+    if any(a.ndim == 0 for a in arrays):
+        raise ExportError(f"calibration data {source}: a scalar array; samples must be stacked along "
+                          f"dimension 0")
+    n = {len(a) for a in arrays}
     if len(n) != 1:
         raise ExportError(f"calibration data {source}: inputs hold different numbers of samples "
                           f"({sorted(n)})")
     total = n.pop()
     step = max(batch_sizes[0], 1)
+    if total >= step:
+        total -= total % step
     return [[a[i:i + step] for a in arrays] for i in range(0, total, step)]
 
 

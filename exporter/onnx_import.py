@@ -26,12 +26,15 @@ class _Unsupported(Exception):
 
 def _load(path):
     import onnx
-    try:
-        model = onnx.load(path)
-    except FileNotFoundError:
-        raise ExportError(f"ONNX model '{path}' not found") from None
-    except Exception as e:
-        raise ExportError(f"'{path}' is not an ONNX model (not a valid protobuf: {type(e).__name__})") from None
+    if isinstance(path, onnx.ModelProto):
+        model, path = path, "<ONNX model>"
+    else:
+        try:
+            model = onnx.load(path)
+        except FileNotFoundError:
+            raise ExportError(f"ONNX model '{path}' not found") from None
+        except Exception as e:
+            raise ExportError(f"'{path}' is not an ONNX model (not a valid protobuf: {type(e).__name__})") from None
     opset = {o.domain or "ai.onnx": o.version for o in model.opset_import}
     if "ai.onnx" not in opset:
         raise ExportError(f"'{path}': no opset of the default ONNX domain (domains: {sorted(opset)})")

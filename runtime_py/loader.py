@@ -267,7 +267,8 @@ def _prepare(op, ins, outs, options, where, quant=None):
     depend on run-time sizes (checked at the maxima)."""
     out = outs[0]
     shape = lambda t: _list(t.shape)  # noqa: E731
-    int8 = op in INT8_OPS and out.dtype == fb.DType.INT8
+    # quantized int8 (the op's integer kernel) or plain int8 arithmetic (the generic one)
+    int8 = op in INT8_OPS and out.dtype == fb.DType.INT8 and out.quantization is not None
     if int8:
         _prepare_int8(op, ins, outs, quant, where)
         ins = ins[:1] if (op in TABLE_OPS or op == "SOFTMAX") else ins

@@ -40,7 +40,8 @@ class Method:
             if name in ("CONV2D", "FULLY_CONNECTED", "LAYER_NORM"):   # trailing optional inputs
                 ins += [-1] * (SPECS[name].max_inputs - len(ins))
             kernel, kwargs = KERNELS[op.opcode], options_kwargs(op.options)
-            int8 = name in INT8_OPS and self.tensors[outs[0]].dtype == fb.DType.INT8
+            out_t = self.tensors[outs[0]]
+            int8 = name in INT8_OPS and out_t.dtype == fb.DType.INT8 and out_t.quantization is not None
             if int8:
                 kernel = INT8_KERNELS[name]
             if int8 or name in ("QUANTIZE", "DEQUANTIZE"):
@@ -101,7 +102,7 @@ class Method:
         for name, _, ins, outs, kwargs, _ in self._ops:
             if name in ("QUANTIZE", "DEQUANTIZE"):
                 out.append("convert")
-            elif "q" in kwargs or self.tensors[outs[0]].dtype == fb.DType.INT8:
+            elif "q" in kwargs or self.tensors[outs[0]].quantization is not None:
                 out.append("int8")
             elif "weight_scales" in kwargs:
                 out.append("int8-dynamic" if kwargs.get("dynamic_quantization") else "int8-weight")

@@ -268,3 +268,17 @@ def test_weight_modes_refuse_calibration_and_models_without_linear_layers():
         export_module(conv, (torch.randn(1, 3, 8, 8),), quantize="int8-weight-only")
     with pytest.raises(ExportError, match="unknown quantization 'int4'"):
         export_module(conv, (torch.randn(1, 3, 8, 8),), quantize="int4")
+
+
+def test_plain_int8_arithmetic_is_not_quantized():
+    """INT8 tensors without quantization parameters keep numpy's wrapping arithmetic:
+    only a quantized output selects the integer-quantized kernel."""
+    class M(nn.Module):
+        def forward(self, a, b):
+            return a + b, a * b, a - b
+    a = torch.tensor([[100, -100, 5, 127]], dtype=torch.int8)
+    b = torch.tensor([[100, -100, 7, 1]], dtype=torch.int8)
+    data = export_module(M(), (a, b))
+    got = both_runtimes(data, [a.numpy(), b.numpy()])
+    for g, w in zip(got, eager(M(), (a, b))):
+        assert g.dtype == np.int8 and np.array_equal(g, w)

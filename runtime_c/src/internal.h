@@ -75,7 +75,8 @@ typedef struct ember_tensor {
     int32_t zero_point;
     float scale;
     const uint8_t *scales;           /* all its scales (little-endian float32) in the file, or NULL */
-    int32_t n_scales;                /* 1 per tensor, or one per channel along axis 0 */
+    int32_t n_scales;                /* 0: not quantized; 1 per tensor, or one per channel along quant_axis */
+    int8_t quant_axis;
 } ember_tensor;
 
 static inline float ember_scale_at(const ember_tensor *t, int64_t i) {

@@ -172,7 +172,7 @@ static ember_status fill(ember_method *m, const ember_method_layout *l, ember_er
         if (outs.len > 0) {
             int32_t o = fb_i32(f, outs.pos);
             if (o >= 0 && o < m->n_tensors && m->tensors[o].dtype == EMBER_DTYPE_INT8 &&
-                ember_op_lookup_int8(n->opcode) != NULL)
+                m->tensors[o].n_scales > 0 && ember_op_lookup_int8(n->opcode) != NULL)
                 n->impl = ember_op_lookup_int8(n->opcode);
         }
         if (n->impl == NULL)

@@ -199,6 +199,15 @@ static int64_t tensor_field(const fb_buf *f, const fb_vec *tensors, int32_t k, i
     return fb_read_int(f, &t, id, size, 1, 0);
 }
 
+/* Tensor k has a Quantization table (its int8 values are quantized reals). */
+static int tensor_quantized(const fb_buf *f, const fb_vec *tensors, int32_t k) {
+    fb_table t, q;
+    char scratch[8];
+    ember_error quiet = {scratch, sizeof scratch};
+    if (k < 0 || fb_vec_table(f, tensors, (uint32_t)k, &t, &quiet, "") != EMBER_OK) return 0;
+    return fb_sub_table(f, &t, T_QUANT, 0, &q, &quiet, "") == EMBER_OK && q.pos != 0;
+}
+
 static ember_status verify_operator(const fb_buf *f, const fb_table *op, const fb_vec *tensors, ember_error *err,
                                     const char *what) {
     fb_vec ins, outs;
@@ -237,13 +246,8 @@ static ember_status verify_operator(const fb_buf *f, const fb_table *op, const f
     ember_quant quant;
     TRY(ember_decode_quant(f, op, O_QUANT, &quant, err));
     int int8 = ember_op_lookup_int8(code) != NULL &&
-               tensor_field(f, tensors, fb_i32(f, outs.pos), T_DTYPE, 1) == EMBER_DTYPE_INT8;
-    if (!int8 && (spec->flags & EMBER_OPF_INT8)) {
-        /* has an int8 kernel that this build lacks, or a float output */
-        if (tensor_field(f, tensors, fb_i32(f, outs.pos), T_DTYPE, 1) == EMBER_DTYPE_INT8)
-            return ember_fail(err, EMBER_ERR_UNSUPPORTED, "%s: the int8 kernel of %s is not in this build", what,
-                              spec->name);
-    }
+               tensor_field(f, tensors, fb_i32(f, outs.pos), T_DTYPE, 1) == EMBER_DTYPE_INT8 &&
+               tensor_quantized(f, tensors, fb_i32(f, outs.pos));
     if (!int8 && (spec->flags & EMBER_OPF_FLOAT_ONLY)) {
         for (uint32_t i = 0; i < ins.len + outs.len; i++) {
             int32_t k = i < ins.len ? fb_i32(f, ins.pos + 4 * i) : fb_i32(f, outs.pos + 4 * (i - ins.len));

@@ -63,6 +63,7 @@ ember_status ember_tensor_quant(const fb_buf *f, const fb_table *tensor, int fie
     x->scale = 0.0f;
     x->scales = NULL;
     x->n_scales = 0;
+    x->quant_axis = -1;
     TRY(fb_sub_table(f, tensor, field, 0, &t, err, what));
     if (t.pos == 0) return EMBER_OK;
     TRY(fb_sub_vector(f, &t, Q_SCALE, 4, 4, &scale, err, what));
@@ -89,10 +90,9 @@ ember_status ember_tensor_quant(const fb_buf *f, const fb_table *tensor, int fie
             return ember_fail(err, EMBER_ERR_VERIFY, "%s: zero point %lld out of range for the dtype", what,
                               (long long)z);
     }
-    if (axis == -1 || axis == 0) {
-        x->scales = f->b + scale.pos;
-        x->n_scales = (int32_t)scale.len;
-    }
+    x->scales = f->b + scale.pos;
+    x->n_scales = (int32_t)scale.len;
+    x->quant_axis = (int8_t)axis;
     if (axis == -1 && zero.len == 1) {
         x->quantized = 1;
         x->scale = fb_f32(f, scale.pos);

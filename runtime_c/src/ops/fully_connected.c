@@ -90,7 +90,7 @@ static void fully_connected_dyn(const float *x, const int8_t *w, const ember_ten
 static ember_status check(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *w = a->in[1], *b = a->n_in > 2 ? a->in[2] : NULL, *y = a->out;
     if (w->dtype == EMBER_DTYPE_INT8 && y->dtype == EMBER_DTYPE_FLOAT32) {
-        if (w->scales == NULL || (w->n_scales != 1 && w->n_scales != w->shape[0]))
+        if (w->scales == NULL || w->quant_axis > 0 || (w->n_scales != 1 && w->n_scales != w->shape[0]))
             return ember_fail(err, EMBER_ERR_VERIFY, "an INT8 weight needs a scale per output channel (or one)");
     } else if (a->p->act.dynamic_quantization) {
         return ember_fail(err, EMBER_ERR_VERIFY, "dynamic_quantization needs an INT8 weight");

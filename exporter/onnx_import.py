@@ -288,8 +288,29 @@ def _matmul(ctx, node, a):
     if b is not None and b.ndim == 2:
         w = ctx.g.add_constant("fc_weight", np.ascontiguousarray(b.T, np.float32))
         ctx.emit("FULLY_CONNECTED", [ctx.t(node.input[0]), w], node.output[0], activation=0)
-    else:
-        ctx.emit("BATCH_MATMUL", [ctx.t(node.input[0]), ctx.t(node.input[1])], node.output[0])
+        return
+    a, b = ctx.t(node.input[0]), ctx.t(node.input[1])
+    da, db = ctx.g.tensors[a].dims, ctx.g.tensors[b].dims
+    if len(da) >= 2 and len(db) >= 2:
+        ctx.emit("BATCH_MATMUL", [a, b], node.output[0])
+        return
+    # numpy's 1-D rules: a (K,) is a row (1, K), b (K,) a column (K, 1); the added
+    # dimension is dropped again from the result
+    def promote(x, dims, shape):
+        y = ctx.g.add_tensor(x + "_2d", ctx.g.tensors[x].dtype, [Dim.static(d) for d in shape])
+        ctx.g.nodes.append(Node("RESHAPE", [x], [y], {}, ctx.src))
+        return y
+    if len(da) == 1:
+        a = promote(a, da, (1, da[0].add))
+    if len(db) == 1:
+        b = promote(b, db, (db[0].add, 1))
+    ra, rb = len(ctx.g.tensors[a].dims), len(ctx.g.tensors[b].dims)
+    sa, sb = [d.add for d in ctx.g.tensors[a].dims], [d.add for d in ctx.g.tensors[b].dims]
+    batch = list(np.broadcast_shapes(tuple(sa[:-2]), tuple(sb[:-2]))) if max(ra, rb) > 2 else []
+    full = ctx.g.add_tensor(node.output[0] + "_full", ctx.g.tensors[a].dtype,
+                            [Dim.static(d) for d in batch + [sa[-2], sb[-1]]])
+    ctx.g.nodes.append(Node("BATCH_MATMUL", [a, b], [full], {}, ctx.src))
+    ctx.emit("RESHAPE", [full], node.output[0])
 
 
 def _pool(ctx, node, a, op):

@@ -368,7 +368,7 @@ def _concat(ctx, node, a):
 @handles("Transpose")
 def _transpose(ctx, node, a):
     rank = ctx.rank(node.input[0])
-    ctx.emit("PERMUTE", [ctx.t(node.input[0])], node.output[0], perm=list(a.get("perm", range(rank))[::1]))
+    ctx.emit("PERMUTE", [ctx.t(node.input[0])], node.output[0], perm=list(a.get("perm", range(rank - 1, -1, -1))))
 
 
 @handles("Clip")
@@ -516,3 +516,18 @@ def _slice(ctx, node, a):
         last = k == len(axes) - 1
         x = _slice_axis(ctx, x, axis, b, st, node.output[0] if last else node.output[0] + f"_{k}", shape)
     ctx.env[node.output[0]] = x
+
+
+@handles("Cast", "CastLike")
+def _cast(ctx, node, a):
+    if node.op_type == "Cast":
+        dtype = ONNX_DTYPES.get(int(a.get("to", 0)))
+    else:
+        dtype = ctx.shapes[node.input[1]][1] if node.input[1] in ctx.shapes else ctx.const[node.input[1]].dtype.type
+    if dtype is None:
+        raise _Unsupported("a dtype Ember does not have")
+    x = ctx.t(node.input[0])
+    if ctx.g.tensors[x].dtype == np.dtype(dtype):
+        ctx.emit("RESHAPE", [x], node.output[0], dtype=dtype)
+    else:
+        ctx.emit("CAST", [x], node.output[0], dtype=dtype)

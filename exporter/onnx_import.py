@@ -24,6 +24,14 @@ class _Unsupported(Exception):
     pass
 
 
+class _NeedsConstant(_Unsupported):
+    """An input Ember must know at export time (a shape, axes, pads, a weight) is computed
+    at run time; `value` names it."""
+    def __init__(self, value, what):
+        super().__init__(f"{what} must be constant ('{value}' is computed at run time)")
+        self.value = value
+
+
 def _load(path):
     import onnx
     if isinstance(path, onnx.ModelProto):
@@ -39,16 +47,121 @@ def _load(path):
     if "ai.onnx" not in opset:
         raise ExportError(f"'{path}': no opset of the default ONNX domain (domains: {sorted(opset)})")
     if opset["ai.onnx"] < 13:
-        raise ExportError(f"'{path}': opset {opset['ai.onnx']}; Ember imports opset 13 and newer")
+        # older models are upgraded to opset 13 by onnx's own version converter
+        from onnx import version_converter
+        try:
+            model = version_converter.convert_version(model, 13)
+        except Exception as e:
+            raise ExportError(f"'{path}': opset {opset['ai.onnx']}; Ember imports opset 13 and newer, and onnx's "
+                              f"version converter cannot upgrade it ({str(e).strip().splitlines()[0][:160]})") from None
+        opset["ai.onnx"] = 13
     for node in model.graph.node:
         if node.domain not in ("", "ai.onnx"):
             raise ExportError(f"'{path}': node '{node.name}' ({node.op_type}) is in domain '{node.domain}'; "
                               f"only the default ONNX domain is supported")
+    model = _infer(model, path)
+    for _ in range(8):      # a function's body may hold further functions
+        model, expanded = _expand_functions(model, opset["ai.onnx"])
+        if not expanded:
+            break
+        model = _infer(model, path)
+    return model, opset["ai.onnx"]
+
+
+def _infer(model, path):
+    import onnx
     try:
-        model = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+        return onnx.shape_inference.infer_shapes(model, strict_mode=True)
     except Exception as e:
         raise ExportError(f"'{path}': shape inference failed: {str(e).strip().splitlines()[0][:200]}") from None
-    return model, opset["ai.onnx"]
+
+
+def _function_body(node, opset, types):
+    """ONNX's own definition of `node` as a FunctionProto of simpler ops, or None."""
+    import onnx
+    try:
+        schema = onnx.defs.get_schema(node.op_type, opset, "")
+    except Exception:
+        return None
+    try:
+        if schema.has_function:
+            body = schema.get_function_with_opset_version(opset) if schema.function_opset_versions else None
+            if isinstance(body, bytes):
+                proto = onnx.FunctionProto()
+                proto.ParseFromString(body)
+                body = proto
+            return body if body is not None and len(body.node) else schema.function_body
+        if schema.has_context_dependent_function:
+            if any(t is None for t in types):
+                return None
+            data = schema.get_context_dependent_function_with_opset_version(
+                opset, node.SerializeToString(), [t.SerializeToString() for t in types])
+            proto = onnx.FunctionProto()
+            proto.ParseFromString(data)
+            return proto
+    except Exception:
+        return None
+    return None
+
+
+def _expand_functions(model, opset):
+    """Every node of an op Ember has no mapping for, but which ONNX defines as a function
+    of other ops (Attention, RMSNormalization, ReduceL2, Celu, ...), replaced by that
+    function's body: the same decomposition as onnx's `_expanded` node tests."""
+    import onnx
+    graph = model.graph
+    types = {vi.name: vi.type for vi in list(graph.value_info) + list(graph.input) + list(graph.output)}
+    for init in graph.initializer:
+        types.setdefault(init.name, onnx.helper.make_tensor_type_proto(init.data_type, list(init.dims)))
+    nodes, expanded = [], 0
+    for k, node in enumerate(graph.node):
+        body = None
+        if node.op_type not in HANDLERS and node.op_type not in ("Constant", "Shape") and node.domain in ("", "ai.onnx"):
+            body = _function_body(node, opset, [types.get(i) if i else onnx.TypeProto() for i in node.input])
+        if body is None or any(n.domain not in ("", "ai.onnx") for n in body.node):
+            nodes.append(node)
+            continue
+        expanded += 1
+        prefix = f"{node.name or node.op_type}_{k}/"
+        rename = {f: a for f, a in zip(body.input, node.input)}
+        rename.update({f: "" for f in list(body.input)[len(node.input):]})
+        rename.update({f: a for f, a in zip(body.output, node.output)})
+        attrs = {a.name: a for a in node.attribute}
+        defaults = {a.name: a for a in body.attribute_proto}
+        try:
+            schema = onnx.defs.get_schema(node.op_type, opset, "")
+            for name, spec in schema.attributes.items():
+                if spec.default_value.type and name not in defaults:
+                    defaults[name] = spec.default_value
+        except Exception:
+            pass
+        for inner in body.node:
+            new = onnx.NodeProto()
+            new.CopyFrom(inner)
+            new.name = prefix + (inner.name or inner.op_type)
+            for field in (new.input, new.output):
+                for j, v in enumerate(field):
+                    field[j] = rename[v] if v in rename else (prefix + v if v else "")
+            kept = []
+            for a in new.attribute:
+                if a.ref_attr_name:
+                    src = attrs.get(a.ref_attr_name) or defaults.get(a.ref_attr_name)
+                    if src is None:
+                        continue
+                    a2 = onnx.AttributeProto()
+                    a2.CopyFrom(src)
+                    a2.name = a.name
+                    kept.append(a2)
+                else:
+                    kept.append(a)
+            del new.attribute[:]
+            new.attribute.extend(kept)
+            nodes.append(new)
+    if not expanded:
+        return model, 0
+    del graph.node[:]
+    graph.node.extend(nodes)
+    return model, expanded
 
 
 def _topological(graph, known):
@@ -97,6 +210,15 @@ class _Importer:
             return self.env[name]
         raise _Unsupported(f"input '{name}' is not available")
 
+    def constant(self, name, what):
+        """The constant value of input `name` (None when the input is absent, ""), or
+        _NeedsConstant naming it."""
+        if not name:
+            return None
+        if name not in self.const:
+            raise _NeedsConstant(name, what)
+        return self.const[name]
+
     def out(self, name, dtype=None, shape=None) -> str:
         known, dt = self.shapes.get(name, (None, None))
         shape = known if shape is None or (known is not None and None not in known) else shape
@@ -105,6 +227,15 @@ class _Importer:
         ir = self.g.add_tensor(name or "t", dtype or dt or np.float32, [Dim.static(d) for d in shape], exact=True)
         self.env[name] = ir
         return ir
+
+    def tmp(self, op, inputs, shape, dtype=np.float32, **options):
+        """An intermediate IR tensor computed by `op` (a step of a composed mapping)."""
+        out = self.g.add_tensor("t", dtype, [Dim.static(int(d)) for d in shape])
+        self.g.nodes.append(Node(op, list(inputs), [out], options, self.src))
+        return out
+
+    def dims(self, ir_name):
+        return [d.add for d in self.g.tensors[ir_name].dims]
 
     def emit(self, op, inputs, onnx_out, dtype=None, shape=None, **options):
         out = self.out(onnx_out, dtype, shape)
@@ -144,27 +275,40 @@ class _Importer:
             self.shapes[name] = (list(v.shape), dtype)
 
     # ---- driver ----------------------------------------------------------------
-    def run(self):
+    def run(self, feeds=None, bind=None):
         import onnx
         graph = self.model.graph
         for init in graph.initializer:
             self.const[init.name] = onnx.numpy_helper.to_array(init)
+        for name, value in (bind or {}).items():
+            self.const[name] = np.asarray(value)
         inputs = [i for i in graph.input if i.name not in self.const]
         examples = []
         rng = np.random.default_rng(0)
         for i in inputs:
             shape, dtype = self.shapes[i.name]
-            if dtype is None or any(d is None for d in shape):
-                raise ExportError(f"ONNX input '{i.name}': dtype or shape {shape} is not static "
+            if dtype is None:
+                elem = i.type.tensor_type.elem_type if i.type.HasField("tensor_type") else None
+                kind = (onnx.helper.tensor_dtype_to_string(elem) if elem else f"a {i.type.WhichOneof('value')}")
+                raise ExportError(f"ONNX input '{i.name}': {kind} has no Ember dtype "
+                                  f"(Ember has float32, int8, uint8, int32, int64 and bool)")
+            if feeds is not None and i.name in feeds:
+                value = np.asarray(feeds[i.name])
+                shape = list(value.shape)
+            elif any(d is None for d in shape):
+                raise ExportError(f"ONNX input '{i.name}': shape {shape} is not static "
                                   f"(dynamic dimensions are not supported yet)")
+            else:
+                value = (rng.standard_normal(shape).astype(dtype) if np.dtype(dtype).kind == "f"
+                         else np.zeros(shape, dtype))
+            self.shapes[i.name] = (shape, dtype)
             name = self.g.add_tensor(i.name, dtype, [Dim.static(d) for d in shape], exact=True)
             self.env[i.name] = name
             self.g.inputs.append(name)
-            examples.append(rng.standard_normal(shape).astype(dtype) if np.dtype(dtype).kind == "f"
-                            else np.zeros(shape, dtype))
+            examples.append(value.astype(dtype))
         order = _topological(graph, list(self.const) + [i.name for i in inputs])
-        self._trace_shapes(dict(zip([i.name for i in inputs], examples)))
-        unsupported, failed = [], set()
+        self._trace_shapes({**{k: self.const[k] for k in (bind or {})}, **dict(zip([i.name for i in inputs], examples))})
+        unsupported, failed, needed = [], set(), set()
         for node in order:
             self.src = f"{node.name or node.op_type} ({node.op_type})"
             if any(i in failed for i in node.input):      # only the first problem of a chain is reported
@@ -186,13 +330,17 @@ class _Importer:
                         raise _Unsupported("no Ember mapping for this ONNX op")
                     handler(self, node, _attrs(node))
             except _Unsupported as e:
+                if isinstance(e, _NeedsConstant):
+                    needed.add(e.value)
                 unsupported.append(f"  {node.op_type} node '{node.name}': {e}")
                 failed.update(node.output)
             except Exception as e:   # the reference evaluator or a malformed attribute
                 unsupported.append(f"  {node.op_type} node '{node.name}': {type(e).__name__}: {e}")
                 failed.update(node.output)
         if unsupported:
-            raise UnsupportedOpsError(f"{len(unsupported)} ONNX node(s) cannot be imported:\n" + "\n".join(unsupported))
+            error = UnsupportedOpsError(f"{len(unsupported)} ONNX node(s) cannot be imported:\n" + "\n".join(unsupported))
+            error.needs_constant = _graph_inputs_behind(graph, needed, {i.name for i in inputs})
+            raise error
         for o in graph.output:
             self.g.outputs.append(self.t(o.name))
         return self.g, examples
@@ -236,9 +384,7 @@ def _view(ctx, node, a):
 
 @handles("Conv")
 def _conv(ctx, node, a):
-    w = ctx.const.get(node.input[1])
-    if w is None:
-        raise _Unsupported("the weight must be constant")
+    w = ctx.constant(node.input[1], "the weight")
     if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
         raise _Unsupported("auto_pad is not supported (give explicit pads)")
     nd = w.ndim - 2
@@ -269,17 +415,45 @@ def _conv(ctx, node, a):
 
 @handles("Gemm")
 def _gemm(ctx, node, a):
+    """Y = alpha * A' B' + beta * C: FULLY_CONNECTED for a constant B (alpha folded into
+    the weight, a vector C into the bias), BATCH_MATMUL otherwise."""
+    alpha, beta = np.float32(a.get("alpha", 1.0)), np.float32(a.get("beta", 1.0))
+    x = ctx.t(node.input[0])
+    m_, k_ = ctx.dims(x)[::-1] if a.get("transA", 0) else ctx.dims(x)
+    if a.get("transA", 0):
+        x = ctx.tmp("PERMUTE", [x], (m_, k_), ctx.g.tensors[x].dtype, perm=[1, 0])
     b = ctx.const.get(node.input[1])
-    if b is None or a.get("transA", 0):
-        raise _Unsupported("Gemm needs a constant B and transA = 0")
-    w = (b if a.get("transB", 0) else b.T) * np.float32(a.get("alpha", 1.0))
-    ins = [ctx.t(node.input[0]), ctx.g.add_constant("fc_weight", np.ascontiguousarray(w, np.float32))]
-    if len(node.input) > 2 and node.input[2]:
-        c = ctx.const.get(node.input[2])
-        if c is None or c.size != w.shape[0]:
-            raise _Unsupported("Gemm's C must be a constant vector of N values")
-        ins.append(ctx.g.add_constant("fc_bias", (c.reshape(-1) * np.float32(a.get("beta", 1.0))).astype(np.float32)))
-    ctx.emit("FULLY_CONNECTED", ins, node.output[0], activation=0)
+    c = ctx.const.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
+    has_c = len(node.input) > 2 and bool(node.input[2])
+    out_shape = ctx.shapes[node.output[0]][0]
+    if b is not None and b.dtype == np.float32:
+        w = (b if a.get("transB", 0) else b.T) * alpha
+        ins = [x, ctx.g.add_constant("fc_weight", np.ascontiguousarray(w, np.float32))]
+        if c is not None and c.size == w.shape[0] and (c.ndim == 1 or c.shape[0] == 1):
+            ins.append(ctx.g.add_constant("fc_bias", (c.reshape(-1) * beta).astype(np.float32)))
+            return ctx.emit("FULLY_CONNECTED", ins, node.output[0], activation=0)
+        if not has_c:
+            return ctx.emit("FULLY_CONNECTED", ins, node.output[0], activation=0)
+        y = ctx.tmp("FULLY_CONNECTED", ins, out_shape, activation=0)
+    else:
+        bt = ctx.t(node.input[1])
+        if a.get("transB", 0):
+            bt = ctx.tmp("PERMUTE", [bt], ctx.dims(bt)[::-1], ctx.g.tensors[bt].dtype, perm=[1, 0])
+        dtype = ctx.g.tensors[x].dtype
+        if alpha == 1 and not has_c:
+            return ctx.emit("BATCH_MATMUL", [x, bt], node.output[0])
+        y = ctx.tmp("BATCH_MATMUL", [x, bt], out_shape, dtype)
+        if alpha != 1:
+            scale = ctx.g.add_constant("alpha", np.asarray(alpha, dtype))
+            if not has_c:
+                return ctx.emit("MUL", [y, scale], node.output[0], activation=0)
+            y = ctx.tmp("MUL", [y, scale], out_shape, dtype, activation=0)
+    ct = ctx.t(node.input[2])
+    if beta != 1:
+        dtype = ctx.g.tensors[ct].dtype
+        ct = ctx.tmp("MUL", [ct, ctx.g.add_constant("beta", np.asarray(beta, dtype))], ctx.dims(ct), dtype,
+                     activation=0)
+    ctx.emit("ADD", [y, ct], node.output[0], activation=0)
 
 
 @handles("MatMul")
@@ -341,10 +515,7 @@ def _global_avg(ctx, node, a):
 def _reduce(ctx, node, a):
     rank = ctx.rank(node.input[0])
     if len(node.input) > 1 and node.input[1]:
-        axes = ctx.const.get(node.input[1])
-        if axes is None:
-            raise _Unsupported("axes must be constant")
-        axes = axes.tolist()
+        axes = ctx.constant(node.input[1], "axes").tolist()
     else:
         axes = a.get("axes", list(range(rank)))
     axes = sorted(int(x) % rank for x in axes)
@@ -373,10 +544,8 @@ def _transpose(ctx, node, a):
 
 @handles("Clip")
 def _clip(ctx, node, a):
-    lo = ctx.const.get(node.input[1]) if len(node.input) > 1 and node.input[1] else None
-    hi = ctx.const.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
-    if (len(node.input) > 1 and node.input[1] and lo is None) or (len(node.input) > 2 and node.input[2] and hi is None):
-        raise _Unsupported("min and max must be constant")
+    lo = ctx.constant(node.input[1], "min") if len(node.input) > 1 else None
+    hi = ctx.constant(node.input[2], "max") if len(node.input) > 2 else None
     if lo is not None and hi is not None and float(lo) == 0.0 and np.isinf(float(hi)):
         return ctx.emit("RELU", [ctx.t(node.input[0])], node.output[0])
     ctx.emit("CLAMP", [ctx.t(node.input[0])], node.output[0],
@@ -385,9 +554,9 @@ def _clip(ctx, node, a):
 
 @handles("BatchNormalization")
 def _batchnorm(ctx, node, a):
-    scale, bias, mean, var = (ctx.const.get(i) for i in node.input[1:5])
-    if any(v is None for v in (scale, bias, mean, var)):
-        raise _Unsupported("batch norm needs constant statistics")
+    if a.get("training_mode", 0):
+        raise _Unsupported("training mode (batch statistics)")
+    scale, bias, mean, var = (ctx.constant(i, "batch norm's scale, bias and statistics") for i in node.input[1:5])
     s = scale.astype(np.float64) / np.sqrt(var.astype(np.float64) + a.get("epsilon", 1e-5))
     h = bias.astype(np.float64) - mean.astype(np.float64) * s
     shape = [-1] + [1] * (ctx.rank(node.input[0]) - 2)
@@ -403,22 +572,50 @@ def _batchnorm(ctx, node, a):
 def _pad(ctx, node, a):
     if a.get("mode", b"constant") not in (b"constant", "constant"):
         raise _Unsupported("only constant padding")
-    pads = ctx.const.get(node.input[1])
-    if pads is None or (len(node.input) > 3 and node.input[3]):
-        raise _Unsupported("pads must be constant, over every axis")
-    value = ctx.const.get(node.input[2]) if len(node.input) > 2 and node.input[2] else np.float32(0)
+    pads = ctx.constant(node.input[1], "pads")
+    value = ctx.constant(node.input[2], "the pad value") if len(node.input) > 2 else None
+    value = np.float32(0) if value is None or value.size == 0 else value
+    axes = ctx.constant(node.input[3], "axes") if len(node.input) > 3 else None
     rank = ctx.rank(node.input[0])
     pads = [int(v) for v in pads.tolist()]
+    if axes is not None:        # pads of the named axes only
+        full = [0] * (2 * rank)
+        axes = [int(v) % rank for v in axes.tolist()]
+        for k, axis in enumerate(axes):
+            full[axis], full[axis + rank] = pads[k], pads[k + len(axes)]
+        pads = full
     x = ctx.t(node.input[0])
     shape = [d.add + pads[i] + pads[i + rank] for i, d in enumerate(ctx.g.tensors[x].dims)]
     ctx.emit("PAD", [x], node.output[0], shape=shape,
              pads=[v for d in range(rank) for v in (pads[d], pads[d + rank])], value=float(value))
 
 
-def import_onnx(path):
-    """(IR graph, example inputs) of the ONNX model at `path`."""
+def import_onnx(path, feeds=None, bind=None):
+    """(IR graph, example inputs) of the ONNX model at `path` (or a ModelProto).
+
+    feeds: {input name: array}, example inputs for the shape trace (default: random
+    values of the declared shapes). bind: {input name: array}, graph inputs fixed at
+    export time: they become constants and leave the program's inputs. When import
+    fails only because some inputs must be constant, the UnsupportedOpsError's
+    `needs_constant` names the graph inputs they come from."""
     model, opset = _load(path)
-    return _Importer(model, opset).run()
+    return _Importer(model, opset).run(feeds, bind)
+
+
+def _graph_inputs_behind(graph, values, inputs):
+    """The graph inputs (of `inputs`) that the ONNX values `values` are computed from."""
+    producer = {o: n for n in graph.node for o in n.output}
+    found, todo, seen = set(), list(values), set()
+    while todo:
+        v = todo.pop()
+        if v in seen:
+            continue
+        seen.add(v)
+        if v in inputs:
+            found.add(v)
+        elif v in producer:
+            todo += [i for i in producer[v].input if i]
+    return found
 
 
 @handles("Resize")
@@ -496,11 +693,8 @@ def _split(ctx, node, a):
 def _slice(ctx, node, a):
     x = ctx.t(node.input[0])
     dims = [d.add for d in ctx.g.tensors[x].dims]
-    consts = [ctx.const.get(i) if i else None for i in list(node.input[1:]) + [""] * (5 - len(node.input))]
-    starts, ends, axes, steps = consts[:4]
-    if starts is None or ends is None or (len(node.input) > 3 and node.input[3] and axes is None) or \
-            (len(node.input) > 4 and node.input[4] and steps is None):
-        raise _Unsupported("starts, ends, axes and steps must be constant")
+    starts, ends, axes, steps = [ctx.constant(i, "starts, ends, axes and steps")
+                                 for i in list(node.input[1:]) + [""] * (5 - len(node.input))]
     axes = list(range(len(starts))) if axes is None else [int(v) % len(dims) for v in axes]
     steps = [1] * len(axes) if steps is None else [int(v) for v in steps]
     if any(st <= 0 for st in steps):
@@ -531,3 +725,87 @@ def _cast(ctx, node, a):
         ctx.emit("RESHAPE", [x], node.output[0], dtype=dtype)
     else:
         ctx.emit("CAST", [x], node.output[0], dtype=dtype)
+
+
+# ---- composed mappings: ONNX ops written with Ember ops -------------------------------
+@handles("Reciprocal")
+def _reciprocal(ctx, node, a):
+    x = ctx.t(node.input[0])
+    one = ctx.g.add_constant("one", np.ones((), ctx.g.tensors[x].dtype))
+    ctx.emit("DIV", [one, x], node.output[0], activation=0)
+
+
+@handles("Sum", "Mean", "Max", "Min")
+def _variadic(ctx, node, a):
+    """A fold of the binary op over every input (numpy broadcasting at each step)."""
+    op = {"Sum": "ADD", "Mean": "ADD", "Max": "MAXIMUM", "Min": "MINIMUM"}[node.op_type]
+    xs = [ctx.t(i) for i in node.input]
+    acc = xs[0]
+    dtype = ctx.g.tensors[acc].dtype
+    last = len(xs) - 1 if node.op_type != "Mean" else len(xs)
+    for k, x in enumerate(xs[1:], 1):
+        shape = np.broadcast_shapes(tuple(ctx.dims(acc)), tuple(ctx.dims(x)))
+        acc = (ctx.emit(op, [acc, x], node.output[0], activation=0) if k == last
+               else ctx.tmp(op, [acc, x], shape, dtype, activation=0))
+    if node.op_type == "Mean":
+        scale = ctx.g.add_constant("mean_scale", np.asarray(1.0 / len(xs), dtype))
+        ctx.emit("MUL", [acc, scale], node.output[0], activation=0)
+    elif len(xs) == 1:
+        ctx.emit("RESHAPE", [acc], node.output[0])
+
+
+@handles("Dropout")
+def _dropout(ctx, node, a):
+    """Inference: the identity; the mask output (when asked for) is all true."""
+    if len(node.input) > 2 and node.input[2]:
+        training = ctx.constant(node.input[2], "training_mode")
+        if training is not None and bool(training):
+            raise _Unsupported("training mode (random masks)")
+    x = ctx.t(node.input[0])
+    ctx.emit("RESHAPE", [x], node.output[0])
+    if len(node.output) > 1 and node.output[1]:
+        ctx.const[node.output[1]] = np.ones(ctx.dims(x), np.bool_)
+        ctx.env[node.output[1]] = ctx.g.add_constant("mask", ctx.const[node.output[1]])
+
+
+@handles("ReduceMin")
+def _reduce_min(ctx, node, a):
+    """min(x) = -max(-x), exact for float and signed integers."""
+    x = ctx.t(node.input[0])
+    dtype = ctx.g.tensors[x].dtype
+    if dtype.kind not in "fi":
+        raise _Unsupported(f"ReduceMin of {dtype}")
+    rank = len(ctx.dims(x))
+    axes = ctx.constant(node.input[1], "axes") if len(node.input) > 1 else None
+    axes = list(range(rank)) if axes is None and "axes" not in a else (a["axes"] if axes is None else axes.tolist())
+    if not axes and a.get("noop_with_empty_axes", 0):
+        return ctx.emit("RESHAPE", [x], node.output[0])
+    axes = sorted(int(v) % rank for v in axes) or list(range(rank))
+    neg = ctx.tmp("NEG", [x], ctx.dims(x), dtype)
+    shape = ctx.shapes[node.output[0]][0]
+    m = ctx.tmp("REDUCE_MAX", [neg], shape, dtype, axes=axes, keep_dims=bool(a.get("keepdims", 1)))
+    ctx.emit("NEG", [m], node.output[0])
+
+
+@handles("Xor")
+def _xor(ctx, node, a):
+    ctx.emit("NOT_EQUAL", [ctx.t(node.input[0]), ctx.t(node.input[1])], node.output[0])
+
+
+@handles("GlobalMaxPool")
+def _global_max(ctx, node, a):
+    rank = ctx.rank(node.input[0])
+    ctx.emit("REDUCE_MAX", [ctx.t(node.input[0])], node.output[0], axes=list(range(2, rank)), keep_dims=True)
+
+
+@handles("Trilu")
+def _trilu(ctx, node, a):
+    """Trilu = where(mask, x, 0) with the constant triangle mask of the last two axes."""
+    k = ctx.constant(node.input[1], "k") if len(node.input) > 1 else None
+    k = 0 if k is None else int(k)
+    x = ctx.t(node.input[0])
+    rows, cols = ctx.dims(x)[-2:]
+    i, j = np.arange(rows)[:, None], np.arange(cols)[None, :]
+    mask = (j - i >= k) if a.get("upper", 1) else (j - i <= k)
+    zero = ctx.g.add_constant("zero", np.zeros((), ctx.g.tensors[x].dtype))
+    ctx.emit("WHERE", [ctx.g.add_constant("trilu_mask", mask), x, zero], node.output[0])

@@ -12,6 +12,7 @@ from onnx import TensorProto, helper
 
 import runtime_py
 from exporter import ExportError, export_onnx
+from exporter.onnx_import import import_onnx
 from helpers import C_ATOL, C_RTOL, FLOAT_ATOL, FLOAT_RTOL, eager
 from zoo_models import ZOO
 
@@ -81,22 +82,31 @@ def test_malformed_onnx(tmp_path):
            "shape inference failed|a missing initializer")
     _fails(_model([helper.make_node("Relu", ["x"], ["y"])], [x], [y], domain="com.example"), tmp_path,
            "no opset of the default ONNX domain")
-    _fails(_model([helper.make_node("Relu", ["x"], ["y"])], [x], [y], opset=11), tmp_path,
-           "opset 11; Ember imports opset 13 and newer")
+    # an older opset is upgraded by onnx's version converter; one it cannot upgrade is an error
+    _fails(_model([helper.make_node("Scatter", ["x"], ["y"])], [x], [y], opset=9), tmp_path,
+           "opset 9; Ember imports opset 13 and newer, and onnx's version converter cannot upgrade it")
     cycle = _model([helper.make_node("Add", ["x", "b"], ["a"]), helper.make_node("Relu", ["a"], ["b"]),
                     helper.make_node("Identity", ["a"], ["y"])], [x], [y])
     _fails(cycle, tmp_path, "cycle|shape inference failed")
 
 
+def test_older_opset_is_upgraded(tmp_path):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])
+    model = _model([helper.make_node("Relu", ["x"], ["y"])], [x], [y], opset=9)
+    graph, _ = import_onnx(model)
+    assert [n.op for n in graph.nodes] == ["RELU"]
+
+
 def test_unsupported_onnx_ops_listed_with_node_names(tmp_path):
-    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])
-    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 4])
-    model = _model([helper.make_node("Relu", ["x"], ["a"]), helper.make_node("Sin", ["a"], ["b"], name="my_sin"),
-                    helper.make_node("Cos", ["a"], ["c"], name="my_cos"), helper.make_node("Add", ["b", "c"], ["y"])],
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 4])
+    model = _model([helper.make_node("Relu", ["x"], ["a"]), helper.make_node("LRN", ["a"], ["b"], name="my_lrn", size=3),
+                    helper.make_node("Cosh", ["a"], ["c"], name="my_cosh"), helper.make_node("Add", ["b", "c"], ["y"])],
                    [x], [y])
     path = tmp_path / "u.onnx"
     path.write_bytes(model.SerializeToString())
     with pytest.raises(ExportError) as e:
         export_onnx(str(path))
     text = str(e.value)
-    assert "2 ONNX node(s) cannot be imported" in text and "Sin node 'my_sin'" in text and "Cos node 'my_cos'" in text
+    assert "2 ONNX node(s) cannot be imported" in text and "LRN node 'my_lrn'" in text and "Cosh node 'my_cosh'" in text

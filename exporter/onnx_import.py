@@ -104,6 +104,12 @@ def _function_body(node, opset, types):
     return None
 
 
+# Ops Ember maps, but whose variant here only ONNX's function definition covers.
+_PREFER_FUNCTION = {
+    "LayerNormalization": lambda node: len([o for o in node.output if o]) > 1,   # Mean, InvStdDev outputs
+}
+
+
 def _expand_functions(model, opset):
     """Every node of an op Ember has no mapping for, but which ONNX defines as a function
     of other ops (Attention, RMSNormalization, ReduceL2, Celu, ...), replaced by that
@@ -116,9 +122,11 @@ def _expand_functions(model, opset):
     nodes, expanded = [], 0
     for k, node in enumerate(graph.node):
         body = None
-        if node.op_type not in HANDLERS and node.op_type not in ("Constant", "Shape") and node.domain in ("", "ai.onnx"):
+        mapped = node.op_type in HANDLERS and not _PREFER_FUNCTION.get(node.op_type, lambda n: False)(node)
+        if not mapped and node.op_type not in ("Constant", "Shape") and node.domain in ("", "ai.onnx"):
             body = _function_body(node, opset, [types.get(i) if i else onnx.TypeProto() for i in node.input])
-        if body is None or any(n.domain not in ("", "ai.onnx") for n in body.node):
+        if body is None or any(n.domain not in ("", "ai.onnx") or any(at.g.node or at.graphs for at in n.attribute)
+                               for n in body.node):   # a subgraph (Loop, If) would need its names mapped too
             nodes.append(node)
             continue
         expanded += 1
@@ -365,8 +373,17 @@ for _onnx, _ember in {"Add": "ADD", "Sub": "SUB", "Mul": "MUL", "Div": "DIV", "P
     def _binary(ctx, node, a, _op=_ember):
         if len(node.input) != 2:
             raise _Unsupported(f"{len(node.input)} inputs (Ember's op takes 2)")
-        options = {"activation": 0}
-        ctx.emit(_op, [ctx.t(node.input[0]), ctx.t(node.input[1])], node.output[0], **options)
+        x, y = ctx.t(node.input[0]), ctx.t(node.input[1])
+        tx, ty = ctx.g.tensors[x].dtype, ctx.g.tensors[y].dtype
+        if _op == "POW" and tx != ty:   # ONNX's Pow mixes dtypes: compute in float32, cast back
+            if ty != np.float32:
+                y = ctx.tmp("CAST", [y], ctx.dims(y), np.float32)
+            if tx != np.float32:
+                x = ctx.tmp("CAST", [x], ctx.dims(x), np.float32)
+                shape = np.broadcast_shapes(tuple(ctx.dims(x)), tuple(ctx.dims(y)))
+                p = ctx.tmp("POW", [x, y], shape, np.float32, activation=0)
+                return ctx.emit("CAST", [p], node.output[0], dtype=tx)
+        ctx.emit(_op, [x, y], node.output[0], activation=0)
     HANDLERS[_onnx] = _binary
 
 for _onnx, _ember in {"Relu": "RELU", "Sigmoid": "SIGMOID", "Tanh": "TANH", "Exp": "EXP", "Log": "LOG",
@@ -379,19 +396,22 @@ for _onnx, _ember in {"Relu": "RELU", "Sigmoid": "SIGMOID", "Tanh": "TANH", "Exp
 
 @handles("Identity", "Flatten", "Reshape", "Squeeze", "Unsqueeze")
 def _view(ctx, node, a):
+    # the output shape comes from the shape trace; a shape or axes input must then be a
+    # constant (a run-time value could give another shape than the traced one)
+    if len(node.input) > 1:
+        ctx.constant(node.input[1], "the target shape" if node.op_type == "Reshape" else "axes")
     ctx.emit("RESHAPE", [ctx.t(node.input[0])], node.output[0])
 
 
 @handles("Conv")
 def _conv(ctx, node, a):
     w = ctx.constant(node.input[1], "the weight")
-    if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
-        raise _Unsupported("auto_pad is not supported (give explicit pads)")
     nd = w.ndim - 2
     if nd not in (1, 2):
         raise _Unsupported(f"{nd}-D convolution (Ember maps 1-D and 2-D)")
-    pads = list(a.get("pads", [0] * 2 * nd))
     strides, dil = list(a.get("strides", [1] * nd)), list(a.get("dilations", [1] * nd))
+    pads, _ = _window_pads(a, ctx.shapes[node.input[0]][0][2:], ctx.shapes[node.output[0]][0][2:],
+                           list(w.shape[2:]), strides, dil)
     bias = ctx.t(node.input[2]) if len(node.input) > 2 and node.input[2] else None
     x = ctx.t(node.input[0])
     if nd == 1:        # a 1-D convolution is a 2-D one over a height of 1
@@ -487,18 +507,56 @@ def _matmul(ctx, node, a):
     ctx.emit("RESHAPE", [full], node.output[0])
 
 
+def _text(a, key, default):
+    v = a.get(key, default)
+    return v.decode() if isinstance(v, bytes) else v
+
+
+def _window_pads(a, size, out, k, stride, dil):
+    """(begin, end) padding of every spatial axis: explicit `pads`, or auto_pad SAME_UPPER /
+    SAME_LOWER / VALID; an end grows so the traced output size (ceil_mode) is covered.
+    Returns also how much the end grew beyond the declared pads."""
+    n = len(k)
+    auto = _text(a, "auto_pad", "NOTSET")
+    if auto in ("SAME_UPPER", "SAME_LOWER"):
+        total = [max(0, (o - 1) * s + d * (kk - 1) + 1 - L) for o, s, d, kk, L in zip(out, stride, dil, k, size)]
+        begin = [t // 2 if auto == "SAME_UPPER" else t - t // 2 for t in total]
+        pads = begin + [t - b for t, b in zip(total, begin)]
+    elif auto == "VALID":
+        pads = [0] * (2 * n)
+    else:
+        pads = list(a.get("pads", [0] * (2 * n)))
+    grown = []
+    for i in range(n):
+        need = (out[i] - 1) * stride[i] + dil[i] * (k[i] - 1) + 1 - (size[i] + pads[i] + pads[i + n])
+        grown.append(max(0, need))
+        pads[i + n] += max(0, need)
+    return pads, any(grown)
+
+
 def _pool(ctx, node, a, op):
-    if a.get("ceil_mode", 0) or a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
-        raise _Unsupported("ceil_mode and auto_pad are not supported")
+    if len([o for o in node.output if o]) > 1:
+        raise _Unsupported("the Indices output")
     k = list(a["kernel_shape"])
-    if len(k) != 2:
-        raise _Unsupported(f"{len(k)}-D pooling (Ember maps 2-D)")
-    pads, strides = list(a.get("pads", [0] * 4)), list(a.get("strides", [1, 1]))
-    dil = list(a.get("dilations", [1, 1]))
-    ctx.emit(op, [ctx.t(node.input[0])], node.output[0], kernel_h=k[0], kernel_w=k[1], stride_h=strides[0],
-             stride_w=strides[1], pad_top=pads[0], pad_left=pads[1], pad_bottom=pads[2], pad_right=pads[3],
-             dilation_h=dil[0], dilation_w=dil[1], count_include_pad=bool(a.get("count_include_pad", 0)),
-             divisor=0)
+    if len(k) not in (1, 2):
+        raise _Unsupported(f"{len(k)}-D pooling (Ember maps 1-D and 2-D)")
+    strides, dil = list(a.get("strides", [1] * len(k))), list(a.get("dilations", [1] * len(k)))
+    x = ctx.t(node.input[0])
+    dims, out = ctx.dims(x), ctx.shapes[node.output[0]][0]
+    pads, grown = _window_pads(a, dims[2:], out[2:], k, strides, dil)
+    include = bool(a.get("count_include_pad", 0))
+    if grown and include and op == "AVG_POOL2D":
+        raise _Unsupported("ceil_mode with count_include_pad")
+    if len(k) == 1:     # a 1-D window is a 2-D one over a height of 1
+        k, strides, dil, pads = [1] + k, [1] + strides, [1] + dil, [0, pads[0], 0, pads[1]]
+        x = ctx.tmp("RESHAPE", [x], dims[:2] + [1, dims[2]], ctx.g.tensors[x].dtype)
+    options = dict(kernel_h=k[0], kernel_w=k[1], stride_h=strides[0], stride_w=strides[1], pad_top=pads[0],
+                   pad_left=pads[1], pad_bottom=pads[2], pad_right=pads[3], dilation_h=dil[0], dilation_w=dil[1],
+                   count_include_pad=include, divisor=0)
+    if len(dims) == 4:
+        return ctx.emit(op, [x], node.output[0], **options)
+    y = ctx.tmp(op, [x], out[:2] + [1, out[2]], ctx.g.tensors[x].dtype, **options)
+    ctx.emit("RESHAPE", [y], node.output[0])
 
 
 HANDLERS["MaxPool"] = lambda ctx, node, a: _pool(ctx, node, a, "MAX_POOL2D")
@@ -517,8 +575,10 @@ def _reduce(ctx, node, a):
     if len(node.input) > 1 and node.input[1]:
         axes = ctx.constant(node.input[1], "axes").tolist()
     else:
-        axes = a.get("axes", list(range(rank)))
-    axes = sorted(int(x) % rank for x in axes)
+        axes = a.get("axes", [])
+    if not axes and a.get("noop_with_empty_axes", 0):
+        return ctx.emit("RESHAPE", [ctx.t(node.input[0])], node.output[0])
+    axes = sorted(int(x) % rank for x in axes) or list(range(rank))
     op = {"ReduceMean": "REDUCE_MEAN", "ReduceSum": "REDUCE_SUM", "ReduceMax": "REDUCE_MAX"}[node.op_type]
     ctx.emit(op, [ctx.t(node.input[0])], node.output[0], axes=axes, keep_dims=bool(a.get("keepdims", 1)))
 
@@ -546,6 +606,17 @@ def _transpose(ctx, node, a):
 def _clip(ctx, node, a):
     lo = ctx.constant(node.input[1], "min") if len(node.input) > 1 else None
     hi = ctx.constant(node.input[2], "max") if len(node.input) > 2 else None
+    x = ctx.t(node.input[0])
+    dtype = ctx.g.tensors[x].dtype
+    if dtype != np.float32:     # integers: max(x, lo), then min(., hi) (ONNX's order)
+        steps = [(op, v) for op, v in (("MAXIMUM", lo), ("MINIMUM", hi)) if v is not None]
+        if not steps:
+            return ctx.emit("RESHAPE", [x], node.output[0])
+        for k, (op, v) in enumerate(steps):
+            c = ctx.g.add_constant("clip_bound", np.asarray(v, dtype).reshape(()))
+            x = (ctx.emit(op, [x, c], node.output[0], activation=0) if k == len(steps) - 1
+                 else ctx.tmp(op, [x, c], ctx.dims(x), dtype, activation=0))
+        return x
     if lo is not None and hi is not None and float(lo) == 0.0 and np.isinf(float(hi)):
         return ctx.emit("RELU", [ctx.t(node.input[0])], node.output[0])
     ctx.emit("CLAMP", [ctx.t(node.input[0])], node.output[0],
@@ -624,6 +695,8 @@ def _resize(ctx, node, a):
     def text(key, default):
         v = a.get(key, default)
         return v.decode() if isinstance(v, bytes) else v
+    for i in node.input[1:]:
+        ctx.constant(i, "roi, scales and sizes")
     mode, ctm = text("mode", "nearest"), text("coordinate_transformation_mode", "half_pixel")
     rank = ctx.rank(node.input[0])
     if rank != 4:
@@ -654,6 +727,7 @@ def _gather(ctx, node, a):
 
 @handles("Expand")
 def _expand(ctx, node, a):
+    ctx.constant(node.input[1], "the target shape")
     ctx.emit("EXPAND", [ctx.t(node.input[0])], node.output[0])
 
 
@@ -682,6 +756,8 @@ def _split(ctx, node, a):
     x = ctx.t(node.input[0])
     dims = [d.add for d in ctx.g.tensors[x].dims]
     axis = int(a.get("axis", 0)) % len(dims)
+    if len(node.input) > 1:
+        ctx.constant(node.input[1], "split")
     start = 0
     for o in node.output:
         shape = ctx.shapes[o][0]

@@ -1,41 +1,66 @@
-"""onnx's backend node tests against Ember through exporter/onnx_backend.py, on both
-runtimes, for the explicit list tests/onnx_node_tests.txt: the node tests that pass on
-both today (366 of the 1,884 CPU node tests of onnx 1.23.2; 370 pass on the Python
-runtime alone, the 4 more being POW with mixed operand dtypes). A test not in the list
-needs an op, a dtype (int16, uint16/32/64, float16, double, string, ...) or an
-attribute variant Ember does not have yet; growing the list is issue 6's work."""
+"""onnx's backend node tests against Ember, through exporter/onnx_backend.py, on both
+runtimes: every CPU node test of the installed onnx package runs, except those listed
+in tests/onnx_node_skips.txt, each there under its reason (a dtype Ember lacks, an op
+outside Ember's op set, an unsupported variant). Each test that runs must pass at the
+suite's own tolerances. tests/tools/onnx_node_survey.py rewrites the list."""
 import os
 import warnings
 
+import numpy as np
 import onnx.backend.test
 import pytest
 
 from exporter.onnx_backend import EmberBackend, EmberCBackend
 
-LIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "onnx_node_tests.txt")
-NAMES = [ln.strip() for ln in open(LIST) if ln.strip() and not ln.startswith("#")]
+SKIPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "onnx_node_skips.txt")
+
+
+def skipped():
+    names = {}
+    reason = None
+    for line in open(SKIPS):
+        line = line.strip()
+        if line.startswith("## "):
+            reason = line[3:]
+        elif line and not line.startswith("#"):
+            names[line] = reason
+    return names
 
 
 def node_tests(backend):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         bt = onnx.backend.test.BackendTest(backend, __name__)
-    wanted, cases = set(NAMES), []
+    cases = []
     for case in bt.test_cases.values():
         if "Node" in case.__name__:
-            cases += [(case, name) for name in dir(case) if name in wanted]
+            cases += [(case, name) for name in sorted(dir(case)) if name.startswith("test_") and name.endswith("_cpu")]
     return cases
 
 
+def test_skip_list_names_real_tests_with_reasons():
+    cases = {name for _, name in node_tests(EmberBackend)}
+    skips = skipped()
+    assert set(skips) <= cases, sorted(set(skips) - cases)[:5]
+    assert all(skips.values())
+    assert len(cases) - len(skips) >= 600
+
+
 @pytest.mark.parametrize("backend", [EmberBackend, EmberCBackend], ids=["python", "c"])
-def test_listed_node_tests_pass(backend):
+def test_node_tests_pass(backend):
+    skips = skipped()
     cases = node_tests(backend)
-    assert len(cases) == len(NAMES), "a listed node test is missing from the installed onnx"
-    failed = []
-    for case, name in cases:
-        result = case(name).run()
-        if not result.wasSuccessful() or result.skipped:
-            failed.append(name)
-    print(f"{backend.__name__}: {len(cases) - len(failed)} of {len(cases)} listed node tests passed, "
-          f"0 skipped, {len(failed)} failed")
+    failed, passed = [], 0
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for case, name in cases:
+            if name in skips:
+                continue
+            result = case(name).run()
+            if result.wasSuccessful() and not result.skipped:
+                passed += 1
+            else:
+                failed.append(name)
+    print(f"\n{backend.__name__}: {passed} passed, {len(skips)} skipped (listed), {len(failed)} failed, "
+          f"of {len(cases)} ONNX node tests")
     assert not failed, failed

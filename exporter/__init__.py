@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -143,25 +144,34 @@ def export_module(model, example_inputs, method: str = "forward", dynamic=(),
 
 
 def export_onnx(path: str, method: str = "forward", bundle_test: bool = True, verbose: bool = False,
-                quantize=None, calibration=None, observer: str = "minmax") -> bytes:
+                quantize=None, calibration=None, observer: str = "minmax", dims=None) -> bytes:
     """Export an ONNX model file (opset >= 13); the bundled test case holds random inputs
-    and the outputs of onnx's reference evaluator."""
+    (at the largest sizes) and the outputs of onnx's reference evaluator. dims: {name:
+    (min, max)} bounds the model's named dynamic dimensions."""
     from exporter.onnx_import import import_onnx
     progress = _Progress(verbose, 7 if quantize else 5)
-    progress(f"importing {path} (ONNX)")
-    graph, examples = import_onnx(path)
-    captured = Captured(None, tuple(examples), None, path, [])
+    progress(f"importing {path} (ONNX)" + (f", sizes {', '.join(f'{k} {lo}..{hi}' for k, (lo, hi) in dims.items())}"
+                                           if dims else ""))
+    graph, examples = import_onnx(path, dims=dims)
+    sizes = [SimpleNamespace(name=k, min=lo, max=hi) for k, (lo, hi) in (dims or {}).items()]
+    captured = Captured(None, tuple(examples), None, path, sizes)
     return export_captured(captured, method, bundle_test, progress, quantize, calibration, observer, verbose,
                            graph=graph)
 
 
 def export_spec(spec: str, method: str = "forward", dynamic=(), bundle_test: bool = True,
-                verbose: bool = False, quantize=None, calibration=None, observer: str = "minmax") -> bytes:
-    """Export from a CLI model spec (`file.py:factory`, `module:factory`, `.pt2` or `.onnx`)."""
+                verbose: bool = False, quantize=None, calibration=None, observer: str = "minmax",
+                dims=None) -> bytes:
+    """Export from a CLI model spec (`file.py:factory`, `module:factory`, `.pt2` or `.onnx`).
+    dims ({name: (min, max)}) bounds an ONNX model's named dynamic dimensions."""
     if spec.endswith(".onnx"):
         if dynamic:
-            raise ExportError("--batch-max/--seq-max do not apply to ONNX models yet (their inputs must be static)")
-        return export_onnx(spec, method, bundle_test, verbose, quantize, calibration, observer)
+            raise ExportError("--batch-max/--seq-max are for PyTorch models; an ONNX model names its dynamic "
+                              "dimensions: bound them with --dim NAME=MAX")
+        return export_onnx(spec, method, bundle_test, verbose, quantize, calibration, observer, dims)
+    if dims:
+        raise ExportError("--dim is for ONNX models (their named dynamic dimensions); a PyTorch model takes "
+                          "--batch-max/--seq-max")
     progress = _Progress(verbose, 7 if quantize else 5)
     progress(f"capturing {spec} with torch.export")
     captured = capture(spec, list(dynamic))

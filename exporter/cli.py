@@ -9,6 +9,7 @@ import argparse
 import collections
 import json
 import os
+import re
 import sys
 
 import numpy as np
@@ -75,9 +76,19 @@ def cmd_export(args):
     out = args.output or os.path.splitext(os.path.basename(args.model.split(":")[0]))[0] + ".ember"
     if args.calibration and args.quantize != "int8":
         raise CliError("--calibration is for --quantize int8")
+    dims = {}
+    for text in args.dim or []:
+        m = re.fullmatch(r"\s*([^=\s]+)\s*=\s*(?:(\d+)\s*\.\.\s*)?(\d+)\s*", text)
+        if not m:
+            raise CliError(f"--dim {text!r}: expected NAME=MAX or NAME=MIN..MAX (e.g. batch=8, seq=1..128)")
+        lo, hi = int(m.group(2) or 1), int(m.group(3))
+        if not 1 <= lo <= hi:
+            raise CliError(f"--dim {text!r}: need 1 <= MIN <= MAX")
+        dims[m.group(1)] = (lo, hi)
     data = export_spec(args.model, method=args.method, dynamic=dynamic,
                        bundle_test=not args.no_test_case, verbose=not args.quiet,
-                       quantize=args.quantize, calibration=args.calibration, observer=args.observer)
+                       quantize=args.quantize, calibration=args.calibration, observer=args.observer,
+                       dims=dims)
     tmp = out + ".tmp"
     with open(tmp, "wb") as f:
         f.write(data)
@@ -283,6 +294,9 @@ def build_parser():
                    help="make dimension 0 of every input dynamic, 1..N (memory planned for N)")
     e.add_argument("--seq-max", type=int, metavar="N",
                    help="make dimension 1 of every input of rank >= 2 dynamic, 1..N")
+    e.add_argument("--dim", action="append", metavar="NAME=MAX",
+                   help="ONNX models: bound the dynamic dimension NAME (a dim_param of the model's inputs) "
+                        "to 1..MAX, or MIN..MAX with NAME=MIN..MAX (repeatable); memory is planned for MAX")
     e.add_argument("--no-test-case", action="store_true",
                    help="do not bundle the example inputs and eager outputs as a test case")
     e.add_argument("--quantize", choices=["int8", "int8-dynamic", "int8-weight-only"],

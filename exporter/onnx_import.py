@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from exporter.errors import ExportError, UnsupportedOpsError
-from exporter.ir import Dim, Graph, Node
+from exporter.ir import Dim, Graph, Node, Symbol
 
 ONNX_DTYPES = {1: np.float32, 3: np.int8, 6: np.int32, 7: np.int64, 9: np.bool_, 2: np.uint8}
 
@@ -198,8 +198,11 @@ def _attrs(node):
 
 
 class _Importer:
-    def __init__(self, model, opset):
+    def __init__(self, model, opset, dims=None):
         self.model, self.opset = model, opset
+        self.bounds = dict(dims or {})   # dim_param name -> (min, max)
+        self.fitted: dict = {}       # ONNX value name -> [Dim] where a dimension is dynamic
+        self.symbolic: set = set()   # shape arithmetic whose value follows the dynamic sizes
         self.g = Graph()
         self.env: dict = {}          # ONNX value name -> IR tensor name
         self.const: dict = {}        # ONNX value name -> numpy value
@@ -218,16 +221,26 @@ class _Importer:
             return self.env[name]
         raise _Unsupported(f"input '{name}' is not available")
 
-    def constant(self, name, what):
+    def constant(self, name, what, symbolic_ok=False):
         """The constant value of input `name` (None when the input is absent, ""), or
-        _NeedsConstant naming it."""
+        _NeedsConstant naming it. With symbolic_ok, a value computed from dynamic sizes
+        (the caller takes the sizes from the fitted output shape instead) gives None."""
         if not name:
             return None
+        if name in self.symbolic:
+            if symbolic_ok:
+                return None
+            raise _Unsupported(f"{what} follows a dynamic dimension ('{name}'); Ember needs it fixed")
         if name not in self.const:
             raise _NeedsConstant(name, what)
         return self.const[name]
 
     def out(self, name, dtype=None, shape=None) -> str:
+        if name in self.fitted:
+            ir = self.g.add_tensor(name or "t", dtype or self.shapes[name][1] or np.float32, self.fitted[name],
+                                   exact=True)
+            self.env[name] = ir
+            return ir
         known, dt = self.shapes.get(name, (None, None))
         shape = known if shape is None or (known is not None and None not in known) else shape
         if shape is None or any(d is None for d in shape):
@@ -238,12 +251,31 @@ class _Importer:
 
     def tmp(self, op, inputs, shape, dtype=np.float32, **options):
         """An intermediate IR tensor computed by `op` (a step of a composed mapping)."""
-        out = self.g.add_tensor("t", dtype, [Dim.static(int(d)) for d in shape])
+        out = self.g.add_tensor("t", dtype, [d if isinstance(d, Dim) else Dim.static(int(d)) for d in shape])
         self.g.nodes.append(Node(op, list(inputs), [out], options, self.src))
         return out
 
     def dims(self, ir_name):
-        return [d.add for d in self.g.tensors[ir_name].dims]
+        """The static sizes of an IR tensor; a mapping that needs them does not apply to a
+        tensor with a dynamic dimension."""
+        dims = self.g.tensors[ir_name].dims
+        if not all(d.is_static for d in dims):
+            raise _Unsupported("this mapping needs static sizes, and an operand has a dynamic dimension")
+        return [d.add for d in dims]
+
+    def static_shape(self, name, axes=None):
+        """The traced shape of ONNX value `name`; the sizes on `axes` (default: all) must
+        not depend on a dynamic size."""
+        shape = self.shapes[name][0]
+        if name in self.fitted:
+            axes = range(len(shape)) if axes is None else axes
+            if any(not self.fitted[name][a].is_static for a in axes):
+                raise _Unsupported("this mapping needs static sizes, and an operand has a dynamic dimension")
+        return shape
+
+    def value_dims(self, name):
+        """The IR dimensions of ONNX value `name` (fitted where dynamic)."""
+        return self.fitted.get(name) or [Dim.static(d) for d in self.shapes[name][0]]
 
     def emit(self, op, inputs, onnx_out, dtype=None, shape=None, **options):
         out = self.out(onnx_out, dtype, shape)
@@ -253,36 +285,81 @@ class _Importer:
     def rank(self, name):
         return len(self.shapes[name][0]) if name in self.shapes else self.const[name].ndim
 
-    def fold(self, node):
-        from onnx.reference import ReferenceEvaluator
-        import onnx
-        graph = onnx.helper.make_graph(
-            [node], "fold", [], [onnx.helper.make_tensor_value_info(o, 0, None) for o in node.output],
-            initializer=[onnx.numpy_helper.from_array(np.asarray(self.const[i]), i) for i in node.input if i])
-        model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", self.opset)])
-        results = ReferenceEvaluator(model).run(None, {})
-        for name, value in zip(node.output, results):
-            value = np.asarray(value)
-            if value.dtype == np.float64:
-                value = value.astype(np.float32)
-            self.const[name] = value
-
-    def _trace_shapes(self, feeds):
-        """Every value's static shape and dtype from one run of onnx's reference evaluator
-        on the example inputs (shape inference alone stops at computed shapes)."""
+    def _trace(self, feeds, sizes=""):
+        """{value name: array} for every node output, from one run of onnx's reference
+        evaluator on `feeds` (shape inference alone stops at computed shapes)."""
         from onnx.reference import ReferenceEvaluator
         names = [o for n in self.model.graph.node for o in n.output if o]
         try:
             values = ReferenceEvaluator(self.model).run(names, feeds)
         except Exception as e:
-            raise ExportError(f"ONNX model: onnx's reference evaluator cannot run it: {type(e).__name__}: "
+            raise ExportError(f"ONNX model: onnx's reference evaluator cannot run it{sizes}: {type(e).__name__}: "
                               f"{str(e).strip().splitlines()[0][:200] if str(e).strip() else ''}") from None
-        for name, v in zip(names, values):
-            v = np.asarray(v)
-            dtype = np.float32 if v.dtype == np.float64 else v.dtype.type
-            self.shapes[name] = (list(v.shape), dtype)
+        return {name: np.asarray(v) for name, v in zip(names, values)}
 
-    # ---- driver ----------------------------------------------------------------
+    def _input_dims(self, i):
+        """Each dimension of graph input `i`: an int, or the name of a dynamic size."""
+        dims = []
+        for k, d in enumerate(i.type.tensor_type.shape.dim):
+            if d.HasField("dim_value"):
+                dims.append(int(d.dim_value))
+            elif d.dim_param and d.dim_param in self.bounds:
+                lo, hi = self.bounds[d.dim_param]
+                dims.append(hi if lo == hi else d.dim_param)
+            else:
+                named = f"'{d.dim_param}'" if d.dim_param else "unnamed"
+                raise ExportError(f"ONNX input '{i.name}' dimension {k} is dynamic ({named}): bound it with "
+                                  f"--dim {d.dim_param or 'NAME'}=MAX (or MIN..MAX)"
+                                  + ("" if d.dim_param else "; an unnamed dimension cannot be bounded"))
+        return dims
+
+    def _symbols(self, inputs):
+        """The dynamic sizes the inputs use, as IR symbols, in order of first use."""
+        named = {d.dim_param for i in inputs for d in i.type.tensor_type.shape.dim if d.dim_param}
+        unused = set(self.bounds) - named
+        if unused:
+            raise ExportError(f"--dim {sorted(unused)[0]}: no input dimension of this model is named so "
+                              f"(named: {', '.join(sorted(named)) or 'none'})")
+        order = []
+        for i in inputs:
+            for d in self._input_dims(i):
+                if isinstance(d, str) and d not in order:
+                    order.append(d)
+        for name in order:
+            lo, hi = self.bounds[name]
+            self.g.symbols.append(Symbol(name, int(lo), int(hi)))
+        return order
+
+    def _fit(self, name, shapes, points, order):
+        """IR dims of a value from its shapes at the trace points: each dimension a
+        constant, c*S + a or c*S*T + a of the dynamic sizes, checked at every point."""
+        base = shapes[0]
+        if any(len(sh) != len(base) for sh in shapes):
+            raise _Unsupported(f"the rank of '{name}' changes with the dynamic sizes")
+        dims = []
+        for axis, size in enumerate(base):
+            deps = [k for k in range(len(order)) if shapes[1 + k][axis] != size]
+            dim = None
+            if not deps and all(sh[axis] == size for sh in shapes):
+                dim = Dim.static(size)
+            elif len(deps) == 1:
+                k = deps[0]
+                step = points[0][k] - points[1 + k][k]
+                c, r = divmod(size - shapes[1 + k][axis], step)
+                if r == 0:
+                    dim = Dim(int(c), int(size - c * points[0][k]), k, -1)
+            elif len(deps) == 2:
+                k, j = deps
+                step = (points[0][k] - points[1 + k][k]) * points[0][j]
+                c, r = divmod(size - shapes[1 + k][axis], step)
+                if r == 0:
+                    dim = Dim(int(c), int(size - c * points[0][k] * points[0][j]), k, j)
+            if dim is None or any(dim.evaluate(pt) != sh[axis] for pt, sh in zip(points, shapes)):
+                raise _Unsupported(f"dimension {axis} of '{name}' is not c*S + a or c*S*T + a of the dynamic "
+                                   f"sizes {order}")
+            dims.append(dim)
+        return dims
+
     def run(self, feeds=None, bind=None):
         import onnx
         graph = self.model.graph
@@ -291,47 +368,84 @@ class _Importer:
         for name, value in (bind or {}).items():
             self.const[name] = np.asarray(value)
         inputs = [i for i in graph.input if i.name not in self.const]
-        examples = []
-        rng = np.random.default_rng(0)
         for i in inputs:
-            shape, dtype = self.shapes[i.name]
-            if dtype is None:
+            if self.shapes[i.name][1] is None:
                 elem = i.type.tensor_type.elem_type if i.type.HasField("tensor_type") else None
                 kind = (onnx.helper.tensor_dtype_to_string(elem) if elem else f"a {i.type.WhichOneof('value')}")
                 raise ExportError(f"ONNX input '{i.name}': {kind} has no Ember dtype "
                                   f"(Ember has float32, int8, uint8, int32, int64 and bool)")
-            if feeds is not None and i.name in feeds:
-                value = np.asarray(feeds[i.name])
-                shape = list(value.shape)
-            elif any(d is None for d in shape):
-                raise ExportError(f"ONNX input '{i.name}': shape {shape} is not static "
-                                  f"(dynamic dimensions are not supported yet)")
-            else:
-                value = (rng.standard_normal(shape).astype(dtype) if np.dtype(dtype).kind == "f"
-                         else np.zeros(shape, dtype))
-            self.shapes[i.name] = (shape, dtype)
-            name = self.g.add_tensor(i.name, dtype, [Dim.static(d) for d in shape], exact=True)
+        nodes = _topological(graph, list(self.const) + [i.name for i in inputs])
+        order = [] if feeds is not None else self._symbols(inputs)
+        # trace points: every size at its maximum; then each size one below; then every
+        # size at its minimum (a dimension's formula is fitted on the first and checked on all)
+        top = [s.max for s in self.g.symbols]
+        points = [top] + [[v - (j == k) for j, v in enumerate(top)] for k in range(len(order))]
+        if order:
+            points.append([s.min for s in self.g.symbols])
+            points.append([max(s.min, s.max - 2) for s in self.g.symbols])
+        rng = np.random.default_rng(0)
+        runs, examples = [], None
+        for pt in points:
+            values = dict(zip(order, pt))
+            point_feeds = {k: self.const[k] for k in (bind or {})}
+            for i in inputs:
+                dtype = self.shapes[i.name][1]
+                if feeds is not None and i.name in feeds:
+                    value = np.asarray(feeds[i.name]).astype(dtype)
+                else:
+                    shape = [values[d] if isinstance(d, str) else d for d in self._input_dims(i)]
+                    value = (rng.standard_normal(shape).astype(dtype) if np.dtype(dtype).kind == "f"
+                             else np.zeros(shape, dtype))
+                point_feeds[i.name] = value
+            sizes = (f" at sizes {', '.join(f'{k}={v}' for k, v in values.items())} (is the model valid for "
+                     f"every size in the --dim ranges?)") if values else ""
+            runs.append((point_feeds, self._trace(point_feeds, sizes)))
+        examples = [runs[0][0][i.name] for i in inputs]
+        for i in inputs:
+            self.shapes[i.name] = (list(runs[0][0][i.name].shape), self.shapes[i.name][1])
+        for name, v in runs[0][1].items():
+            self.shapes[name] = (list(v.shape), np.float32 if v.dtype == np.float64 else v.dtype.type)
+        unsupported, failed, needed = [], set(), set()
+        if order:       # dimensions as functions of the dynamic sizes
+            for name in [i.name for i in inputs] + list(runs[0][1]):
+                shapes = [list((f if name in f else r)[name].shape) for f, r in runs]
+                try:
+                    dims = self._fit(name, shapes, points, order)
+                except _Unsupported as e:
+                    self.fitted[name] = None
+                    self.unfitted = getattr(self, "unfitted", {})
+                    self.unfitted[name] = str(e)
+                    continue
+                if not all(d.is_static for d in dims):
+                    self.fitted[name] = dims
+            self.fitted = {k: v for k, v in self.fitted.items() if v is not None}
+        for i, example in zip(inputs, examples):
+            name = self.g.add_tensor(i.name, self.shapes[i.name][1], self.value_dims(i.name), exact=True)
             self.env[i.name] = name
             self.g.inputs.append(name)
-            examples.append(value.astype(dtype))
-        order = _topological(graph, list(self.const) + [i.name for i in inputs])
-        self._trace_shapes({**{k: self.const[k] for k in (bind or {})}, **dict(zip([i.name for i in inputs], examples))})
-        unsupported, failed, needed = [], set(), set()
-        for node in order:
+        for node in nodes:
             self.src = f"{node.name or node.op_type} ({node.op_type})"
             if any(i in failed for i in node.input):      # only the first problem of a chain is reported
                 failed.update(node.output)
                 continue
             try:
-                if node.op_type == "Shape" and node.input[0] in self.shapes and \
-                        None not in self.shapes[node.input[0]][0]:
-                    shape = np.array(self.shapes[node.input[0]][0], np.int64)
-                    a = _attrs(node)
-                    self.const[node.output[0]] = shape[a.get("start", 0):a.get("end", len(shape))]
-                elif node.op_type == "Constant":
-                    self.fold(node)
-                elif all(i == "" or i in self.const for i in node.input) and node.input:
-                    self.fold(node)
+                bad = [o for o in node.output if o in getattr(self, "unfitted", {})]
+                if bad:
+                    raise _Unsupported(self.unfitted[bad[0]])
+                known = node.op_type in ("Shape", "Size") or all(
+                    i == "" or i in self.const or i in self.symbolic for i in node.input)
+                if known and node.op_type not in ("RandomNormal", "RandomUniform", "RandomNormalLike",
+                                                  "RandomUniformLike", "Bernoulli", "Multinomial"):
+                    # computable at export: a constant, or shape arithmetic of the dynamic sizes
+                    for o in node.output:
+                        if not o:
+                            continue
+                        vals = [r[o] for _, r in runs]
+                        if all(v.shape == vals[0].shape and np.array_equal(v, vals[0]) for v in vals[1:]):
+                            v = vals[0]
+                            self.const[o] = v.astype(np.float32) if v.dtype == np.float64 else v
+                        else:
+                            self.symbolic.add(o)
                 else:
                     handler = HANDLERS.get(node.op_type)
                     if handler is None:
@@ -350,6 +464,9 @@ class _Importer:
             error.needs_constant = _graph_inputs_behind(graph, needed, {i.name for i in inputs})
             raise error
         for o in graph.output:
+            if o.name in self.symbolic:
+                raise UnsupportedOpsError(f"ONNX output '{o.name}' is shape arithmetic of the dynamic sizes, "
+                                          f"not a tensor Ember computes")
             self.g.outputs.append(self.t(o.name))
         return self.g, examples
 
@@ -399,7 +516,8 @@ def _view(ctx, node, a):
     # the output shape comes from the shape trace; a shape or axes input must then be a
     # constant (a run-time value could give another shape than the traced one)
     if len(node.input) > 1:
-        ctx.constant(node.input[1], "the target shape" if node.op_type == "Reshape" else "axes")
+        ctx.constant(node.input[1], "the target shape" if node.op_type == "Reshape" else "axes",
+                     symbolic_ok=node.op_type == "Reshape")
     ctx.emit("RESHAPE", [ctx.t(node.input[0])], node.output[0])
 
 
@@ -410,8 +528,9 @@ def _conv(ctx, node, a):
     if nd not in (1, 2):
         raise _Unsupported(f"{nd}-D convolution (Ember maps 1-D and 2-D)")
     strides, dil = list(a.get("strides", [1] * nd)), list(a.get("dilations", [1] * nd))
-    pads, _ = _window_pads(a, ctx.shapes[node.input[0]][0][2:], ctx.shapes[node.output[0]][0][2:],
-                           list(w.shape[2:]), strides, dil)
+    spatial = range(2, 2 + nd)
+    pads, _ = _window_pads(a, ctx.static_shape(node.input[0], spatial)[2:],
+                           ctx.static_shape(node.output[0], spatial)[2:], list(w.shape[2:]), strides, dil)
     bias = ctx.t(node.input[2]) if len(node.input) > 2 and node.input[2] else None
     x = ctx.t(node.input[0])
     if nd == 1:        # a 1-D convolution is a 2-D one over a height of 1
@@ -427,8 +546,8 @@ def _conv(ctx, node, a):
     if nd == 2:
         ctx.emit("CONV2D", [x, weight, bias], node.output[0], **options)
         return
-    shape = ctx.shapes[node.output[0]][0]
-    y4 = ctx.g.add_tensor(node.output[0] + "_4d", np.float32, [Dim.static(d) for d in (shape[0], shape[1], 1, shape[2])])
+    n, c, length = ctx.value_dims(node.output[0])
+    y4 = ctx.g.add_tensor(node.output[0] + "_4d", np.float32, [n, c, Dim.static(1), length])
     ctx.g.nodes.append(Node("CONV2D", [x, weight, bias], [y4], options, ctx.src))
     ctx.emit("RESHAPE", [y4], node.output[0])
 
@@ -439,13 +558,12 @@ def _gemm(ctx, node, a):
     the weight, a vector C into the bias), BATCH_MATMUL otherwise."""
     alpha, beta = np.float32(a.get("alpha", 1.0)), np.float32(a.get("beta", 1.0))
     x = ctx.t(node.input[0])
-    m_, k_ = ctx.dims(x)[::-1] if a.get("transA", 0) else ctx.dims(x)
     if a.get("transA", 0):
-        x = ctx.tmp("PERMUTE", [x], (m_, k_), ctx.g.tensors[x].dtype, perm=[1, 0])
+        x = ctx.tmp("PERMUTE", [x], ctx.g.tensors[x].dims[::-1], ctx.g.tensors[x].dtype, perm=[1, 0])
     b = ctx.const.get(node.input[1])
     c = ctx.const.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
     has_c = len(node.input) > 2 and bool(node.input[2])
-    out_shape = ctx.shapes[node.output[0]][0]
+    out_shape = ctx.value_dims(node.output[0])
     if b is not None and b.dtype == np.float32:
         w = (b if a.get("transB", 0) else b.T) * alpha
         ins = [x, ctx.g.add_constant("fc_weight", np.ascontiguousarray(w, np.float32))]
@@ -458,7 +576,7 @@ def _gemm(ctx, node, a):
     else:
         bt = ctx.t(node.input[1])
         if a.get("transB", 0):
-            bt = ctx.tmp("PERMUTE", [bt], ctx.dims(bt)[::-1], ctx.g.tensors[bt].dtype, perm=[1, 0])
+            bt = ctx.tmp("PERMUTE", [bt], ctx.g.tensors[bt].dims[::-1], ctx.g.tensors[bt].dtype, perm=[1, 0])
         dtype = ctx.g.tensors[x].dtype
         if alpha == 1 and not has_c:
             return ctx.emit("BATCH_MATMUL", [x, bt], node.output[0])
@@ -471,7 +589,7 @@ def _gemm(ctx, node, a):
     ct = ctx.t(node.input[2])
     if beta != 1:
         dtype = ctx.g.tensors[ct].dtype
-        ct = ctx.tmp("MUL", [ct, ctx.g.add_constant("beta", np.asarray(beta, dtype))], ctx.dims(ct), dtype,
+        ct = ctx.tmp("MUL", [ct, ctx.g.add_constant("beta", np.asarray(beta, dtype))], ctx.g.tensors[ct].dims, dtype,
                      activation=0)
     ctx.emit("ADD", [y, ct], node.output[0], activation=0)
 
@@ -495,11 +613,11 @@ def _matmul(ctx, node, a):
         ctx.g.nodes.append(Node("RESHAPE", [x], [y], {}, ctx.src))
         return y
     if len(da) == 1:
-        a = promote(a, da, (1, da[0].add))
+        a = promote(a, da, (1, ctx.dims(a)[0]))
     if len(db) == 1:
-        b = promote(b, db, (db[0].add, 1))
+        b = promote(b, db, (ctx.dims(b)[0], 1))
     ra, rb = len(ctx.g.tensors[a].dims), len(ctx.g.tensors[b].dims)
-    sa, sb = [d.add for d in ctx.g.tensors[a].dims], [d.add for d in ctx.g.tensors[b].dims]
+    sa, sb = ctx.dims(a), ctx.dims(b)
     batch = list(np.broadcast_shapes(tuple(sa[:-2]), tuple(sb[:-2]))) if max(ra, rb) > 2 else []
     full = ctx.g.add_tensor(node.output[0] + "_full", ctx.g.tensors[a].dtype,
                             [Dim.static(d) for d in batch + [sa[-2], sb[-1]]])
@@ -542,20 +660,23 @@ def _pool(ctx, node, a, op):
         raise _Unsupported(f"{len(k)}-D pooling (Ember maps 1-D and 2-D)")
     strides, dil = list(a.get("strides", [1] * len(k))), list(a.get("dilations", [1] * len(k)))
     x = ctx.t(node.input[0])
-    dims, out = ctx.dims(x), ctx.shapes[node.output[0]][0]
+    spatial = range(2, 2 + len(k))
+    dims, out = ctx.static_shape(node.input[0], spatial), ctx.static_shape(node.output[0], spatial)
     pads, grown = _window_pads(a, dims[2:], out[2:], k, strides, dil)
     include = bool(a.get("count_include_pad", 0))
     if grown and include and op == "AVG_POOL2D":
         raise _Unsupported("ceil_mode with count_include_pad")
     if len(k) == 1:     # a 1-D window is a 2-D one over a height of 1
         k, strides, dil, pads = [1] + k, [1] + strides, [1] + dil, [0, pads[0], 0, pads[1]]
-        x = ctx.tmp("RESHAPE", [x], dims[:2] + [1, dims[2]], ctx.g.tensors[x].dtype)
+        xd = ctx.g.tensors[x].dims
+        x = ctx.tmp("RESHAPE", [x], [xd[0], xd[1], Dim.static(1), xd[2]], ctx.g.tensors[x].dtype)
     options = dict(kernel_h=k[0], kernel_w=k[1], stride_h=strides[0], stride_w=strides[1], pad_top=pads[0],
                    pad_left=pads[1], pad_bottom=pads[2], pad_right=pads[3], dilation_h=dil[0], dilation_w=dil[1],
                    count_include_pad=include, divisor=0)
     if len(dims) == 4:
         return ctx.emit(op, [x], node.output[0], **options)
-    y = ctx.tmp(op, [x], out[:2] + [1, out[2]], ctx.g.tensors[x].dtype, **options)
+    yd = ctx.value_dims(node.output[0])
+    y = ctx.tmp(op, [x], [yd[0], yd[1], Dim.static(1), yd[2]], ctx.g.tensors[x].dtype, **options)
     ctx.emit("RESHAPE", [y], node.output[0])
 
 
@@ -656,21 +777,24 @@ def _pad(ctx, node, a):
             full[axis], full[axis + rank] = pads[k], pads[k + len(axes)]
         pads = full
     x = ctx.t(node.input[0])
-    shape = [d.add + pads[i] + pads[i + rank] for i, d in enumerate(ctx.g.tensors[x].dims)]
+    shape = [d + pads[i] + pads[i + rank] for i, d in enumerate(ctx.dims(x))]
     ctx.emit("PAD", [x], node.output[0], shape=shape,
              pads=[v for d in range(rank) for v in (pads[d], pads[d + rank])], value=float(value))
 
 
-def import_onnx(path, feeds=None, bind=None):
+def import_onnx(path, feeds=None, bind=None, dims=None):
     """(IR graph, example inputs) of the ONNX model at `path` (or a ModelProto).
 
     feeds: {input name: array}, example inputs for the shape trace (default: random
     values of the declared shapes). bind: {input name: array}, graph inputs fixed at
     export time: they become constants and leave the program's inputs. When import
     fails only because some inputs must be constant, the UnsupportedOpsError's
-    `needs_constant` names the graph inputs they come from."""
+    `needs_constant` names the graph inputs they come from. dims: {dim_param name:
+    (min, max)}, the bounds of the model's named dynamic dimensions; each becomes an
+    Ember size, and every tensor's shape a formula of the sizes fitted on traces of
+    the model at several sizes (without feeds only)."""
     model, opset = _load(path)
-    return _Importer(model, opset).run(feeds, bind)
+    return _Importer(model, opset, dims).run(feeds, bind)
 
 
 def _graph_inputs_behind(graph, values, inputs):
@@ -701,7 +825,7 @@ def _resize(ctx, node, a):
     rank = ctx.rank(node.input[0])
     if rank != 4:
         raise _Unsupported("Resize of a rank-4 (NCHW) tensor only")
-    in_shape, out_shape = ctx.shapes[node.input[0]][0], ctx.shapes[node.output[0]][0]
+    in_shape, out_shape = ctx.static_shape(node.input[0]), ctx.static_shape(node.output[0])
     if in_shape[:2] != out_shape[:2]:
         raise _Unsupported("Resize of the batch or channel dimension")
     scales = ctx.const.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
@@ -727,7 +851,7 @@ def _gather(ctx, node, a):
 
 @handles("Expand")
 def _expand(ctx, node, a):
-    ctx.constant(node.input[1], "the target shape")
+    ctx.constant(node.input[1], "the target shape", symbolic_ok=True)
     ctx.emit("EXPAND", [ctx.t(node.input[0])], node.output[0])
 
 
@@ -754,13 +878,13 @@ def _slice_axis(ctx, x, axis, start, step, out_name, shape):
 @handles("Split")
 def _split(ctx, node, a):
     x = ctx.t(node.input[0])
-    dims = [d.add for d in ctx.g.tensors[x].dims]
+    dims = ctx.dims(x)
     axis = int(a.get("axis", 0)) % len(dims)
     if len(node.input) > 1:
         ctx.constant(node.input[1], "split")
     start = 0
     for o in node.output:
-        shape = ctx.shapes[o][0]
+        shape = ctx.static_shape(o)
         ctx.env[o] = _slice_axis(ctx, x, axis, start, 1, o, shape)
         start += shape[axis]
 
@@ -768,7 +892,7 @@ def _split(ctx, node, a):
 @handles("Slice")
 def _slice(ctx, node, a):
     x = ctx.t(node.input[0])
-    dims = [d.add for d in ctx.g.tensors[x].dims]
+    dims = ctx.dims(x)
     starts, ends, axes, steps = [ctx.constant(i, "starts, ends, axes and steps")
                                  for i in list(node.input[1:]) + [""] * (5 - len(node.input))]
     axes = list(range(len(starts))) if axes is None else [int(v) % len(dims) for v in axes]
@@ -858,7 +982,7 @@ def _reduce_min(ctx, node, a):
         return ctx.emit("RESHAPE", [x], node.output[0])
     axes = sorted(int(v) % rank for v in axes) or list(range(rank))
     neg = ctx.tmp("NEG", [x], ctx.dims(x), dtype)
-    shape = ctx.shapes[node.output[0]][0]
+    shape = ctx.static_shape(node.output[0])
     m = ctx.tmp("REDUCE_MAX", [neg], shape, dtype, axes=axes, keep_dims=bool(a.get("keepdims", 1)))
     ctx.emit("NEG", [m], node.output[0])
 

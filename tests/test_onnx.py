@@ -110,3 +110,58 @@ def test_unsupported_onnx_ops_listed_with_node_names(tmp_path):
         export_onnx(str(path))
     text = str(e.value)
     assert "2 ONNX node(s) cannot be imported" in text and "LRN node 'my_lrn'" in text and "Cosh node 'my_cosh'" in text
+
+
+class _Dynamic(torch.nn.Module):
+    """Batch and sequence sizes flow through shape arithmetic (Shape, Gather, Concat) into
+    Reshape: the importer must turn them into Ember sizes."""
+    def __init__(self):
+        super().__init__()
+        self.emb, self.ln, self.out = torch.nn.Linear(8, 16), torch.nn.LayerNorm(16), torch.nn.Linear(16, 4)
+
+    def forward(self, x):
+        h = self.ln(torch.relu(self.emb(x)))
+        att = torch.softmax(h @ h.transpose(1, 2) / 4.0, -1) @ h
+        b, s, d = att.shape
+        return self.out((att + h).reshape(b * s, d)).reshape(b, s, 4).softmax(-1)
+
+
+def _dynamic_onnx(tmp_path):
+    torch.manual_seed(0)
+    path = str(tmp_path / "dyn.onnx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(_Dynamic().eval(), (torch.randn(2, 5, 8),), path, dynamo=False, opset_version=17,
+                          input_names=["x"], output_names=["y"],
+                          dynamic_axes={"x": {0: "batch", 1: "seq"}, "y": {0: "batch", 1: "seq"}})
+    return path
+
+
+def test_dynamic_dimensions_bounded_from_the_command_line(tmp_path):
+    from onnx.reference import ReferenceEvaluator
+    path, out = _dynamic_onnx(tmp_path), str(tmp_path / "dyn.ember")
+    ember = [sys.executable, "-m", "exporter.cli"]
+    r = subprocess.run(ember + ["export", path, "-o", out], capture_output=True, text=True)
+    assert r.returncode == 2 and "dimension 0 is dynamic ('batch'): bound it with --dim batch=MAX" in r.stderr
+    r = subprocess.run(ember + ["export", path, "-o", out, "--dim", "batch=4", "--dim", "seq=2..16"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run(ember + ["inspect", out], capture_output=True, text=True)
+    assert "size batch: 1..4" in r.stdout and "size seq: 2..16" in r.stdout
+    assert "input  x: float32[batch, seq, 8]" in r.stdout and "output y: float32[batch, seq, 4]" in r.stdout
+    reference = ReferenceEvaluator(path)
+    rng = np.random.default_rng(0)
+    for runtime in ("py", "c"):
+        program = runtime_py.load(out, backend=runtime)
+        for b, s in [(1, 2), (3, 7), (4, 16), (2, 5)]:
+            x = rng.standard_normal((b, s, 8)).astype(np.float32)
+            y = program.run("forward", x)[0]
+            np.testing.assert_allclose(y, reference.run(None, {"x": x})[0], atol=FLOAT_ATOL, rtol=FLOAT_RTOL)
+        with pytest.raises(runtime_py.InputError, match="batch|at most 4"):
+            program.run("forward", np.zeros((5, 3, 8), np.float32))
+    # CLI errors: a malformed bound, a name the model does not have, a range the model cannot take
+    for bad, message in [("batch", "expected NAME=MAX or NAME=MIN..MAX"), ("batch=0", "need 1 <= MIN <= MAX"),
+                         ("heads=4", "no input dimension of this model is named so")]:
+        r = subprocess.run(ember + ["export", path, "-o", out, "--dim", bad, "--dim", "seq=8"],
+                           capture_output=True, text=True)
+        assert r.returncode == 2 and message in r.stderr, (bad, r.stderr)

@@ -1009,3 +1009,108 @@ def _trilu(ctx, node, a):
     mask = (j - i >= k) if a.get("upper", 1) else (j - i <= k)
     zero = ctx.g.add_constant("zero", np.zeros((), ctx.g.tensors[x].dtype))
     ctx.emit("WHERE", [ctx.g.add_constant("trilu_mask", mask), x, zero], node.output[0])
+
+
+@handles("RNN", "GRU", "LSTM")
+def _recurrent(ctx, node, a):
+    """RNN, GRU and LSTM unrolled over the (static) sequence: the input projection of every
+    step in one FULLY_CONNECTED, then per step the recurrent FULLY_CONNECTED and the gate
+    arithmetic. ONNX's default activations only; no clip, peepholes or ragged sequences."""
+    kind = node.op_type
+    gates = {"RNN": 1, "GRU": 3, "LSTM": 4}[kind]
+    default = {"RNN": ["Tanh"], "GRU": ["Sigmoid", "Tanh"], "LSTM": ["Sigmoid", "Tanh", "Tanh"]}[kind]
+    acts = [v.decode() if isinstance(v, bytes) else v for v in a.get("activations", [])]
+    direction = _text(a, "direction", "forward")
+    dirs = ["reverse"] if direction == "reverse" else ["forward", "reverse"] if direction == "bidirectional" \
+        else ["forward"]
+    if acts and [x.lower() for x in acts] != [x.lower() for x in default * len(dirs)]:
+        raise _Unsupported(f"activations {acts} (Ember maps the defaults {default})")
+    if a.get("clip") is not None or a.get("input_forget", 0):
+        raise _Unsupported("clip and input_forget")
+    ins = list(node.input) + [""] * (8 - len(node.input))
+    W, R = ctx.constant(ins[1], "W"), ctx.constant(ins[2], "R")
+    H = W.shape[1] // gates
+    B = ctx.constant(ins[3], "B")
+    B = np.zeros((len(dirs), 2 * gates * H), np.float32) if B is None else B
+    x = ctx.t(ins[0])
+    if kind == "LSTM" and ins[7] and np.any(ctx.constant(ins[7], "P")):
+        raise _Unsupported("peephole weights")
+    layout = int(a.get("layout", 0))
+    if layout:
+        d = ctx.dims(x)
+        x = ctx.tmp("PERMUTE", [x], [d[1], d[0], d[2]], perm=[1, 0, 2])
+    T, N, _ = ctx.dims(x)
+    if ins[4]:
+        lens = ctx.constant(ins[4], "sequence_lens")
+        if np.any(lens != T):
+            raise _Unsupported("sequences shorter than the input (sequence_lens)")
+
+    def initial(name, d):
+        if not name:
+            return ctx.g.add_constant("zero_state", np.zeros((N, H), np.float32))
+        s = ctx.t(name)
+        s = ctx.tmp("PERMUTE", [s], [len(dirs), N, H], perm=[1, 0, 2]) if layout else s
+        return ctx.tmp("RESHAPE", [_slice_axis(ctx, s, 0, d, 1, ctx.g.fresh("state"), [1, N, H])], [N, H])
+
+    def split(t, k):
+        return _slice_axis(ctx, t, 1, k * H, 1, ctx.g.fresh("gate"), [N, H])
+
+    def fc(inp, w, b, rows):
+        ins_ = [inp, ctx.g.add_constant("rnn_weight", np.ascontiguousarray(w, np.float32))]
+        if b is not None:
+            ins_.append(ctx.g.add_constant("rnn_bias", np.ascontiguousarray(b, np.float32)))
+        return ctx.tmp("FULLY_CONNECTED", ins_, rows + [w.shape[0]], activation=0)
+
+    def op(name, *args):
+        return ctx.tmp(name, list(args), [N, H], **({"activation": 0} if name in ("ADD", "SUB", "MUL") else {}))
+
+    one = ctx.g.add_constant("one", np.ones((), np.float32))
+    ys, finals, cells = [], [], []
+    for d, way in enumerate(dirs):
+        wb, rb = B[d][:gates * H].astype(np.float32), B[d][gates * H:].astype(np.float32)
+        x_bias, h_bias = wb + rb, None
+        if kind == "GRU":      # the candidate gate's recurrent bias stays inside r * (...)
+            x_bias = wb + np.concatenate([rb[:2 * H], np.zeros(H, np.float32)])
+            h_bias = np.concatenate([np.zeros(2 * H, np.float32), rb[2 * H:]])
+        gx = fc(x, W[d], x_bias, [T, N])
+        h = initial(ins[5], d)
+        c = initial(ins[6], d) if kind == "LSTM" else None
+        steps = [None] * T
+        for t in (range(T) if way == "forward" else range(T - 1, -1, -1)):
+            xt = ctx.tmp("RESHAPE", [_slice_axis(ctx, gx, 0, t, 1, ctx.g.fresh("step"), [1, N, gates * H])],
+                         [N, gates * H])
+            if kind == "RNN":
+                h = op("TANH", op("ADD", xt, fc(h, R[d], None, [N])))
+            elif kind == "LSTM":
+                g = ctx.tmp("ADD", [xt, fc(h, R[d], None, [N])], [N, 4 * H], activation=0)
+                i, o, f, cc = (split(g, k) for k in range(4))
+                c = op("ADD", op("MUL", op("SIGMOID", f), c), op("MUL", op("SIGMOID", i), op("TANH", cc)))
+                h = op("MUL", op("SIGMOID", o), op("TANH", c))
+            else:
+                if a.get("linear_before_reset", 0):
+                    hr = fc(h, R[d], h_bias, [N])
+                    z, r = op("SIGMOID", op("ADD", split(xt, 0), split(hr, 0))), \
+                        op("SIGMOID", op("ADD", split(xt, 1), split(hr, 1)))
+                    cand = op("TANH", op("ADD", split(xt, 2), op("MUL", r, split(hr, 2))))
+                else:
+                    hr = fc(h, R[d][:2 * H], None, [N])
+                    z, r = op("SIGMOID", op("ADD", split(xt, 0), split(hr, 0))), \
+                        op("SIGMOID", op("ADD", split(xt, 1), split(hr, 1)))
+                    cand = op("TANH", op("ADD", split(xt, 2), fc(op("MUL", r, h), R[d][2 * H:], rb[2 * H:], [N])))
+                h = op("ADD", op("MUL", op("SUB", one, z), cand), op("MUL", z, h))
+            steps[t] = ctx.tmp("RESHAPE", [h], [1, 1, N, H])
+        ys.append(ctx.tmp("CONCAT", steps, [T, 1, N, H], axis=0) if T > 1 else steps[0])
+        finals.append(ctx.tmp("RESHAPE", [h], [1, N, H]))
+        if c is not None:
+            cells.append(ctx.tmp("RESHAPE", [c], [1, N, H]))
+
+    def stack(parts, shape, axis):
+        return parts[0] if len(parts) == 1 else ctx.tmp("CONCAT", parts, shape, axis=axis)
+    outs = list(node.output) + [""] * 3
+    if outs[0]:
+        y = stack(ys, [T, len(dirs), N, H], 1)
+        ctx.emit("PERMUTE", [y], outs[0], perm=[2, 0, 1, 3]) if layout else ctx.emit("RESHAPE", [y], outs[0])
+    for name, parts in ((outs[1], finals), (outs[2], cells)):
+        if name:
+            s = stack(parts, [len(dirs), N, H], 0)
+            ctx.emit("PERMUTE", [s], name, perm=[1, 0, 2]) if layout else ctx.emit("RESHAPE", [s], name)

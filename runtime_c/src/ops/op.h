@@ -73,6 +73,18 @@ void ember_bmm_batch_strides(const ember_tensor *t, int rank, int64_t matrix, in
 /* Strides (in elements) of `in` seen at `out`'s rank, 0 on broadcast dimensions. */
 void ember_broadcast_strides(const ember_tensor *in, const ember_tensor *out, int64_t strides[EMBER_MAX_RANK]);
 
+/* sum_i a[i] * b[i] in float32 over eight interleaved partial sums (lane u takes i = u mod
+ * 8), combined pairwise, then the tail: independent chains a compiler vectorises. */
+static inline float ember_dot_f32(const float *a, const float *b, int64_t k) {
+    float s[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+    int64_t i = 0;
+    for (; i + 8 <= k; i += 8)
+        for (int u = 0; u < 8; u++) s[u] += a[i + u] * b[i + u];
+    float acc = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    for (; i < k; i++) acc += a[i] * b[i];
+    return acc;
+}
+
 /* The fused activation; NaN passes through, as numpy's maximum/clip keep it. */
 static inline float ember_activate(float v, int32_t activation) {
     if (activation == EMBER_ACT_RELU) return v < 0.0f ? 0.0f : v;

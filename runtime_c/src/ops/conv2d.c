@@ -28,8 +28,7 @@ static void conv2d_f32(const float *x, const float *w, const float *bias, float 
             for (int64_t c = 0; c < cg; c++) {
                 const float *xc = x + ((n * s->c) + g * cg + c) * s->h * s->w;   /* (H, W) */
                 if (pointwise) {           /* a 1x1 convolution: one multiply-add over the plane */
-                    float wv = wo[c];
-                    for (int64_t t = 0; t < plane; t++) yo[t] += wv * xc[t];
+                    ember_axpy_f32(yo, wo[c], xc, plane);
                     continue;
                 }
                 for (int64_t kh = 0; kh < s->kh; kh++)
@@ -42,10 +41,10 @@ static void conv2d_f32(const float *x, const float *w, const float *bias, float 
                         for (int64_t i = 0; i < s->oh; i++) {
                             int64_t r = i * sh + kh * p->dilation_h - p->pad_top;
                             if (r < 0 || r >= s->h) continue;
-                            const float *xr = xc + r * s->w + off;
-                            float *yr = yo + i * s->ow;
+                            const float *restrict xr = xc + r * s->w + off;
+                            float *restrict yr = yo + i * s->ow;
                             if (sw == 1)
-                                for (int64_t j = j0; j < j1; j++) yr[j] += wv * xr[j];
+                                ember_axpy_f32(yr + j0, wv, xr + j0, j1 - j0);
                             else
                                 for (int64_t j = j0; j < j1; j++) yr[j] += wv * xr[j * sw];
                         }

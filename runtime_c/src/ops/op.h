@@ -85,6 +85,13 @@ static inline float ember_dot_f32(const float *a, const float *b, int64_t k) {
     return acc;
 }
 
+/* y[i] += a * x[i] for i < n. The arrays of a valid program do not overlap (the memory
+ * plan keeps an op's output apart from its inputs); a hostile file that makes them
+ * overlap gets wrong values, never an access outside them. */
+static inline void ember_axpy_f32(float *restrict y, float a, const float *restrict x, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
+}
+
 /* The fused activation; NaN passes through, as numpy's maximum/clip keep it. */
 static inline float ember_activate(float v, int32_t activation) {
     if (activation == EMBER_ACT_RELU) return v < 0.0f ? 0.0f : v;

@@ -10,9 +10,15 @@ from runtime_py.kernels._common import apply_activation
 
 def conv2d(x, weight, bias, out, *, stride_h=1, stride_w=1, pad_top=0, pad_left=0,
            pad_bottom=0, pad_right=0, dilation_h=1, dilation_w=1, groups=1, activation=0):
-    n, c, _, _ = x.shape
+    n, c, h, wd = x.shape
     o, cg, kh, kw = weight.shape
     _, _, oh, ow = out.shape
+    if kh == kw == 1 and stride_h == stride_w == 1 and not (pad_top or pad_left or pad_bottom or pad_right) \
+            and groups == 1:
+        # pointwise: one matrix product per image, no window copy
+        y = np.matmul(weight.reshape(o, c), x.reshape(n, c, h * wd)).reshape(n, o, oh, ow)
+        _finish(y, bias, out, activation)
+        return
     xp = np.pad(x, ((0, 0), (0, 0), (pad_top, pad_bottom), (pad_left, pad_right)))
     sn, sc, sh, sw = xp.strides
     # windows: (N, C, OH, OW, KH, KW), a strided view, no copy yet
@@ -20,13 +26,25 @@ def conv2d(x, weight, bias, out, *, stride_h=1, stride_w=1, pad_top=0, pad_left=
                      (sn, sc, sh * stride_h, sw * stride_w, sh * dilation_h, sw * dilation_w),
                      writeable=False)
     og = o // groups
+    if cg == 1 and og == 1:
+        # depthwise: each tap is one multiply-add over the whole (N, C, OH, OW) tensor
+        y = np.zeros((n, o, oh, ow), np.float32)
+        for i in range(kh):
+            for j in range(kw):
+                y += win[:, :, :, :, i, j] * weight[:, 0, i, j].reshape(1, o, 1, 1)
+        _finish(y, bias, out, activation)
+        return
     # cols: (G, N*OH*OW, C/G*KH*KW) @ w: (G, C/G*KH*KW, O/G) -> (G, N*OH*OW, O/G)
     cols = win.reshape(n, groups, cg, oh, ow, kh, kw).transpose(1, 0, 3, 4, 2, 5, 6)
     cols = cols.reshape(groups, n * oh * ow, cg * kh * kw)
     w = weight.reshape(groups, og, cg * kh * kw).transpose(0, 2, 1)
     y = np.matmul(cols, w)                                   # (G, N*OH*OW, O/G)
     y = y.reshape(groups, n, oh, ow, og).transpose(1, 0, 4, 2, 3).reshape(n, o, oh, ow)
+    _finish(y, bias, out, activation)
+
+
+def _finish(y, bias, out, activation):
     if bias is not None:
-        y = y + bias.reshape(1, o, 1, 1)
+        y = y + bias.reshape(1, -1, 1, 1)
     out[...] = y
     apply_activation(out, activation)

@@ -26,7 +26,7 @@ from onnx.backend.base import Backend, BackendRep
 import runtime_py
 from exporter.errors import ExportError, UnsupportedOpsError
 from exporter.memory_plan import plan
-from exporter.onnx_import import import_onnx
+from exporter.onnx_import import TraceError, import_onnx
 from exporter.passes import run_all
 from exporter.serialize import MethodSpec, serialize
 
@@ -82,9 +82,8 @@ class EmberBackend(Backend):
         except UnsupportedOpsError as e:
             if not getattr(e, "needs_constant", None):
                 raise
-        except ExportError as e:
-            if "reference evaluator cannot run it" not in str(e):
-                raise
+        except TraceError:
+            pass
         return EmberRep(model, cls.runtime)       # compiled by run(), from the real inputs
 
     @classmethod

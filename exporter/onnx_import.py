@@ -30,6 +30,11 @@ class _Unsupported(Exception):
     pass
 
 
+class TraceError(ExportError):
+    """onnx's reference evaluator cannot run the model on the example inputs (for the
+    backend: perhaps only on these inputs, e.g. a shape input of zeros)."""
+
+
 class _NeedsConstant(_Unsupported):
     """An input Ember must know at export time (a shape, axes, pads, a weight) is computed
     at run time; `value` names it."""
@@ -208,6 +213,7 @@ class _Importer:
         self.model, self.opset = model, opset
         self.bounds = dict(dims or {})   # dim_param name -> (min, max)
         self.fitted: dict = {}       # ONNX value name -> [Dim] where a dimension is dynamic
+        self.unfitted: dict = {}     # ONNX value name -> why its shape fits no formula of the sizes
         self.symbolic: set = set()   # shape arithmetic whose value follows the dynamic sizes
         self.g = Graph()
         self.env: dict = {}          # ONNX value name -> IR tensor name
@@ -299,7 +305,7 @@ class _Importer:
         try:
             values = ReferenceEvaluator(self.model).run(names, feeds)
         except Exception as e:
-            raise ExportError(f"ONNX model: onnx's reference evaluator cannot run it{sizes}: {type(e).__name__}: "
+            raise TraceError(f"ONNX model: onnx's reference evaluator cannot run it{sizes}: {type(e).__name__}: "
                               f"{str(e).strip().splitlines()[0][:200] if str(e).strip() else ''}") from None
         return {name: np.asarray(v) for name, v in zip(names, values)}
 
@@ -390,7 +396,7 @@ class _Importer:
             points.append([s.min for s in self.g.symbols])
             points.append([max(s.min, s.max - 2) for s in self.g.symbols])
         rng = np.random.default_rng(0)
-        runs, examples = [], None
+        runs = []
         for pt in points:
             values = dict(zip(order, pt))
             point_feeds = {k: self.const[k] for k in (bind or {})}
@@ -418,14 +424,11 @@ class _Importer:
                 try:
                     dims = self._fit(name, shapes, points, order)
                 except _Unsupported as e:
-                    self.fitted[name] = None
-                    self.unfitted = getattr(self, "unfitted", {})
                     self.unfitted[name] = str(e)
                     continue
                 if not all(d.is_static for d in dims):
                     self.fitted[name] = dims
-            self.fitted = {k: v for k, v in self.fitted.items() if v is not None}
-        for i, example in zip(inputs, examples):
+        for i in inputs:
             name = self.g.add_tensor(i.name, self.shapes[i.name][1], self.value_dims(i.name), exact=True)
             self.env[i.name] = name
             self.g.inputs.append(name)
@@ -435,7 +438,7 @@ class _Importer:
                 failed.update(node.output)
                 continue
             try:
-                bad = [o for o in node.output if o in getattr(self, "unfitted", {})]
+                bad = [o for o in node.output if o in self.unfitted]
                 if bad:
                     raise _Unsupported(self.unfitted[bad[0]])
                 known = node.op_type in ("Shape", "Size") or all(

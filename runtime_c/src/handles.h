@@ -30,8 +30,10 @@ typedef struct ember_node {
 
 /* Method memory, all inside the caller's buffer:
  *
- *   [ember_method][ember_tensor x n_tensors][ember_node x n_nodes][int32 indices][pad][arena]
+ *   [ember_method][ember_tensor x n_tensors][ember_node x n_nodes][int32 indices][pad][arena][scratch]
  *                                                                                   ^ 64-aligned
+ * scratch: kernel working memory shared by the ops one after another (GEMM panels),
+ * sized at plan time from the ops and weight shapes in the file; 0 bytes when no op needs it.
  */
 struct ember_method {
     uint32_t magic;
@@ -45,6 +47,8 @@ struct ember_method {
     int64_t sym_checked[EMBER_MAX_SYMBOLS];  /* sizes the shapes were last prepared for */
     uint8_t *arena;
     uint64_t arena_size;
+    uint8_t *scratch;                    /* (scratch_size), 64-aligned, after the arena */
+    size_t scratch_size;
     fb_vec test_cases;
     char message[EMBER_MESSAGE_BYTES];
 };
@@ -53,7 +57,7 @@ struct ember_method {
 typedef struct ember_method_layout {
     int32_t n_tensors, n_nodes, n_inputs, n_outputs, n_indices;
     size_t tensors_at, nodes_at, indices_at, arena_at, total;
-    uint64_t arena_size;
+    uint64_t arena_size, scratch_size;
 } ember_method_layout;
 
 ember_status ember_method_find(const ember_program *p, const char *name, fb_table *method, ember_error *err);

@@ -111,6 +111,8 @@ typedef struct ember_op_args {
     ember_tensor *out;
     const ember_params *p;
     const ember_quant *q;            /* int8 operators and QUANTIZE / DEQUANTIZE */
+    void *scratch;                   /* the method's kernel scratch (64-byte aligned), or NULL */
+    size_t scratch_bytes;            /* planned from the file: ember_method_plan */
 } ember_op_args;
 
 /* An error message buffer and the formatting helper every check uses. */

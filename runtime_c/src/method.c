@@ -1,6 +1,7 @@
 /* Methods: lay out caller memory, prepare every op, bind inputs, run. */
 #include <stdio.h>
 
+#include "gemm/gemm.h"
 #include "handles.h"
 
 enum { M_NAME, M_TENSORS, M_INPUTS, M_OUTPUTS, M_OPERATORS, M_SYMBOLS, M_ARENA, M_LOWER, M_TESTS };
@@ -15,6 +16,32 @@ enum { UNSET = 0, COPIED = 1, CALLER = 2 };   /* ember_tensor.bound for inputs *
 #define TRY(expr) do { ember_status s_ = (expr); if (s_ != EMBER_OK) return s_; } while (0)
 
 static size_t align_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
+
+/* Scratch for op `op` (GEMM ops only): one float panel, or for an INT8 weight of K =
+ * prod(shape[1:]) taps the int8 GEMM's full-K panel. Tensor indices and shapes were
+ * verified by the loader; anything odd here simply asks for nothing extra. */
+static uint64_t op_scratch(const fb_buf *f, const fb_table *op, const fb_vec *tensors, const fb_vec *ins,
+                           ember_error *err) {
+    uint32_t code = (uint32_t)fb_read_int(f, op, O_OPCODE, 2, 0, 0);
+    if (code >= EMBER_OPCODE_COUNT || !(ember_op_specs[code].flags & EMBER_OPF_GEMM)) return 0;
+    uint64_t need = EMBER_GEMM_SCRATCH_BYTES;
+    fb_table w;
+    fb_vec shape;
+    if (ins->len < 2) return need;
+    int32_t wi = fb_i32(f, ins->pos + 4);
+    if (wi < 0 || (uint32_t)wi >= tensors->len || fb_vec_table(f, tensors, (uint32_t)wi, &w, err, "tensor") != EMBER_OK ||
+        fb_sub_vector(f, &w, T_SHAPE, 8, 8, &shape, err, "tensor") != EMBER_OK)
+        return need;
+    if (fb_read_int(f, &w, T_DTYPE, 1, 1, 0) != EMBER_DTYPE_INT8 || shape.len < 2) return need;
+    int64_t k = 1;
+    for (uint32_t d = 1; d < shape.len && k <= EMBER_GEMM_I8_MAX_K; d++) {
+        int64_t v = fb_i64(f, shape.pos + 8 * d);
+        k = v < 0 ? EMBER_GEMM_I8_MAX_K + 1 : k * v;
+    }
+    if (k > EMBER_GEMM_I8_MAX_K) return need;   /* the kernel's int64 path runs instead */
+    uint64_t i8 = EMBER_GEMM_I8_SCRATCH_BYTES(k);
+    return i8 > need ? i8 : need;
+}
 
 ember_status ember_method_find(const ember_program *p, const char *name, fb_table *method, ember_error *err) {
     for (uint32_t i = 0; i < p->methods.len; i++) {
@@ -42,6 +69,8 @@ ember_status ember_method_plan(const ember_program *p, const fb_table *m, ember_
         TRY(fb_sub_vector(f, &op, O_INPUTS, 4, 4, &ins, err, "operator"));
         TRY(fb_sub_vector(f, &op, O_OUTPUTS, 4, 4, &outs, err, "operator"));
         n_indices += (uint64_t)ins.len + outs.len;
+        uint64_t need = op_scratch(f, &op, &tensors, &ins, err);
+        if (need > l->scratch_size) l->scratch_size = need;
     }
     l->n_tensors = (int32_t)tensors.len;
     l->n_nodes = (int32_t)ops.len;
@@ -60,6 +89,7 @@ ember_status ember_method_plan(const ember_program *p, const fb_table *m, ember_
     at = (at + 63) / 64 * 64 + 64;          /* slack: the arena starts 64-aligned in memory */
     l->arena_at = (size_t)at;
     uint64_t total = at + l->arena_size;
+    if (l->scratch_size > 0) total = (total + 63) / 64 * 64 + l->scratch_size;
     if (total > (uint64_t)SIZE_MAX)
         return ember_fail(err, EMBER_ERR_MEMORY, "method needs %llu bytes, more than this platform addresses",
                           (unsigned long long)total);
@@ -89,6 +119,8 @@ static void node_args(const ember_method *m, const ember_node *n, ember_op_args 
     a->out = &m->tensors[idx[n->n_in]];
     a->p = &n->params;
     a->q = &n->quant;
+    a->scratch = m->scratch;
+    a->scratch_bytes = m->scratch_size;
 }
 
 static ember_status op_failed(ember_method *m, int32_t k, ember_status s, const char *detail) {
@@ -246,6 +278,10 @@ ember_status ember_method_init(const ember_program *p, const char *name, void *m
     uintptr_t first_free = (uintptr_t)(base + l.indices_at) + 4u * (size_t)l.n_indices;
     m->arena = base + (align_up(first_free, 64) - (uintptr_t)base);   /* inside the 64-byte slack */
     m->arena_size = l.arena_size;
+    if (l.scratch_size > 0) {   /* the arena ends inside the total, 64-byte slack included */
+        m->scratch = m->arena + align_up((size_t)l.arena_size, 64);
+        m->scratch_size = (size_t)l.scratch_size;
+    }
     m->n_tensors = l.n_tensors;
     m->n_nodes = l.n_nodes;
     m->n_inputs = l.n_inputs;

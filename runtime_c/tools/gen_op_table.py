@@ -18,6 +18,8 @@ from schema.ops import BOOL_OUT, FLOAT_ONLY, INT8_OPS, INT8_WEIGHT_OPS, OPTIONAL
 
 TARGET = os.path.join(ROOT, "runtime_c", "src", "ops", "table.c")
 OP_LIST = os.path.join(ROOT, "runtime_c", "src", "ops", "op_list.mk")
+# Ops whose kernels run the blocked GEMM (src/gemm): their methods get planned GEMM scratch.
+GEMM_OPS = {"CONV2D", "FULLY_CONNECTED", "BATCH_MATMUL"}
 OPTIONS = {v: k for k, v in vars(fb.Options).items() if not k.startswith("_")}
 
 
@@ -47,7 +49,8 @@ def render():
         flags = " | ".join([f for f, on in (("EMBER_OPF_FLOAT_ONLY", name in FLOAT_ONLY),
                                              ("EMBER_OPF_BOOL_OUT", name in BOOL_OUT),
                                              ("EMBER_OPF_INT8", name in INT8_OPS),
-                                             ("EMBER_OPF_INT8_WEIGHT", name in INT8_WEIGHT_OPS)) if on]) or "0"
+                                             ("EMBER_OPF_INT8_WEIGHT", name in INT8_WEIGHT_OPS),
+                                             ("EMBER_OPF_GEMM", name in GEMM_OPS)) if on]) or "0"
         lines.append(f'    {{"{name}", {option_const(s.options)}, {s.min_inputs}, {s.max_inputs}, '
                      f'{s.outputs}, 0x{mask:x}, {flags}}},  /* {code} */')
     lines += ["};", "", "static const ember_op_impl *const impls[EMBER_OPCODE_COUNT] = {"]

@@ -2,11 +2,67 @@
  *   out[n,o,i,j] = bias[o] + sum_{c in group(o), kh, kw} x[n, c, i*sh + kh*dh - pt, j*sw + kw*dw - pl] * w[o, c', kh, kw]
  * with zero padding, then the fused activation.
  * x: (N, C, H, W); w: (O, C/groups, KH, KW); bias: (O) or NULL; out: (N, O, OH, OW). */
+#include "../gemm/gemm.h"
 #include "op.h"
 
 typedef struct conv_shape { int64_t n, c, h, w, o, kh, kw, oh, ow; } conv_shape;
 
-/* Per output channel: the plane starts at the bias; every (input channel, kh, kw) tap then
+/* As a GEMM per image and group (every conv but depthwise):
+ *   out (O/g, OH*OW) = w (O/g, C/g*KH*KW) x im2col(x) (C/g*KH*KW, OH*OW) + bias
+ * where im2col's row (c, kh, kw) holds the input under that tap for every output
+ * position (0 over padding). im2col is never stored whole: pack_im2col writes the
+ * GEMM's panels (a K block x 16 output positions) from x directly. A 1x1 conv of stride
+ * 1 without padding reads x itself as B. */
+typedef struct im2col {
+    const float *x;                  /* the group's first input channel: (C/g, H, W) */
+    const conv_shape *s;
+    const ember_conv2d_params *p;
+} im2col;
+
+static void pack_im2col(const void *ctx, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float *panel) {
+    const im2col *t = (const im2col *)ctx;
+    const conv_shape *s = t->s;
+    const ember_conv2d_params *p = t->p;
+    int64_t r0[EMBER_GEMM_NR], c0[EMBER_GEMM_NR];   /* input row, column of tap (0, 0) per position */
+    for (int64_t j = 0; j < nc; j++) {
+        int64_t q = j0 + j;
+        r0[j] = q / s->ow * p->stride_h - p->pad_top;
+        c0[j] = q % s->ow * p->stride_w - p->pad_left;
+    }
+    int64_t taps = s->kh * s->kw, c = p0 / taps, ki = p0 % taps / s->kw, kj = p0 % s->kw;
+    for (int64_t k = 0; k < kc; k++) {
+        const float *xc = t->x + c * s->h * s->w;   /* (H, W) */
+        int64_t dr = ki * p->dilation_h, dc = kj * p->dilation_w;
+        float *dst = panel + k * EMBER_GEMM_NR;
+        for (int64_t j = 0; j < nc; j++) {
+            int64_t r = r0[j] + dr, col = c0[j] + dc;
+            dst[j] = r >= 0 && r < s->h && col >= 0 && col < s->w ? xc[r * s->w + col] : 0.0f;
+        }
+        for (int64_t j = nc; j < EMBER_GEMM_NR; j++) dst[j] = 0.0f;
+        if (++kj == s->kw) {
+            kj = 0;
+            if (++ki == s->kh) ki = 0, c++;
+        }
+    }
+}
+
+static void conv2d_f32_gemm(const float *x, const float *w, const float *bias, float *y, const conv_shape *s,
+                            const ember_conv2d_params *p, void *scratch) {
+    int64_t cg = s->c / p->groups, og = s->o / p->groups, plane = s->oh * s->ow, k = cg * s->kh * s->kw;
+    int direct = s->kh == 1 && s->kw == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
+                 p->pad_left == 0 && s->oh == s->h && s->ow == s->w;
+    for (int64_t n = 0; n < s->n; n++)
+        for (int64_t g = 0; g < p->groups; g++) {
+            const float *xg = x + (n * s->c + g * cg) * s->h * s->w;   /* (C/g, H, W) */
+            im2col t = {xg, s, p};
+            ember_f32_gemm gm = {og, plane, k, w + g * og * k, k, xg, plane, 1, direct ? NULL : pack_im2col, &t,
+                                 y + (n * s->o + g * og) * plane, plane, bias ? bias + g * og : NULL, 0,
+                                 p->activation};
+            ember_f32_gemm_run(&gm, NULL, scratch);
+        }
+}
+
+/* Depthwise (one input channel per group): per output channel, the plane starts at the bias; every (input channel, kh, kw) tap then
  * adds weight * the shifted input row to each output row, over the columns whose input
  * is inside the image (padding contributes nothing); the activation runs last. The
  * inner loop is a contiguous multiply-add over an output row, which compilers vectorise;
@@ -16,6 +72,8 @@ static void conv2d_f32(const float *x, const float *w, const float *bias, float 
                        const ember_conv2d_params *p) {
     int64_t cg = s->c / p->groups, og = s->o / p->groups, plane = s->oh * s->ow;
     int64_t sh = p->stride_h, sw = p->stride_w;
+    int pointwise = s->kh == 1 && s->kw == 1 && sh == 1 && sw == 1 && p->pad_top == 0 && p->pad_left == 0 &&
+                    s->oh == s->h && s->ow == s->w;
     for (int64_t n = 0; n < s->n; n++)
         for (int64_t o = 0; o < s->o; o++) {
             int64_t g = o / og;
@@ -23,8 +81,6 @@ static void conv2d_f32(const float *x, const float *w, const float *bias, float 
             float *yo = y + (n * s->o + o) * plane;                        /* (OH, OW) */
             float b = bias ? bias[o] : 0.0f;
             for (int64_t t = 0; t < plane; t++) yo[t] = b;
-            int pointwise = s->kh == 1 && s->kw == 1 && sh == 1 && sw == 1 && p->pad_top == 0 && p->pad_left == 0 &&
-                            s->oh == s->h && s->ow == s->w;
             for (int64_t c = 0; c < cg; c++) {
                 const float *xc = x + ((n * s->c) + g * cg + c) * s->h * s->w;   /* (H, W) */
                 if (pointwise) {           /* a 1x1 convolution: one multiply-add over the plane */
@@ -34,10 +90,8 @@ static void conv2d_f32(const float *x, const float *w, const float *bias, float 
                 for (int64_t kh = 0; kh < s->kh; kh++)
                     for (int64_t kw = 0; kw < s->kw; kw++) {
                         float wv = wo[(c * s->kh + kh) * s->kw + kw];
-                        int64_t off = kw * p->dilation_w - p->pad_left;          /* input column of j = 0 */
-                        int64_t j0 = off >= 0 ? 0 : (-off + sw - 1) / sw;
-                        int64_t j1 = s->w - off <= 0 ? 0 : (s->w - off + sw - 1) / sw;
-                        if (j1 > s->ow) j1 = s->ow;
+                        int64_t off = kw * p->dilation_w - p->pad_left, j0, j1;  /* input column of j = 0 */
+                        ember_window_taps(off, s->w, sw, s->ow, &j0, &j1);       /* in-image columns */
                         for (int64_t i = 0; i < s->oh; i++) {
                             int64_t r = i * sh + kh * p->dilation_h - p->pad_top;
                             if (r < 0 || r >= s->h) continue;
@@ -87,6 +141,12 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     conv_shape s = {x->shape[0], x->shape[1], x->shape[2], x->shape[3], w->shape[0], w->shape[2], w->shape[3],
                     a->out->shape[2], a->out->shape[3]};
     (void)err;
+    int depthwise = a->p->conv2d.groups > 1 && w->shape[1] == 1;
+    if (!depthwise && a->scratch_bytes >= EMBER_GEMM_SCRATCH_BYTES) {
+        conv2d_f32_gemm((const float *)x->data, (const float *)w->data, b ? (const float *)b->data : NULL,
+                        (float *)a->out->data, &s, &a->p->conv2d, a->scratch);
+        return EMBER_OK;
+    }
     conv2d_f32((const float *)x->data, (const float *)w->data, b ? (const float *)b->data : NULL,
                (float *)a->out->data, &s, &a->p->conv2d);
     return EMBER_OK;

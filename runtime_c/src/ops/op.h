@@ -12,7 +12,8 @@
 #include "../internal.h"
 
 enum { EMBER_OPF_FLOAT_ONLY = 1, EMBER_OPF_BOOL_OUT = 2, EMBER_OPF_INT8 = 4 /* has an int8 kernel */,
-       EMBER_OPF_INT8_WEIGHT = 8 /* input 1 may be an INT8 weight of a float op */ };
+       EMBER_OPF_INT8_WEIGHT = 8 /* input 1 may be an INT8 weight of a float op */,
+       EMBER_OPF_GEMM = 16 /* runs the blocked GEMM: its method plans GEMM scratch (src/gemm) */ };
 
 /* The op table row: arity and dtype rules the loader checks for every op. */
 typedef struct ember_op_spec {

@@ -10,48 +10,14 @@ extern const ember_op_impl ember_op_conv2d;
 
 typedef struct conv_shape { int64_t n, c, h, w, o, kh, kw, oh, ow; } conv_shape;
 
+/* A chunk of an output row at a time: each (c, kh, kw) tap adds (x - x_zp) * w over the
+ * chunk's in-image columns (ember_window_taps) into int64 sums, exact; bias joins at the end.
+ * The inner loop is contiguous for stride 1, with no bounds test per tap. */
+#define ROW_CHUNK 256
 static void conv2d_i8(const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *y, const conv_shape *s,
                       const ember_conv2d_params *p, const ember_quant *q, int32_t x_zp, int32_t y_zp) {
-    int64_t cg = s->c / p->groups, og = s->o / p->groups;
-    for (int64_t n = 0; n < s->n; n++)
-        for (int64_t o = 0; o < s->o; o++) {
-            int64_t g = o / og;
-            int32_t qi = q->n == 1 ? 0 : (int32_t)o;
-            int32_t m = ember_q_at(q->multiplier, qi), sh = ember_q_shift(q, qi);
-            const int8_t *wo = w + o * cg * s->kh * s->kw;                 /* (C/g, KH, KW) */
-            int8_t *yo = y + (n * s->o + o) * s->oh * s->ow;               /* (OH, OW) */
-            for (int64_t i = 0; i < s->oh; i++)
-                for (int64_t j = 0; j < s->ow; j++) {
-                    int64_t acc = bias ? bias[o] : 0;
-                    for (int64_t c = 0; c < cg; c++) {
-                        const int8_t *xc = x + ((n * s->c) + g * cg + c) * s->h * s->w;   /* (H, W) */
-                        for (int64_t kh = 0; kh < s->kh; kh++) {
-                            int64_t r = i * p->stride_h + kh * p->dilation_h - p->pad_top;
-                            if (r < 0 || r >= s->h) continue;
-                            for (int64_t kw = 0; kw < s->kw; kw++) {
-                                int64_t col = j * p->stride_w + kw * p->dilation_w - p->pad_left;
-                                if (col < 0 || col >= s->w) continue;
-                                acc += (int64_t)((int32_t)xc[r * s->w + col] - x_zp) *
-                                       wo[(c * s->kh + kh) * s->kw + kw];
-                            }
-                        }
-                    }
-                    yo[i * s->ow + j] = ember_requantize(acc, m, sh, y_zp, q->act_min, q->act_max);
-                }
-        }
-}
-
-/* The same sums, a chunk of an output row at a time: each (c, kh, kw) tap adds
- * (x - x_zp) * w over the chunk's in-image columns into int32 partial sums, exact while
- * taps * 255 * 128 < 2^31 (|x - x_zp| <= 255: the loader keeps int8 zero points in int8's
- * range; fewer than 65,000 taps per output, which eval checks), then bias
- * and the partial sum meet in int64 as above: the same bits as conv2d_i8, with a
- * contiguous inner loop instead of bounds tests per tap. */
-#define ROW_CHUNK 256
-static void conv2d_i8_rows(const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *y, const conv_shape *s,
-                           const ember_conv2d_params *p, const ember_quant *q, int32_t x_zp, int32_t y_zp) {
     int64_t cg = s->c / p->groups, og = s->o / p->groups, sw = p->stride_w;
-    int32_t acc[ROW_CHUNK];
+    int64_t acc[ROW_CHUNK];
     for (int64_t n = 0; n < s->n; n++)
         for (int64_t o = 0; o < s->o; o++) {
             int64_t g = o / og;
@@ -70,19 +36,19 @@ static void conv2d_i8_rows(const int8_t *x, const int8_t *w, const int32_t *bias
                             if (r < 0 || r >= s->h) continue;
                             for (int64_t kw = 0; kw < s->kw; kw++) {
                                 int32_t wv = wo[(c * s->kh + kh) * s->kw + kw];
-                                int64_t off = kw * p->dilation_w - p->pad_left;   /* input column of j = 0 */
-                                int64_t lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
-                                int64_t hi = s->w - off <= 0 ? 0 : (s->w - off + sw - 1) / sw;
+                                int64_t off = kw * p->dilation_w - p->pad_left, lo, hi;   /* input column of j = 0 */
+                                ember_window_taps(off, s->w, sw, s->ow, &lo, &hi);
                                 if (lo < j0) lo = j0;
                                 if (hi > j0 + width) hi = j0 + width;
                                 const int8_t *xr = xc + r * s->w + off;
-                                for (int64_t j = lo; j < hi; j++) acc[j - j0] += ((int32_t)xr[j * sw] - x_zp) * wv;
+                                for (int64_t j = lo; j < hi; j++)
+                                    acc[j - j0] += (int64_t)(((int32_t)xr[j * sw] - x_zp) * wv);
                             }
                         }
                     }
                     for (int64_t j = 0; j < width; j++)
-                        yo[i * s->ow + j0 + j] = ember_requantize((int64_t)(bias ? bias[o] : 0) + acc[j], m, sh,
-                                                                  y_zp, q->act_min, q->act_max);
+                        yo[i * s->ow + j0 + j] = ember_requantize((bias ? bias[o] : 0) + acc[j], m, sh, y_zp,
+                                                                  q->act_min, q->act_max);
                 }
         }
 }
@@ -96,11 +62,6 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     conv_shape s = {x->shape[0], x->shape[1], x->shape[2], x->shape[3], w->shape[0], w->shape[2], w->shape[3],
                     a->out->shape[2], a->out->shape[3]};
     (void)err;
-    if (s.c / a->p->conv2d.groups * s.kh * s.kw < 65000) {
-        conv2d_i8_rows((const int8_t *)x->data, (const int8_t *)w->data, b ? (const int32_t *)b->data : NULL,
-                       (int8_t *)a->out->data, &s, &a->p->conv2d, a->q, x->zero_point, a->out->zero_point);
-        return EMBER_OK;
-    }
     conv2d_i8((const int8_t *)x->data, (const int8_t *)w->data, b ? (const int32_t *)b->data : NULL,
               (int8_t *)a->out->data, &s, &a->p->conv2d, a->q, x->zero_point, a->out->zero_point);
     return EMBER_OK;

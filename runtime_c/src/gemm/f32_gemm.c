@@ -1,0 +1,103 @@
+/* The float32 GEMM driver and its portable scalar micro-kernel (see gemm.h). */
+#include <string.h>
+
+#include "../ops/op.h"
+#include "gemm.h"
+
+#define MR EMBER_GEMM_MR
+#define NR EMBER_GEMM_NR
+#define KC EMBER_GEMM_KC
+
+void ember_f32_gemm_6x16_scalar(int64_t kc, const float *const *a, const float *panel, float *c, int64_t ldc,
+                                int accumulate) {
+    float acc[MR][NR];                              /* (MR, NR) */
+    for (int r = 0; r < MR; r++)
+        for (int j = 0; j < NR; j++) acc[r][j] = 0.0f;
+    for (int64_t p = 0; p < kc; p++) {
+        const float *bp = panel + p * NR;           /* (NR) */
+        for (int r = 0; r < MR; r++) {
+            float av = a[r][p];
+            for (int j = 0; j < NR; j++) acc[r][j] += av * bp[j];
+        }
+    }
+    for (int r = 0; r < MR; r++)
+        for (int j = 0; j < NR; j++) c[r * ldc + j] = accumulate ? c[r * ldc + j] + acc[r][j] : acc[r][j];
+}
+
+ember_f32_ukernel_fn ember_f32_gemm_ukernel(void) {
+#if defined(EMBER_GEMM_AVX2)
+    return ember_f32_gemm_6x16_avx2;
+#elif defined(EMBER_GEMM_NEON)
+    return ember_f32_gemm_6x16_neon;
+#else
+    return ember_f32_gemm_6x16_scalar;
+#endif
+}
+
+/* The strided B of g: rows of contiguous columns are copied, a transposed B (b_rs == 1,
+ * a weight (N, K) read as (K, N)) is gathered column by column. */
+static void pack_strided(const ember_f32_gemm *g, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float *panel) {
+    if (nc < NR) memset(panel, 0, (size_t)(kc * NR) * sizeof(float));
+    if (g->b_cs == 1) {
+        for (int64_t p = 0; p < kc; p++) memcpy(panel + p * NR, g->b + (p0 + p) * g->b_rs + j0, (size_t)nc * sizeof(float));
+    } else {
+        for (int64_t j = 0; j < nc; j++) {
+            const float *bj = g->b + (j0 + j) * g->b_cs + p0 * g->b_rs;
+            for (int64_t p = 0; p < kc; p++) panel[p * NR + j] = bj[p * g->b_rs];
+        }
+    }
+}
+
+static void epilogue(const ember_f32_gemm *g, float *c, int64_t ldc, int64_t i0, int64_t rows, int64_t j0,
+                     int64_t cols) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *cr = c + r * ldc;
+        if (g->bias != NULL && g->bias_per_col) {
+            for (int64_t j = 0; j < cols; j++) cr[j] += g->bias[j0 + j];
+        } else if (g->bias != NULL) {
+            float b = g->bias[i0 + r];
+            for (int64_t j = 0; j < cols; j++) cr[j] += b;
+        }
+        if (g->activation != EMBER_ACT_NONE)
+            for (int64_t j = 0; j < cols; j++) cr[j] = ember_activate(cr[j], g->activation);
+    }
+}
+
+/* K blocks outermost (a block of A, M x KC, stays in L2 across the panels), then a
+ * packed panel of B (L1) under every tile of MR rows. Edge tiles (rows past M or
+ * columns past N) run in a stack tile and copy their valid part out. */
+void ember_f32_gemm_run(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *scratch) {
+    float *panel = (float *)scratch;                /* (KC, NR) */
+    float tile[MR * NR] = {0};                      /* (MR, NR); rows past M hold dropped values */
+    if (uk == NULL) uk = ember_f32_gemm_ukernel();
+    if (g->m <= 0 || g->n <= 0) return;
+    for (int64_t p0 = 0; p0 < g->k || p0 == 0; p0 += KC) {
+        int64_t kc = g->k - p0 < KC ? g->k - p0 : KC;
+        int first = p0 == 0, last = p0 + KC >= g->k;
+        for (int64_t j0 = 0; j0 < g->n; j0 += NR) {
+            int64_t nc = g->n - j0 < NR ? g->n - j0 : NR;
+            if (kc > 0) {
+                if (g->pack != NULL)
+                    g->pack(g->pack_ctx, p0, kc, j0, nc, panel);
+                else
+                    pack_strided(g, p0, kc, j0, nc, panel);
+            }
+            for (int64_t i0 = 0; i0 < g->m; i0 += MR) {
+                int64_t rows = g->m - i0 < MR ? g->m - i0 : MR;
+                const float *arow[MR];
+                for (int r = 0; r < MR; r++) arow[r] = g->a + (i0 + (r < rows ? r : 0)) * g->lda + p0;
+                float *c = g->c + i0 * g->ldc + j0;
+                if (rows == MR && nc == NR) {
+                    uk(kc, arow, panel, c, g->ldc, !first);
+                    if (last) epilogue(g, c, g->ldc, i0, rows, j0, nc);
+                    continue;
+                }
+                for (int64_t r = 0; r < rows && !first; r++) memcpy(tile + r * NR, c + r * g->ldc, (size_t)nc * sizeof(float));
+                uk(kc, arow, panel, tile, NR, !first);
+                if (last) epilogue(g, tile, NR, i0, rows, j0, nc);
+                for (int64_t r = 0; r < rows; r++) memcpy(c + r * g->ldc, tile + r * NR, (size_t)nc * sizeof(float));
+            }
+        }
+        if (g->k == 0) break;
+    }
+}

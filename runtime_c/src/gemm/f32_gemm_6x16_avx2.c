@@ -1,0 +1,47 @@
+/* f32 GEMM micro-kernel, 6 x 16, AVX2 + FMA: 12 accumulators (6 rows x 2 vectors of 8),
+ * two panel vectors and one broadcast per step, inside AVX2's 16 registers. */
+#include "gemm.h"
+
+#if defined(EMBER_GEMM_AVX2)
+#include <immintrin.h>
+
+void ember_f32_gemm_6x16_avx2(int64_t kc, const float *const *a, const float *panel, float *c, int64_t ldc,
+                              int accumulate) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(),
+           c11 = _mm256_setzero_ps(), c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(),
+           c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps(), c40 = _mm256_setzero_ps(),
+           c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4], *a5 = a[5];
+    for (int64_t p = 0; p < kc; p++) {
+        __m256 b0 = _mm256_loadu_ps(panel + p * EMBER_GEMM_NR), b1 = _mm256_loadu_ps(panel + p * EMBER_GEMM_NR + 8);
+        __m256 v = _mm256_broadcast_ss(a0 + p);
+        c00 = _mm256_fmadd_ps(v, b0, c00);
+        c01 = _mm256_fmadd_ps(v, b1, c01);
+        v = _mm256_broadcast_ss(a1 + p);
+        c10 = _mm256_fmadd_ps(v, b0, c10);
+        c11 = _mm256_fmadd_ps(v, b1, c11);
+        v = _mm256_broadcast_ss(a2 + p);
+        c20 = _mm256_fmadd_ps(v, b0, c20);
+        c21 = _mm256_fmadd_ps(v, b1, c21);
+        v = _mm256_broadcast_ss(a3 + p);
+        c30 = _mm256_fmadd_ps(v, b0, c30);
+        c31 = _mm256_fmadd_ps(v, b1, c31);
+        v = _mm256_broadcast_ss(a4 + p);
+        c40 = _mm256_fmadd_ps(v, b0, c40);
+        c41 = _mm256_fmadd_ps(v, b1, c41);
+        v = _mm256_broadcast_ss(a5 + p);
+        c50 = _mm256_fmadd_ps(v, b0, c50);
+        c51 = _mm256_fmadd_ps(v, b1, c51);
+    }
+    __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+    for (int r = 0; r < EMBER_GEMM_MR; r++)
+        for (int h = 0; h < 2; h++) {
+            float *cp = c + r * ldc + 8 * h;
+            __m256 v = acc[2 * r + h];
+            if (accumulate) v = _mm256_add_ps(_mm256_loadu_ps(cp), v);
+            _mm256_storeu_ps(cp, v);
+        }
+}
+#else
+typedef int ember_f32_gemm_avx2_not_built;   /* ISO C wants a declaration in every file */
+#endif

@@ -1,0 +1,120 @@
+/* GEMM: the blocked matrix multiply behind CONV2D, FULLY_CONNECTED and BATCH_MATMUL.
+ *
+ *   C (M, N) = A (M, K) x B (K, N) [+ bias] [then the fused activation]
+ *
+ * The driver walks K in blocks of EMBER_GEMM_KC, N in panels of EMBER_GEMM_NR columns
+ * and M in tiles of EMBER_GEMM_MR rows. Each panel of B is packed into caller scratch
+ * (EMBER_GEMM_SCRATCH_BYTES) once and reused by every row tile, so the micro-kernel
+ * reads B contiguously whatever B's layout is (a strided matrix, a transposed weight,
+ * or an im2col view produced on the fly by a pack callback).
+ *
+ *   panel (KC, NR), row-major:   p = 0 [ b(p0, j0) ... b(p0, j0 + 15) ]
+ *                                p = 1 [ b(p0 + 1, j0) ...             ]   columns past N are 0
+ *
+ * The micro-kernel computes one MR x NR tile of C over one K block. A portable scalar
+ * version always exists; AVX2+FMA and NEON (aarch64) versions are chosen at compile time
+ * and tested against it (runtime_c/tests/kernel_test.c). Every element of C is summed in
+ * the same order by every variant (K in order within a block, blocks in order, bias
+ * last); the SIMD variants fuse multiply and add (one rounding instead of two), so
+ * float results agree with the scalar kernel within K * 2^-24 * sum |a * b|, not bit for bit.
+ * int8 sums are exact in every variant.
+ *
+ * Kernels only: nothing here knows about tensors, ops or the graph. */
+#ifndef EMBER_GEMM_H
+#define EMBER_GEMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The SIMD variants this build compiles (EMBER_NO_SIMD: scalar only). */
+#if !defined(EMBER_NO_SIMD) && defined(__AVX2__) && defined(__FMA__)
+#define EMBER_GEMM_AVX2 1
+#define EMBER_GEMM_SIMD "avx2-fma"
+#elif !defined(EMBER_NO_SIMD) && defined(__aarch64__) && defined(__ARM_NEON)
+#define EMBER_GEMM_NEON 1
+#define EMBER_GEMM_SIMD "neon"
+#else
+#define EMBER_GEMM_SIMD "scalar"
+#endif
+
+#define EMBER_GEMM_MR 6
+#define EMBER_GEMM_NR 16
+#define EMBER_GEMM_KC 256        /* float: a panel is 256 x 16 floats = 16 KiB */
+#define EMBER_GEMM_SCRATCH_BYTES (EMBER_GEMM_KC * EMBER_GEMM_NR * 4)
+
+/* ---- float32 ---------------------------------------------------------------------- */
+/* Fills panel (kc, NR) with b(p0 + p, j0 + jj) for p < kc, jj < nc and 0 for jj >= nc. */
+typedef void (*ember_f32_pack_fn)(const void *ctx, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float *panel);
+
+/* c[r * ldc + j] (= or +=) sum_{p < kc} a[r][p] * panel[p * NR + j] for r < MR, j < NR;
+ * a holds MR row pointers (tiles past M repeat a valid row; their results are dropped). */
+typedef void (*ember_f32_ukernel_fn)(int64_t kc, const float *const *a, const float *panel, float *c, int64_t ldc,
+                                     int accumulate);
+
+typedef struct ember_f32_gemm {
+    int64_t m, n, k;
+    const float *a; int64_t lda;           /* A(i, p) = a[i * lda + p] */
+    const float *b; int64_t b_rs, b_cs;    /* B(p, j) = b[p * b_rs + j * b_cs], unless pack is set */
+    ember_f32_pack_fn pack; const void *pack_ctx;
+    float *c; int64_t ldc;                 /* C(i, j) = c[i * ldc + j] */
+    const float *bias; int bias_per_col;   /* added last: bias[i] (per row) or bias[j]; NULL for none */
+    int32_t activation;                    /* EMBER_ACT_* */
+} ember_f32_gemm;
+
+/* Runs g with micro-kernel uk (NULL: the one this build selects); scratch holds one panel
+ * (EMBER_GEMM_SCRATCH_BYTES, 16-byte aligned). */
+void ember_f32_gemm_run(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *scratch);
+
+void ember_f32_gemm_6x16_scalar(int64_t kc, const float *const *a, const float *panel, float *c, int64_t ldc,
+                                int accumulate);
+#if defined(EMBER_GEMM_AVX2)
+void ember_f32_gemm_6x16_avx2(int64_t kc, const float *const *a, const float *panel, float *c, int64_t ldc,
+                              int accumulate);
+#elif defined(EMBER_GEMM_NEON)
+void ember_f32_gemm_6x16_neon(int64_t kc, const float *const *a, const float *panel, float *c, int64_t ldc,
+                              int accumulate);
+#endif
+/* The micro-kernel this build runs (SIMD when compiled in, else scalar). */
+ember_f32_ukernel_fn ember_f32_gemm_ukernel(void);
+
+/* ---- int8 -------------------------------------------------------------------------- */
+/* C(i, j) = sum_p A(i, p) * B(p, j) exactly in int32: A int8 weights, B int16 values (an
+ * int8 activation minus its zero point, |B| <= 255), K <= EMBER_GEMM_I8_MAX_K so no sum
+ * overflows int32 (the caller checks). K is not blocked: one panel holds all of K, in
+ * pairs along K so a 16-bit multiply-add instruction takes two taps at once:
+ *
+ *   panel (K2, NR, 2) int16, K2 = ceil(K / 2):
+ *       q = 0 [ b(0, j0) b(1, j0) | b(0, j0 + 1) b(1, j0 + 1) | ... | b(0, j0 + 15) b(1, j0 + 15) ]
+ *       q = 1 [ b(2, j0) b(3, j0) | ...                                                          ]
+ *
+ * (an odd K ends with b = 0); a tile's MR rows of A are widened to int16 beside it. */
+#define EMBER_GEMM_I8_MAX_K 65792
+/* Scratch for an int8 GEMM over K: the panel, then MR widened rows of A. */
+#define EMBER_GEMM_I8_SCRATCH_BYTES(K) ((size_t)(((K) + 1) / 2) * 4 * (EMBER_GEMM_NR + EMBER_GEMM_MR))
+
+/* Fills the panel's pairs for b(p, j0 + jj), p < k, jj < nc (0 elsewhere, and for p = k). */
+typedef void (*ember_i8_pack_fn)(const void *ctx, int64_t k, int64_t j0, int64_t nc, int16_t *panel);
+/* tile[r * NR + j] = sum_{q < k2} a[r][2q] b(2q, j) + a[r][2q + 1] b(2q + 1, j), r < MR, j < NR. */
+typedef void (*ember_i8_ukernel_fn)(int64_t k2, const int16_t *const *a, const int16_t *panel, int32_t *tile);
+
+typedef struct ember_i8_gemm {
+    int64_t m, n, k;
+    const int8_t *a; int64_t lda;          /* A(i, p) = a[i * lda + p] */
+    ember_i8_pack_fn pack; const void *pack_ctx;
+    /* receives each tile of C(i0 + r, j0 + j), r < rows <= MR, j < cols <= NR (row stride NR) */
+    void (*store)(void *ctx, int64_t i0, int64_t rows, int64_t j0, int64_t cols, const int32_t *tile);
+    void *store_ctx;
+} ember_i8_gemm;
+
+/* Runs g with micro-kernel uk (NULL: this build's); scratch: EMBER_GEMM_I8_SCRATCH_BYTES(k), 16-aligned. */
+void ember_i8_gemm_run(const ember_i8_gemm *g, ember_i8_ukernel_fn uk, void *scratch);
+
+void ember_i8_gemm_6x16_scalar(int64_t k2, const int16_t *const *a, const int16_t *panel, int32_t *tile);
+#if defined(EMBER_GEMM_AVX2)
+void ember_i8_gemm_6x16_avx2(int64_t k2, const int16_t *const *a, const int16_t *panel, int32_t *tile);
+#elif defined(EMBER_GEMM_NEON)
+void ember_i8_gemm_6x16_neon(int64_t k2, const int16_t *const *a, const int16_t *panel, int32_t *tile);
+#endif
+ember_i8_ukernel_fn ember_i8_gemm_ukernel(void);
+
+#endif /* EMBER_GEMM_H */

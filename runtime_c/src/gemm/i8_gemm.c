@@ -1,0 +1,56 @@
+/* The int8 GEMM driver and its portable scalar micro-kernel (see gemm.h). */
+#include <string.h>
+
+#include "gemm.h"
+
+#define MR EMBER_GEMM_MR
+#define NR EMBER_GEMM_NR
+
+void ember_i8_gemm_6x16_scalar(int64_t k2, const int16_t *const *a, const int16_t *panel, int32_t *tile) {
+    for (int r = 0; r < MR; r++)
+        for (int j = 0; j < NR; j++) tile[r * NR + j] = 0;
+    for (int64_t q = 0; q < k2; q++) {
+        const int16_t *bq = panel + q * 2 * NR;     /* (NR, 2) */
+        for (int r = 0; r < MR; r++) {
+            int32_t a0 = a[r][2 * q], a1 = a[r][2 * q + 1];
+            for (int j = 0; j < NR; j++) tile[r * NR + j] += a0 * bq[2 * j] + a1 * bq[2 * j + 1];
+        }
+    }
+}
+
+ember_i8_ukernel_fn ember_i8_gemm_ukernel(void) {
+#if defined(EMBER_GEMM_AVX2)
+    return ember_i8_gemm_6x16_avx2;
+#elif defined(EMBER_GEMM_NEON)
+    return ember_i8_gemm_6x16_neon;
+#else
+    return ember_i8_gemm_6x16_scalar;
+#endif
+}
+
+/* A panel of B (all of K) under every tile of MR rows, whose rows of A are widened to
+ * int16 (zero-padded to an even K) next to the panel first. */
+void ember_i8_gemm_run(const ember_i8_gemm *g, ember_i8_ukernel_fn uk, void *scratch) {
+    int64_t k2 = (g->k + 1) / 2;
+    int16_t *panel = (int16_t *)scratch;                 /* (k2, NR, 2) */
+    int16_t *wide = panel + k2 * 2 * NR;                 /* (MR, 2 * k2) */
+    int32_t tile[MR * NR];                               /* (MR, NR) */
+    const int16_t *arow[MR];
+    if (uk == NULL) uk = ember_i8_gemm_ukernel();
+    for (int r = 0; r < MR; r++) arow[r] = wide + r * 2 * k2;
+    for (int64_t j0 = 0; j0 < g->n; j0 += NR) {
+        int64_t nc = g->n - j0 < NR ? g->n - j0 : NR;
+        g->pack(g->pack_ctx, g->k, j0, nc, panel);
+        for (int64_t i0 = 0; i0 < g->m; i0 += MR) {
+            int64_t rows = g->m - i0 < MR ? g->m - i0 : MR;
+            for (int r = 0; r < MR; r++) {
+                const int8_t *src = g->a + (i0 + (r < rows ? r : 0)) * g->lda;
+                int16_t *dst = wide + r * 2 * k2;
+                for (int64_t p = 0; p < g->k; p++) dst[p] = src[p];
+                if (g->k % 2) dst[g->k] = 0;
+            }
+            uk(k2, arow, panel, tile);
+            g->store(g->store_ctx, i0, rows, j0, nc, tile);
+        }
+    }
+}

@@ -1,4 +1,5 @@
 /* The float32 GEMM driver and its portable scalar micro-kernel (see gemm.h). */
+#include <math.h>
 #include <string.h>
 
 #include "../ops/op.h"
@@ -9,7 +10,7 @@
 #define KC EMBER_GEMM_KC
 
 void ember_f32_gemm_6x16_scalar(int64_t kc, const float *const *a, const float *panel, float *c, int64_t ldc,
-                                int accumulate) {
+                                int accumulate, const ember_f32_epilogue *e) {
     float acc[MR][NR];                              /* (MR, NR) */
     for (int r = 0; r < MR; r++)
         for (int j = 0; j < NR; j++) acc[r][j] = 0.0f;
@@ -21,7 +22,16 @@ void ember_f32_gemm_6x16_scalar(int64_t kc, const float *const *a, const float *
         }
     }
     for (int r = 0; r < MR; r++)
-        for (int j = 0; j < NR; j++) c[r * ldc + j] = accumulate ? c[r * ldc + j] + acc[r][j] : acc[r][j];
+        for (int j = 0; j < NR; j++) {
+            float v = accumulate ? c[r * ldc + j] + acc[r][j] : acc[r][j];
+            if (e != NULL) {
+                if (e->row_bias != NULL) v = v + e->row_bias[r];
+                if (e->col_bias != NULL) v = v + e->col_bias[j];
+                v = e->lo > v ? e->lo : v;
+                v = e->hi < v ? e->hi : v;
+            }
+            c[r * ldc + j] = v;
+        }
 }
 
 ember_f32_ukernel_fn ember_f32_gemm_ukernel(void) {
@@ -38,7 +48,12 @@ ember_f32_ukernel_fn ember_f32_gemm_ukernel(void) {
  * a weight (N, K) read as (K, N)) is gathered column by column. */
 static void pack_strided(const ember_f32_gemm *g, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float *panel) {
     if (nc < NR) memset(panel, 0, (size_t)(kc * NR) * sizeof(float));
-    if (g->b_cs == 1) {
+    if (g->b_cs == 1 && nc == NR) {   /* a fixed-length copy the compiler turns into two vector moves */
+        for (int64_t p = 0; p < kc; p++) {
+            const float *src = g->b + (p0 + p) * g->b_rs + j0;
+            for (int j = 0; j < NR; j++) panel[p * NR + j] = src[j];
+        }
+    } else if (g->b_cs == 1) {
         for (int64_t p = 0; p < kc; p++) memcpy(panel + p * NR, g->b + (p0 + p) * g->b_rs + j0, (size_t)nc * sizeof(float));
     } else {
         for (int64_t j = 0; j < nc; j++) {
@@ -48,26 +63,15 @@ static void pack_strided(const ember_f32_gemm *g, int64_t p0, int64_t kc, int64_
     }
 }
 
-static void epilogue(const ember_f32_gemm *g, float *c, int64_t ldc, int64_t i0, int64_t rows, int64_t j0,
-                     int64_t cols) {
-    for (int64_t r = 0; r < rows; r++) {
-        float *cr = c + r * ldc;
-        if (g->bias != NULL && g->bias_per_col) {
-            for (int64_t j = 0; j < cols; j++) cr[j] += g->bias[j0 + j];
-        } else if (g->bias != NULL) {
-            float b = g->bias[i0 + r];
-            for (int64_t j = 0; j < cols; j++) cr[j] += b;
-        }
-        if (g->activation != EMBER_ACT_NONE)
-            for (int64_t j = 0; j < cols; j++) cr[j] = ember_activate(cr[j], g->activation);
-    }
-}
-
 /* K blocks outermost (a block of A, M x KC, stays in L2 across the panels), then a
  * packed panel of B (L1) under every tile of MR rows. Edge tiles (rows past M or
  * columns past N) run in a stack tile and copy their valid part out. */
 void ember_f32_gemm_run(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *scratch) {
     float *panel = (float *)scratch;                /* (KC, NR) */
+    float row_bias[MR], col_bias[NR] = {0};
+    ember_f32_epilogue e = {NULL, NULL, -INFINITY, INFINITY};
+    if (g->activation == EMBER_ACT_RELU || g->activation == EMBER_ACT_RELU6) e.lo = 0.0f;
+    if (g->activation == EMBER_ACT_RELU6) e.hi = 6.0f;
     float tile[MR * NR] = {0};                      /* (MR, NR); rows past M hold dropped values */
     if (uk == NULL) uk = ember_f32_gemm_ukernel();
     if (g->m <= 0 || g->n <= 0) return;
@@ -76,6 +80,10 @@ void ember_f32_gemm_run(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *
         int first = p0 == 0, last = p0 + KC >= g->k;
         for (int64_t j0 = 0; j0 < g->n; j0 += NR) {
             int64_t nc = g->n - j0 < NR ? g->n - j0 : NR;
+            if (g->bias != NULL && g->bias_per_col) {
+                for (int64_t j = 0; j < nc; j++) col_bias[j] = g->bias[j0 + j];
+                e.col_bias = col_bias;
+            }
             if (kc > 0) {
                 if (g->pack != NULL)
                     g->pack(g->pack_ctx, p0, kc, j0, nc, panel);
@@ -87,14 +95,16 @@ void ember_f32_gemm_run(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *
                 const float *arow[MR];
                 for (int r = 0; r < MR; r++) arow[r] = g->a + (i0 + (r < rows ? r : 0)) * g->lda + p0;
                 float *c = g->c + i0 * g->ldc + j0;
+                if (g->bias != NULL && !g->bias_per_col) {
+                    for (int r = 0; r < MR; r++) row_bias[r] = g->bias[i0 + (r < rows ? r : 0)];
+                    e.row_bias = row_bias;
+                }
                 if (rows == MR && nc == NR) {
-                    uk(kc, arow, panel, c, g->ldc, !first);
-                    if (last) epilogue(g, c, g->ldc, i0, rows, j0, nc);
+                    uk(kc, arow, panel, c, g->ldc, !first, last ? &e : NULL);
                     continue;
                 }
                 for (int64_t r = 0; r < rows && !first; r++) memcpy(tile + r * NR, c + r * g->ldc, (size_t)nc * sizeof(float));
-                uk(kc, arow, panel, tile, NR, !first);
-                if (last) epilogue(g, tile, NR, i0, rows, j0, nc);
+                uk(kc, arow, panel, tile, NR, !first, last ? &e : NULL);
                 for (int64_t r = 0; r < rows; r++) memcpy(c + r * g->ldc, tile + r * NR, (size_t)nc * sizeof(float));
             }
         }

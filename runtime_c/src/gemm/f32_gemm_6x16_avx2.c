@@ -6,7 +6,7 @@
 #include <immintrin.h>
 
 void ember_f32_gemm_6x16_avx2(int64_t kc, const float *const *a, const float *panel, float *c, int64_t ldc,
-                              int accumulate) {
+                              int accumulate, const ember_f32_epilogue *e) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(),
            c11 = _mm256_setzero_ps(), c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(),
            c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps(), c40 = _mm256_setzero_ps(),
@@ -39,6 +39,12 @@ void ember_f32_gemm_6x16_avx2(int64_t kc, const float *const *a, const float *pa
             float *cp = c + r * ldc + 8 * h;
             __m256 v = acc[2 * r + h];
             if (accumulate) v = _mm256_add_ps(_mm256_loadu_ps(cp), v);
+            if (e != NULL) {
+                if (e->row_bias != NULL) v = _mm256_add_ps(v, _mm256_set1_ps(e->row_bias[r]));
+                if (e->col_bias != NULL) v = _mm256_add_ps(v, _mm256_loadu_ps(e->col_bias + 8 * h));
+                v = _mm256_max_ps(_mm256_set1_ps(e->lo), v);   /* lo > v ? lo : v (NaN: v) */
+                v = _mm256_min_ps(_mm256_set1_ps(e->hi), v);   /* hi < v ? hi : v */
+            }
             _mm256_storeu_ps(cp, v);
         }
 }

@@ -6,7 +6,7 @@
 #include <arm_neon.h>
 
 void ember_f32_gemm_6x16_neon(int64_t kc, const float *const *a, const float *panel, float *c, int64_t ldc,
-                              int accumulate) {
+                              int accumulate, const ember_f32_epilogue *e) {
     float32x4_t acc[EMBER_GEMM_MR][4];
     for (int r = 0; r < EMBER_GEMM_MR; r++)
         for (int h = 0; h < 4; h++) acc[r][h] = vdupq_n_f32(0.0f);
@@ -26,6 +26,13 @@ void ember_f32_gemm_6x16_neon(int64_t kc, const float *const *a, const float *pa
             float *cp = c + r * ldc + 4 * h;
             float32x4_t v = acc[r][h];
             if (accumulate) v = vaddq_f32(vld1q_f32(cp), v);
+            if (e != NULL) {
+                if (e->row_bias != NULL) v = vaddq_f32(v, vdupq_n_f32(e->row_bias[r]));
+                if (e->col_bias != NULL) v = vaddq_f32(v, vld1q_f32(e->col_bias + 4 * h));
+                /* lo > v ? lo : v, then hi < v ? hi : v: a compare and select keep NaN */
+                v = vbslq_f32(vcgtq_f32(vdupq_n_f32(e->lo), v), vdupq_n_f32(e->lo), v);
+                v = vbslq_f32(vcltq_f32(vdupq_n_f32(e->hi), v), vdupq_n_f32(e->hi), v);
+            }
             vst1q_f32(cp, v);
         }
 }

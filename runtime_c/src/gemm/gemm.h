@@ -46,10 +46,19 @@
 /* Fills panel (kc, NR) with b(p0 + p, j0 + jj) for p < kc, jj < nc and 0 for jj >= nc. */
 typedef void (*ember_f32_pack_fn)(const void *ctx, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float *panel);
 
-/* c[r * ldc + j] (= or +=) sum_{p < kc} a[r][p] * panel[p * NR + j] for r < MR, j < NR;
- * a holds MR row pointers (tiles past M repeat a valid row; their results are dropped). */
+/* What the last K block adds to a tile: v = acc + row_bias[r] or + col_bias[j] (NULL:
+ * none), then v = lo > v ? lo : v; v = hi < v ? hi : v (ReLU: lo 0, hi inf; ReLU6: hi 6;
+ * none: -inf, inf; NaN passes through, as ember_activate). */
+typedef struct ember_f32_epilogue {
+    const float *row_bias, *col_bias;   /* MR values, NR values */
+    float lo, hi;
+} ember_f32_epilogue;
+
+/* c[r * ldc + j] = (accumulate ? c[r * ldc + j] : 0) + sum_{p < kc} a[r][p] * panel[p * NR + j]
+ * for r < MR, j < NR, then the epilogue e when not NULL; a holds MR row pointers (tiles
+ * past M repeat a valid row; their results are dropped). */
 typedef void (*ember_f32_ukernel_fn)(int64_t kc, const float *const *a, const float *panel, float *c, int64_t ldc,
-                                     int accumulate);
+                                     int accumulate, const ember_f32_epilogue *e);
 
 typedef struct ember_f32_gemm {
     int64_t m, n, k;
@@ -66,13 +75,13 @@ typedef struct ember_f32_gemm {
 void ember_f32_gemm_run(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *scratch);
 
 void ember_f32_gemm_6x16_scalar(int64_t kc, const float *const *a, const float *panel, float *c, int64_t ldc,
-                                int accumulate);
+                                int accumulate, const ember_f32_epilogue *e);
 #if defined(EMBER_GEMM_AVX2)
 void ember_f32_gemm_6x16_avx2(int64_t kc, const float *const *a, const float *panel, float *c, int64_t ldc,
-                              int accumulate);
+                              int accumulate, const ember_f32_epilogue *e);
 #elif defined(EMBER_GEMM_NEON)
 void ember_f32_gemm_6x16_neon(int64_t kc, const float *const *a, const float *panel, float *c, int64_t ldc,
-                              int accumulate);
+                              int accumulate, const ember_f32_epilogue *e);
 #endif
 /* The micro-kernel this build runs (SIMD when compiled in, else scalar). */
 ember_f32_ukernel_fn ember_f32_gemm_ukernel(void);

@@ -8,8 +8,10 @@
  *       (NaN gives 0); acc = sum_k q[k] * w[n, k] exactly;
  *       out = (float)acc * (sx * sw[n]) + bias[n]   -- each step one float32 operation,
  *   so the dynamic path gives the same bits as the Python runtime. */
+#include "../gemm/gemm.h"
 #include "op.h"
 
+/* Fewer than four rows (a GEMM tile would be mostly padding): one dot product per output. */
 static void fully_connected_f32(const float *x, const float *w, const float *bias, float *y, int64_t rows,
                                 int64_t k, int64_t n, int32_t activation) {
     for (int64_t r = 0; r < rows; r++) {
@@ -118,6 +120,13 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
             fully_connected_w8((const float *)x->data, (const int8_t *)w->data, w, bias, (float *)a->out->data,
                                rows, k, n, a->p->act.activation);
         }
+        return EMBER_OK;
+    }
+    if (rows >= 4 && a->scratch_bytes >= EMBER_GEMM_SCRATCH_BYTES) {
+        /* out (rows, N) = x (rows, K) x w^T (K, N) + bias: the GEMM packs w's rows as panel columns */
+        ember_f32_gemm g = {rows, n, k, (const float *)x->data, k, (const float *)w->data, 1, k, NULL, NULL,
+                            (float *)a->out->data, n, b ? (const float *)b->data : NULL, 1, a->p->act.activation};
+        ember_f32_gemm_run(&g, NULL, a->scratch);
         return EMBER_OK;
     }
     fully_connected_f32((const float *)x->data, (const float *)w->data, b ? (const float *)b->data : NULL,

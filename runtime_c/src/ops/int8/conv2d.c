@@ -4,11 +4,83 @@
  *   out = clamp(mbqm(acc, m[o], s[o]) + out_zp, act_min, act_max).
  * w: INT8 symmetric per output channel; bias: INT32 or NULL; one multiplier per output
  * channel, or one for all. */
+#include "../../gemm/gemm.h"
 #include "fixed.h"
 
 extern const ember_op_impl ember_op_conv2d;
 
 typedef struct conv_shape { int64_t n, c, h, w, o, kh, kw, oh, ow; } conv_shape;
+
+/* As an int8 GEMM per image and group (all but depthwise), as the float kernel does:
+ *   acc (O/g, OH*OW) = w (O/g, C/g*KH*KW) x im2col(x - x_zp) (C/g*KH*KW, OH*OW)
+ * exact in int32 (K <= EMBER_GEMM_I8_MAX_K), then bias in int64 and requantization per
+ * tile: the same integers as conv2d_i8 below, so the same bits. */
+typedef struct conv_i8_gemm {
+    const int8_t *x;                 /* the group's first input channel: (C/g, H, W) */
+    int8_t *y;                       /* the group's first output channel: (O/g, OH, OW) */
+    const int32_t *bias;             /* the group's, or NULL */
+    const conv_shape *s;
+    const ember_conv2d_params *p;
+    const ember_quant *q;
+    int64_t o0;                      /* the group's first output channel (for per-channel multipliers) */
+    int32_t x_zp, y_zp;
+} conv_i8_gemm;
+
+/* The panel's tap pairs: b(k, j) = x[c, r, col] - x_zp under tap k = (c, kh, kw) of output
+ * position j0 + j, 0 over padding (x_zp - x_zp) and past the last position or tap. */
+static void pack_im2col_i8(const void *ctx, int64_t k, int64_t j0, int64_t nc, int16_t *panel) {
+    const conv_i8_gemm *t = (const conv_i8_gemm *)ctx;
+    const conv_shape *s = t->s;
+    const ember_conv2d_params *p = t->p;
+    int64_t r0[EMBER_GEMM_NR], c0[EMBER_GEMM_NR];   /* input row, column of tap (0, 0) per position */
+    for (int64_t j = 0; j < nc; j++) {
+        int64_t pos = j0 + j;
+        r0[j] = pos / s->ow * p->stride_h - p->pad_top;
+        c0[j] = pos % s->ow * p->stride_w - p->pad_left;
+    }
+    int64_t k2 = (k + 1) / 2, c = 0, ki = 0, kj = 0;
+    memset(panel, 0, (size_t)(k2 * 2 * EMBER_GEMM_NR) * sizeof(int16_t));
+    for (int64_t tap = 0; tap < k; tap++) {
+        const int8_t *xc = t->x + c * s->h * s->w;  /* (H, W) */
+        int64_t dr = ki * p->dilation_h, dc = kj * p->dilation_w;
+        int16_t *dst = panel + (tap / 2) * 2 * EMBER_GEMM_NR + tap % 2;   /* (NR, 2) at column 0 */
+        for (int64_t j = 0; j < nc; j++) {
+            int64_t r = r0[j] + dr, col = c0[j] + dc;
+            if (r >= 0 && r < s->h && col >= 0 && col < s->w) dst[2 * j] = (int16_t)(xc[r * s->w + col] - t->x_zp);
+        }
+        if (++kj == s->kw) {
+            kj = 0;
+            if (++ki == s->kh) ki = 0, c++;
+        }
+    }
+}
+
+static void store_requantized(void *ctx, int64_t i0, int64_t rows, int64_t j0, int64_t cols, const int32_t *tile) {
+    const conv_i8_gemm *t = (const conv_i8_gemm *)ctx;
+    int64_t plane = t->s->oh * t->s->ow;
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t o = i0 + r;
+        int32_t qi = t->q->n == 1 ? 0 : (int32_t)(t->o0 + o);
+        int32_t m = ember_q_at(t->q->multiplier, qi), sh = ember_q_shift(t->q, qi);
+        int64_t b = t->bias ? t->bias[o] : 0;
+        int8_t *yo = t->y + o * plane + j0;
+        for (int64_t j = 0; j < cols; j++)
+            yo[j] = ember_requantize(b + tile[r * EMBER_GEMM_NR + j], m, sh, t->y_zp, t->q->act_min, t->q->act_max);
+    }
+}
+
+static void conv2d_i8_gemm(const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *y, const conv_shape *s,
+                           const ember_conv2d_params *p, const ember_quant *q, int32_t x_zp, int32_t y_zp,
+                           void *scratch) {
+    int64_t cg = s->c / p->groups, og = s->o / p->groups, plane = s->oh * s->ow, k = cg * s->kh * s->kw;
+    for (int64_t n = 0; n < s->n; n++)
+        for (int64_t g = 0; g < p->groups; g++) {
+            conv_i8_gemm t = {x + (n * s->c + g * cg) * s->h * s->w, y + (n * s->o + g * og) * plane,
+                              bias ? bias + g * og : NULL, s, p, q, g * og, x_zp, y_zp};
+            ember_i8_gemm gm = {og, plane, k, w + g * og * k, k, pack_im2col_i8, &t, store_requantized, &t};
+            ember_i8_gemm_run(&gm, NULL, scratch);
+        }
+}
 
 /* A chunk of an output row at a time: each (c, kh, kw) tap adds (x - x_zp) * w over the
  * chunk's in-image columns (ember_window_taps) into int64 sums, exact; bias joins at the end.
@@ -61,7 +133,15 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *w = a->in[1], *b = a->n_in > 2 ? a->in[2] : NULL;
     conv_shape s = {x->shape[0], x->shape[1], x->shape[2], x->shape[3], w->shape[0], w->shape[2], w->shape[3],
                     a->out->shape[2], a->out->shape[3]};
+    int64_t k = w->shape[1] * s.kh * s.kw;
+    int depthwise = a->p->conv2d.groups > 1 && w->shape[1] == 1;
     (void)err;
+    if (!depthwise && k <= EMBER_GEMM_I8_MAX_K && a->scratch_bytes >= EMBER_GEMM_I8_SCRATCH_BYTES(k)) {
+        conv2d_i8_gemm((const int8_t *)x->data, (const int8_t *)w->data, b ? (const int32_t *)b->data : NULL,
+                       (int8_t *)a->out->data, &s, &a->p->conv2d, a->q, x->zero_point, a->out->zero_point,
+                       a->scratch);
+        return EMBER_OK;
+    }
     conv2d_i8((const int8_t *)x->data, (const int8_t *)w->data, b ? (const int32_t *)b->data : NULL,
               (int8_t *)a->out->data, &s, &a->p->conv2d, a->q, x->zero_point, a->out->zero_point);
     return EMBER_OK;

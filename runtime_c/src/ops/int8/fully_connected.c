@@ -1,9 +1,43 @@
 /* FULLY_CONNECTED int8 (reference: runtime_py/kernels/int8/fully_connected.py):
  *   acc[..., n] = bias[n] + sum_k (x[..., k] - x_zp) * w[n, k]   (exact, saturated to int32)
  *   out = clamp(mbqm(acc, m[n], s[n]) + out_zp, act_min, act_max). */
+#include "../../gemm/gemm.h"
 #include "fixed.h"
 
 extern const ember_op_impl ember_op_fully_connected;
+
+/* Four rows or more: an int8 GEMM with the weight as A and the rows as B's columns,
+ *   acc^T (N, rows) = w (N, K) x (x - x_zp)^T (K, rows),
+ * exact in int32, then bias in int64 and requantization: the same bits as below. */
+typedef struct fc_i8_gemm {
+    const int8_t *x; int8_t *y; const int32_t *bias; const ember_quant *q;
+    int64_t k, n;
+    int32_t x_zp, y_zp;
+} fc_i8_gemm;
+
+static void pack_rows(const void *ctx, int64_t k, int64_t j0, int64_t nc, int16_t *panel) {
+    const fc_i8_gemm *t = (const fc_i8_gemm *)ctx;
+    int64_t k2 = (k + 1) / 2;
+    memset(panel, 0, (size_t)(k2 * 2 * EMBER_GEMM_NR) * sizeof(int16_t));
+    for (int64_t j = 0; j < nc; j++) {
+        const int8_t *xr = t->x + (j0 + j) * k;    /* (K) */
+        for (int64_t p = 0; p < k; p++)
+            panel[(p / 2) * 2 * EMBER_GEMM_NR + 2 * j + p % 2] = (int16_t)(xr[p] - t->x_zp);
+    }
+}
+
+static void store_rows(void *ctx, int64_t i0, int64_t rows, int64_t j0, int64_t cols, const int32_t *tile) {
+    const fc_i8_gemm *t = (const fc_i8_gemm *)ctx;
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t o = i0 + r;
+        int32_t qi = t->q->n == 1 ? 0 : (int32_t)o;
+        int32_t m = ember_q_at(t->q->multiplier, qi), sh = ember_q_shift(t->q, qi);
+        int64_t b = t->bias ? t->bias[o] : 0;
+        for (int64_t j = 0; j < cols; j++)
+            t->y[(j0 + j) * t->n + o] = ember_requantize(b + tile[r * EMBER_GEMM_NR + j], m, sh, t->y_zp,
+                                                         t->q->act_min, t->q->act_max);
+    }
+}
 
 static void fully_connected_i8(const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *y, int64_t rows,
                                int64_t k, int64_t n, const ember_quant *q, int32_t x_zp, int32_t y_zp) {
@@ -29,6 +63,14 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     int64_t rows = 1;
     (void)err;
     for (int d = 0; d < x->rank - 1; d++) rows *= x->shape[d];
+    int64_t k = w->shape[1], n = w->shape[0];
+    if (rows >= 4 && k <= EMBER_GEMM_I8_MAX_K && a->scratch_bytes >= EMBER_GEMM_I8_SCRATCH_BYTES(k)) {
+        fc_i8_gemm t = {(const int8_t *)x->data, (int8_t *)a->out->data, b ? (const int32_t *)b->data : NULL, a->q,
+                        k, n, x->zero_point, a->out->zero_point};
+        ember_i8_gemm gm = {n, rows, k, (const int8_t *)w->data, k, pack_rows, &t, store_rows, &t};
+        ember_i8_gemm_run(&gm, NULL, a->scratch);
+        return EMBER_OK;
+    }
     fully_connected_i8((const int8_t *)x->data, (const int8_t *)w->data, b ? (const int32_t *)b->data : NULL,
                        (int8_t *)a->out->data, rows, w->shape[1], w->shape[0], a->q, x->zero_point,
                        a->out->zero_point);

@@ -128,6 +128,31 @@ def test_native_binary_cross_compiled_under_qemu(arch, zoo_files):
     check_native_output(r.stdout, zoo_files)
 
 
+# ---- SIMD micro-kernels against the scalar ones ---------------------------------------
+@pytest.mark.parametrize("target", ["native", "aarch64"])
+def test_gemm_kernels_match_scalar_reference(target):
+    """runtime_c/tests/kernel_test.c: every SIMD GEMM micro-kernel this build selects
+    (AVX2+FMA natively on a host that has it, NEON for aarch64 under qemu) against the
+    portable scalar one on tile-boundary shapes; int8 exact, float within gemm.h's bound."""
+    if target == "native":
+        make("tests")
+        cmd = [build_dir("kernel_test")]
+        with open("/proc/cpuinfo") as f:
+            flags = f.read().split()
+        expected = "avx2-fma" if "avx2" in flags and "fma" in flags else "scalar"
+    else:
+        cc, qemu, sysroot = CROSS[target]
+        assert shutil.which(cc) and shutil.which(qemu), f"{cc} / {qemu} missing (make setup installs them)"
+        make(f"CC={cc}", "tests")
+        cmd = [qemu, "-L", sysroot, build_dir(cc, "kernel_test")]
+        expected = "neon"
+    r = run(cmd, timeout=900)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    summary = r.stdout.strip().splitlines()[-1]
+    assert summary.startswith(f"PASS kernel test ({expected}): "), summary
+    assert summary.endswith(", 0 failed"), summary
+
+
 # ---- hostile files -----------------------------------------------------------------
 @pytest.mark.parametrize("name", ZOO_PROGRAMS)
 def test_hostile_files_are_rejected_or_run(name, zoo_files):

@@ -62,50 +62,47 @@ static void conv2d_f32_gemm(const float *x, const float *w, const float *bias, f
         }
 }
 
-/* Depthwise (one input channel per group): per output channel, the plane starts at the bias; every (input channel, kh, kw) tap then
- * adds weight * the shifted input row to each output row, over the columns whose input
- * is inside the image (padding contributes nothing); the activation runs last. The
- * inner loop is a contiguous multiply-add over an output row, which compilers vectorise;
+/* Depthwise (one input channel per group), and the fallback without GEMM scratch: per
+ * output row, the row starts at the bias; every (input channel, kh, kw) tap then adds
+ * weight * the shifted input row over the columns whose input is inside the image
+ * (padding contributes nothing); the activation runs last. The row stays in L1 through
+ * its taps, and the inner loop is a contiguous multiply-add, which compilers vectorise;
  * the summation order is tap by tap (the Python runtime's numpy order differs: float
  * results agree within the documented tolerance, not bit for bit). */
 static void conv2d_f32(const float *x, const float *w, const float *bias, float *y, const conv_shape *s,
                        const ember_conv2d_params *p) {
     int64_t cg = s->c / p->groups, og = s->o / p->groups, plane = s->oh * s->ow;
     int64_t sh = p->stride_h, sw = p->stride_w;
-    int pointwise = s->kh == 1 && s->kw == 1 && sh == 1 && sw == 1 && p->pad_top == 0 && p->pad_left == 0 &&
-                    s->oh == s->h && s->ow == s->w;
     for (int64_t n = 0; n < s->n; n++)
         for (int64_t o = 0; o < s->o; o++) {
             int64_t g = o / og;
             const float *wo = w + o * cg * s->kh * s->kw;                  /* (C/g, KH, KW) */
-            float *yo = y + (n * s->o + o) * plane;                        /* (OH, OW) */
             float b = bias ? bias[o] : 0.0f;
-            for (int64_t t = 0; t < plane; t++) yo[t] = b;
-            for (int64_t c = 0; c < cg; c++) {
-                const float *xc = x + ((n * s->c) + g * cg + c) * s->h * s->w;   /* (H, W) */
-                if (pointwise) {           /* a 1x1 convolution: one multiply-add over the plane */
-                    ember_axpy_f32(yo, wo[c], xc, plane);
-                    continue;
-                }
-                for (int64_t kh = 0; kh < s->kh; kh++)
-                    for (int64_t kw = 0; kw < s->kw; kw++) {
-                        float wv = wo[(c * s->kh + kh) * s->kw + kw];
-                        int64_t off = kw * p->dilation_w - p->pad_left, j0, j1;  /* input column of j = 0 */
-                        ember_window_taps(off, s->w, sw, s->ow, &j0, &j1);       /* in-image columns */
-                        for (int64_t i = 0; i < s->oh; i++) {
-                            int64_t r = i * sh + kh * p->dilation_h - p->pad_top;
-                            if (r < 0 || r >= s->h) continue;
+            for (int64_t i = 0; i < s->oh; i++) {
+                float *restrict yr = y + (n * s->o + o) * plane + i * s->ow;   /* (OW) */
+                for (int64_t j = 0; j < s->ow; j++) yr[j] = b;
+                for (int64_t c = 0; c < cg; c++) {
+                    const float *xc = x + ((n * s->c) + g * cg + c) * s->h * s->w;   /* (H, W) */
+                    for (int64_t kh = 0; kh < s->kh; kh++) {
+                        int64_t r = i * sh + kh * p->dilation_h - p->pad_top;
+                        if (r < 0 || r >= s->h) continue;
+                        for (int64_t kw = 0; kw < s->kw; kw++) {
+                            float wv = wo[(c * s->kh + kh) * s->kw + kw];
+                            int64_t off = kw * p->dilation_w - p->pad_left, j0, j1;  /* input column of j = 0 */
+                            ember_window_taps(off, s->w, sw, s->ow, &j0, &j1);       /* in-image columns */
                             const float *restrict xr = xc + r * s->w + off;
-                            float *restrict yr = yo + i * s->ow;
                             if (sw == 1)
                                 ember_axpy_f32(yr + j0, wv, xr + j0, j1 - j0);
                             else
                                 for (int64_t j = j0; j < j1; j++) yr[j] += wv * xr[j * sw];
                         }
                     }
+                }
+                if (p->activation == EMBER_ACT_RELU || p->activation == EMBER_ACT_RELU6)
+                    for (int64_t j = 0; j < s->ow; j++) yr[j] = yr[j] < 0.0f ? 0.0f : yr[j];
+                if (p->activation == EMBER_ACT_RELU6)
+                    for (int64_t j = 0; j < s->ow; j++) yr[j] = yr[j] > 6.0f ? 6.0f : yr[j];
             }
-            if (p->activation != 0)
-                for (int64_t t = 0; t < plane; t++) yo[t] = ember_activate(yo[t], p->activation);
         }
 }
 

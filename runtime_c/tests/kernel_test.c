@@ -1,0 +1,132 @@
+/* The SIMD GEMM micro-kernels against the portable scalar ones, through the same driver,
+ * on tile-boundary shapes: M, N and K below, at and past a tile (MR = 6, NR = 16,
+ * KC = 256), with every epilogue (row or column bias, ReLU, ReLU6). Float must agree
+ * within the documented tolerance (gemm.h: K * 2^-24 * sum |a * b|, here 4x that plus a
+ * tiny absolute term), int8 bit for bit; both are also checked against a plain double /
+ * int64 loop. Built natively and for aarch64 (run under qemu). Exits 1 on any failure. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/gemm/gemm.h"
+#include "../src/internal.h"
+
+static uint32_t rng_state = 12345u;
+static float frand(void) {   /* uniform in [-1, 1) */
+    rng_state = rng_state * 1664525u + 1013904223u;
+    return (float)(rng_state >> 8) / 8388608.0f - 1.0f;
+}
+static int irand(int lo, int hi) {   /* [lo, hi] */
+    rng_state = rng_state * 1664525u + 1013904223u;
+    return lo + (int)((rng_state >> 8) % (uint32_t)(hi - lo + 1));
+}
+
+static union {   /* GEMM scratch, 16-byte aligned as a method's is */
+    unsigned char bytes[EMBER_GEMM_I8_SCRATCH_BYTES(4100) + EMBER_GEMM_SCRATCH_BYTES];
+    long double align;
+} scratch_mem;
+#define scratch ((void *)scratch_mem.bytes)
+
+static int failures = 0, checks = 0;
+
+static void f32_case(int64_t m, int64_t n, int64_t k, int transposed_b, int bias_mode, int act) {
+    float *a = malloc(sizeof(float) * (size_t)(m * k + 1)), *b = malloc(sizeof(float) * (size_t)(k * n + 1));
+    float *c_ref = malloc(sizeof(float) * (size_t)(m * n)), *c_simd = malloc(sizeof(float) * (size_t)(m * n));
+    float *bias = malloc(sizeof(float) * (size_t)(m > n ? m : n));
+    for (int64_t i = 0; i < m * k; i++) a[i] = frand();
+    for (int64_t i = 0; i < k * n; i++) b[i] = frand();
+    for (int64_t i = 0; i < (m > n ? m : n); i++) bias[i] = frand();
+    /* B (K, N) row-major, or B = W^T with W (N, K) row-major */
+    ember_f32_gemm g = {m, n, k, a, k, b, transposed_b ? 1 : n, transposed_b ? k : 1, NULL, NULL, c_ref, n,
+                        bias_mode ? bias : NULL, bias_mode == 2, act};
+    ember_f32_gemm_run(&g, ember_f32_gemm_6x16_scalar, scratch);
+    g.c = c_simd;
+    ember_f32_gemm_run(&g, NULL, scratch);
+    int bad = 0;
+    double worst = 0.0;
+    for (int64_t i = 0; i < m && !bad; i++)
+        for (int64_t j = 0; j < n; j++) {
+            double exact = 0.0, mag = 0.0;
+            for (int64_t p = 0; p < k; p++) {
+                double t = (double)a[i * k + p] * (double)(transposed_b ? b[j * k + p] : b[p * n + j]);
+                exact += t;
+                mag += fabs(t);
+            }
+            if (bias_mode) exact += (double)bias[bias_mode == 2 ? j : i], mag += fabs((double)bias[bias_mode == 2 ? j : i]);
+            if (act != EMBER_ACT_NONE) exact = exact < 0.0 ? 0.0 : exact;
+            if (act == EMBER_ACT_RELU6) exact = exact > 6.0 ? 6.0 : exact;
+            double tol = 4.0 * (double)(k + 2) * ldexp(1.0, -24) * mag + 1e-30;
+            double d1 = fabs((double)c_simd[i * n + j] - (double)c_ref[i * n + j]);
+            double d2 = fabs((double)c_ref[i * n + j] - exact);
+            if (d1 / tol > worst) worst = d1 / tol;
+            if (d1 > tol || d2 > tol || c_simd[i * n + j] != c_simd[i * n + j]) {
+                printf("FAIL f32 m=%lld n=%lld k=%lld bt=%d bias=%d act=%d at (%lld, %lld): scalar %.9g simd %.9g exact %.9g\n",
+                       (long long)m, (long long)n, (long long)k, transposed_b, bias_mode, act, (long long)i, (long long)j,
+                       (double)c_ref[i * n + j], (double)c_simd[i * n + j], exact);
+                bad = 1;
+                break;
+            }
+        }
+    checks++;
+    failures += bad;
+    free(a), free(b), free(c_ref), free(c_simd), free(bias);
+}
+
+/* int8: A (M, K) int8 weights, B (K, N) int16 in [-255, 255] given by a pack callback. */
+typedef struct i8_ctx { const int16_t *b; int64_t n; int32_t *c; int64_t ldc; } i8_ctx;
+static void pack_b(const void *ctx, int64_t k, int64_t j0, int64_t nc, int16_t *panel) {
+    const i8_ctx *t = (const i8_ctx *)ctx;
+    int64_t k2 = (k + 1) / 2;
+    memset(panel, 0, (size_t)(k2 * 2 * EMBER_GEMM_NR) * sizeof(int16_t));
+    for (int64_t p = 0; p < k; p++)
+        for (int64_t j = 0; j < nc; j++) panel[(p / 2) * 2 * EMBER_GEMM_NR + 2 * j + p % 2] = t->b[p * t->n + j0 + j];
+}
+static void store_c(void *ctx, int64_t i0, int64_t rows, int64_t j0, int64_t cols, const int32_t *tile) {
+    i8_ctx *t = (i8_ctx *)ctx;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < cols; j++) t->c[(i0 + r) * t->ldc + j0 + j] = tile[r * EMBER_GEMM_NR + j];
+}
+
+static void i8_case(int64_t m, int64_t n, int64_t k, int extreme) {
+    int8_t *a = malloc((size_t)(m * k + 1));
+    int16_t *b = malloc(sizeof(int16_t) * (size_t)(k * n + 1));
+    int32_t *c_ref = malloc(sizeof(int32_t) * (size_t)(m * n)), *c_simd = malloc(sizeof(int32_t) * (size_t)(m * n));
+    for (int64_t i = 0; i < m * k; i++) a[i] = (int8_t)(extreme ? -127 : irand(-127, 127));
+    for (int64_t i = 0; i < k * n; i++) b[i] = (int16_t)(extreme ? -255 : irand(-255, 255));
+    i8_ctx ctx = {b, n, c_ref, n};
+    ember_i8_gemm g = {m, n, k, a, k, pack_b, &ctx, store_c, &ctx};
+    ember_i8_gemm_run(&g, ember_i8_gemm_6x16_scalar, scratch);
+    ctx.c = c_simd;
+    ember_i8_gemm_run(&g, NULL, scratch);
+    int bad = 0;
+    for (int64_t i = 0; i < m && !bad; i++)
+        for (int64_t j = 0; j < n; j++) {
+            int64_t exact = 0;
+            for (int64_t p = 0; p < k; p++) exact += (int64_t)a[i * k + p] * b[p * n + j];
+            if (c_ref[i * n + j] != exact || c_simd[i * n + j] != exact) {
+                printf("FAIL i8 m=%lld n=%lld k=%lld at (%lld, %lld): scalar %ld simd %ld exact %lld\n", (long long)m,
+                       (long long)n, (long long)k, (long long)i, (long long)j, (long)c_ref[i * n + j],
+                       (long)c_simd[i * n + j], (long long)exact);
+                bad = 1;
+                break;
+            }
+        }
+    checks++;
+    failures += bad;
+    free(a), free(b), free(c_ref), free(c_simd);
+}
+
+int main(void) {
+    static const int64_t ms[] = {1, 5, 6, 7, 13}, ns[] = {1, 15, 16, 17, 33}, ks[] = {0, 1, 7, 255, 256, 257, 600};
+    for (size_t x = 0; x < sizeof ms / sizeof *ms; x++)
+        for (size_t y = 0; y < sizeof ns / sizeof *ns; y++)
+            for (size_t z = 0; z < sizeof ks / sizeof *ks; z++) {
+                int v = (int)(x + y + z);
+                f32_case(ms[x], ns[y], ks[z], v % 2, v % 3, v % 3 == 0 ? EMBER_ACT_NONE : v % 3 == 1 ? EMBER_ACT_RELU : EMBER_ACT_RELU6);
+                i8_case(ms[x], ns[y], ks[z] + 1, 0);
+            }
+    i8_case(7, 17, 4099, 1);   /* the largest products all of one sign: exact, no overflow */
+    printf("%s kernel test (%s): %d cases, %d failed\n", failures ? "FAIL" : "PASS", EMBER_GEMM_SIMD, checks, failures);
+    return failures != 0;
+}

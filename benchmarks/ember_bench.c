@@ -1,12 +1,13 @@
 /* ember_bench: time one Ember program in a fresh process, for benchmarks/run.py.
  *
- *   ember_bench model.ember SECONDS in0.npy [in1.npy ...] -o OUTDIR
+ *   ember_bench model.ember SECONDS in0.npy [in1.npy ...] -o OUTDIR [-t THREADS]
  *
  * Prints one JSON line: load_ms (map + ember_program_load), init_ms (memory size query,
  * one aligned allocation, ember_method_init), runs, median_ms, p90_ms (after two warm-up
  * runs, timed runs for at least SECONDS), method_bytes, peak_rss_kb; writes the outputs
  * of the last run to OUTDIR/output_<k>.npy. Inputs are copied (set_input) before each
- * run, outside the timing.
+ * run, outside the timing. -t N splits the kernels over N threads (runtime_c/examples/
+ * ember_pool.c; the pool is started before the load timing, as an app starts it once).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "ember.h"
+#include "ember_pool.h"
 #include "npy.h"
 
 #define MAX_IO 16
@@ -57,10 +59,16 @@ int main(int argc, char **argv) {
     const char *path = argv[1], *outdir = NULL;
     double seconds = atof(argv[2]);
     const char *inputs[MAX_IO];
-    int n_in = 0;
+    int n_in = 0, threads = 1;
     for (int i = 3; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) outdir = argv[++i];
+        else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc) threads = atoi(argv[++i]);
         else if (n_in < MAX_IO) inputs[n_in++] = argv[i];
+    }
+    ember_pool *pool = NULL;
+    if (threads < 1 || threads > EMBER_MAX_THREADS || (threads > 1 && (pool = ember_pool_create(threads)) == NULL)) {
+        fprintf(stderr, "ember_bench: -t %d: cannot run on that many threads\n", threads);
+        return 2;
     }
     double t0 = now_ms();
     int fd = open(path, O_RDONLY);
@@ -83,9 +91,11 @@ int main(int argc, char **argv) {
     double t1 = now_ms();
     size_t need = 0;
     void *mem = NULL;
-    if (ember_method_memory_size(prog, "forward", &need) != EMBER_OK || posix_memalign(&mem, 64, need) != 0)
+    if (ember_method_memory_size_threads(prog, "forward", threads, &need) != EMBER_OK ||
+        posix_memalign(&mem, 64, need) != 0)
         return 1;
-    if ((s = ember_method_init(prog, "forward", mem, need, &m)) != EMBER_OK) {
+    if ((s = ember_method_init(prog, "forward", mem, need, &m)) != EMBER_OK ||
+        (threads > 1 && (s = ember_method_set_threads(m, threads, ember_pool_parallel_for, pool)) != EMBER_OK)) {
         fprintf(stderr, "ember_bench: %s\n", ember_method_message(m));
         return 1;
     }
@@ -138,6 +148,7 @@ int main(int argc, char **argv) {
            need, peak_rss_kb());
     for (int j = 0; j < n_in; j++) npy_free(&arrays[j]);
     free(mem);
+    ember_pool_free(pool);
     munmap(data, (size_t)st.st_size);
     return 0;
 }

@@ -96,6 +96,8 @@ def check_native_output(out, names):
         assert len(line) == 1 and line[0].startswith("PASS "), out[-3000:]
         assert "; 0 allocator calls in load+init+run" in line[0]
     assert "PASS threads:" in out
+    # every program's kernels split over 2 and 3 threads: bit-identical to 1 thread
+    assert "PASS thread counts:" in out and "FAIL thread count" not in out
     assert out.rstrip().endswith("native test: all passed")
 
 
@@ -185,6 +187,15 @@ def test_example_app_reads_npy_writes_npy(tmp_path, zoo_files):
     assert "method 'forward' needs" in r.stdout and "median" in r.stdout
     got = np.load(tmp_path / "output_0.npy")
     np.testing.assert_allclose(got, program.run("forward", x)[0], atol=1e-5, rtol=1e-5)
+    # --threads 3: the kernels split over three threads (examples/ember_pool.c), same bits
+    threaded = tmp_path / "threaded"
+    threaded.mkdir()
+    r = run([build_dir("ember_run"), path, "-i", str(tmp_path / "x.npy"), "-o", str(threaded), "--threads", "3"])
+    assert r.returncode == 0, r.stderr
+    assert "scratch for 3 threads" in r.stdout
+    np.testing.assert_array_equal(np.load(threaded / "output_0.npy"), got)
+    r = run([build_dir("ember_run"), path, "-i", str(tmp_path / "x.npy"), "--threads", "0"])
+    assert r.returncode == 2 and "--threads 0: must be 1 .. 64" in r.stderr
 
 
 def test_example_app_self_test(zoo_files):

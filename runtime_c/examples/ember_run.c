@@ -1,11 +1,12 @@
 /* ember_run: load a .ember program, run it on .npy inputs, write .npy outputs.
  *
- *   ember_run model.ember -i x.npy [-i y.npy ...] [-o outdir] [-n runs] [--method NAME] [--bind]
+ *   ember_run model.ember -i x.npy [-i y.npy ...] [-o outdir] [-n runs] [--method NAME] [--bind] [--threads N]
  *   ember_run model.ember                      # runs on the bundled test case's inputs
  *   ember_run --self-test a.ember [b.ember ...] # every method's bundled test cases, pass/fail
  *
  * This is the code an app developer copies: map the file, load it, ask how much
- * memory a method needs, hand it over, bind inputs, run, read outputs.
+ * memory a method needs, hand it over, bind inputs, run, read outputs. --threads N
+ * runs the kernels on N threads through the pthread pool of ember_pool.c.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "ember.h"
+#include "ember_pool.h"
 #include "npy.h"
 #include "selftest.h"
 
@@ -56,7 +58,7 @@ static int cmp_double(const void *a, const void *b) {
 
 /* Loads `path` and initialises `method`; the caller frees *mem and unmaps. */
 static int open_method(const char *path, const char *method, mapped *file, ember_program_storage *prog_mem,
-                       ember_program **prog, void **mem, ember_method **m, int verbose) {
+                       ember_program **prog, void **mem, ember_method **m, int verbose, int32_t threads) {
     size_t need = 0;
     ember_status s;
     *mem = NULL;
@@ -65,7 +67,7 @@ static int open_method(const char *path, const char *method, mapped *file, ember
         fprintf(stderr, "ember_run: %s: %s (%s)\n", path, ember_program_message(*prog), ember_status_str(s));
         return -1;
     }
-    if ((s = ember_method_memory_size(*prog, method, &need)) != EMBER_OK) {
+    if ((s = ember_method_memory_size_threads(*prog, method, threads, &need)) != EMBER_OK) {
         fprintf(stderr, "ember_run: %s: no method '%s' (%s)\n", path, method, ember_status_str(s));
         return -1;
     }
@@ -78,8 +80,8 @@ static int open_method(const char *path, const char *method, mapped *file, ember
         return -1;
     }
     if (verbose)
-        printf("%s: %zu bytes mapped; method '%s' needs %zu bytes (handle, tables and arena)\n", path, file->size,
-               method, need);
+        printf("%s: %zu bytes mapped; method '%s' needs %zu bytes (handle, tables, arena and scratch for %d "
+               "thread%s)\n", path, file->size, method, need, (int)threads, threads == 1 ? "" : "s");
     return 0;
 }
 
@@ -91,7 +93,7 @@ static int self_test(int argc, char **argv) {
         ember_program *prog = NULL;
         ember_method *m = NULL;
         void *mem = NULL;
-        if (open_method(argv[i], "forward", &file, &prog_mem, &prog, &mem, &m, 0) != 0) {
+        if (open_method(argv[i], "forward", &file, &prog_mem, &prog, &mem, &m, 0, 1) != 0) {
             failed++;
             free(mem);
             if (file.data) munmap(file.data, file.size);
@@ -134,7 +136,7 @@ static int self_test(int argc, char **argv) {
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: ember_run PROGRAM [-i IN.npy]... [-o OUTDIR] [-n RUNS] [--method NAME] [--bind]\n"
+            "usage: ember_run PROGRAM [-i IN.npy]... [-o OUTDIR] [-n RUNS] [--method NAME] [--bind] [--threads N]\n"
             "       ember_run --self-test PROGRAM...\n"
             "Without -i the program's bundled test case inputs are used. Outputs go to\n"
             "OUTDIR/output_<k>.npy, or a summary is printed.\n");
@@ -142,7 +144,7 @@ static void usage(void) {
 
 int main(int argc, char **argv) {
     const char *path = NULL, *outdir = NULL, *method = "forward", *inputs[MAX_IO];
-    int n_inputs = 0, runs = 1, bind = 0;
+    int n_inputs = 0, runs = 1, bind = 0, threads = 1;
     if (argc >= 2 && strcmp(argv[1], "--self-test") == 0) return self_test(argc - 2, argv + 2);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-i") == 0 && i + 1 < argc && n_inputs < MAX_IO) inputs[n_inputs++] = argv[++i];
@@ -150,23 +152,39 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
         else if (strcmp(argv[i], "--method") == 0 && i + 1 < argc) method = argv[++i];
         else if (strcmp(argv[i], "--bind") == 0) bind = 1;
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = atoi(argv[++i]);
         else if (argv[i][0] != '-' && path == NULL) path = argv[i];
         else { usage(); return 2; }
     }
     if (path == NULL || runs < 1) { usage(); return 2; }
+    if (threads < 1 || threads > EMBER_MAX_THREADS) {
+        fprintf(stderr, "ember_run: --threads %d: must be 1 .. %d\n", threads, EMBER_MAX_THREADS);
+        return 2;
+    }
 
     mapped file = {NULL, 0};
     static ember_program_storage prog_mem;
     ember_program *prog = NULL;
     ember_method *m = NULL;
     void *mem = NULL;
+    ember_pool *pool = NULL;
     npy_array arrays[MAX_IO];
     ember_tensor_info feed[MAX_IO];   /* copied inputs, set again before every run */
     int n_feed = 0;
     int rc = 1;
     ember_status s;
     memset(arrays, 0, sizeof arrays);
-    if (open_method(path, method, &file, &prog_mem, &prog, &mem, &m, 1) != 0) goto done;
+    if (open_method(path, method, &file, &prog_mem, &prog, &mem, &m, 1, threads) != 0) goto done;
+    if (threads > 1) {
+        if ((pool = ember_pool_create(threads)) == NULL) {
+            fprintf(stderr, "ember_run: cannot start %d threads\n", threads);
+            goto done;
+        }
+        if ((s = ember_method_set_threads(m, threads, ember_pool_parallel_for, pool)) != EMBER_OK) {
+            fprintf(stderr, "ember_run: %s (%s)\n", ember_method_message(m), ember_status_str(s));
+            goto done;
+        }
+    }
 
     if (n_inputs == 0) {
         if (ember_method_test_case_count(m) == 0) {
@@ -267,6 +285,7 @@ int main(int argc, char **argv) {
 done:
     for (int j = 0; j < n_inputs; j++) npy_free(&arrays[j]);
     ember_method_free(m);
+    ember_pool_free(pool);
     free(mem);
     if (file.data) munmap(file.data, file.size);
     return rc;

@@ -172,6 +172,39 @@ EMBER_NODISCARD ember_status ember_method_test_case_tensor(const ember_method *m
 /* Forgets the handle (the caller owns the memory). NULL is a no-op. */
 void ember_method_free(ember_method *method);
 
+/* ---- threads (optional): a parallel-for the caller supplies ------------------
+ * The library starts no threads. To spread one method's kernels (GEMM, convolution,
+ * fully connected) over several cores, give it a parallel-for of your own (a thread
+ * pool; runtime_c/examples/ember_pool.c is one on pthreads):
+ *
+ *     parallel_for(pool, count, task, ctx) must call task(ctx, i) exactly once for
+ *     every i in [0, count), on any threads, concurrently or not, and return only
+ *     when every call has returned. count <= the `threads` given below.
+ *
+ * Each task index owns a slice of kernel scratch, so the method needs memory for
+ * `threads` slices: size it with ember_method_memory_size_threads and pass that many
+ * bytes to ember_method_init. Work is split by output tiles, and every output
+ * element is computed by the same arithmetic whatever the split: results are
+ * identical (bit for bit) for every thread count. One run uses the pool at a time;
+ * two methods may share a pool only if the pool accepts concurrent calls. */
+typedef void (*ember_task_fn)(void *ctx, int32_t index);
+typedef void (*ember_parallel_for_fn)(void *pool, int32_t count, ember_task_fn task, void *ctx);
+#define EMBER_MAX_THREADS 64
+
+/* Like ember_method_memory_size, with kernel scratch for `threads` (1 ..
+ * EMBER_MAX_THREADS) tasks running at once. threads = 1 gives the same as
+ * ember_method_memory_size. */
+EMBER_NODISCARD ember_status ember_method_memory_size_threads(const ember_program *program, const char *name,
+                                                              int32_t threads, size_t *bytes);
+/* Runs later ember_method_run calls on up to `threads` tasks through parallel_for
+ * (called from the thread that calls ember_method_run). threads = 1 (parallel_for
+ * may be NULL) goes back to running on the caller's thread alone. Fails with
+ * EMBER_ERR_MEMORY when the memory given to ember_method_init holds fewer scratch
+ * slices (see ember_method_memory_size_threads), EMBER_ERR_ARGUMENT for threads
+ * outside 1 .. EMBER_MAX_THREADS or threads > 1 without parallel_for. */
+EMBER_NODISCARD ember_status ember_method_set_threads(ember_method *method, int32_t threads,
+                                                      ember_parallel_for_fn parallel_for, void *pool);
+
 #ifdef __cplusplus
 }
 #endif

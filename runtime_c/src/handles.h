@@ -30,10 +30,12 @@ typedef struct ember_node {
 
 /* Method memory, all inside the caller's buffer:
  *
- *   [ember_method][ember_tensor x n_tensors][ember_node x n_nodes][int32 indices][pad][arena][scratch]
+ *   [ember_method][ember_tensor x n_tensors][ember_node x n_nodes][int32 indices][pad][arena][scratch 0][scratch 1]...
  *                                                                                   ^ 64-aligned
  * scratch: kernel working memory shared by the ops one after another (GEMM panels),
  * sized at plan time from the ops and weight shapes in the file; 0 bytes when no op needs it.
+ * One slice per task of a threaded run (each 64-byte aligned); memory beyond the
+ * one-thread total holds the extra slices (ember_method_memory_size_threads).
  */
 struct ember_method {
     uint32_t magic;
@@ -47,8 +49,10 @@ struct ember_method {
     int64_t sym_checked[EMBER_MAX_SYMBOLS];  /* sizes the shapes were last prepared for */
     uint8_t *arena;
     uint64_t arena_size;
-    uint8_t *scratch;                    /* (scratch_size), 64-aligned, after the arena */
+    uint8_t *scratch;                    /* (scratch_slices, scratch_size), 64-aligned, after the arena */
     size_t scratch_size;
+    int32_t scratch_slices;              /* kernel scratch slices the caller's memory holds (>= 1) */
+    ember_threads threads;               /* ember_method_set_threads; n = 1 by default */
     fb_vec test_cases;
     char message[EMBER_MESSAGE_BYTES];
 };

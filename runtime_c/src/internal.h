@@ -104,6 +104,30 @@ static inline int32_t ember_q_at(const uint8_t *v, int32_t i) {
     return (int32_t)((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24);
 }
 
+/* How a kernel may split its work (ember_method_set_threads): `n` tasks at most, run
+ * through parallel_for; task t uses scratch slice t (scratch + t * scratch_stride,
+ * 64-byte aligned, scratch_bytes each). n = 1: run on the caller's thread, slice 0. */
+typedef struct ember_threads {
+    int32_t n;
+    ember_parallel_for_fn parallel_for;
+    void *pool;
+    uint8_t *scratch;
+    size_t scratch_stride, scratch_bytes;
+} ember_threads;
+
+/* Runs task(ctx, t) for t < count (count <= th->n) through th's parallel-for, or in
+ * order on this thread when count is 1 or th has one task. */
+static inline void ember_threads_run(const ember_threads *th, int32_t count, ember_task_fn task, void *ctx) {
+    if (count <= 1 || th == NULL || th->n <= 1 || th->parallel_for == NULL) {
+        for (int32_t t = 0; t < count; t++) task(ctx, t);
+        return;
+    }
+    th->parallel_for(th->pool, count, task, ctx);
+}
+static inline void *ember_threads_scratch(const ember_threads *th, int32_t t) {
+    return th->scratch != NULL ? th->scratch + (size_t)t * th->scratch_stride : NULL;
+}
+
 /* What an op adapter sees: its operands (absent optional inputs are NULL). */
 typedef struct ember_op_args {
     const ember_tensor *in[EMBER_MAX_OP_INPUTS];
@@ -113,6 +137,7 @@ typedef struct ember_op_args {
     const ember_quant *q;            /* int8 operators and QUANTIZE / DEQUANTIZE */
     void *scratch;                   /* the method's kernel scratch (64-byte aligned), or NULL */
     size_t scratch_bytes;            /* planned from the file: ember_method_plan */
+    const ember_threads *threads;    /* tasks the kernel may split into (scratch slice 0 is `scratch`) */
 } ember_op_args;
 
 /* An error message buffer and the formatting helper every check uses. */

@@ -89,6 +89,7 @@ ember_status ember_method_plan(const ember_program *p, const fb_table *m, ember_
     at = (at + 63) / 64 * 64 + 64;          /* slack: the arena starts 64-aligned in memory */
     l->arena_at = (size_t)at;
     uint64_t total = at + l->arena_size;
+    l->scratch_size = (l->scratch_size + 63) / 64 * 64;   /* one slice; more follow for threads */
     if (l->scratch_size > 0) total = (total + 63) / 64 * 64 + l->scratch_size;
     if (total > (uint64_t)SIZE_MAX)
         return ember_fail(err, EMBER_ERR_MEMORY, "method needs %llu bytes, more than this platform addresses",
@@ -97,17 +98,44 @@ ember_status ember_method_plan(const ember_program *p, const fb_table *m, ember_
     return EMBER_OK;
 }
 
-ember_status ember_method_memory_size(const ember_program *p, const char *name, size_t *bytes) {
+ember_status ember_method_memory_size_threads(const ember_program *p, const char *name, int32_t threads,
+                                              size_t *bytes) {
     fb_table m;
     ember_method_layout l;
     char scratch[8];
     ember_error quiet = {scratch, sizeof scratch};
     if (bytes != NULL) *bytes = 0;
-    if (p == NULL || name == NULL || bytes == NULL) return EMBER_ERR_ARGUMENT;
+    if (p == NULL || name == NULL || bytes == NULL || threads < 1 || threads > EMBER_MAX_THREADS)
+        return EMBER_ERR_ARGUMENT;
     if (p->magic != EMBER_PROGRAM_MAGIC) return EMBER_ERR_STATE;
     TRY(ember_method_find(p, name, &m, &quiet));
     TRY(ember_method_plan(p, &m, &l, &quiet));
-    *bytes = l.total;
+    uint64_t total = (uint64_t)l.total + (uint64_t)(threads - 1) * l.scratch_size;
+    if (total > (uint64_t)SIZE_MAX) return EMBER_ERR_MEMORY;
+    *bytes = (size_t)total;
+    return EMBER_OK;
+}
+
+ember_status ember_method_memory_size(const ember_program *p, const char *name, size_t *bytes) {
+    return ember_method_memory_size_threads(p, name, 1, bytes);
+}
+
+ember_status ember_method_set_threads(ember_method *m, int32_t threads, ember_parallel_for_fn parallel_for,
+                                      void *pool) {
+    if (m == NULL) return EMBER_ERR_ARGUMENT;
+    if (m->magic != EMBER_METHOD_MAGIC) return EMBER_ERR_STATE;
+    ember_error err = {m->message, sizeof m->message};
+    if (threads < 1 || threads > EMBER_MAX_THREADS)
+        return ember_fail(&err, EMBER_ERR_ARGUMENT, "threads %d outside 1 .. %d", (int)threads, EMBER_MAX_THREADS);
+    if (threads > 1 && parallel_for == NULL)
+        return ember_fail(&err, EMBER_ERR_ARGUMENT, "threads %d without a parallel_for", (int)threads);
+    if (threads > m->scratch_slices)
+        return ember_fail(&err, EMBER_ERR_MEMORY, "threads %d need %d kernel scratch slices of %zu bytes; the memory "
+                          "given to ember_method_init holds %d (size it with ember_method_memory_size_threads)",
+                          (int)threads, (int)threads, m->scratch_size, (int)m->scratch_slices);
+    m->threads.n = threads;
+    m->threads.parallel_for = threads > 1 ? parallel_for : NULL;
+    m->threads.pool = threads > 1 ? pool : NULL;
     return EMBER_OK;
 }
 
@@ -121,6 +149,7 @@ static void node_args(const ember_method *m, const ember_node *n, ember_op_args 
     a->q = &n->quant;
     a->scratch = m->scratch;
     a->scratch_bytes = m->scratch_size;
+    a->threads = &m->threads;
 }
 
 static ember_status op_failed(ember_method *m, int32_t k, ember_status s, const char *detail) {
@@ -278,10 +307,16 @@ ember_status ember_method_init(const ember_program *p, const char *name, void *m
     uintptr_t first_free = (uintptr_t)(base + l.indices_at) + 4u * (size_t)l.n_indices;
     m->arena = base + (align_up(first_free, 64) - (uintptr_t)base);   /* inside the 64-byte slack */
     m->arena_size = l.arena_size;
+    m->scratch_slices = EMBER_MAX_THREADS;   /* no kernel scratch: any thread count fits */
     if (l.scratch_size > 0) {   /* the arena ends inside the total, 64-byte slack included */
         m->scratch = m->arena + align_up((size_t)l.arena_size, 64);
         m->scratch_size = (size_t)l.scratch_size;
+        size_t extra = (bytes - l.total) / m->scratch_size;   /* slices past the first */
+        m->scratch_slices = extra >= EMBER_MAX_THREADS ? EMBER_MAX_THREADS : 1 + (int32_t)extra;
     }
+    m->threads.n = 1;
+    m->threads.scratch = m->scratch;
+    m->threads.scratch_stride = m->threads.scratch_bytes = m->scratch_size;
     m->n_tensors = l.n_tensors;
     m->n_nodes = l.n_nodes;
     m->n_inputs = l.n_inputs;

@@ -5,7 +5,10 @@
  *      (the link wraps malloc/calloc/realloc/free, see the Makefile);
  *   3. run every program in two threads at once (two methods of the same loaded
  *      program, and all programs side by side) and require outputs identical to
- *      a run alone.
+ *      a run alone;
+ *   4. run every program with its kernels split over 2 and 3 threads
+ *      (ember_method_set_threads with the pool of examples/ember_pool.c) and require
+ *      outputs identical, bit for bit, to the one-thread run.
  *
  *   native_test a.ember b.ember ...     exit 0 when everything passes
  */
@@ -16,6 +19,7 @@
 #include <string.h>
 
 #include "ember.h"
+#include "ember_pool.h"
 #include "selftest.h"
 
 /* ---- allocator interposition (-Wl,--wrap=malloc,...) ----------------------- */
@@ -118,6 +122,51 @@ done:
     return NULL;
 }
 
+/* Test case 0 of p on `threads` threads: outputs must equal p's one-thread reference.
+ * Memory sized for one thread must be refused for more when the method has scratch. */
+static int thread_count_check(loaded *p, int32_t threads, char *message, size_t size) {
+    size_t need = 0, bytes = 0;
+    void *mem = NULL, *out = NULL;
+    ember_method *m = NULL;
+    ember_pool *pool = NULL;
+    ember_status s;
+    int ok = 0;
+    if ((s = ember_method_memory_size_threads(p->prog, "forward", threads, &need)) != EMBER_OK ||
+        posix_memalign(&mem, 64, need) != 0 || posix_memalign(&out, 64, p->reference_bytes + 1) != 0 ||
+        (pool = ember_pool_create(threads)) == NULL) {
+        snprintf(message, size, "setup for %d threads (%s)", (int)threads, ember_status_str(s));
+        goto done;
+    }
+    if (need > p->need) {   /* scratch per thread: one thread's memory is not enough */
+        if (ember_method_init(p->prog, "forward", mem, p->need, &m) != EMBER_OK ||
+            ember_method_set_threads(m, threads, ember_pool_parallel_for, pool) != EMBER_ERR_MEMORY) {
+            snprintf(message, size, "%d threads accepted in memory sized for one", (int)threads);
+            goto done;
+        }
+    }
+    if (ember_method_init(p->prog, "forward", mem, need, &m) != EMBER_OK ||
+        (s = ember_method_set_threads(m, threads, ember_pool_parallel_for, pool)) != EMBER_OK) {
+        snprintf(message, size, "%d threads: %s", (int)threads, ember_method_message(m));
+        goto done;
+    }
+    for (int r = 0; r < 2; r++) {
+        if (run_case0(m, out, &bytes) != EMBER_OK) {
+            snprintf(message, size, "%d threads: run: %s", (int)threads, ember_method_message(m));
+            goto done;
+        }
+        if (bytes != p->reference_bytes || memcmp(out, p->reference, bytes) != 0) {
+            snprintf(message, size, "%d threads: outputs differ from the one-thread run (run %d)", (int)threads, r);
+            goto done;
+        }
+    }
+    ok = 1;
+done:
+    ember_pool_free(pool);
+    free(mem);
+    free(out);
+    return ok;
+}
+
 int main(int argc, char **argv) {
     static loaded programs[MAX_PROGRAMS];
     int n = argc - 1, failures = 0, with_cases = 0;
@@ -202,6 +251,24 @@ int main(int argc, char **argv) {
         }
         printf("%s threads: %d methods ran concurrently (%d programs, %d runs each), outputs identical to runs alone\n",
                failures ? "FAIL" : "PASS", started, with_cases, THREAD_RUNS);
+    }
+    /* One method's kernels split over 2 and 3 threads: the same bits as one thread. */
+    {
+        int checked = 0, bad = 0;
+        for (int i = 0; i < n; i++) {
+            if (programs[i].reference == NULL) continue;
+            for (int32_t threads = 2; threads <= 3; threads++) {
+                char message[EMBER_MESSAGE_BYTES + 64];
+                checked++;
+                if (!thread_count_check(&programs[i], threads, message, sizeof message)) {
+                    printf("FAIL thread count %s: %s\n", programs[i].path, message);
+                    bad++;
+                }
+            }
+        }
+        failures += bad;
+        printf("%s thread counts: %d runs on 2 and 3 threads, outputs identical to 1 thread\n", bad ? "FAIL" : "PASS",
+               checked);
     }
     for (int i = 0; i < n; i++) {
         free(programs[i].file);

@@ -66,7 +66,7 @@ static void pack_strided(const ember_f32_gemm *g, int64_t p0, int64_t kc, int64_
 /* K blocks outermost (a block of A, M x KC, stays in L2 across the panels), then a
  * packed panel of B (L1) under every tile of MR rows. Edge tiles (rows past M or
  * columns past N) run in a stack tile and copy their valid part out. */
-void ember_f32_gemm_run(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *scratch) {
+static void run_range(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *scratch, const ember_gemm_range *rg) {
     float *panel = (float *)scratch;                /* (KC, NR) */
     float row_bias[MR], col_bias[NR] = {0};
     ember_f32_epilogue e = {NULL, NULL, -INFINITY, INFINITY};
@@ -74,12 +74,12 @@ void ember_f32_gemm_run(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *
     if (g->activation == EMBER_ACT_RELU6) e.hi = 6.0f;
     float tile[MR * NR] = {0};                      /* (MR, NR); rows past M hold dropped values */
     if (uk == NULL) uk = ember_f32_gemm_ukernel();
-    if (g->m <= 0 || g->n <= 0) return;
+    if (rg->i_end <= rg->i_begin || rg->j_end <= rg->j_begin) return;
     for (int64_t p0 = 0; p0 < g->k || p0 == 0; p0 += KC) {
         int64_t kc = g->k - p0 < KC ? g->k - p0 : KC;
         int first = p0 == 0, last = p0 + KC >= g->k;
-        for (int64_t j0 = 0; j0 < g->n; j0 += NR) {
-            int64_t nc = g->n - j0 < NR ? g->n - j0 : NR;
+        for (int64_t j0 = rg->j_begin; j0 < rg->j_end; j0 += NR) {
+            int64_t nc = rg->j_end - j0 < NR ? rg->j_end - j0 : NR;
             if (g->bias != NULL && g->bias_per_col) {
                 for (int64_t j = 0; j < nc; j++) col_bias[j] = g->bias[j0 + j];
                 e.col_bias = col_bias;
@@ -90,8 +90,8 @@ void ember_f32_gemm_run(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *
                 else
                     pack_strided(g, p0, kc, j0, nc, panel);
             }
-            for (int64_t i0 = 0; i0 < g->m; i0 += MR) {
-                int64_t rows = g->m - i0 < MR ? g->m - i0 : MR;
+            for (int64_t i0 = rg->i_begin; i0 < rg->i_end; i0 += MR) {
+                int64_t rows = rg->i_end - i0 < MR ? rg->i_end - i0 : MR;
                 const float *arow[MR];
                 for (int r = 0; r < MR; r++) arow[r] = g->a + (i0 + (r < rows ? r : 0)) * g->lda + p0;
                 float *c = g->c + i0 * g->ldc + j0;
@@ -109,5 +109,45 @@ void ember_f32_gemm_run(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *
             }
         }
         if (g->k == 0) break;
+    }
+}
+
+void ember_f32_gemm_run(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *scratch) {
+    ember_gemm_range all = {0, g->m, 0, g->n};
+    run_range(g, uk, scratch, &all);
+}
+
+typedef struct f32_job { const ember_f32_gemm *g; const ember_threads *th; int32_t parts; } f32_job;
+
+static void f32_task(void *ctx, int32_t t) {
+    const f32_job *job = (const f32_job *)ctx;
+    ember_gemm_range rg;
+    ember_gemm_split(job->g->m, job->g->n, job->parts, t, &rg);
+    run_range(job->g, ember_f32_gemm_ukernel(), ember_threads_scratch(job->th, t), &rg);
+}
+
+void ember_f32_gemm_run_threads(const ember_f32_gemm *g, const ember_threads *th) {
+    f32_job job = {g, th, ember_gemm_parts(g->m, g->n, g->k, th)};
+    ember_threads_run(th, job.parts, f32_task, &job);
+}
+
+int32_t ember_gemm_parts(int64_t m, int64_t n, int64_t k, const ember_threads *th) {
+    int64_t tiles_m = (m + MR - 1) / MR, tiles_n = (n + NR - 1) / NR;
+    int64_t tiles = tiles_n >= tiles_m ? tiles_n : tiles_m, parts = th != NULL ? th->n : 1;
+    if (m * n * (k > 0 ? k : 1) < EMBER_GEMM_MIN_SPLIT) return 1;   /* not worth a wake-up */
+    return (int32_t)(parts < tiles ? parts : tiles > 0 ? tiles : 1);
+}
+
+/* Part t of `parts`: whole NR panels when there are at least as many as MR row tiles,
+ * else whole MR row tiles; each part gets floor or ceil of its share. */
+void ember_gemm_split(int64_t m, int64_t n, int32_t parts, int32_t t, ember_gemm_range *rg) {
+    int64_t tiles_m = (m + MR - 1) / MR, tiles_n = (n + NR - 1) / NR;
+    rg->i_begin = 0, rg->i_end = m, rg->j_begin = 0, rg->j_end = n;
+    if (tiles_n >= tiles_m) {
+        int64_t a = tiles_n * t / parts * NR, b = tiles_n * (t + 1) / parts * NR;
+        rg->j_begin = a, rg->j_end = b < n ? b : n;
+    } else {
+        int64_t a = tiles_m * t / parts * MR, b = tiles_m * (t + 1) / parts * MR;
+        rg->i_begin = a, rg->i_end = b < m ? b : m;
     }
 }

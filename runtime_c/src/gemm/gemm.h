@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../internal.h"
+
 /* The SIMD variants this build compiles (EMBER_NO_SIMD: scalar only). */
 #if !defined(EMBER_NO_SIMD) && defined(__AVX2__) && defined(__FMA__)
 #define EMBER_GEMM_AVX2 1
@@ -41,6 +43,16 @@
 #define EMBER_GEMM_NR 16
 #define EMBER_GEMM_KC 256        /* float: a panel is 256 x 16 floats = 16 KiB */
 #define EMBER_GEMM_SCRATCH_BYTES (EMBER_GEMM_KC * EMBER_GEMM_NR * 4)
+
+/* ---- threads --------------------------------------------------------------------- */
+/* A threaded GEMM splits C into parts of whole tiles (NR-column panels, or MR-row tiles
+ * when there are more of those); every element is computed as in one part, so results
+ * are identical for any number of parts. Products below EMBER_GEMM_MIN_SPLIT
+ * multiply-adds run as one part. */
+#define EMBER_GEMM_MIN_SPLIT (64 * 1024)
+typedef struct ember_gemm_range { int64_t i_begin, i_end, j_begin, j_end; } ember_gemm_range;
+int32_t ember_gemm_parts(int64_t m, int64_t n, int64_t k, const ember_threads *th);
+void ember_gemm_split(int64_t m, int64_t n, int32_t parts, int32_t t, ember_gemm_range *rg);
 
 /* ---- float32 ---------------------------------------------------------------------- */
 /* Fills panel (kc, NR) with b(p0 + p, j0 + jj) for p < kc, jj < nc and 0 for jj >= nc. */
@@ -73,6 +85,8 @@ typedef struct ember_f32_gemm {
 /* Runs g with micro-kernel uk (NULL: the one this build selects); scratch holds one panel
  * (EMBER_GEMM_SCRATCH_BYTES, 16-byte aligned). */
 void ember_f32_gemm_run(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *scratch);
+/* Runs g split over th's tasks, task t with scratch slice t (this build's micro-kernel). */
+void ember_f32_gemm_run_threads(const ember_f32_gemm *g, const ember_threads *th);
 
 void ember_f32_gemm_6x16_scalar(int64_t kc, const float *const *a, const float *panel, float *c, int64_t ldc,
                                 int accumulate, const ember_f32_epilogue *e);
@@ -117,6 +131,9 @@ typedef struct ember_i8_gemm {
 
 /* Runs g with micro-kernel uk (NULL: this build's); scratch: EMBER_GEMM_I8_SCRATCH_BYTES(k), 16-aligned. */
 void ember_i8_gemm_run(const ember_i8_gemm *g, ember_i8_ukernel_fn uk, void *scratch);
+/* Runs g split over th's tasks (g->pack and g->store are then called from several
+ * threads at once, on disjoint tiles). */
+void ember_i8_gemm_run_threads(const ember_i8_gemm *g, const ember_threads *th);
 
 void ember_i8_gemm_6x16_scalar(int64_t k2, const int16_t *const *a, const int16_t *panel, int32_t *tile);
 #if defined(EMBER_GEMM_AVX2)

@@ -30,7 +30,7 @@ ember_i8_ukernel_fn ember_i8_gemm_ukernel(void) {
 
 /* A panel of B (all of K) under every tile of MR rows, whose rows of A are widened to
  * int16 (zero-padded to an even K) next to the panel first. */
-void ember_i8_gemm_run(const ember_i8_gemm *g, ember_i8_ukernel_fn uk, void *scratch) {
+static void run_range(const ember_i8_gemm *g, ember_i8_ukernel_fn uk, void *scratch, const ember_gemm_range *rg) {
     int64_t k2 = (g->k + 1) / 2;
     int16_t *panel = (int16_t *)scratch;                 /* (k2, NR, 2) */
     int16_t *wide = panel + k2 * 2 * NR;                 /* (MR, 2 * k2) */
@@ -38,11 +38,11 @@ void ember_i8_gemm_run(const ember_i8_gemm *g, ember_i8_ukernel_fn uk, void *scr
     const int16_t *arow[MR];
     if (uk == NULL) uk = ember_i8_gemm_ukernel();
     for (int r = 0; r < MR; r++) arow[r] = wide + r * 2 * k2;
-    for (int64_t j0 = 0; j0 < g->n; j0 += NR) {
-        int64_t nc = g->n - j0 < NR ? g->n - j0 : NR;
+    for (int64_t j0 = rg->j_begin; j0 < rg->j_end; j0 += NR) {
+        int64_t nc = rg->j_end - j0 < NR ? rg->j_end - j0 : NR;
         g->pack(g->pack_ctx, g->k, j0, nc, panel);
-        for (int64_t i0 = 0; i0 < g->m; i0 += MR) {
-            int64_t rows = g->m - i0 < MR ? g->m - i0 : MR;
+        for (int64_t i0 = rg->i_begin; i0 < rg->i_end; i0 += MR) {
+            int64_t rows = rg->i_end - i0 < MR ? rg->i_end - i0 : MR;
             for (int r = 0; r < MR; r++) {
                 const int8_t *src = g->a + (i0 + (r < rows ? r : 0)) * g->lda;
                 int16_t *dst = wide + r * 2 * k2;
@@ -53,4 +53,23 @@ void ember_i8_gemm_run(const ember_i8_gemm *g, ember_i8_ukernel_fn uk, void *scr
             g->store(g->store_ctx, i0, rows, j0, nc, tile);
         }
     }
+}
+
+void ember_i8_gemm_run(const ember_i8_gemm *g, ember_i8_ukernel_fn uk, void *scratch) {
+    ember_gemm_range all = {0, g->m, 0, g->n};
+    run_range(g, uk, scratch, &all);
+}
+
+typedef struct i8_job { const ember_i8_gemm *g; const ember_threads *th; int32_t parts; } i8_job;
+
+static void i8_task(void *ctx, int32_t t) {
+    const i8_job *job = (const i8_job *)ctx;
+    ember_gemm_range rg;
+    ember_gemm_split(job->g->m, job->g->n, job->parts, t, &rg);
+    run_range(job->g, ember_i8_gemm_ukernel(), ember_threads_scratch(job->th, t), &rg);
+}
+
+void ember_i8_gemm_run_threads(const ember_i8_gemm *g, const ember_threads *th) {
+    i8_job job = {g, th, ember_gemm_parts(g->m, g->n, g->k, th)};
+    ember_threads_run(th, job.parts, i8_task, &job);
 }

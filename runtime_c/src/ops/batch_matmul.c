@@ -61,7 +61,8 @@ static void matmul_bool(const uint8_t *a, const uint8_t *b, uint8_t *y, int64_t 
 
 /* Every batch: a, b, y are (batch..., M, K), (batch..., K, N), (batch..., M, N) with
  * a's and b's batch dimensions broadcast by the strides in s. */
-static void batch_matmul(const void *a, const void *b, void *y, uint8_t dtype, const bmm_shape *s, void *scratch) {
+static void batch_matmul(const void *a, const void *b, void *y, uint8_t dtype, const bmm_shape *s,
+                         const ember_threads *th) {
     int64_t batches = 1, idx[EMBER_MAX_RANK] = {0}, oa = 0, ob = 0;
     size_t item = ember_dtype_size((ember_dtype)dtype);
     for (int d = 0; d < s->rank; d++) batches *= s->batch[d];
@@ -70,10 +71,10 @@ static void batch_matmul(const void *a, const void *b, void *y, uint8_t dtype, c
         char *yp = (char *)y + (size_t)(t * s->m * s->n) * item;
         switch (dtype) {
         case EMBER_DTYPE_FLOAT32:
-            if (scratch != NULL) {
+            if (th != NULL) {
                 ember_f32_gemm g = {s->m, s->n, s->k, (const float *)ap, s->k, (const float *)bp, s->n, 1, NULL, NULL,
                                     (float *)yp, s->n, NULL, 0, EMBER_ACT_NONE};
-                ember_f32_gemm_run(&g, NULL, scratch);
+                ember_f32_gemm_run_threads(&g, th);
                 break;
             }
             matmul_f32((const float *)ap, (const float *)bp, (float *)yp, s->m, s->k, s->n);
@@ -151,7 +152,7 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     ember_bmm_batch_strides(x, s.rank, s.m * s.k, s.sa);
     ember_bmm_batch_strides(w, s.rank, s.k * s.n, s.sb);
     batch_matmul(x->data, w->data, y->data, y->dtype, &s,
-                 a->scratch_bytes >= EMBER_GEMM_SCRATCH_BYTES ? a->scratch : NULL);
+                 a->scratch_bytes >= EMBER_GEMM_SCRATCH_BYTES ? a->threads : NULL);
     return EMBER_OK;
 }
 

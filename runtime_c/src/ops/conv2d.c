@@ -19,24 +19,47 @@ typedef struct im2col {
     const ember_conv2d_params *p;
 } im2col;
 
+/* Panel rows p0 .. p0 + kc (taps in (c, kh, kw) order) for output positions j0 .. j0 + nc.
+ * The positions split into runs along one output row (computed once per panel); per tap,
+ * a run is a strided copy of one input row over its in-image columns [lo, hi) (found once
+ * per tap column kj) and 0 elsewhere, or all 0 when its input row is outside the image. */
 static void pack_im2col(const void *ctx, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float *panel) {
     const im2col *t = (const im2col *)ctx;
     const conv_shape *s = t->s;
     const ember_conv2d_params *p = t->p;
-    int64_t r0[EMBER_GEMM_NR], c0[EMBER_GEMM_NR];   /* input row, column of tap (0, 0) per position */
-    for (int64_t j = 0; j < nc; j++) {
-        int64_t q = j0 + j;
-        r0[j] = q / s->ow * p->stride_h - p->pad_top;
-        c0[j] = q % s->ow * p->stride_w - p->pad_left;
+    int64_t seg_i[EMBER_GEMM_NR], seg_a[EMBER_GEMM_NR], seg_b[EMBER_GEMM_NR], seg_o[EMBER_GEMM_NR], n_seg = 0;
+    for (int64_t q = j0; q < j0 + nc; n_seg++) {             /* q: output position i * OW + j */
+        seg_i[n_seg] = q / s->ow, seg_a[n_seg] = q % s->ow, seg_o[n_seg] = q - j0;
+        seg_b[n_seg] = seg_a[n_seg] + (j0 + nc - q) < s->ow ? seg_a[n_seg] + (j0 + nc - q) : s->ow;
+        q += seg_b[n_seg] - seg_a[n_seg];
     }
-    int64_t taps = s->kh * s->kw, c = p0 / taps, ki = p0 % taps / s->kw, kj = p0 % s->kw;
+    int64_t taps = s->kh * s->kw, c = p0 / taps, ki = p0 % taps / s->kw, kj = p0 % s->kw, sw = p->stride_w;
+    enum { KW_CACHED = 16 };
+    int64_t lo_of[KW_CACHED], hi_of[KW_CACHED];                /* in-image output columns of tap column kj */
+    for (int64_t x = 0; x < s->kw && x < KW_CACHED; x++)
+        ember_window_taps(x * p->dilation_w - p->pad_left, s->w, sw, s->ow, &lo_of[x], &hi_of[x]);
     for (int64_t k = 0; k < kc; k++) {
-        const float *xc = t->x + c * s->h * s->w;   /* (H, W) */
-        int64_t dr = ki * p->dilation_h, dc = kj * p->dilation_w;
-        float *dst = panel + k * EMBER_GEMM_NR;
-        for (int64_t j = 0; j < nc; j++) {
-            int64_t r = r0[j] + dr, col = c0[j] + dc;
-            dst[j] = r >= 0 && r < s->h && col >= 0 && col < s->w ? xc[r * s->w + col] : 0.0f;
+        float *dst = panel + k * EMBER_GEMM_NR;              /* (NR) */
+        int64_t off = kj * p->dilation_w - p->pad_left, lo, hi;   /* input column of output column 0 */
+        if (kj < KW_CACHED)
+            lo = lo_of[kj], hi = hi_of[kj];
+        else
+            ember_window_taps(off, s->w, sw, s->ow, &lo, &hi);
+        for (int64_t g = 0; g < n_seg; g++) {
+            int64_t r = seg_i[g] * p->stride_h + ki * p->dilation_h - p->pad_top, ja = seg_a[g], jb = seg_b[g];
+            float *d = dst + seg_o[g] - ja;                    /* d[j]: output column j of this run */
+            if (r < 0 || r >= s->h) {
+                for (int64_t j = ja; j < jb; j++) d[j] = 0.0f;
+            } else {
+                const float *xr = t->x + (c * s->h + r) * s->w + off;   /* xr[j * sw]: column j's input */
+                int64_t a = lo < ja ? ja : lo > jb ? jb : lo, b = hi > jb ? jb : hi < a ? a : hi, j = ja;
+                for (; j < a; j++) d[j] = 0.0f;
+                if (sw == 1)
+                    for (; j < b; j++) d[j] = xr[j];
+                else
+                    for (; j < b; j++) d[j] = xr[j * sw];
+                for (; j < jb; j++) d[j] = 0.0f;
+            }
         }
         for (int64_t j = nc; j < EMBER_GEMM_NR; j++) dst[j] = 0.0f;
         if (++kj == s->kw) {
@@ -47,7 +70,7 @@ static void pack_im2col(const void *ctx, int64_t p0, int64_t kc, int64_t j0, int
 }
 
 static void conv2d_f32_gemm(const float *x, const float *w, const float *bias, float *y, const conv_shape *s,
-                            const ember_conv2d_params *p, void *scratch) {
+                            const ember_conv2d_params *p, const ember_threads *th) {
     int64_t cg = s->c / p->groups, og = s->o / p->groups, plane = s->oh * s->ow, k = cg * s->kh * s->kw;
     int direct = s->kh == 1 && s->kw == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
                  p->pad_left == 0 && s->oh == s->h && s->ow == s->w;
@@ -58,7 +81,75 @@ static void conv2d_f32_gemm(const float *x, const float *w, const float *bias, f
             ember_f32_gemm gm = {og, plane, k, w + g * og * k, k, xg, plane, 1, direct ? NULL : pack_im2col, &t,
                                  y + (n * s->o + g * og) * plane, plane, bias ? bias + g * og : NULL, 0,
                                  p->activation};
-            ember_f32_gemm_run(&gm, NULL, scratch);
+            ember_f32_gemm_run_threads(&gm, th);
+        }
+}
+
+/* Depthwise with 3 kernel columns (3x3, 3x1, ...), one output row at a time: each
+ * in-image kernel row is one pass over the output row adding its 3 taps,
+ *   y[j] = (first pass ? bias : y[j]) + w[kh][0] * x[r][j*sw - pl] + w[kh][1] * x[..+dw] + w[kh][2] * x[..+2dw],
+ * over the columns whose 3 taps are all inside the image (a loop compilers vectorise);
+ * the few edge columns sum their in-image taps one by one. Every output sums its taps
+ * in (kh, kw) order from the bias, as conv2d_f32 does. */
+/* One kernel row's pass over output columns [ja, jb); inlined with constant stride and
+ * dilation for the common cases so the loop vectorises (stride 2 as even/odd shuffles). */
+static inline void dw3_row(float *restrict yr, const float *restrict xr, int64_t ja, int64_t jb, int64_t sw,
+                           int64_t dw, int first, float b, float w0, float w1, float w2) {
+    if (first)
+        for (int64_t j = ja; j < jb; j++) yr[j] = b + w0 * xr[j * sw] + w1 * xr[j * sw + dw] + w2 * xr[j * sw + 2 * dw];
+    else
+        for (int64_t j = ja; j < jb; j++) yr[j] = yr[j] + w0 * xr[j * sw] + w1 * xr[j * sw + dw] + w2 * xr[j * sw + 2 * dw];
+}
+
+static void conv2d_f32_dw3(const float *x, const float *w, const float *bias, float *y, const conv_shape *s,
+                           const ember_conv2d_params *p, int64_t o_begin, int64_t o_end) {
+    int64_t sw = p->stride_w, dw = p->dilation_w, pl = p->pad_left, plane = s->oh * s->ow, lo0, hi0, lo2, hi2;
+    ember_window_taps(-pl, s->w, sw, s->ow, &lo0, &hi0);             /* tap kw = 0 in the image */
+    ember_window_taps(2 * dw - pl, s->w, sw, s->ow, &lo2, &hi2);     /* tap kw = 2 in the image */
+    int64_t ja = lo0 > lo2 ? lo0 : lo2, jb = hi0 < hi2 ? hi0 : hi2;   /* every tap inside: [ja, jb) */
+    if (jb < ja) jb = ja;
+    for (int64_t n = 0; n < s->n; n++)
+        for (int64_t o = o_begin; o < o_end; o++) {
+            const float *xc = x + (n * s->c + o) * s->h * s->w;      /* (H, W) */
+            const float *wo = w + o * s->kh * 3;                      /* (KH, 3) */
+            float b = bias ? bias[o] : 0.0f;
+            for (int64_t i = 0; i < s->oh; i++) {
+                float *restrict yr = y + (n * s->o + o) * plane + i * s->ow;   /* (OW) */
+                int first = 1;
+                for (int64_t kh = 0; kh < s->kh; kh++) {
+                    int64_t r = i * p->stride_h + kh * p->dilation_h - p->pad_top;
+                    if (r < 0 || r >= s->h) continue;
+                    const float *restrict xr = xc + r * s->w - pl;     /* xr[j * sw + kw * dw]: tap kw of column j */
+                    float w0 = wo[kh * 3], w1 = wo[kh * 3 + 1], w2 = wo[kh * 3 + 2];
+                    if (sw == 1 && dw == 1)
+                        dw3_row(yr, xr, ja, jb, 1, 1, first, b, w0, w1, w2);
+                    else if (sw == 2 && dw == 1)
+                        dw3_row(yr, xr, ja, jb, 2, 1, first, b, w0, w1, w2);
+                    else
+                        dw3_row(yr, xr, ja, jb, sw, dw, first, b, w0, w1, w2);
+                    first = 0;
+                }
+                if (first)
+                    for (int64_t j = ja; j < jb; j++) yr[j] = b;
+                for (int64_t j = 0; j < s->ow; j++) {
+                    if (j == ja) j = jb;                               /* the interior is done */
+                    if (j >= s->ow) break;
+                    float acc = b;
+                    for (int64_t kh = 0; kh < s->kh; kh++) {
+                        int64_t r = i * p->stride_h + kh * p->dilation_h - p->pad_top;
+                        if (r < 0 || r >= s->h) continue;
+                        for (int64_t kw = 0; kw < 3; kw++) {
+                            int64_t col = j * sw + kw * dw - pl;
+                            if (col >= 0 && col < s->w) acc = acc + wo[kh * 3 + kw] * xc[r * s->w + col];
+                        }
+                    }
+                    yr[j] = acc;
+                }
+                if (p->activation == EMBER_ACT_RELU || p->activation == EMBER_ACT_RELU6)
+                    for (int64_t j = 0; j < s->ow; j++) yr[j] = yr[j] < 0.0f ? 0.0f : yr[j];
+                if (p->activation == EMBER_ACT_RELU6)
+                    for (int64_t j = 0; j < s->ow; j++) yr[j] = yr[j] > 6.0f ? 6.0f : yr[j];
+            }
         }
 }
 
@@ -70,11 +161,11 @@ static void conv2d_f32_gemm(const float *x, const float *w, const float *bias, f
  * the summation order is tap by tap (the Python runtime's numpy order differs: float
  * results agree within the documented tolerance, not bit for bit). */
 static void conv2d_f32(const float *x, const float *w, const float *bias, float *y, const conv_shape *s,
-                       const ember_conv2d_params *p) {
+                       const ember_conv2d_params *p, int64_t o_begin, int64_t o_end) {
     int64_t cg = s->c / p->groups, og = s->o / p->groups, plane = s->oh * s->ow;
     int64_t sh = p->stride_h, sw = p->stride_w;
     for (int64_t n = 0; n < s->n; n++)
-        for (int64_t o = 0; o < s->o; o++) {
+        for (int64_t o = o_begin; o < o_end; o++) {
             int64_t g = o / og;
             const float *wo = w + o * cg * s->kh * s->kw;                  /* (C/g, KH, KW) */
             float b = bias ? bias[o] : 0.0f;
@@ -133,19 +224,41 @@ static ember_status check(const ember_op_args *a, ember_error *err) {
     return EMBER_OK;
 }
 
+/* The direct kernels split over output channels: task t of `parts` takes its share. */
+typedef struct conv_job {
+    const float *x, *w, *bias;
+    float *y;
+    const conv_shape *s;
+    const ember_conv2d_params *p;
+    int32_t parts, dw3;
+} conv_job;
+
+static void conv_task(void *ctx, int32_t t) {
+    const conv_job *j = (const conv_job *)ctx;
+    int64_t o0 = j->s->o * t / j->parts, o1 = j->s->o * (t + 1) / j->parts;
+    if (j->dw3)
+        conv2d_f32_dw3(j->x, j->w, j->bias, j->y, j->s, j->p, o0, o1);
+    else
+        conv2d_f32(j->x, j->w, j->bias, j->y, j->s, j->p, o0, o1);
+}
+
 static ember_status eval(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *w = a->in[1], *b = a->n_in > 2 ? a->in[2] : NULL;
     conv_shape s = {x->shape[0], x->shape[1], x->shape[2], x->shape[3], w->shape[0], w->shape[2], w->shape[3],
                     a->out->shape[2], a->out->shape[3]};
+    const float *xd = (const float *)x->data, *wd = (const float *)w->data, *bd = b ? (const float *)b->data : NULL;
     (void)err;
     int depthwise = a->p->conv2d.groups > 1 && w->shape[1] == 1;
     if (!depthwise && a->scratch_bytes >= EMBER_GEMM_SCRATCH_BYTES) {
-        conv2d_f32_gemm((const float *)x->data, (const float *)w->data, b ? (const float *)b->data : NULL,
-                        (float *)a->out->data, &s, &a->p->conv2d, a->scratch);
+        conv2d_f32_gemm(xd, wd, bd, (float *)a->out->data, &s, &a->p->conv2d, a->threads);
         return EMBER_OK;
     }
-    conv2d_f32((const float *)x->data, (const float *)w->data, b ? (const float *)b->data : NULL,
-               (float *)a->out->data, &s, &a->p->conv2d);
+    /* each output channel is computed the same way in any part: identical for any split */
+    int64_t work = s.n * s.o * s.oh * s.ow * (s.c / a->p->conv2d.groups) * s.kh * s.kw;
+    int32_t parts = work < EMBER_GEMM_MIN_SPLIT || a->threads == NULL ? 1 : a->threads->n;
+    if (parts > s.o) parts = s.o > 0 ? (int32_t)s.o : 1;
+    conv_job job = {xd, wd, bd, (float *)a->out->data, &s, &a->p->conv2d, parts, depthwise && s.c == s.o && s.kw == 3};
+    ember_threads_run(a->threads, parts, conv_task, &job);
     return EMBER_OK;
 }
 

@@ -126,7 +126,7 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
         /* out (rows, N) = x (rows, K) x w^T (K, N) + bias: the GEMM packs w's rows as panel columns */
         ember_f32_gemm g = {rows, n, k, (const float *)x->data, k, (const float *)w->data, 1, k, NULL, NULL,
                             (float *)a->out->data, n, b ? (const float *)b->data : NULL, 1, a->p->act.activation};
-        ember_f32_gemm_run(&g, NULL, a->scratch);
+        ember_f32_gemm_run_threads(&g, a->threads);
         return EMBER_OK;
     }
     fully_connected_f32((const float *)x->data, (const float *)w->data, b ? (const float *)b->data : NULL,

@@ -71,14 +71,14 @@ static void store_requantized(void *ctx, int64_t i0, int64_t rows, int64_t j0, i
 
 static void conv2d_i8_gemm(const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *y, const conv_shape *s,
                            const ember_conv2d_params *p, const ember_quant *q, int32_t x_zp, int32_t y_zp,
-                           void *scratch) {
+                           const ember_threads *th) {
     int64_t cg = s->c / p->groups, og = s->o / p->groups, plane = s->oh * s->ow, k = cg * s->kh * s->kw;
     for (int64_t n = 0; n < s->n; n++)
         for (int64_t g = 0; g < p->groups; g++) {
             conv_i8_gemm t = {x + (n * s->c + g * cg) * s->h * s->w, y + (n * s->o + g * og) * plane,
                               bias ? bias + g * og : NULL, s, p, q, g * og, x_zp, y_zp};
             ember_i8_gemm gm = {og, plane, k, w + g * og * k, k, pack_im2col_i8, &t, store_requantized, &t};
-            ember_i8_gemm_run(&gm, NULL, scratch);
+            ember_i8_gemm_run_threads(&gm, th);
         }
 }
 
@@ -139,7 +139,7 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     if (!depthwise && k <= EMBER_GEMM_I8_MAX_K && a->scratch_bytes >= EMBER_GEMM_I8_SCRATCH_BYTES(k)) {
         conv2d_i8_gemm((const int8_t *)x->data, (const int8_t *)w->data, b ? (const int32_t *)b->data : NULL,
                        (int8_t *)a->out->data, &s, &a->p->conv2d, a->q, x->zero_point, a->out->zero_point,
-                       a->scratch);
+                       a->threads);
         return EMBER_OK;
     }
     conv2d_i8((const int8_t *)x->data, (const int8_t *)w->data, b ? (const int32_t *)b->data : NULL,

@@ -134,7 +134,8 @@ void ember_f32_gemm_run_threads(const ember_f32_gemm *g, const ember_threads *th
 int32_t ember_gemm_parts(int64_t m, int64_t n, int64_t k, const ember_threads *th) {
     int64_t tiles_m = (m + MR - 1) / MR, tiles_n = (n + NR - 1) / NR;
     int64_t tiles = tiles_n >= tiles_m ? tiles_n : tiles_m, parts = th != NULL ? th->n : 1;
-    if (m * n * (k > 0 ? k : 1) < EMBER_GEMM_MIN_SPLIT) return 1;   /* not worth a wake-up */
+    if (k < 1) k = 1;
+    if (m * n < (EMBER_GEMM_MIN_SPLIT + k - 1) / k) return 1;   /* not worth a wake-up (m * n * k could overflow) */
     return (int32_t)(parts < tiles ? parts : tiles > 0 ? tiles : 1);
 }
 

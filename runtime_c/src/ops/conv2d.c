@@ -254,8 +254,9 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
         return EMBER_OK;
     }
     /* each output channel is computed the same way in any part: identical for any split */
-    int64_t work = s.n * s.o * s.oh * s.ow * (s.c / a->p->conv2d.groups) * s.kh * s.kw;
-    int32_t parts = work < EMBER_GEMM_MIN_SPLIT || a->threads == NULL ? 1 : a->threads->n;
+    int64_t outputs = s.n * s.o * s.oh * s.ow, taps = (s.c / a->p->conv2d.groups) * s.kh * s.kw;
+    if (taps < 1) taps = 1;
+    int32_t parts = outputs < (EMBER_GEMM_MIN_SPLIT + taps - 1) / taps || a->threads == NULL ? 1 : a->threads->n;
     if (parts > s.o) parts = s.o > 0 ? (int32_t)s.o : 1;
     conv_job job = {xd, wd, bd, (float *)a->out->data, &s, &a->p->conv2d, parts, depthwise && s.c == s.o && s.kw == 3};
     ember_threads_run(a->threads, parts, conv_task, &job);

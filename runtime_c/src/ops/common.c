@@ -143,3 +143,23 @@ ember_status ember_reduce_check(const ember_tensor *x, const ember_tensor *y, co
                           ember_shape_str(y, ys, sizeof ys));
     return EMBER_OK;
 }
+
+typedef struct range_job { ember_range_fn fn; const void *ctx; int64_t total; int32_t parts; } range_job;
+
+static void range_task(void *ctx, int32_t t) {
+    const range_job *j = (const range_job *)ctx;
+    int64_t begin = j->total * t / j->parts, end = j->total * (t + 1) / j->parts;
+    if (end > begin) j->fn(j->ctx, begin, end);
+}
+
+void ember_threads_for(const ember_threads *th, int64_t total, int64_t grain, ember_range_fn fn, const void *ctx) {
+    int64_t parts = th != NULL ? th->n : 1;
+    if (grain < 1) grain = 1;
+    if (total / grain < parts) parts = total / grain;
+    if (parts <= 1) {
+        if (total > 0) fn(ctx, 0, total);
+        return;
+    }
+    range_job job = {fn, ctx, total, (int32_t)parts};
+    ember_threads_run(th, job.parts, range_task, &job);
+}

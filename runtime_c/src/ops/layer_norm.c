@@ -5,11 +5,17 @@
  * x.shape[axis:]. */
 #include "op.h"
 
-/* x, y: (rows, n); w, b: (n) or NULL. */
-static void layer_norm_f32(const float *x, const float *w, const float *b, float *y, int64_t rows, int64_t n,
-                           float epsilon) {
+typedef struct ln_job { const float *x, *w, *b; float *y; int64_t n; float epsilon; } ln_job;
+
+/* x, y: (rows, n); w, b: (n) or NULL. Rows [begin, end). */
+static void layer_norm_f32(const void *ctx, int64_t begin, int64_t end) {
+    const ln_job *t = (const ln_job *)ctx;
+    const float *x = t->x, *w = t->w, *b = t->b;
+    float *y = t->y;
+    int64_t n = t->n;
+    float epsilon = t->epsilon;
     if (n == 0) return;
-    for (int64_t r = 0; r < rows; r++) {
+    for (int64_t r = begin; r < end; r++) {
         const float *xr = x + r * n;   /* (n) */
         float *yr = y + r * n;         /* (n) */
         double sum = 0.0, sq = 0.0;
@@ -62,8 +68,9 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     (void)err;
     for (int d = 0; d < axis; d++) rows *= x->shape[d];
     for (int d = axis; d < x->rank; d++) n *= x->shape[d];
-    layer_norm_f32((const float *)x->data, w ? (const float *)w->data : NULL, b ? (const float *)b->data : NULL,
-                   (float *)a->out->data, rows, n, a->p->layer_norm.epsilon);
+    ln_job job = {(const float *)x->data, w ? (const float *)w->data : NULL, b ? (const float *)b->data : NULL,
+                  (float *)a->out->data, n, a->p->layer_norm.epsilon};
+    ember_threads_for(a->threads, rows, n > 0 && n < 8192 ? 8192 / n : 1, layer_norm_f32, &job);
     return EMBER_OK;
 }
 

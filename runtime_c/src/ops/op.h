@@ -74,6 +74,13 @@ void ember_bmm_batch_strides(const ember_tensor *t, int rank, int64_t matrix, in
 /* Strides (in elements) of `in` seen at `out`'s rank, 0 on broadcast dimensions. */
 void ember_broadcast_strides(const ember_tensor *in, const ember_tensor *out, int64_t strides[EMBER_MAX_RANK]);
 
+/* Threads for kernels of independent items (elements, rows): splits [0, total) into
+ * contiguous ranges of at least `grain` items over th's tasks (fewer when there is
+ * little work) and calls fn(ctx, begin, end) once per range, in parallel. Each item is
+ * computed the same way in any range, so results do not depend on the thread count. */
+typedef void (*ember_range_fn)(const void *ctx, int64_t begin, int64_t end);
+void ember_threads_for(const ember_threads *th, int64_t total, int64_t grain, ember_range_fn fn, const void *ctx);
+
 /* sum_i a[i] * b[i] in float32 over eight interleaved partial sums (lane u takes i = u mod
  * 8), combined pairwise, then the tail: independent chains a compiler vectorises. */
 static inline float ember_dot_f32(const float *a, const float *b, int64_t k) {

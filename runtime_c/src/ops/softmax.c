@@ -3,26 +3,33 @@
  * (numpy sums in float32), a difference of a few ulp. A rank-0 input is one row of one. */
 #include "op.h"
 
-/* x, y: (outer, len, inner); each row runs along len with stride inner. */
-static void softmax_f32(const float *x, float *y, int64_t outer, int64_t len, int64_t inner) {
-    for (int64_t o = 0; o < outer; o++)
-        for (int64_t i = 0; i < inner; i++) {
-            const float *xr = x + o * len * inner + i;   /* (len) at stride inner */
-            float *yr = y + o * len * inner + i;         /* (len) at stride inner */
-            float mx = -INFINITY;
-            double sum = 0.0;
-            for (int64_t j = 0; j < len; j++) {
-                float v = xr[j * inner];
-                if (v > mx || v != v) mx = v;            /* NaN wins, as numpy's max */
-            }
-            for (int64_t j = 0; j < len; j++) {
-                float e = expf(xr[j * inner] - mx);
-                yr[j * inner] = e;
-                sum += (double)e;
-            }
-            float total = (float)sum;
-            for (int64_t j = 0; j < len; j++) yr[j * inner] = yr[j * inner] / total;
+typedef struct softmax_job { const float *x; float *y; int64_t len, inner; } softmax_job;
+
+/* x, y: (outer, len, inner); row r = o * inner + i runs along len with stride inner.
+ * Rows [begin, end). */
+static void softmax_f32(const void *ctx, int64_t begin, int64_t end) {
+    const softmax_job *t = (const softmax_job *)ctx;
+    const float *x = t->x;
+    float *y = t->y;
+    int64_t len = t->len, inner = t->inner;
+    for (int64_t r = begin; r < end; r++) {
+        int64_t o = r / inner, i = r % inner;
+        const float *xr = x + o * len * inner + i;   /* (len) at stride inner */
+        float *yr = y + o * len * inner + i;         /* (len) at stride inner */
+        float mx = -INFINITY;
+        double sum = 0.0;
+        for (int64_t j = 0; j < len; j++) {
+            float v = xr[j * inner];
+            if (v > mx || v != v) mx = v;            /* NaN wins, as numpy's max */
         }
+        for (int64_t j = 0; j < len; j++) {
+            float e = expf(xr[j * inner] - mx);
+            yr[j * inner] = e;
+            sum += (double)e;
+        }
+        float total = (float)sum;
+        for (int64_t j = 0; j < len; j++) yr[j * inner] = yr[j * inner] / total;
+    }
 }
 
 static ember_status check(const ember_op_args *a, ember_error *err) {
@@ -45,7 +52,8 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     (void)err;
     for (int d = 0; d < axis && d < x->rank; d++) outer *= x->shape[d];
     for (int d = axis + 1; d < x->rank; d++) inner *= x->shape[d];
-    softmax_f32((const float *)x->data, (float *)a->out->data, outer, len, inner);
+    softmax_job job = {(const float *)x->data, (float *)a->out->data, len, inner};
+    ember_threads_for(a->threads, outer * inner, len > 0 && len < 8192 ? 8192 / len : 1, softmax_f32, &job);
     return EMBER_OK;
 }
 

@@ -153,6 +153,43 @@ static void conv2d_f32_dw3(const float *x, const float *w, const float *bias, fl
         }
 }
 
+/* Depthwise with 3 kernel columns on a small image (the whole zero-padded plane fits in
+ * the task's scratch, `pad` floats): each channel's plane is copied inside a border of
+ * zeros first, so every output column runs the edge-free row loop of conv2d_f32_dw3. A
+ * padding tap adds w * 0 where conv2d_f32_dw3 skips it: the same value (a zero's sign
+ * aside). Dilation 1. */
+static void conv2d_f32_dw3_padded(const float *x, const float *w, const float *bias, float *y, const conv_shape *s,
+                                  const ember_conv2d_params *p, int64_t o_begin, int64_t o_end, float *pad) {
+    int64_t ph = s->h + p->pad_top + p->pad_bottom, pw = s->w + p->pad_left + p->pad_right, plane = s->oh * s->ow;
+    for (int64_t t = 0; t < ph * pw; t++) pad[t] = 0.0f;
+    for (int64_t n = 0; n < s->n; n++)
+        for (int64_t o = o_begin; o < o_end; o++) {
+            const float *xc = x + (n * s->c + o) * s->h * s->w;      /* (H, W) */
+            const float *wo = w + o * s->kh * 3;                      /* (KH, 3) */
+            float b = bias ? bias[o] : 0.0f;
+            for (int64_t r = 0; r < s->h; r++)                          /* pad: (PH, PW), image at (pt, pl) */
+                memcpy(pad + (r + p->pad_top) * pw + p->pad_left, xc + r * s->w, (size_t)s->w * sizeof(float));
+            for (int64_t i = 0; i < s->oh; i++) {
+                float *restrict yr = y + (n * s->o + o) * plane + i * s->ow;   /* (OW) */
+                for (int64_t kh = 0; kh < s->kh; kh++) {
+                    const float *pr = pad + (i * p->stride_h + kh * p->dilation_h) * pw;   /* a padded row */
+                    float w0 = wo[kh * 3], w1 = wo[kh * 3 + 1], w2 = wo[kh * 3 + 2];
+                    if (p->stride_w == 1)
+                        dw3_row(yr, pr, 0, s->ow, 1, 1, kh == 0, b, w0, w1, w2);
+                    else
+                        dw3_row(yr, pr, 0, s->ow, p->stride_w, 1, kh == 0, b, w0, w1, w2);
+                }
+                if (s->kh == 0)
+                    for (int64_t j = 0; j < s->ow; j++) yr[j] = b;
+                if (p->activation == EMBER_ACT_RELU || p->activation == EMBER_ACT_RELU6)
+                    for (int64_t j = 0; j < s->ow; j++) yr[j] = yr[j] < 0.0f ? 0.0f : yr[j];
+                if (p->activation == EMBER_ACT_RELU6)
+                    for (int64_t j = 0; j < s->ow; j++) yr[j] = yr[j] > 6.0f ? 6.0f : yr[j];
+            }
+            /* the border stays 0: the next channel overwrites only the image */
+        }
+}
+
 /* Depthwise (one input channel per group), and the fallback without GEMM scratch: per
  * output row, the row starts at the bias; every (input channel, kh, kw) tap then adds
  * weight * the shifted input row over the columns whose input is inside the image
@@ -230,13 +267,16 @@ typedef struct conv_job {
     float *y;
     const conv_shape *s;
     const ember_conv2d_params *p;
-    int32_t parts, dw3;
+    const ember_threads *th;         /* scratch slice t for task t (the padded plane) */
+    int32_t parts, dw3, padded;
 } conv_job;
 
 static void conv_task(void *ctx, int32_t t) {
     const conv_job *j = (const conv_job *)ctx;
     int64_t o0 = j->s->o * t / j->parts, o1 = j->s->o * (t + 1) / j->parts;
-    if (j->dw3)
+    if (j->padded)
+        conv2d_f32_dw3_padded(j->x, j->w, j->bias, j->y, j->s, j->p, o0, o1, (float *)ember_threads_scratch(j->th, t));
+    else if (j->dw3)
         conv2d_f32_dw3(j->x, j->w, j->bias, j->y, j->s, j->p, o0, o1);
     else
         conv2d_f32(j->x, j->w, j->bias, j->y, j->s, j->p, o0, o1);
@@ -258,7 +298,13 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     if (taps < 1) taps = 1;
     int32_t parts = outputs < (EMBER_GEMM_MIN_SPLIT + taps - 1) / taps || a->threads == NULL ? 1 : a->threads->n;
     if (parts > s.o) parts = s.o > 0 ? (int32_t)s.o : 1;
-    conv_job job = {xd, wd, bd, (float *)a->out->data, &s, &a->p->conv2d, parts, depthwise && s.c == s.o && s.kw == 3};
+    const ember_conv2d_params *p = &a->p->conv2d;
+    int dw3 = depthwise && s.c == s.o && s.kw == 3;
+    /* the padded plane in floats; small images only (where edge columns are a large share) */
+    int64_t padded_floats = (s.h + p->pad_top + p->pad_bottom) * (s.w + p->pad_left + p->pad_right);
+    int padded = dw3 && p->dilation_w == 1 && p->dilation_h == 1 && s.w <= 32 && a->threads != NULL &&
+                 a->threads->scratch != NULL && padded_floats * (int64_t)sizeof(float) <= (int64_t)a->threads->scratch_bytes;
+    conv_job job = {xd, wd, bd, (float *)a->out->data, &s, p, a->threads, parts, dw3, padded};
     ember_threads_run(a->threads, parts, conv_task, &job);
     return EMBER_OK;
 }

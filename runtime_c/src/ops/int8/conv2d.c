@@ -27,26 +27,45 @@ typedef struct conv_i8_gemm {
 } conv_i8_gemm;
 
 /* The panel's tap pairs: b(k, j) = x[c, r, col] - x_zp under tap k = (c, kh, kw) of output
- * position j0 + j, 0 over padding (x_zp - x_zp) and past the last position or tap. */
+ * position j0 + j, 0 over padding (x_zp - x_zp) and past the last position or tap. The
+ * positions split into runs along one output row (once per panel); per tap, a run reads
+ * one input row over its in-image columns (found once per tap column) with no test per
+ * element, as the float kernel's pack_im2col. */
 static void pack_im2col_i8(const void *ctx, int64_t k, int64_t j0, int64_t nc, int16_t *panel) {
     const conv_i8_gemm *t = (const conv_i8_gemm *)ctx;
     const conv_shape *s = t->s;
     const ember_conv2d_params *p = t->p;
-    int64_t r0[EMBER_GEMM_NR], c0[EMBER_GEMM_NR];   /* input row, column of tap (0, 0) per position */
-    for (int64_t j = 0; j < nc; j++) {
-        int64_t pos = j0 + j;
-        r0[j] = pos / s->ow * p->stride_h - p->pad_top;
-        c0[j] = pos % s->ow * p->stride_w - p->pad_left;
+    int64_t seg_i[EMBER_GEMM_NR], seg_a[EMBER_GEMM_NR], seg_b[EMBER_GEMM_NR], seg_o[EMBER_GEMM_NR], n_seg = 0;
+    for (int64_t q = j0; q < j0 + nc; n_seg++) {             /* q: output position i * OW + j */
+        seg_i[n_seg] = q / s->ow, seg_a[n_seg] = q % s->ow, seg_o[n_seg] = q - j0;
+        seg_b[n_seg] = seg_a[n_seg] + (j0 + nc - q) < s->ow ? seg_a[n_seg] + (j0 + nc - q) : s->ow;
+        q += seg_b[n_seg] - seg_a[n_seg];
     }
+    enum { KW_CACHED = 16 };
+    int64_t sw = p->stride_w, lo_of[KW_CACHED], hi_of[KW_CACHED];   /* in-image output columns of tap column kj */
+    for (int64_t x = 0; x < s->kw && x < KW_CACHED; x++)
+        ember_window_taps(x * p->dilation_w - p->pad_left, s->w, sw, s->ow, &lo_of[x], &hi_of[x]);
     int64_t k2 = (k + 1) / 2, c = 0, ki = 0, kj = 0;
+    int16_t x_zp = (int16_t)t->x_zp;
     memset(panel, 0, (size_t)(k2 * 2 * EMBER_GEMM_NR) * sizeof(int16_t));
     for (int64_t tap = 0; tap < k; tap++) {
         const int8_t *xc = t->x + c * s->h * s->w;  /* (H, W) */
-        int64_t dr = ki * p->dilation_h, dc = kj * p->dilation_w;
         int16_t *dst = panel + (tap / 2) * 2 * EMBER_GEMM_NR + tap % 2;   /* (NR, 2) at column 0 */
-        for (int64_t j = 0; j < nc; j++) {
-            int64_t r = r0[j] + dr, col = c0[j] + dc;
-            if (r >= 0 && r < s->h && col >= 0 && col < s->w) dst[2 * j] = (int16_t)(xc[r * s->w + col] - t->x_zp);
+        int64_t off = kj * p->dilation_w - p->pad_left, lo, hi;          /* input column of output column 0 */
+        if (kj < KW_CACHED)
+            lo = lo_of[kj], hi = hi_of[kj];
+        else
+            ember_window_taps(off, s->w, sw, s->ow, &lo, &hi);
+        for (int64_t g = 0; g < n_seg; g++) {
+            int64_t r = seg_i[g] * p->stride_h + ki * p->dilation_h - p->pad_top, ja = seg_a[g], jb = seg_b[g];
+            if (r < 0 || r >= s->h) continue;                    /* padding rows stay 0 */
+            int64_t a = lo < ja ? ja : lo > jb ? jb : lo, b = hi > jb ? jb : hi < a ? a : hi;
+            const int8_t *xr = xc + r * s->w + off;             /* xr[j * sw]: column j's input */
+            int16_t *d = dst + 2 * (seg_o[g] - ja);              /* d[2 * j]: output column j of this run */
+            if (sw == 1)
+                for (int64_t j = a; j < b; j++) d[2 * j] = (int16_t)(xr[j] - x_zp);
+            else
+                for (int64_t j = a; j < b; j++) d[2 * j] = (int16_t)(xr[j * sw] - x_zp);
         }
         if (++kj == s->kw) {
             kj = 0;

@@ -6,8 +6,9 @@
  *   rdpot(x, e)    x / 2^e rounded half away from zero, e in [0, 31]
  *   mbqm(x, m, s)  rdpot(srdhm(sat32(x * 2^max(s, 0)), m), max(-s, 0))
  *
- * Signed right shifts are written as divisions, so nothing depends on the
- * implementation-defined shift of negative numbers. */
+ * Nothing depends on the implementation-defined right shift of negative numbers: a
+ * negative value is negated, shifted and negated back (no division instruction either;
+ * requantization runs once per output element). */
 #ifndef EMBER_INT8_FIXED_H
 #define EMBER_INT8_FIXED_H
 
@@ -21,7 +22,8 @@ static inline int32_t ember_srdhm(int32_t a, int32_t b) {
     if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
     int64_t ab = (int64_t)a * (int64_t)b;
     int64_t v = ab + (ab >= 0 ? ((int64_t)1 << 30) : 1 - ((int64_t)1 << 30));
-    return (int32_t)(v / ((int64_t)1 << 31));            /* C division truncates toward zero */
+    /* v / 2^31 truncated toward zero; |v| < 2^62 + 2^30, so -v does not overflow */
+    return (int32_t)(v >= 0 ? v >> 31 : -((-v) >> 31));
 }
 
 static inline int32_t ember_rdpot(int32_t x, int32_t e) {
@@ -29,7 +31,7 @@ static inline int32_t ember_rdpot(int32_t x, int32_t e) {
     int64_t d = (int64_t)1 << e, half = d >> 1;
     int64_t v = x;
     /* floor(x / 2^e) then round up when the remainder exceeds half (or equals it, x >= 0) */
-    int64_t fl = v >= 0 ? v / d : -((-v + d - 1) / d);
+    int64_t fl = v >= 0 ? v >> e : -((-v + d - 1) >> e);
     int64_t rem = v - fl * d;                            /* in [0, d) */
     int64_t threshold = (half - 1) + (v < 0 ? 1 : 0);    /* (mask >> 1) + (x < 0) */
     return (int32_t)(fl + (rem > threshold ? 1 : 0));

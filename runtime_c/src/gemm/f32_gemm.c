@@ -56,6 +56,12 @@ static void pack_strided(const ember_f32_gemm *g, int64_t p0, int64_t kc, int64_
     } else if (g->b_cs == 1) {
         for (int64_t p = 0; p < kc; p++) memcpy(panel + p * NR, g->b + (p0 + p) * g->b_rs + j0, (size_t)nc * sizeof(float));
     } else {
+#if defined(EMBER_GEMM_AVX2)
+        if (g->b_rs == 1 && nc == NR) {   /* a transposed weight: 8x8 register transposes */
+            ember_f32_pack_transposed_avx2(g->b + j0 * g->b_cs + p0, g->b_cs, kc, panel);
+            return;
+        }
+#endif
         for (int64_t j = 0; j < nc; j++) {
             const float *bj = g->b + (j0 + j) * g->b_cs + p0 * g->b_rs;
             for (int64_t p = 0; p < kc; p++) panel[p * NR + j] = bj[p * g->b_rs];

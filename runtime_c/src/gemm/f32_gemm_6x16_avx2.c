@@ -48,6 +48,37 @@ void ember_f32_gemm_6x16_avx2(int64_t kc, const float *const *a, const float *pa
             _mm256_storeu_ps(cp, v);
         }
 }
+
+void ember_f32_pack_transposed_avx2(const float *w, int64_t ldw, int64_t kc, float *panel) {
+    int64_t p = 0;
+    for (; p + 8 <= kc; p += 8)
+        for (int h = 0; h < 2; h++) {              /* columns 8h .. 8h + 7 of the panel */
+            const float *r = w + (8 * h) * ldw + p; /* rows j = 8h .. of W, taps p .. p + 7 */
+            __m256 r0 = _mm256_loadu_ps(r), r1 = _mm256_loadu_ps(r + ldw), r2 = _mm256_loadu_ps(r + 2 * ldw),
+                   r3 = _mm256_loadu_ps(r + 3 * ldw), r4 = _mm256_loadu_ps(r + 4 * ldw),
+                   r5 = _mm256_loadu_ps(r + 5 * ldw), r6 = _mm256_loadu_ps(r + 6 * ldw),
+                   r7 = _mm256_loadu_ps(r + 7 * ldw);
+            /* 8x8 transpose: interleave pairs, then quads, then swap 128-bit halves */
+            __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+                   t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+                   t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE),
+                   u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE),
+                   u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+                   u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            float *d = panel + p * EMBER_GEMM_NR + 8 * h;
+            _mm256_storeu_ps(d + 0 * EMBER_GEMM_NR, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_storeu_ps(d + 1 * EMBER_GEMM_NR, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_storeu_ps(d + 2 * EMBER_GEMM_NR, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_storeu_ps(d + 3 * EMBER_GEMM_NR, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_storeu_ps(d + 4 * EMBER_GEMM_NR, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_storeu_ps(d + 5 * EMBER_GEMM_NR, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_storeu_ps(d + 6 * EMBER_GEMM_NR, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_storeu_ps(d + 7 * EMBER_GEMM_NR, _mm256_permute2f128_ps(u3, u7, 0x31));
+        }
+    for (; p < kc; p++)
+        for (int j = 0; j < EMBER_GEMM_NR; j++) panel[p * EMBER_GEMM_NR + j] = w[j * ldw + p];
+}
 #else
 typedef int ember_f32_gemm_avx2_not_built;   /* ISO C wants a declaration in every file */
 #endif

@@ -99,6 +99,12 @@ void ember_f32_gemm_6x16_neon(int64_t kc, const float *const *a, const float *pa
 #endif
 /* The micro-kernel this build runs (SIMD when compiled in, else scalar). */
 ember_f32_ukernel_fn ember_f32_gemm_ukernel(void);
+#if defined(EMBER_GEMM_AVX2)
+/* A full panel of a transposed B (a weight W (N, K) read as (K, N)): panel[p * NR + j] =
+ * w[j * ldw + p] for p < kc, j < NR, by 8x8 register transposes (the same values as the
+ * driver's scalar gather). */
+void ember_f32_pack_transposed_avx2(const float *w, int64_t ldw, int64_t kc, float *panel);
+#endif
 
 /* ---- int8 -------------------------------------------------------------------------- */
 /* C(i, j) = sum_p A(i, p) * B(p, j) exactly in int32: A int8 weights, B int16 values (an

@@ -2,8 +2,10 @@
  * x and out: FLOAT32 of one shape. */
 #include "op.h"
 
-static void erf_f32(const float *x, float *y, int64_t n) {
-    for (int64_t i = 0; i < n; i++) y[i] = (float)erf((double)x[i]);
+/* Elements [begin, end) of m (ember_map_f32). */
+static void erf_f32(const void *ctx, int64_t begin, int64_t end) {
+    const ember_map_f32 *m = (const ember_map_f32 *)ctx;
+    for (int64_t i = begin; i < end; i++) m->y[i] = (float)erf((double)m->x[i]);
 }
 
 static ember_status check(const ember_op_args *a, ember_error *err) {
@@ -20,7 +22,8 @@ static ember_status check(const ember_op_args *a, ember_error *err) {
 
 static ember_status eval(const ember_op_args *a, ember_error *err) {
     (void)err;
-    erf_f32((const float *)a->in[0]->data, (float *)a->out->data, a->out->count);
+    ember_map_f32 m = {(const float *)a->in[0]->data, (float *)a->out->data};
+    ember_threads_for(a->threads, a->out->count, EMBER_MAP_GRAIN, erf_f32, &m);
     return EMBER_OK;
 }
 

@@ -81,6 +81,11 @@ void ember_broadcast_strides(const ember_tensor *in, const ember_tensor *out, in
 typedef void (*ember_range_fn)(const void *ctx, int64_t begin, int64_t end);
 void ember_threads_for(const ember_threads *th, int64_t total, int64_t grain, ember_range_fn fn, const void *ctx);
 
+/* The operands of an elementwise float kernel y[i] = f(x[i]), for ember_threads_for; the
+ * grain suits libm functions (some tens of nanoseconds an element). */
+typedef struct ember_map_f32 { const float *x; float *y; } ember_map_f32;
+#define EMBER_MAP_GRAIN 4096
+
 /* sum_i a[i] * b[i] in float32 over eight interleaved partial sums (lane u takes i = u mod
  * 8), combined pairwise, then the tail: independent chains a compiler vectorises. */
 static inline float ember_dot_f32(const float *a, const float *b, int64_t k) {

@@ -8,8 +8,10 @@ static float sigmoid1(float x) {
     return x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
 }
 
-static void sigmoid_f32(const float *x, float *y, int64_t n) {
-    for (int64_t i = 0; i < n; i++) y[i] = sigmoid1(x[i]);
+/* Elements [begin, end) of m (ember_map_f32). */
+static void sigmoid_f32(const void *ctx, int64_t begin, int64_t end) {
+    const ember_map_f32 *m = (const ember_map_f32 *)ctx;
+    for (int64_t i = begin; i < end; i++) m->y[i] = sigmoid1(m->x[i]);
 }
 
 static ember_status check(const ember_op_args *a, ember_error *err) {
@@ -26,7 +28,8 @@ static ember_status check(const ember_op_args *a, ember_error *err) {
 
 static ember_status eval(const ember_op_args *a, ember_error *err) {
     (void)err;
-    sigmoid_f32((const float *)a->in[0]->data, (float *)a->out->data, a->out->count);
+    ember_map_f32 m = {(const float *)a->in[0]->data, (float *)a->out->data};
+    ember_threads_for(a->threads, a->out->count, EMBER_MAP_GRAIN, sigmoid_f32, &m);
     return EMBER_OK;
 }
 

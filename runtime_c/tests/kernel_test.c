@@ -11,6 +11,7 @@
 
 #include "../src/gemm/gemm.h"
 #include "../src/internal.h"
+#include "../src/ops/int8/fixed.h"
 
 static uint32_t rng_state = 12345u;
 static float frand(void) {   /* uniform in [-1, 1) */
@@ -117,6 +118,41 @@ static void i8_case(int64_t m, int64_t n, int64_t k, int extreme) {
     free(a), free(b), free(c_ref), free(c_simd);
 }
 
+/* The requantization row of this build against the scalar one, bit for bit: random and
+ * extreme accumulators, biases that push the sum out of int32, every shift the loader
+ * accepts, multipliers from 0 to INT32_MAX, lengths around the 8-lane width. */
+static void requant_cases(void) {
+    static const int32_t extremes[] = {0, 1, -1, INT32_MAX, INT32_MIN, INT32_MAX - 1, INT32_MIN + 1, 1 << 30,
+                                       -(1 << 30), 12345678, -12345678, 255, -256};
+    static const int32_t biases[] = {0, 7, -7, INT32_MAX, INT32_MIN, 1 << 29, -(1 << 29)};
+    static const int32_t mults[] = {0, 1, 1 << 30, INT32_MAX, 1518500250, 1073741825};
+    int32_t acc[37];
+    int8_t want[37], got[37];
+    int bad = 0, cases = 0;
+    for (int32_t s = -31; s <= 30 && !bad; s++)
+        for (size_t bi = 0; bi < sizeof biases / sizeof *biases && !bad; bi++)
+            for (size_t mi = 0; mi < sizeof mults / sizeof *mults + 2 && !bad; mi++) {
+                int32_t m = mi < sizeof mults / sizeof *mults ? mults[mi] : (int32_t)(rng_state >> 1);
+                int n = 1 + (int)(mi * 7 + bi) % 37, zp = irand(-128, 127), lo = irand(-128, 0), hi = irand(0, 127);
+                for (int j = 0; j < n; j++) {
+                    rng_state = rng_state * 1664525u + 1013904223u;
+                    acc[j] = j % 3 == 0 ? extremes[(size_t)irand(0, (int)(sizeof extremes / sizeof *extremes) - 1)]
+                                        : (int32_t)rng_state >> (rng_state % 24);
+                }
+                ember_requantize_row_scalar(acc, n, biases[bi], m, s, zp, lo, hi, want);
+                ember_requantize_row(acc, n, biases[bi], m, s, zp, lo, hi, got);
+                for (int j = 0; j < n && !bad; j++)
+                    if (want[j] != got[j]) {
+                        printf("FAIL requantize acc=%ld bias=%ld m=%ld s=%d zp=%d [%d, %d]: scalar %d simd %d\n",
+                               (long)acc[j], (long)biases[bi], (long)m, (int)s, zp, lo, hi, want[j], got[j]);
+                        bad = 1;
+                    }
+                cases++;
+            }
+    checks += cases;
+    failures += bad;
+}
+
 int main(void) {
     static const int64_t ms[] = {1, 5, 6, 7, 13}, ns[] = {1, 15, 16, 17, 33}, ks[] = {0, 1, 7, 255, 256, 257, 600};
     for (size_t x = 0; x < sizeof ms / sizeof *ms; x++)
@@ -127,6 +163,7 @@ int main(void) {
                 i8_case(ms[x], ns[y], ks[z] + 1, 0);
             }
     i8_case(7, 17, 4099, 1);   /* the largest products all of one sign: exact, no overflow */
+    requant_cases();
     printf("%s kernel test (%s): %d cases, %d failed\n", failures ? "FAIL" : "PASS", EMBER_GEMM_SIMD, checks, failures);
     return failures != 0;
 }

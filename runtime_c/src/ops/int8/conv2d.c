@@ -81,10 +81,8 @@ static void store_requantized(void *ctx, int64_t i0, int64_t rows, int64_t j0, i
         int64_t o = i0 + r;
         int32_t qi = t->q->n == 1 ? 0 : (int32_t)(t->o0 + o);
         int32_t m = ember_q_at(t->q->multiplier, qi), sh = ember_q_shift(t->q, qi);
-        int64_t b = t->bias ? t->bias[o] : 0;
-        int8_t *yo = t->y + o * plane + j0;
-        for (int64_t j = 0; j < cols; j++)
-            yo[j] = ember_requantize(b + tile[r * EMBER_GEMM_NR + j], m, sh, t->y_zp, t->q->act_min, t->q->act_max);
+        ember_requantize_row(tile + r * EMBER_GEMM_NR, cols, t->bias ? t->bias[o] : 0, m, sh, t->y_zp, t->q->act_min,
+                             t->q->act_max, t->y + o * plane + j0);
     }
 }
 
@@ -102,26 +100,46 @@ static void conv2d_i8_gemm(const int8_t *x, const int8_t *w, const int32_t *bias
 }
 
 /* A chunk of an output row at a time: each (c, kh, kw) tap adds (x - x_zp) * w over the
- * chunk's in-image columns (ember_window_taps) into int64 sums, exact; bias joins at the end.
- * The inner loop is contiguous for stride 1, with no bounds test per tap. */
+ * chunk's in-image columns (ember_window_taps), with no bounds test per tap; the inner
+ * loop is contiguous for stride 1. Output channels [o_begin, o_end) (a thread's share).
+ * With at most EMBER_GEMM_I8_MAX_K taps per output the sums are exact in int32 and the
+ * row is requantized by ember_requantize_row (SIMD where built); beyond that (`wide`),
+ * each channel's int32 partial sum joins an int64 sum first. Either way: the integers
+ * of schema/README.md. */
 #define ROW_CHUNK 256
-static void conv2d_i8(const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *y, const conv_shape *s,
-                      const ember_conv2d_params *p, const ember_quant *q, int32_t x_zp, int32_t y_zp) {
+typedef struct conv_i8_direct {
+    const int8_t *x, *w;
+    const int32_t *bias;
+    int8_t *y;
+    const conv_shape *s;
+    const ember_conv2d_params *p;
+    const ember_quant *q;
+    int32_t x_zp, y_zp;
+} conv_i8_direct;
+
+static void conv2d_i8(const void *ctx, int64_t o_begin, int64_t o_end) {
+    const conv_i8_direct *t = (const conv_i8_direct *)ctx;
+    const conv_shape *s = t->s;
+    const ember_conv2d_params *p = t->p;
+    const ember_quant *q = t->q;
     int64_t cg = s->c / p->groups, og = s->o / p->groups, sw = p->stride_w;
-    int64_t acc[ROW_CHUNK];
+    int wide = cg * s->kh * s->kw > EMBER_GEMM_I8_MAX_K;
+    int flush_each_tap = s->kh * s->kw > EMBER_GEMM_I8_MAX_K;   /* only a file built to overflow int32 */
+    int32_t acc[ROW_CHUNK];
+    int64_t acc64[ROW_CHUNK];
     for (int64_t n = 0; n < s->n; n++)
-        for (int64_t o = 0; o < s->o; o++) {
+        for (int64_t o = o_begin; o < o_end; o++) {
             int64_t g = o / og;
-            int32_t qi = q->n == 1 ? 0 : (int32_t)o;
+            int32_t qi = q->n == 1 ? 0 : (int32_t)o, bias = t->bias ? t->bias[o] : 0;
             int32_t m = ember_q_at(q->multiplier, qi), sh = ember_q_shift(q, qi);
-            const int8_t *wo = w + o * cg * s->kh * s->kw;                 /* (C/g, KH, KW) */
-            int8_t *yo = y + (n * s->o + o) * s->oh * s->ow;               /* (OH, OW) */
+            const int8_t *wo = t->w + o * cg * s->kh * s->kw;             /* (C/g, KH, KW) */
+            int8_t *yo = t->y + (n * s->o + o) * s->oh * s->ow;            /* (OH, OW) */
             for (int64_t i = 0; i < s->oh; i++)
                 for (int64_t j0 = 0; j0 < s->ow; j0 += ROW_CHUNK) {
                     int64_t width = s->ow - j0 < ROW_CHUNK ? s->ow - j0 : ROW_CHUNK;
-                    for (int64_t j = 0; j < width; j++) acc[j] = 0;
+                    for (int64_t j = 0; j < width; j++) acc[j] = 0, acc64[j] = 0;
                     for (int64_t c = 0; c < cg; c++) {
-                        const int8_t *xc = x + ((n * s->c) + g * cg + c) * s->h * s->w;   /* (H, W) */
+                        const int8_t *xc = t->x + ((n * s->c) + g * cg + c) * s->h * s->w;   /* (H, W) */
                         for (int64_t kh = 0; kh < s->kh; kh++) {
                             int64_t r = i * p->stride_h + kh * p->dilation_h - p->pad_top;
                             if (r < 0 || r >= s->h) continue;
@@ -132,14 +150,25 @@ static void conv2d_i8(const int8_t *x, const int8_t *w, const int32_t *bias, int
                                 if (lo < j0) lo = j0;
                                 if (hi > j0 + width) hi = j0 + width;
                                 const int8_t *xr = xc + r * s->w + off;
-                                for (int64_t j = lo; j < hi; j++)
-                                    acc[j - j0] += (int64_t)(((int32_t)xr[j * sw] - x_zp) * wv);
+                                int32_t *ac = acc - j0;
+                                if (sw == 1)
+                                    for (int64_t j = lo; j < hi; j++) ac[j] += ((int32_t)xr[j] - t->x_zp) * wv;
+                                else
+                                    for (int64_t j = lo; j < hi; j++) ac[j] += ((int32_t)xr[j * sw] - t->x_zp) * wv;
+                                if (flush_each_tap)
+                                    for (int64_t j = 0; j < width; j++) acc64[j] += acc[j], acc[j] = 0;
                             }
                         }
+                        if (wide)   /* one channel's taps per int32 sum */
+                            for (int64_t j = 0; j < width; j++) acc64[j] += acc[j], acc[j] = 0;
                     }
-                    for (int64_t j = 0; j < width; j++)
-                        yo[i * s->ow + j0 + j] = ember_requantize((bias ? bias[o] : 0) + acc[j], m, sh, y_zp,
-                                                                  q->act_min, q->act_max);
+                    if (!wide)
+                        ember_requantize_row(acc, width, bias, m, sh, t->y_zp, q->act_min, q->act_max,
+                                             yo + i * s->ow + j0);
+                    else
+                        for (int64_t j = 0; j < width; j++)
+                            yo[i * s->ow + j0 + j] = ember_requantize((int64_t)bias + acc64[j], m, sh, t->y_zp,
+                                                                      q->act_min, q->act_max);
                 }
         }
 }
@@ -161,8 +190,12 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
                        a->threads);
         return EMBER_OK;
     }
-    conv2d_i8((const int8_t *)x->data, (const int8_t *)w->data, b ? (const int32_t *)b->data : NULL,
-              (int8_t *)a->out->data, &s, &a->p->conv2d, a->q, x->zero_point, a->out->zero_point);
+    conv_i8_direct t = {(const int8_t *)x->data, (const int8_t *)w->data, b ? (const int32_t *)b->data : NULL,
+                        (int8_t *)a->out->data, &s, &a->p->conv2d, a->q, x->zero_point, a->out->zero_point};
+    /* channels per task: at least EMBER_GEMM_MIN_SPLIT multiply-adds (no int64 overflow) */
+    int64_t positions = s.n * s.oh * s.ow, taps = k > 0 ? k : 1, grain = 1;
+    if (positions < EMBER_GEMM_MIN_SPLIT / taps) grain = EMBER_GEMM_MIN_SPLIT / taps / (positions > 0 ? positions : 1);
+    ember_threads_for(a->threads, s.o, grain, conv2d_i8, &t);
     return EMBER_OK;
 }
 

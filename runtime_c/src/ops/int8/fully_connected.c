@@ -32,10 +32,10 @@ static void store_rows(void *ctx, int64_t i0, int64_t rows, int64_t j0, int64_t 
         int64_t o = i0 + r;
         int32_t qi = t->q->n == 1 ? 0 : (int32_t)o;
         int32_t m = ember_q_at(t->q->multiplier, qi), sh = ember_q_shift(t->q, qi);
-        int64_t b = t->bias ? t->bias[o] : 0;
-        for (int64_t j = 0; j < cols; j++)
-            t->y[(j0 + j) * t->n + o] = ember_requantize(b + tile[r * EMBER_GEMM_NR + j], m, sh, t->y_zp,
-                                                         t->q->act_min, t->q->act_max);
+        int8_t v[EMBER_GEMM_NR];   /* the tile row requantized, then stored down a column of y */
+        ember_requantize_row(tile + r * EMBER_GEMM_NR, cols, t->bias ? t->bias[o] : 0, m, sh, t->y_zp,
+                             t->q->act_min, t->q->act_max, v);
+        for (int64_t j = 0; j < cols; j++) t->y[(j0 + j) * t->n + o] = v[j];
     }
 }
 

@@ -118,7 +118,7 @@ static void i8_case(int64_t m, int64_t n, int64_t k, int extreme) {
     free(a), free(b), free(c_ref), free(c_simd);
 }
 
-/* The requantization row of this build against the scalar one, bit for bit: random and
+/* The requantization and mbqm rows of this build against the scalar ones, bit for bit: random and
  * extreme accumulators, biases that push the sum out of int32, every shift the loader
  * accepts, multipliers from 0 to INT32_MAX, lengths around the 8-lane width. */
 static void requant_cases(void) {
@@ -126,7 +126,7 @@ static void requant_cases(void) {
                                        -(1 << 30), 12345678, -12345678, 255, -256};
     static const int32_t biases[] = {0, 7, -7, INT32_MAX, INT32_MIN, 1 << 29, -(1 << 29)};
     static const int32_t mults[] = {0, 1, 1 << 30, INT32_MAX, 1518500250, 1073741825};
-    int32_t acc[37];
+    int32_t acc[37], mbqm_want[37], mbqm_got[37];
     int8_t want[37], got[37];
     int bad = 0, cases = 0;
     for (int32_t s = -31; s <= 30 && !bad; s++)
@@ -141,10 +141,13 @@ static void requant_cases(void) {
                 }
                 ember_requantize_row_scalar(acc, n, biases[bi], m, s, zp, lo, hi, want);
                 ember_requantize_row(acc, n, biases[bi], m, s, zp, lo, hi, got);
+                ember_mbqm_row_scalar(acc, n, m, s, mbqm_want);
+                ember_mbqm_row(acc, n, m, s, mbqm_got);
                 for (int j = 0; j < n && !bad; j++)
-                    if (want[j] != got[j]) {
-                        printf("FAIL requantize acc=%ld bias=%ld m=%ld s=%d zp=%d [%d, %d]: scalar %d simd %d\n",
-                               (long)acc[j], (long)biases[bi], (long)m, (int)s, zp, lo, hi, want[j], got[j]);
+                    if (want[j] != got[j] || mbqm_want[j] != mbqm_got[j]) {
+                        printf("FAIL requantize acc=%ld bias=%ld m=%ld s=%d zp=%d [%d, %d]: scalar %d simd %d, "
+                               "mbqm scalar %ld simd %ld\n", (long)acc[j], (long)biases[bi], (long)m, (int)s, zp, lo,
+                               hi, want[j], got[j], (long)mbqm_want[j], (long)mbqm_got[j]);
                         bad = 1;
                     }
                 cases++;

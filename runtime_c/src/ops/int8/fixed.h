@@ -62,51 +62,73 @@ static inline void ember_requantize_row_scalar(const int32_t *acc, int64_t n, in
     for (int64_t j = 0; j < n; j++) out[j] = ember_requantize((int64_t)bias + acc[j], m, s, zp, lo, hi);
 }
 
+/* mbqm over a row: out[j] = ember_mbqm(x[j], m, s), j < n. */
+static inline void ember_mbqm_row_scalar(const int32_t *x, int64_t n, int32_t m, int32_t s, int32_t *out) {
+    for (int64_t j = 0; j < n; j++) out[j] = ember_mbqm(x[j], m, s);
+}
+
 #if defined(EMBER_GEMM_AVX2)
-/* The same integers, 8 at a time (runtime_c/tests/kernel_test.c checks it against the
- * scalar row bit for bit): saturating bias add and left shift by compares and blends;
+/* The same integers, 8 at a time (runtime_c/tests/kernel_test.c checks them against the
+ * scalar rows bit for bit): saturating adds and left shifts by compares and blends;
  * srdhm as even/odd 32x32 -> 64-bit products, the nudge, and a truncating shift by 31
  * (a logical 64-bit shift keeps the right low 32 bits); rdpot as an arithmetic shift
- * plus the rounding increment; zero point and clamp, then a pack to int8. */
-static inline void ember_requantize_row_avx2(const int32_t *acc, int64_t n, int32_t bias, int32_t m, int32_t s,
-                                             int32_t zp, int32_t lo, int32_t hi, int8_t *out) {
-    int32_t left = s > 0 ? s : 0, right = s > 0 ? 0 : -s;
-    const __m256i zero = _mm256_setzero_si256(), vbias = _mm256_set1_epi32(bias), vm = _mm256_set1_epi32(m);
-    const __m256i imax = _mm256_set1_epi32(INT32_MAX), imin = _mm256_set1_epi32(INT32_MIN);
-    const __m256i shl_hi = _mm256_set1_epi32((int32_t)(INT32_MAX >> left));           /* x above: saturates */
-    const __m256i shl_lo = _mm256_set1_epi32((int32_t)(-(((int64_t)1 << 31) >> left))); /* x below: saturates */
+ * plus the rounding increment. */
+typedef struct ember_mbqm_avx2 {
+    int32_t left, right;
+    __m256i m, shl_hi, shl_lo, mask, half;
+    __m128i cl, cr;
+} ember_mbqm_avx2;
+
+static inline void ember_mbqm_avx2_init(ember_mbqm_avx2 *k, int32_t m, int32_t s) {
+    k->left = s > 0 ? s : 0, k->right = s > 0 ? 0 : -s;
+    k->m = _mm256_set1_epi32(m);
+    k->shl_hi = _mm256_set1_epi32((int32_t)(INT32_MAX >> k->left));             /* above: x * 2^left saturates */
+    k->shl_lo = _mm256_set1_epi32((int32_t)(-(((int64_t)1 << 31) >> k->left)));  /* below: saturates */
+    k->mask = _mm256_set1_epi32((int32_t)(((int64_t)1 << k->right) - 1));
+    k->half = _mm256_set1_epi32((int32_t)((((int64_t)1 << k->right) - 1) >> 1));
+    k->cl = _mm_cvtsi32_si128(k->left), k->cr = _mm_cvtsi32_si128(k->right);
+}
+
+/* mbqm of 8 int32 lanes (already in int32: the first sat32 is the caller's). */
+static inline __m256i ember_mbqm8(__m256i x, const ember_mbqm_avx2 *k) {
+    const __m256i zero = _mm256_setzero_si256();
+    if (k->left > 0) {   /* x = sat32(x * 2^left) */
+        __m256i over = _mm256_cmpgt_epi32(x, k->shl_hi), under = _mm256_cmpgt_epi32(k->shl_lo, x);
+        x = _mm256_sll_epi32(x, k->cl);
+        x = _mm256_blendv_epi8(_mm256_blendv_epi8(x, _mm256_set1_epi32(INT32_MAX), over), _mm256_set1_epi32(INT32_MIN),
+                               under);
+    }
+    /* srdhm(x, m), m >= 0 */
     const __m256i pos_nudge = _mm256_set1_epi64x((int64_t)1 << 30), neg_nudge = _mm256_set1_epi64x(1 - ((int64_t)1 << 30));
     const __m256i trunc = _mm256_set1_epi64x(((int64_t)1 << 31) - 1);
-    const __m256i mask = _mm256_set1_epi32((int32_t)(((int64_t)1 << right) - 1)), half = _mm256_set1_epi32((int32_t)((((int64_t)1 << right) - 1) >> 1));
+    __m256i pe = _mm256_mul_epi32(x, k->m), po = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), k->m);
+    __m256i ne = _mm256_cmpgt_epi64(zero, pe), no = _mm256_cmpgt_epi64(zero, po);
+    pe = _mm256_add_epi64(pe, _mm256_blendv_epi8(pos_nudge, neg_nudge, ne));
+    po = _mm256_add_epi64(po, _mm256_blendv_epi8(pos_nudge, neg_nudge, no));
+    pe = _mm256_srli_epi64(_mm256_add_epi64(pe, _mm256_and_si256(ne, trunc)), 31);
+    po = _mm256_srli_epi64(_mm256_add_epi64(po, _mm256_and_si256(no, trunc)), 31);
+    x = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
+    if (k->right > 0) {   /* rdpot(x, right) */
+        __m256i rem = _mm256_and_si256(x, k->mask);
+        __m256i thr = _mm256_sub_epi32(k->half, _mm256_cmpgt_epi32(zero, x));
+        x = _mm256_sub_epi32(_mm256_sra_epi32(x, k->cr), _mm256_cmpgt_epi32(rem, thr));
+    }
+    return x;
+}
+
+static inline void ember_requantize_row_avx2(const int32_t *acc, int64_t n, int32_t bias, int32_t m, int32_t s,
+                                             int32_t zp, int32_t lo, int32_t hi, int8_t *out) {
+    ember_mbqm_avx2 k;
+    ember_mbqm_avx2_init(&k, m, s);
+    const __m256i vbias = _mm256_set1_epi32(bias), imax = _mm256_set1_epi32(INT32_MAX), imin = _mm256_set1_epi32(INT32_MIN);
     const __m256i vlo = _mm256_set1_epi32(lo - zp), vhi = _mm256_set1_epi32(hi - zp), vzp = _mm256_set1_epi32(zp);
-    const __m128i cl = _mm_cvtsi32_si128(left), cr = _mm_cvtsi32_si128(right);
     int64_t j = 0;
     for (; j + 8 <= n; j += 8) {
         __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(acc + j));
-        /* x = sat32(bias + a): overflow only toward bias's sign */
-        __m256i x = _mm256_add_epi32(a, vbias);
+        __m256i x = _mm256_add_epi32(a, vbias);   /* sat32(bias + a): overflow only toward bias's sign */
         x = bias >= 0 ? _mm256_blendv_epi8(x, imax, _mm256_cmpgt_epi32(a, x))
                       : _mm256_blendv_epi8(x, imin, _mm256_cmpgt_epi32(x, a));
-        /* x = sat32(x * 2^left) */
-        if (left > 0) {
-            __m256i over = _mm256_cmpgt_epi32(x, shl_hi), under = _mm256_cmpgt_epi32(shl_lo, x);
-            x = _mm256_sll_epi32(x, cl);
-            x = _mm256_blendv_epi8(_mm256_blendv_epi8(x, imax, over), imin, under);
-        }
-        /* srdhm(x, m) */
-        __m256i pe = _mm256_mul_epi32(x, vm), po = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), vm);
-        __m256i ne = _mm256_cmpgt_epi64(zero, pe), no = _mm256_cmpgt_epi64(zero, po);
-        pe = _mm256_add_epi64(pe, _mm256_blendv_epi8(pos_nudge, neg_nudge, ne));
-        po = _mm256_add_epi64(po, _mm256_blendv_epi8(pos_nudge, neg_nudge, no));
-        pe = _mm256_srli_epi64(_mm256_add_epi64(pe, _mm256_and_si256(ne, trunc)), 31);
-        po = _mm256_srli_epi64(_mm256_add_epi64(po, _mm256_and_si256(no, trunc)), 31);
-        x = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
-        /* rdpot(x, right) */
-        if (right > 0) {
-            __m256i rem = _mm256_and_si256(x, mask);
-            __m256i thr = _mm256_sub_epi32(half, _mm256_cmpgt_epi32(zero, x));
-            x = _mm256_sub_epi32(_mm256_sra_epi32(x, cr), _mm256_cmpgt_epi32(rem, thr));
-        }
+        x = ember_mbqm8(x, &k);
         /* clamp(x + zp, lo, hi) as clamp(x, lo - zp, hi - zp) + zp: no overflow */
         x = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(x, vlo), vhi), vzp);
         __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(x), _mm256_extracti128_si256(x, 1));
@@ -114,7 +136,26 @@ static inline void ember_requantize_row_avx2(const int32_t *acc, int64_t n, int3
     }
     ember_requantize_row_scalar(acc + j, n - j, bias, m, s, zp, lo, hi, out + j);
 }
+
+static inline void ember_mbqm_row_avx2(const int32_t *x, int64_t n, int32_t m, int32_t s, int32_t *out) {
+    ember_mbqm_avx2 k;
+    ember_mbqm_avx2_init(&k, m, s);
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        _mm256_storeu_si256((__m256i *)(void *)(out + j),
+                            ember_mbqm8(_mm256_loadu_si256((const __m256i *)(const void *)(x + j)), &k));
+    ember_mbqm_row_scalar(x + j, n - j, m, s, out + j);
+}
 #endif
+
+/* mbqm over a row with this build's kernel. */
+static inline void ember_mbqm_row(const int32_t *x, int64_t n, int32_t m, int32_t s, int32_t *out) {
+#if defined(EMBER_GEMM_AVX2)
+    ember_mbqm_row_avx2(x, n, m, s, out);
+#else
+    ember_mbqm_row_scalar(x, n, m, s, out);
+#endif
+}
 
 /* The row with this build's kernel. */
 static inline void ember_requantize_row(const int32_t *acc, int64_t n, int32_t bias, int32_t m, int32_t s,

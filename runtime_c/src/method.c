@@ -10,7 +10,7 @@ enum { S_NAME, S_MIN, S_MAX };
 enum { O_OPCODE, O_INPUTS, O_OUTPUTS, O_OPT_TYPE, O_OPTIONS, O_SOURCE, O_QUANT };
 enum { D_DTYPE, D_SHAPE, D_OFFSET, D_NBYTES };
 enum { C_INPUTS, C_OUTPUTS, C_ATOL, C_RTOL };
-enum { OPCODE_RESHAPE = 45 };
+enum { OPCODE_RESHAPE = 45, OPCODE_BATCH_MATMUL = 2 };
 enum { UNSET = 0, COPIED = 1, CALLER = 2 };   /* ember_tensor.bound for inputs */
 
 #define TRY(expr) do { ember_status s_ = (expr); if (s_ != EMBER_OK) return s_; } while (0)
@@ -34,7 +34,11 @@ static uint64_t op_scratch(const fb_buf *f, const fb_table *op, const fb_vec *te
         return need;
     if (fb_read_int(f, &w, T_DTYPE, 1, 1, 0) != EMBER_DTYPE_INT8 || shape.len < 2) return need;
     int64_t k = 1;
-    for (uint32_t d = 1; d < shape.len && k <= EMBER_GEMM_I8_MAX_K; d++) {
+    if (code == OPCODE_BATCH_MATMUL) {   /* b (..., K, N): K taps */
+        k = fb_i64(f, shape.pos + 8 * (shape.len - 2));
+        k = k < 0 || k > EMBER_GEMM_I8_MAX_K ? EMBER_GEMM_I8_MAX_K + 1 : k;
+    }
+    for (uint32_t d = 1; code != OPCODE_BATCH_MATMUL && d < shape.len && k <= EMBER_GEMM_I8_MAX_K; d++) {
         int64_t v = fb_i64(f, shape.pos + 8 * d);
         k = v < 0 ? EMBER_GEMM_I8_MAX_K + 1 : k * v;
     }

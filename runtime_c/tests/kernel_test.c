@@ -89,14 +89,15 @@ static void store_c(void *ctx, int64_t i0, int64_t rows, int64_t j0, int64_t col
         for (int64_t j = 0; j < cols; j++) t->c[(i0 + r) * t->ldc + j0 + j] = tile[r * EMBER_GEMM_NR + j];
 }
 
-static void i8_case(int64_t m, int64_t n, int64_t k, int extreme) {
+/* a_zp: A's zero point (an int8 activation as A, BATCH_MATMUL); 0 for weights. */
+static void i8_case(int64_t m, int64_t n, int64_t k, int extreme, int32_t a_zp) {
     int8_t *a = malloc((size_t)(m * k + 1));
     int16_t *b = malloc(sizeof(int16_t) * (size_t)(k * n + 1));
     int32_t *c_ref = malloc(sizeof(int32_t) * (size_t)(m * n)), *c_simd = malloc(sizeof(int32_t) * (size_t)(m * n));
-    for (int64_t i = 0; i < m * k; i++) a[i] = (int8_t)(extreme ? -127 : irand(-127, 127));
+    for (int64_t i = 0; i < m * k; i++) a[i] = (int8_t)(extreme ? (a_zp ? 127 : -127) : irand(a_zp ? -128 : -127, 127));
     for (int64_t i = 0; i < k * n; i++) b[i] = (int16_t)(extreme ? -255 : irand(-255, 255));
     i8_ctx ctx = {b, n, c_ref, n};
-    ember_i8_gemm g = {m, n, k, a, k, pack_b, &ctx, store_c, &ctx};
+    ember_i8_gemm g = {m, n, k, a, k, pack_b, &ctx, store_c, &ctx, a_zp};
     ember_i8_gemm_run(&g, ember_i8_gemm_6x16_scalar, scratch);
     ctx.c = c_simd;
     ember_i8_gemm_run(&g, NULL, scratch);
@@ -104,7 +105,7 @@ static void i8_case(int64_t m, int64_t n, int64_t k, int extreme) {
     for (int64_t i = 0; i < m && !bad; i++)
         for (int64_t j = 0; j < n; j++) {
             int64_t exact = 0;
-            for (int64_t p = 0; p < k; p++) exact += (int64_t)a[i * k + p] * b[p * n + j];
+            for (int64_t p = 0; p < k; p++) exact += ((int64_t)a[i * k + p] - a_zp) * b[p * n + j];
             if (c_ref[i * n + j] != exact || c_simd[i * n + j] != exact) {
                 printf("FAIL i8 m=%lld n=%lld k=%lld at (%lld, %lld): scalar %ld simd %ld exact %lld\n", (long long)m,
                        (long long)n, (long long)k, (long long)i, (long long)j, (long)c_ref[i * n + j],
@@ -163,9 +164,10 @@ int main(void) {
             for (size_t z = 0; z < sizeof ks / sizeof *ks; z++) {
                 int v = (int)(x + y + z);
                 f32_case(ms[x], ns[y], ks[z], v % 2, v % 3, v % 3 == 0 ? EMBER_ACT_NONE : v % 3 == 1 ? EMBER_ACT_RELU : EMBER_ACT_RELU6);
-                i8_case(ms[x], ns[y], ks[z] + 1, 0);
+                i8_case(ms[x], ns[y], ks[z] + 1, 0, v % 2 ? 0 : (int32_t)(v * 37 % 256) - 128);
             }
-    i8_case(7, 17, 4099, 1);   /* the largest products all of one sign: exact, no overflow */
+    i8_case(7, 17, 4099, 1, 0);      /* the largest products all of one sign: exact, no overflow */
+    i8_case(7, 17, 4099, 1, -128);   /* with a zero point: (127 + 128) * -255 per tap */
     requant_cases();
     printf("%s kernel test (%s): %d cases, %d failed\n", failures ? "FAIL" : "PASS", EMBER_GEMM_SIMD, checks, failures);
     return failures != 0;

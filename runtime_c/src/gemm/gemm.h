@@ -133,7 +133,11 @@ typedef struct ember_i8_gemm {
     /* receives each tile of C(i0 + r, j0 + j), r < rows <= MR, j < cols <= NR (row stride NR) */
     void (*store)(void *ctx, int64_t i0, int64_t rows, int64_t j0, int64_t cols, const int32_t *tile);
     void *store_ctx;
+    /* A's zero point, subtracted as A is widened (0 for symmetric weights). With a_zp != 0
+     * |A - a_zp| <= 255, so K <= EMBER_GEMM_I8_MAX_K_ZP keeps the int32 sums exact. */
+    int32_t a_zp;
 } ember_i8_gemm;
+#define EMBER_GEMM_I8_MAX_K_ZP 33024
 
 /* Runs g with micro-kernel uk (NULL: this build's); scratch: EMBER_GEMM_I8_SCRATCH_BYTES(k), 16-aligned. */
 void ember_i8_gemm_run(const ember_i8_gemm *g, ember_i8_ukernel_fn uk, void *scratch);

@@ -46,7 +46,7 @@ static void run_range(const ember_i8_gemm *g, ember_i8_ukernel_fn uk, void *scra
             for (int r = 0; r < MR; r++) {
                 const int8_t *src = g->a + (i0 + (r < rows ? r : 0)) * g->lda;
                 int16_t *dst = wide + r * 2 * k2;
-                for (int64_t p = 0; p < g->k; p++) dst[p] = src[p];
+                for (int64_t p = 0; p < g->k; p++) dst[p] = (int16_t)(src[p] - g->a_zp);
                 if (g->k % 2) dst[g->k] = 0;
             }
             uk(k2, arow, panel, tile);

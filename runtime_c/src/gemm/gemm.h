@@ -31,7 +31,12 @@
 /* The SIMD variants this build compiles (EMBER_NO_SIMD: scalar only). */
 #if !defined(EMBER_NO_SIMD) && defined(__AVX2__) && defined(__FMA__)
 #define EMBER_GEMM_AVX2 1
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#define EMBER_GEMM_VNNI 1        /* the int8 kernel's multiply-add pairs as one vpdpwssd */
+#define EMBER_GEMM_SIMD "avx2-fma-vnni"
+#else
 #define EMBER_GEMM_SIMD "avx2-fma"
+#endif
 #elif !defined(EMBER_NO_SIMD) && defined(__aarch64__) && defined(__ARM_NEON)
 #define EMBER_GEMM_NEON 1
 #define EMBER_GEMM_SIMD "neon"

@@ -1,6 +1,8 @@
 /* int8 GEMM micro-kernel, 6 x 16, AVX2: per pair of taps, vpmaddwd multiplies 16-bit
  * panel values by a broadcast pair of widened weights and adds each pair into int32
- * (exact: |sum| <= 2 * 255 * 128); 12 int32x8 accumulators. */
+ * (exact: |sum| <= 2 * 255 * 255); 12 int32x8 accumulators. Where the build targets
+ * AVX512-VNNI with VL (EMBER_GEMM_VNNI), vpdpwssd does the multiply-add and the
+ * accumulation in one instruction, with the same integers. */
 #include "gemm.h"
 
 #if defined(EMBER_GEMM_AVX2)
@@ -22,8 +24,13 @@ void ember_i8_gemm_6x16_avx2(int64_t k2, const int16_t *const *a, const int16_t 
         __m256i b1 = _mm256_loadu_si256((const __m256i *)(const void *)(bq + 16));
         for (int r = 0; r < EMBER_GEMM_MR; r++) {
             __m256i v = pair(a[r] + 2 * q);
+#if defined(EMBER_GEMM_VNNI)
+            acc[r][0] = _mm256_dpwssd_epi32(acc[r][0], b0, v);   /* the same sums, one instruction */
+            acc[r][1] = _mm256_dpwssd_epi32(acc[r][1], b1, v);
+#else
             acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(b0, v));
             acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(b1, v));
+#endif
         }
     }
     for (int r = 0; r < EMBER_GEMM_MR; r++) {

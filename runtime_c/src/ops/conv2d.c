@@ -45,6 +45,19 @@ static void pack_im2col(const void *ctx, int64_t p0, int64_t kc, int64_t j0, int
             lo = lo_of[kj], hi = hi_of[kj];
         else
             ember_window_taps(off, s->w, sw, s->ow, &lo, &hi);
+        if (n_seg == 1 && nc == EMBER_GEMM_NR && sw == 1 && lo <= seg_a[0] && seg_b[0] <= hi) {
+            /* the common case: 16 positions of one row, every column inside: one fixed-size copy */
+            int64_t r = seg_i[0] * p->stride_h + ki * p->dilation_h - p->pad_top;
+            if (r >= 0 && r < s->h)
+                memcpy(dst, t->x + (c * s->h + r) * s->w + off + seg_a[0], EMBER_GEMM_NR * sizeof(float));
+            else
+                memset(dst, 0, EMBER_GEMM_NR * sizeof(float));
+            if (++kj == s->kw) {
+                kj = 0;
+                if (++ki == s->kh) ki = 0, c++;
+            }
+            continue;
+        }
         for (int64_t g = 0; g < n_seg; g++) {
             int64_t r = seg_i[g] * p->stride_h + ki * p->dilation_h - p->pad_top, ja = seg_a[g], jb = seg_b[g];
             float *d = dst + seg_o[g] - ja;                    /* d[j]: output column j of this run */

@@ -6,17 +6,25 @@
 #include "op.h"
 
 typedef struct pool_shape { int64_t planes, h, w, oh, ow; } pool_shape;
+typedef struct pool_job { const float *x; float *y; const pool_shape *s; const ember_pool2d_params *p; } pool_job;
 
-static void max_pool2d_f32(const float *x, float *y, const pool_shape *s, const ember_pool2d_params *p) {
-    for (int64_t c = 0; c < s->planes; c++) {
-        const float *xc = x + c * s->h * s->w;     /* (H, W) */
-        float *yc = y + c * s->oh * s->ow;         /* (OH, OW) */
-        for (int64_t i = 0; i < s->oh; i++)
+/* Planes [begin, end) (a thread's share). A window's rows are found once per output row;
+ * its columns need no division unless the window reaches into the padding. */
+static void max_pool2d_f32(const void *ctx, int64_t begin, int64_t end) {
+    const pool_job *t = (const pool_job *)ctx;
+    const pool_shape *s = t->s;
+    const ember_pool2d_params *p = t->p;
+    int64_t span_w = (int64_t)p->dilation_w * (p->kernel_w - 1);   /* first to last column of a window */
+    for (int64_t c = begin; c < end; c++) {
+        const float *xc = t->x + c * s->h * s->w;  /* (H, W) */
+        float *yc = t->y + c * s->oh * s->ow;      /* (OH, OW) */
+        for (int64_t i = 0; i < s->oh; i++) {
+            int64_t rb = i * p->stride_h - p->pad_top, h0, h1;
+            ember_window_taps(rb, s->h, p->dilation_h, p->kernel_h, &h0, &h1);
             for (int64_t j = 0; j < s->ow; j++) {
                 float m = -INFINITY;
-                int64_t rb = i * p->stride_h - p->pad_top, qb = j * p->stride_w - p->pad_left, h0, h1, w0, w1;
-                ember_window_taps(rb, s->h, p->dilation_h, p->kernel_h, &h0, &h1);
-                ember_window_taps(qb, s->w, p->dilation_w, p->kernel_w, &w0, &w1);
+                int64_t qb = j * p->stride_w - p->pad_left, w0 = 0, w1 = p->kernel_w;
+                if (qb < 0 || qb + span_w >= s->w) ember_window_taps(qb, s->w, p->dilation_w, p->kernel_w, &w0, &w1);
                 for (int64_t kh = h0; kh < h1; kh++) {
                     int64_t r = rb + kh * p->dilation_h;
                     for (int64_t kw = w0; kw < w1; kw++) {
@@ -27,6 +35,7 @@ static void max_pool2d_f32(const float *x, float *y, const pool_shape *s, const 
                 }
                 yc[i * s->ow + j] = m;
             }
+        }
     }
 }
 
@@ -65,7 +74,10 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *y = a->out;
     pool_shape s = {x->shape[0] * x->shape[1], x->shape[2], x->shape[3], y->shape[2], y->shape[3]};
     (void)err;
-    max_pool2d_f32((const float *)x->data, (float *)y->data, &s, &a->p->pool2d);
+    pool_job job = {(const float *)x->data, (float *)y->data, &s, &a->p->pool2d};
+    int64_t per_plane = s.oh * s.ow * a->p->pool2d.kernel_h * a->p->pool2d.kernel_w;   /* window taps per plane */
+    ember_threads_for(a->threads, s.planes, per_plane > 0 && per_plane < 65536 ? 65536 / per_plane : 1, max_pool2d_f32,
+                      &job);
     return EMBER_OK;
 }
 

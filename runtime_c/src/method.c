@@ -17,8 +17,8 @@ enum { UNSET = 0, COPIED = 1, CALLER = 2 };   /* ember_tensor.bound for inputs *
 
 static size_t align_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
 
-/* Scratch for op `op` (GEMM ops only): one float panel, or for an INT8 weight of K =
- * prod(shape[1:]) taps the int8 GEMM's full-K panel. Tensor indices and shapes were
+/* Scratch for op `op` (GEMM ops only): one float panel, or for an INT8 input 1 of K taps
+ * (a weight's prod(shape[1:]); BATCH_MATMUL's shape[-2]) the int8 GEMM's full-K panel. Tensor indices and shapes were
  * verified by the loader; anything odd here simply asks for nothing extra. */
 static uint64_t op_scratch(const fb_buf *f, const fb_table *op, const fb_vec *tensors, const fb_vec *ins,
                            ember_error *err) {
@@ -33,12 +33,11 @@ static uint64_t op_scratch(const fb_buf *f, const fb_table *op, const fb_vec *te
         fb_sub_vector(f, &w, T_SHAPE, 8, 8, &shape, err, "tensor") != EMBER_OK)
         return need;
     if (fb_read_int(f, &w, T_DTYPE, 1, 1, 0) != EMBER_DTYPE_INT8 || shape.len < 2) return need;
+    /* taps: K of BATCH_MATMUL's b (..., K, N); the product of a weight's dims after the first */
+    int bmm = code == OPCODE_BATCH_MATMUL;
+    uint32_t first = bmm ? shape.len - 2 : 1, last = bmm ? shape.len - 1 : shape.len;
     int64_t k = 1;
-    if (code == OPCODE_BATCH_MATMUL) {   /* b (..., K, N): K taps */
-        k = fb_i64(f, shape.pos + 8 * (shape.len - 2));
-        k = k < 0 || k > EMBER_GEMM_I8_MAX_K ? EMBER_GEMM_I8_MAX_K + 1 : k;
-    }
-    for (uint32_t d = 1; code != OPCODE_BATCH_MATMUL && d < shape.len && k <= EMBER_GEMM_I8_MAX_K; d++) {
+    for (uint32_t d = first; d < last && k <= EMBER_GEMM_I8_MAX_K; d++) {
         int64_t v = fb_i64(f, shape.pos + 8 * d);
         k = v < 0 ? EMBER_GEMM_I8_MAX_K + 1 : k * v;
     }

@@ -123,38 +123,10 @@ void ember_f32_gemm_run(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *
     run_range(g, uk, scratch, &all);
 }
 
-typedef struct f32_job { const ember_f32_gemm *g; const ember_threads *th; int32_t parts; } f32_job;
-
-static void f32_task(void *ctx, int32_t t) {
-    const f32_job *job = (const f32_job *)ctx;
-    ember_gemm_range rg;
-    ember_gemm_split(job->g->m, job->g->n, job->parts, t, &rg);
-    run_range(job->g, ember_f32_gemm_ukernel(), ember_threads_scratch(job->th, t), &rg);
+static void f32_range(const void *g, void *scratch, const ember_gemm_range *rg) {
+    run_range((const ember_f32_gemm *)g, ember_f32_gemm_ukernel(), scratch, rg);
 }
 
 void ember_f32_gemm_run_threads(const ember_f32_gemm *g, const ember_threads *th) {
-    f32_job job = {g, th, ember_gemm_parts(g->m, g->n, g->k, th)};
-    ember_threads_run(th, job.parts, f32_task, &job);
-}
-
-int32_t ember_gemm_parts(int64_t m, int64_t n, int64_t k, const ember_threads *th) {
-    int64_t tiles_m = (m + MR - 1) / MR, tiles_n = (n + NR - 1) / NR;
-    int64_t tiles = tiles_n >= tiles_m ? tiles_n : tiles_m, parts = th != NULL ? th->n : 1;
-    if (k < 1) k = 1;
-    if (m * n < (EMBER_GEMM_MIN_SPLIT + k - 1) / k) return 1;   /* not worth a wake-up (m * n * k could overflow) */
-    return (int32_t)(parts < tiles ? parts : tiles > 0 ? tiles : 1);
-}
-
-/* Part t of `parts`: whole NR panels when there are at least as many as MR row tiles,
- * else whole MR row tiles; each part gets floor or ceil of its share. */
-void ember_gemm_split(int64_t m, int64_t n, int32_t parts, int32_t t, ember_gemm_range *rg) {
-    int64_t tiles_m = (m + MR - 1) / MR, tiles_n = (n + NR - 1) / NR;
-    rg->i_begin = 0, rg->i_end = m, rg->j_begin = 0, rg->j_end = n;
-    if (tiles_n >= tiles_m) {
-        int64_t a = tiles_n * t / parts * NR, b = tiles_n * (t + 1) / parts * NR;
-        rg->j_begin = a, rg->j_end = b < n ? b : n;
-    } else {
-        int64_t a = tiles_m * t / parts * MR, b = tiles_m * (t + 1) / parts * MR;
-        rg->i_begin = a, rg->i_end = b < m ? b : m;
-    }
+    ember_gemm_run_split(g, g->m, g->n, g->k, f32_range, th);
 }

@@ -56,8 +56,11 @@
  * multiply-adds run as one part. */
 #define EMBER_GEMM_MIN_SPLIT (64 * 1024)
 typedef struct ember_gemm_range { int64_t i_begin, i_end, j_begin, j_end; } ember_gemm_range;
-int32_t ember_gemm_parts(int64_t m, int64_t n, int64_t k, const ember_threads *th);
-void ember_gemm_split(int64_t m, int64_t n, int32_t parts, int32_t t, ember_gemm_range *rg);
+/* Runs run(g, scratch slice t, part t's range) for every part of an (m, n) GEMM with
+ * k taps, through th (src/gemm/gemm_split.c; both drivers' *_run_threads). */
+typedef void (*ember_gemm_range_fn)(const void *g, void *scratch, const ember_gemm_range *rg);
+void ember_gemm_run_split(const void *g, int64_t m, int64_t n, int64_t k, ember_gemm_range_fn run,
+                          const ember_threads *th);
 
 /* ---- float32 ---------------------------------------------------------------------- */
 /* Fills panel (kc, NR) with b(p0 + p, j0 + jj) for p < kc, jj < nc and 0 for jj >= nc. */

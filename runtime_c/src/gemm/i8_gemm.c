@@ -60,16 +60,10 @@ void ember_i8_gemm_run(const ember_i8_gemm *g, ember_i8_ukernel_fn uk, void *scr
     run_range(g, uk, scratch, &all);
 }
 
-typedef struct i8_job { const ember_i8_gemm *g; const ember_threads *th; int32_t parts; } i8_job;
-
-static void i8_task(void *ctx, int32_t t) {
-    const i8_job *job = (const i8_job *)ctx;
-    ember_gemm_range rg;
-    ember_gemm_split(job->g->m, job->g->n, job->parts, t, &rg);
-    run_range(job->g, ember_i8_gemm_ukernel(), ember_threads_scratch(job->th, t), &rg);
+static void i8_range(const void *g, void *scratch, const ember_gemm_range *rg) {
+    run_range((const ember_i8_gemm *)g, ember_i8_gemm_ukernel(), scratch, rg);
 }
 
 void ember_i8_gemm_run_threads(const ember_i8_gemm *g, const ember_threads *th) {
-    i8_job job = {g, th, ember_gemm_parts(g->m, g->n, g->k, th)};
-    ember_threads_run(th, job.parts, i8_task, &job);
+    ember_gemm_run_split(g, g->m, g->n, g->k, i8_range, th);
 }

@@ -3,6 +3,7 @@
  * with zero padding, then the fused activation.
  * x: (N, C, H, W); w: (O, C/groups, KH, KW); bias: (O) or NULL; out: (N, O, OH, OW). */
 #include "../gemm/gemm.h"
+#include "im2col.h"
 #include "op.h"
 
 typedef struct conv_shape { int64_t n, c, h, w, o, kh, kw, oh, ow; } conv_shape;
@@ -27,54 +28,42 @@ static void pack_im2col(const void *ctx, int64_t p0, int64_t kc, int64_t j0, int
     const im2col *t = (const im2col *)ctx;
     const conv_shape *s = t->s;
     const ember_conv2d_params *p = t->p;
-    int64_t seg_i[EMBER_GEMM_NR], seg_a[EMBER_GEMM_NR], seg_b[EMBER_GEMM_NR], seg_o[EMBER_GEMM_NR], n_seg = 0;
-    for (int64_t q = j0; q < j0 + nc; n_seg++) {             /* q: output position i * OW + j */
-        seg_i[n_seg] = q / s->ow, seg_a[n_seg] = q % s->ow, seg_o[n_seg] = q - j0;
-        seg_b[n_seg] = seg_a[n_seg] + (j0 + nc - q) < s->ow ? seg_a[n_seg] + (j0 + nc - q) : s->ow;
-        q += seg_b[n_seg] - seg_a[n_seg];
-    }
+    ember_row_runs runs;
+    ember_tap_columns cols;
+    ember_row_runs_init(&runs, j0, nc, s->ow);
+    ember_tap_columns_init(&cols, s->kw, s->w, s->ow, p);
     int64_t taps = s->kh * s->kw, c = p0 / taps, ki = p0 % taps / s->kw, kj = p0 % s->kw, sw = p->stride_w;
-    enum { KW_CACHED = 16 };
-    int64_t lo_of[KW_CACHED], hi_of[KW_CACHED];                /* in-image output columns of tap column kj */
-    for (int64_t x = 0; x < s->kw && x < KW_CACHED; x++)
-        ember_window_taps(x * p->dilation_w - p->pad_left, s->w, sw, s->ow, &lo_of[x], &hi_of[x]);
+    /* the common case: 16 positions of one row, stride 1: one fixed-size copy per tap inside */
+    int one_run = runs.n == 1 && nc == EMBER_GEMM_NR && sw == 1;
     for (int64_t k = 0; k < kc; k++) {
         float *dst = panel + k * EMBER_GEMM_NR;              /* (NR) */
         int64_t off = kj * p->dilation_w - p->pad_left, lo, hi;   /* input column of output column 0 */
-        if (kj < KW_CACHED)
-            lo = lo_of[kj], hi = hi_of[kj];
-        else
-            ember_window_taps(off, s->w, sw, s->ow, &lo, &hi);
-        if (n_seg == 1 && nc == EMBER_GEMM_NR && sw == 1 && lo <= seg_a[0] && seg_b[0] <= hi) {
-            /* the common case: 16 positions of one row, every column inside: one fixed-size copy */
-            int64_t r = seg_i[0] * p->stride_h + ki * p->dilation_h - p->pad_top;
+        ember_tap_columns_get(&cols, kj, &lo, &hi);
+        if (one_run && lo <= runs.a[0] && runs.b[0] <= hi) {
+            int64_t r = runs.row[0] * p->stride_h + ki * p->dilation_h - p->pad_top;
             if (r >= 0 && r < s->h)
-                memcpy(dst, t->x + (c * s->h + r) * s->w + off + seg_a[0], EMBER_GEMM_NR * sizeof(float));
+                memcpy(dst, t->x + (c * s->h + r) * s->w + off + runs.a[0], EMBER_GEMM_NR * sizeof(float));
             else
                 memset(dst, 0, EMBER_GEMM_NR * sizeof(float));
-            if (++kj == s->kw) {
-                kj = 0;
-                if (++ki == s->kh) ki = 0, c++;
+        } else {
+            for (int64_t g = 0; g < runs.n; g++) {
+                int64_t r = runs.row[g] * p->stride_h + ki * p->dilation_h - p->pad_top, ja = runs.a[g], jb = runs.b[g];
+                float *d = dst + runs.slot[g] - ja;            /* d[j]: output column j of this run */
+                if (r < 0 || r >= s->h) {
+                    for (int64_t j = ja; j < jb; j++) d[j] = 0.0f;
+                } else {
+                    const float *xr = t->x + (c * s->h + r) * s->w + off;   /* xr[j * sw]: column j's input */
+                    int64_t a = lo < ja ? ja : lo > jb ? jb : lo, b = hi > jb ? jb : hi < a ? a : hi, j = ja;
+                    for (; j < a; j++) d[j] = 0.0f;
+                    if (sw == 1)
+                        for (; j < b; j++) d[j] = xr[j];
+                    else
+                        for (; j < b; j++) d[j] = xr[j * sw];
+                    for (; j < jb; j++) d[j] = 0.0f;
+                }
             }
-            continue;
+            for (int64_t j = nc; j < EMBER_GEMM_NR; j++) dst[j] = 0.0f;
         }
-        for (int64_t g = 0; g < n_seg; g++) {
-            int64_t r = seg_i[g] * p->stride_h + ki * p->dilation_h - p->pad_top, ja = seg_a[g], jb = seg_b[g];
-            float *d = dst + seg_o[g] - ja;                    /* d[j]: output column j of this run */
-            if (r < 0 || r >= s->h) {
-                for (int64_t j = ja; j < jb; j++) d[j] = 0.0f;
-            } else {
-                const float *xr = t->x + (c * s->h + r) * s->w + off;   /* xr[j * sw]: column j's input */
-                int64_t a = lo < ja ? ja : lo > jb ? jb : lo, b = hi > jb ? jb : hi < a ? a : hi, j = ja;
-                for (; j < a; j++) d[j] = 0.0f;
-                if (sw == 1)
-                    for (; j < b; j++) d[j] = xr[j];
-                else
-                    for (; j < b; j++) d[j] = xr[j * sw];
-                for (; j < jb; j++) d[j] = 0.0f;
-            }
-        }
-        for (int64_t j = nc; j < EMBER_GEMM_NR; j++) dst[j] = 0.0f;
         if (++kj == s->kw) {
             kj = 0;
             if (++ki == s->kh) ki = 0, c++;
@@ -104,6 +93,15 @@ static void conv2d_f32_gemm(const float *x, const float *w, const float *bias, f
  * over the columns whose 3 taps are all inside the image (a loop compilers vectorise);
  * the few edge columns sum their in-image taps one by one. Every output sums its taps
  * in (kh, kw) order from the bias, as conv2d_f32 does. */
+/* The fused activation over an output row (ReLU, then ReLU6's upper clamp), as two
+ * branch-free passes the compiler vectorises. */
+static void activate_row(float *y, int64_t n, int32_t activation) {
+    if (activation == EMBER_ACT_RELU || activation == EMBER_ACT_RELU6)
+        for (int64_t j = 0; j < n; j++) y[j] = y[j] < 0.0f ? 0.0f : y[j];
+    if (activation == EMBER_ACT_RELU6)
+        for (int64_t j = 0; j < n; j++) y[j] = y[j] > 6.0f ? 6.0f : y[j];
+}
+
 /* One kernel row's pass over output columns [ja, jb); inlined with constant stride and
  * dilation for the common cases so the loop vectorises (stride 2 as even/odd shuffles). */
 static inline void dw3_row(float *restrict yr, const float *restrict xr, int64_t ja, int64_t jb, int64_t sw,
@@ -158,10 +156,7 @@ static void conv2d_f32_dw3(const float *x, const float *w, const float *bias, fl
                     }
                     yr[j] = acc;
                 }
-                if (p->activation == EMBER_ACT_RELU || p->activation == EMBER_ACT_RELU6)
-                    for (int64_t j = 0; j < s->ow; j++) yr[j] = yr[j] < 0.0f ? 0.0f : yr[j];
-                if (p->activation == EMBER_ACT_RELU6)
-                    for (int64_t j = 0; j < s->ow; j++) yr[j] = yr[j] > 6.0f ? 6.0f : yr[j];
+                activate_row(yr, s->ow, p->activation);
             }
         }
 }
@@ -194,10 +189,7 @@ static void conv2d_f32_dw3_padded(const float *x, const float *w, const float *b
                 }
                 if (s->kh == 0)
                     for (int64_t j = 0; j < s->ow; j++) yr[j] = b;
-                if (p->activation == EMBER_ACT_RELU || p->activation == EMBER_ACT_RELU6)
-                    for (int64_t j = 0; j < s->ow; j++) yr[j] = yr[j] < 0.0f ? 0.0f : yr[j];
-                if (p->activation == EMBER_ACT_RELU6)
-                    for (int64_t j = 0; j < s->ow; j++) yr[j] = yr[j] > 6.0f ? 6.0f : yr[j];
+                activate_row(yr, s->ow, p->activation);
             }
             /* the border stays 0: the next channel overwrites only the image */
         }
@@ -239,10 +231,7 @@ static void conv2d_f32(const float *x, const float *w, const float *bias, float 
                         }
                     }
                 }
-                if (p->activation == EMBER_ACT_RELU || p->activation == EMBER_ACT_RELU6)
-                    for (int64_t j = 0; j < s->ow; j++) yr[j] = yr[j] < 0.0f ? 0.0f : yr[j];
-                if (p->activation == EMBER_ACT_RELU6)
-                    for (int64_t j = 0; j < s->ow; j++) yr[j] = yr[j] > 6.0f ? 6.0f : yr[j];
+                activate_row(yr, s->ow, p->activation);
             }
         }
 }

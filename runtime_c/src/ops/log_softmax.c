@@ -9,12 +9,8 @@ static void log_softmax_f32(const float *x, float *y, int64_t outer, int64_t len
         for (int64_t i = 0; i < inner; i++) {
             const float *xr = x + o * len * inner + i;   /* (len) at stride inner */
             float *yr = y + o * len * inner + i;         /* (len) at stride inner */
-            float mx = -INFINITY;
+            float mx = ember_max_strided(xr, len, inner);
             double sum = 0.0;
-            for (int64_t j = 0; j < len; j++) {
-                float v = xr[j * inner];
-                if (v > mx || v != v) mx = v;            /* NaN wins, as numpy's max */
-            }
             for (int64_t j = 0; j < len; j++) sum += (double)expf(xr[j * inner] - mx);
             float lse = (float)log(sum);
             for (int64_t j = 0; j < len; j++) yr[j * inner] = (xr[j * inner] - mx) - lse;

@@ -81,6 +81,16 @@ void ember_broadcast_strides(const ember_tensor *in, const ember_tensor *out, in
 typedef void (*ember_range_fn)(const void *ctx, int64_t begin, int64_t end);
 void ember_threads_for(const ember_threads *th, int64_t total, int64_t grain, ember_range_fn fn, const void *ctx);
 
+/* The largest of x[j * stride], j < n, as numpy's max: a NaN wins; -inf when n is 0. */
+static inline float ember_max_strided(const float *x, int64_t n, int64_t stride) {
+    float m = -INFINITY;
+    for (int64_t j = 0; j < n; j++) {
+        float v = x[j * stride];
+        if (v > m || v != v) m = v;
+    }
+    return m;
+}
+
 /* The operands of an elementwise float kernel y[i] = f(x[i]), for ember_threads_for; the
  * grain suits libm functions (some tens of nanoseconds an element). */
 typedef struct ember_map_f32 { const float *x; float *y; } ember_map_f32;

@@ -16,12 +16,8 @@ static void softmax_f32(const void *ctx, int64_t begin, int64_t end) {
         int64_t o = r / inner, i = r % inner;
         const float *xr = x + o * len * inner + i;   /* (len) at stride inner */
         float *yr = y + o * len * inner + i;         /* (len) at stride inner */
-        float mx = -INFINITY;
+        float mx = ember_max_strided(xr, len, inner);
         double sum = 0.0;
-        for (int64_t j = 0; j < len; j++) {
-            float v = xr[j * inner];
-            if (v > mx || v != v) mx = v;            /* NaN wins, as numpy's max */
-        }
         for (int64_t j = 0; j < len; j++) {
             float e = expf(xr[j * inner] - mx);
             yr[j * inner] = e;

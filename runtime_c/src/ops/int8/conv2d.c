@@ -5,6 +5,7 @@
  * w: INT8 symmetric per output channel; bias: INT32 or NULL; one multiplier per output
  * channel, or one for all. */
 #include "../../gemm/gemm.h"
+#include "../im2col.h"
 #include "fixed.h"
 
 extern const ember_op_impl ember_op_conv2d;
@@ -35,33 +36,24 @@ static void pack_im2col_i8(const void *ctx, int64_t k, int64_t j0, int64_t nc, i
     const conv_i8_gemm *t = (const conv_i8_gemm *)ctx;
     const conv_shape *s = t->s;
     const ember_conv2d_params *p = t->p;
-    int64_t seg_i[EMBER_GEMM_NR], seg_a[EMBER_GEMM_NR], seg_b[EMBER_GEMM_NR], seg_o[EMBER_GEMM_NR], n_seg = 0;
-    for (int64_t q = j0; q < j0 + nc; n_seg++) {             /* q: output position i * OW + j */
-        seg_i[n_seg] = q / s->ow, seg_a[n_seg] = q % s->ow, seg_o[n_seg] = q - j0;
-        seg_b[n_seg] = seg_a[n_seg] + (j0 + nc - q) < s->ow ? seg_a[n_seg] + (j0 + nc - q) : s->ow;
-        q += seg_b[n_seg] - seg_a[n_seg];
-    }
-    enum { KW_CACHED = 16 };
-    int64_t sw = p->stride_w, lo_of[KW_CACHED], hi_of[KW_CACHED];   /* in-image output columns of tap column kj */
-    for (int64_t x = 0; x < s->kw && x < KW_CACHED; x++)
-        ember_window_taps(x * p->dilation_w - p->pad_left, s->w, sw, s->ow, &lo_of[x], &hi_of[x]);
-    int64_t k2 = (k + 1) / 2, c = 0, ki = 0, kj = 0;
+    ember_row_runs runs;
+    ember_tap_columns cols;
+    ember_row_runs_init(&runs, j0, nc, s->ow);
+    ember_tap_columns_init(&cols, s->kw, s->w, s->ow, p);
+    int64_t sw = p->stride_w, k2 = (k + 1) / 2, c = 0, ki = 0, kj = 0;
     int16_t x_zp = (int16_t)t->x_zp;
     memset(panel, 0, (size_t)(k2 * 2 * EMBER_GEMM_NR) * sizeof(int16_t));
     for (int64_t tap = 0; tap < k; tap++) {
         const int8_t *xc = t->x + c * s->h * s->w;  /* (H, W) */
         int16_t *dst = panel + (tap / 2) * 2 * EMBER_GEMM_NR + tap % 2;   /* (NR, 2) at column 0 */
         int64_t off = kj * p->dilation_w - p->pad_left, lo, hi;          /* input column of output column 0 */
-        if (kj < KW_CACHED)
-            lo = lo_of[kj], hi = hi_of[kj];
-        else
-            ember_window_taps(off, s->w, sw, s->ow, &lo, &hi);
-        for (int64_t g = 0; g < n_seg; g++) {
-            int64_t r = seg_i[g] * p->stride_h + ki * p->dilation_h - p->pad_top, ja = seg_a[g], jb = seg_b[g];
+        ember_tap_columns_get(&cols, kj, &lo, &hi);
+        for (int64_t g = 0; g < runs.n; g++) {
+            int64_t r = runs.row[g] * p->stride_h + ki * p->dilation_h - p->pad_top, ja = runs.a[g], jb = runs.b[g];
             if (r < 0 || r >= s->h) continue;                    /* padding rows stay 0 */
             int64_t a = lo < ja ? ja : lo > jb ? jb : lo, b = hi > jb ? jb : hi < a ? a : hi;
             const int8_t *xr = xc + r * s->w + off;             /* xr[j * sw]: column j's input */
-            int16_t *d = dst + 2 * (seg_o[g] - ja);              /* d[2 * j]: output column j of this run */
+            int16_t *d = dst + 2 * (runs.slot[g] - ja);          /* d[2 * j]: output column j of this run */
             if (sw == 1)
                 for (int64_t j = a; j < b; j++) d[2 * j] = (int16_t)(xr[j] - x_zp);
             else
@@ -134,10 +126,8 @@ static void conv2d_i8(const void *ctx, int64_t o_begin, int64_t o_end) {
     int flush_each_tap = s->kh * s->kw > EMBER_GEMM_I8_MAX_K;   /* only a file built to overflow int32 */
     int32_t acc[ROW_CHUNK];
     int64_t acc64[ROW_CHUNK];
-    enum { KW_CACHED = 16 };
-    int64_t lo_of[KW_CACHED], hi_of[KW_CACHED];   /* in-image output columns of tap column kw */
-    for (int64_t kw = 0; kw < s->kw && kw < KW_CACHED; kw++)
-        ember_window_taps(kw * p->dilation_w - p->pad_left, s->w, sw, s->ow, &lo_of[kw], &hi_of[kw]);
+    ember_tap_columns cols;
+    ember_tap_columns_init(&cols, s->kw, s->w, s->ow, p);
     for (int64_t n = 0; n < s->n; n++)
         for (int64_t o = o_begin; o < o_end; o++) {
             int64_t g = o / og;
@@ -158,10 +148,7 @@ static void conv2d_i8(const void *ctx, int64_t o_begin, int64_t o_end) {
                             for (int64_t kw = 0; kw < s->kw; kw++) {
                                 int32_t wv = wo[(c * s->kh + kh) * s->kw + kw];
                                 int64_t off = kw * p->dilation_w - p->pad_left, lo, hi;   /* input column of j = 0 */
-                                if (kw < KW_CACHED)
-                                    lo = lo_of[kw], hi = hi_of[kw];
-                                else
-                                    ember_window_taps(off, s->w, sw, s->ow, &lo, &hi);
+                                ember_tap_columns_get(&cols, kw, &lo, &hi);
                                 if (lo < j0) lo = j0;
                                 if (hi > j0 + width) hi = j0 + width;
                                 const int8_t *xr = xc + r * s->w + off;

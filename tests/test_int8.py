@@ -52,6 +52,14 @@ OP_CASES = {
     "conv_relu": (nn.Sequential(nn.Conv2d(3, 6, 3, stride=2, padding=1), nn.ReLU()), "CONV2D"),
     "conv_relu6_dilated": (nn.Sequential(nn.Conv2d(3, 6, 3, padding=2, dilation=2), nn.ReLU6()), "CONV2D"),
     "depthwise": (Wrap(nn.Conv2d(4, 4, 3, padding=1, groups=4)), "CONV2D"),
+    # the C runtime's 3-column depthwise kernel (stride 2, KH != 3, odd padding, several
+    # requantization passes on a wide image) and the general one it leaves (dilation, 5x5)
+    "depthwise_stride2_relu6": (Wrap(nn.Sequential(nn.Conv2d(4, 4, 3, stride=2, padding=1, groups=4), nn.ReLU6())),
+                                "CONV2D"),
+    "depthwise_5x3": (Wrap(nn.Conv2d(4, 4, (5, 3), padding=(1, 2), groups=4)), "CONV2D"),
+    "depthwise_wide": (Wrap(nn.Conv2d(4, 4, 3, padding=1, groups=4)), "CONV2D"),
+    "depthwise_dilated": (Wrap(nn.Conv2d(4, 4, 3, padding=2, dilation=2, groups=4)), "CONV2D"),
+    "depthwise_5x5": (Wrap(nn.Conv2d(4, 4, 5, stride=2, padding=2, groups=4)), "CONV2D"),
     "linear": (nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 5), nn.ReLU()), "FULLY_CONNECTED"),
     "add_relu": (Wrap(lambda a, b: F.relu(a + b), two=True), "ADD"),
     "sub": (Wrap(lambda a, b: a - b, two=True), "SUB"),
@@ -68,6 +76,7 @@ OP_CASES = {
     "hardswish": (Wrap(F.hardswish), "CLAMP"),     # decomposed: x * clamp(x + 3, 0, 6) / 6
     "softmax": (Wrap(lambda a: torch.softmax(a, dim=-1)), "SOFTMAX"),
 }
+OP_INPUT_SHAPES = {"depthwise_wide": (1, 3, 40, 70)}   # others: (2, 3, 8, 8)
 
 
 @pytest.mark.parametrize("case", sorted(OP_CASES))
@@ -76,7 +85,7 @@ def test_int8_op_programs_agree_bit_for_bit(case):
     model = body if isinstance(body, nn.Module) else body
     model.eval()
     torch.manual_seed(0)
-    x = torch.randn(2, 3, 8, 8)
+    x = torch.randn(*OP_INPUT_SHAPES.get(case, (2, 3, 8, 8)))
     data = export_module(model, (x,), quantize="int8", calibration=calibration_batches((x,)))
     m = runtime_py.load(data).method()
     assert op in [o for o, p in zip(m.operators, m.precisions) if p == "int8"], (m.operators, m.precisions)

@@ -102,16 +102,6 @@ static void activate_row(float *y, int64_t n, int32_t activation) {
         for (int64_t j = 0; j < n; j++) y[j] = y[j] > 6.0f ? 6.0f : y[j];
 }
 
-/* One kernel row's pass over output columns [ja, jb); inlined with constant stride and
- * dilation for the common cases so the loop vectorises (stride 2 as even/odd shuffles). */
-static inline void dw3_row(float *restrict yr, const float *restrict xr, int64_t ja, int64_t jb, int64_t sw,
-                           int64_t dw, int first, float b, float w0, float w1, float w2) {
-    if (first)
-        for (int64_t j = ja; j < jb; j++) yr[j] = b + w0 * xr[j * sw] + w1 * xr[j * sw + dw] + w2 * xr[j * sw + 2 * dw];
-    else
-        for (int64_t j = ja; j < jb; j++) yr[j] = yr[j] + w0 * xr[j * sw] + w1 * xr[j * sw + dw] + w2 * xr[j * sw + 2 * dw];
-}
-
 static void conv2d_f32_dw3(const float *x, const float *w, const float *bias, float *y, const conv_shape *s,
                            const ember_conv2d_params *p, int64_t o_begin, int64_t o_end) {
     int64_t sw = p->stride_w, dw = p->dilation_w, pl = p->pad_left, plane = s->oh * s->ow, lo0, hi0, lo2, hi2;
@@ -133,11 +123,11 @@ static void conv2d_f32_dw3(const float *x, const float *w, const float *bias, fl
                     const float *restrict xr = xc + r * s->w - pl;     /* xr[j * sw + kw * dw]: tap kw of column j */
                     float w0 = wo[kh * 3], w1 = wo[kh * 3 + 1], w2 = wo[kh * 3 + 2];
                     if (sw == 1 && dw == 1)
-                        dw3_row(yr, xr, ja, jb, 1, 1, first, b, w0, w1, w2);
+                        ember_dw3_row(yr, xr, ja, jb, 1, 1, first, b, w0, w1, w2);
                     else if (sw == 2 && dw == 1)
-                        dw3_row(yr, xr, ja, jb, 2, 1, first, b, w0, w1, w2);
+                        ember_dw3_row(yr, xr, ja, jb, 2, 1, first, b, w0, w1, w2);
                     else
-                        dw3_row(yr, xr, ja, jb, sw, dw, first, b, w0, w1, w2);
+                        ember_dw3_row(yr, xr, ja, jb, sw, dw, first, b, w0, w1, w2);
                     first = 0;
                 }
                 if (first)
@@ -183,9 +173,9 @@ static void conv2d_f32_dw3_padded(const float *x, const float *w, const float *b
                     const float *pr = pad + (i * p->stride_h + kh * p->dilation_h) * pw;   /* a padded row */
                     float w0 = wo[kh * 3], w1 = wo[kh * 3 + 1], w2 = wo[kh * 3 + 2];
                     if (p->stride_w == 1)
-                        dw3_row(yr, pr, 0, s->ow, 1, 1, kh == 0, b, w0, w1, w2);
+                        ember_dw3_row(yr, pr, 0, s->ow, 1, 1, kh == 0, b, w0, w1, w2);
                     else
-                        dw3_row(yr, pr, 0, s->ow, p->stride_w, 1, kh == 0, b, w0, w1, w2);
+                        ember_dw3_row(yr, pr, 0, s->ow, p->stride_w, 1, kh == 0, b, w0, w1, w2);
                 }
                 if (s->kh == 0)
                     for (int64_t j = 0; j < s->ow; j++) yr[j] = b;

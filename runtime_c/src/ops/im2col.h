@@ -30,6 +30,18 @@ static inline void ember_tap_columns_get(const ember_tap_columns *t, int64_t kw,
         ember_window_taps(kw * t->dilation - t->pad, t->w, t->stride, t->ow, lo, hi);
 }
 
+/* One kernel row's pass of a depthwise convolution with 3 kernel columns over output
+ * columns [ja, jb): yr[j] (= b first, else +=) w0 * xr[j * sw] + w1 * xr[j * sw + dw] +
+ * w2 * xr[j * sw + 2 * dw]. Inlined with constant stride and dilation for the common
+ * cases so the loop vectorises (stride 2 as even/odd shuffles). */
+static inline void ember_dw3_row(float *restrict yr, const float *restrict xr, int64_t ja, int64_t jb, int64_t sw,
+                                 int64_t dw, int first, float b, float w0, float w1, float w2) {
+    if (first)
+        for (int64_t j = ja; j < jb; j++) yr[j] = b + w0 * xr[j * sw] + w1 * xr[j * sw + dw] + w2 * xr[j * sw + 2 * dw];
+    else
+        for (int64_t j = ja; j < jb; j++) yr[j] = yr[j] + w0 * xr[j * sw] + w1 * xr[j * sw + dw] + w2 * xr[j * sw + 2 * dw];
+}
+
 /* A panel's output positions q0 .. q0 + count (count <= EMBER_GEMM_NR; q = i * OW + j) as
  * runs along one output row: run g covers columns [a[g], b[g]) of output row row[g] and
  * starts at panel column slot[g]. */

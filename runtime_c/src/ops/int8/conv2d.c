@@ -116,8 +116,7 @@ typedef struct conv_i8_direct {
     int32_t x_zp, y_zp;
 } conv_i8_direct;
 
-static void conv2d_i8(const void *ctx, int64_t o_begin, int64_t o_end) {
-    const conv_i8_direct *t = (const conv_i8_direct *)ctx;
+static void conv2d_i8(const conv_i8_direct *t, int64_t o_begin, int64_t o_end) {
     const conv_shape *s = t->s;
     const ember_conv2d_params *p = t->p;
     const ember_quant *q = t->q;
@@ -177,6 +176,93 @@ static void conv2d_i8(const void *ctx, int64_t o_begin, int64_t o_end) {
         }
 }
 
+/* Depthwise with 3 kernel columns, dilation 1 (MobileNet's and DS-CNN's 3x3): in float.
+ * Each product (x - x_zp) * w is an integer of magnitude <= 255 * 128 and a window has at
+ * most 3 * EMBER_DW3_MAX_KH taps, so every partial sum is an integer below 2^24 and float
+ * adds and multiply-adds are exact: the same integers as conv2d_i8, whatever the order.
+ * Per channel, input rows are kept as floats x - x_zp inside a border of zeros (padding
+ * is the zero point) in a ring of KH rows (row r in slot r % KH, converted once), so every
+ * output column runs the edge-free vectorised row loop of the float kernel. `rows` output
+ * rows are summed before one requantization pass over them (short rows would leave most
+ * of a row to the scalar tail). Scratch, in 4-byte words: KH * (pad_left + W + pad_right)
+ * for the ring, then rows * OW floats and as many int32 sums. */
+enum { EMBER_DW3_MAX_KH = 8, EMBER_DW3_BATCH = 512 };
+
+/* Output rows per requantization pass that fit `words` of scratch; 0 when none does. */
+static int64_t dw3_rows(const conv_shape *s, const ember_conv2d_params *p, int64_t words) {
+    int64_t ring = s->kh * (p->pad_left + s->w + p->pad_right), ow = s->ow > 0 ? s->ow : 1;
+    int64_t rows = EMBER_DW3_BATCH / ow, fit = words > ring ? (words - ring) / (2 * ow) : 0;
+    if (rows < 1) rows = 1;
+    if (rows > s->oh) rows = s->oh > 0 ? s->oh : 1;
+    return rows < fit ? rows : fit;
+}
+
+static void conv2d_i8_dw3(const conv_i8_direct *t, int64_t o_begin, int64_t o_end, void *scratch, int64_t rows) {
+    const conv_shape *s = t->s;
+    const ember_conv2d_params *p = t->p;
+    const ember_quant *q = t->q;
+    int64_t pw = p->pad_left + s->w + p->pad_right, plane = s->oh * s->ow, sw = p->stride_w;
+    float *ring = (float *)scratch, *facc = ring + s->kh * pw;
+    int32_t *iacc = (int32_t *)(void *)(facc + rows * s->ow);
+    for (int64_t e = 0; e < s->kh * pw; e++) ring[e] = 0.0f;   /* borders stay 0; images overwrite the rest */
+    for (int64_t n = 0; n < s->n; n++)
+        for (int64_t o = o_begin; o < o_end; o++) {
+            const int8_t *xc = t->x + (n * s->c + o) * s->h * s->w;   /* (H, W) */
+            const int8_t *wo = t->w + o * s->kh * 3;                   /* (KH, 3) */
+            int8_t *yo = t->y + (n * s->o + o) * plane;
+            int32_t qi = q->n == 1 ? 0 : (int32_t)o, bias = t->bias ? t->bias[o] : 0;
+            int32_t m = ember_q_at(q->multiplier, qi), sh = ember_q_shift(q, qi);
+            int64_t held[EMBER_DW3_MAX_KH];                           /* the input row in each slot */
+            for (int64_t k = 0; k < s->kh; k++) held[k] = -1;
+            for (int64_t i0 = 0; i0 < s->oh; i0 += rows) {
+                int64_t nr = s->oh - i0 < rows ? s->oh - i0 : rows;
+                for (int64_t i = i0; i < i0 + nr; i++) {
+                    float *yr = facc + (i - i0) * s->ow;
+                    int first = 1;
+                    for (int64_t kh = 0; kh < s->kh; kh++) {
+                        int64_t r = i * p->stride_h + kh - p->pad_top;
+                        if (r < 0 || r >= s->h) continue;           /* a padding row adds 0 */
+                        float *row = ring + (r % s->kh) * pw;
+                        if (held[r % s->kh] != r) {
+                            const int8_t *xr = xc + r * s->w;
+                            for (int64_t c = 0; c < s->w; c++) row[p->pad_left + c] = (float)((int32_t)xr[c] - t->x_zp);
+                            held[r % s->kh] = r;
+                        }
+                        float w0 = wo[kh * 3], w1 = wo[kh * 3 + 1], w2 = wo[kh * 3 + 2];
+                        if (sw == 1)
+                            ember_dw3_row(yr, row, 0, s->ow, 1, 1, first, 0.0f, w0, w1, w2);
+                        else if (sw == 2)
+                            ember_dw3_row(yr, row, 0, s->ow, 2, 1, first, 0.0f, w0, w1, w2);
+                        else
+                            ember_dw3_row(yr, row, 0, s->ow, sw, 1, first, 0.0f, w0, w1, w2);
+                        first = 0;
+                    }
+                    if (first)
+                        for (int64_t j = 0; j < s->ow; j++) yr[j] = 0.0f;
+                }
+                for (int64_t j = 0; j < nr * s->ow; j++) iacc[j] = (int32_t)facc[j];
+                ember_requantize_row(iacc, nr * s->ow, bias, m, sh, t->y_zp, q->act_min, q->act_max, yo + i0 * s->ow);
+            }
+        }
+}
+
+/* The direct kernels over threads: task t of `parts` takes its share of output channels. */
+typedef struct conv_i8_job {
+    const conv_i8_direct *d;
+    const ember_threads *th;   /* scratch slice t for task t (conv2d_i8_dw3's rows) */
+    int32_t parts;
+    int64_t dw3_rows;          /* > 0: conv2d_i8_dw3 with this many rows per pass */
+} conv_i8_job;
+
+static void conv_i8_task(void *ctx, int32_t t) {
+    const conv_i8_job *j = (const conv_i8_job *)ctx;
+    int64_t o0 = j->d->s->o * t / j->parts, o1 = j->d->s->o * (t + 1) / j->parts;
+    if (j->dw3_rows > 0)
+        conv2d_i8_dw3(j->d, o0, o1, ember_threads_scratch(j->th, t), j->dw3_rows);
+    else
+        conv2d_i8(j->d, o0, o1);
+}
+
 static ember_status check(const ember_op_args *a, ember_error *err) {
     return ember_check_weighted(&ember_op_conv2d, a, err);
 }
@@ -196,10 +282,16 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     }
     conv_i8_direct t = {(const int8_t *)x->data, (const int8_t *)w->data, b ? (const int32_t *)b->data : NULL,
                         (int8_t *)a->out->data, &s, &a->p->conv2d, a->q, x->zero_point, a->out->zero_point};
-    /* channels per task: at least EMBER_GEMM_MIN_SPLIT multiply-adds (no int64 overflow) */
-    int64_t positions = s.n * s.oh * s.ow, taps = k > 0 ? k : 1, grain = 1;
-    if (positions < EMBER_GEMM_MIN_SPLIT / taps) grain = EMBER_GEMM_MIN_SPLIT / taps / (positions > 0 ? positions : 1);
-    ember_threads_for(a->threads, s.o, grain, conv2d_i8, &t);
+    /* each output channel is computed the same way in any part: identical for any split */
+    int64_t outputs = s.n * s.o * s.oh * s.ow, taps = k > 0 ? k : 1;
+    int32_t parts = outputs < (EMBER_GEMM_MIN_SPLIT + taps - 1) / taps || a->threads == NULL ? 1 : a->threads->n;
+    if (parts > s.o) parts = s.o > 0 ? (int32_t)s.o : 1;
+    const ember_conv2d_params *p = &a->p->conv2d;
+    int64_t dw3 = depthwise && s.c == s.o && s.kw == 3 && s.kh <= EMBER_DW3_MAX_KH && p->dilation_h == 1 &&
+                  p->dilation_w == 1 && a->threads != NULL && a->threads->scratch != NULL
+                      ? dw3_rows(&s, p, (int64_t)(a->threads->scratch_bytes / 4)) : 0;
+    conv_i8_job job = {&t, a->threads, parts, dw3};
+    ember_threads_run(a->threads, parts, conv_i8_task, &job);
     return EMBER_OK;
 }
 

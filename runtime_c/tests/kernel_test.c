@@ -12,6 +12,7 @@
 #include "../src/gemm/gemm.h"
 #include "../src/internal.h"
 #include "../src/ops/int8/fixed.h"
+#include "../src/ops/op.h"
 
 static uint32_t rng_state = 12345u;
 static float frand(void) {   /* uniform in [-1, 1) */
@@ -157,6 +158,29 @@ static void requant_cases(void) {
     failures += bad;
 }
 
+/* ember_dot4_f32 (SIMD where built) against four ember_dot_f32 calls, bit for bit, on
+ * lengths around the 8-lane width. */
+static void dot4_cases(void) {
+    static const int64_t ks[] = {0, 1, 7, 8, 9, 15, 16, 17, 63, 784};
+    static float a[800], b[4 * 801];
+    for (size_t c = 0; c < sizeof ks / sizeof *ks; c++) {
+        int64_t k = ks[c], ldb = k + (int64_t)c % 2;   /* rows apart by k or k + 1 */
+        for (int64_t i = 0; i < k; i++) a[i] = frand();
+        for (int64_t i = 0; i < 4 * ldb; i++) b[i] = frand();
+        float got[4];
+        ember_dot4_f32(a, b, ldb, k, got);
+        for (int v = 0; v < 4; v++) {
+            float want = ember_dot_f32(a, b + v * ldb, k);
+            if (memcmp(&want, &got[v], sizeof want) != 0) {
+                printf("FAIL dot4 k=%ld row %d: %.9g, want %.9g\n", (long)k, v, (double)got[v], (double)want);
+                failures++;
+                break;
+            }
+        }
+        checks++;
+    }
+}
+
 int main(void) {
     static const int64_t ms[] = {1, 5, 6, 7, 13}, ns[] = {1, 15, 16, 17, 33}, ks[] = {0, 1, 7, 255, 256, 257, 600};
     for (size_t x = 0; x < sizeof ms / sizeof *ms; x++)
@@ -169,6 +193,7 @@ int main(void) {
     i8_case(7, 17, 4099, 1, 0);      /* the largest products all of one sign: exact, no overflow */
     i8_case(7, 17, 4099, 1, -128);   /* with a zero point: (127 + 128) * -255 per tap */
     requant_cases();
+    dot4_cases();
     printf("%s kernel test (%s): %d cases, %d failed\n", failures ? "FAIL" : "PASS", EMBER_GEMM_SIMD, checks, failures);
     return failures != 0;
 }

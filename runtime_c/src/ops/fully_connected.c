@@ -11,13 +11,30 @@
 #include "../gemm/gemm.h"
 #include "op.h"
 
-/* Fewer than four rows (a GEMM tile would be mostly padding): one dot product per output. */
+/* Fewer than four rows (a GEMM tile would be mostly padding): one dot product per output
+ * (ember_dot_f32's order, four outputs at a time by ember_dot4_f32: the same bits), the
+ * outputs of a row split over threads. */
+typedef struct fc_gemv { const float *x, *w, *bias; float *y; int64_t k; int32_t activation; } fc_gemv;
+
+static void gemv_range(const void *ctx, int64_t j0, int64_t j1) {
+    const fc_gemv *t = (const fc_gemv *)ctx;
+    for (int64_t j = j0; j < j1; j += 4) {
+        float s[4];
+        int64_t nj = j1 - j < 4 ? j1 - j : 4;
+        if (nj == 4)
+            ember_dot4_f32(t->x, t->w + j * t->k, t->k, t->k, s);
+        else
+            for (int64_t u = 0; u < nj; u++) s[u] = ember_dot_f32(t->x, t->w + (j + u) * t->k, t->k);
+        for (int64_t u = 0; u < nj; u++)
+            t->y[j + u] = ember_activate(s[u] + (t->bias ? t->bias[j + u] : 0.0f), t->activation);
+    }
+}
+
 static void fully_connected_f32(const float *x, const float *w, const float *bias, float *y, int64_t rows,
-                                int64_t k, int64_t n, int32_t activation) {
+                                int64_t k, int64_t n, int32_t activation, const ember_threads *th) {
     for (int64_t r = 0; r < rows; r++) {
-        const float *xr = x + r * k;          /* (K) */
-        for (int64_t j = 0; j < n; j++)
-            y[r * n + j] = ember_activate(ember_dot_f32(xr, w + j * k, k) + (bias ? bias[j] : 0.0f), activation);
+        fc_gemv t = {x + r * k, w, bias, y + r * n, k, activation};
+        ember_threads_for(th, n, EMBER_GEMM_MIN_SPLIT / (k > 0 ? k : 1), gemv_range, &t);
     }
 }
 
@@ -130,7 +147,7 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
         return EMBER_OK;
     }
     fully_connected_f32((const float *)x->data, (const float *)w->data, b ? (const float *)b->data : NULL,
-                        (float *)a->out->data, rows, k, n, a->p->act.activation);
+                        (float *)a->out->data, rows, k, n, a->p->act.activation, a->threads);
     return EMBER_OK;
 }
 

@@ -11,6 +11,10 @@
 
 #include "../internal.h"
 
+#if defined(__AVX2__) && !defined(EMBER_NO_SIMD)
+#include <immintrin.h>
+#endif
+
 enum { EMBER_OPF_FLOAT_ONLY = 1, EMBER_OPF_BOOL_OUT = 2, EMBER_OPF_INT8 = 4 /* has an int8 kernel */,
        EMBER_OPF_INT8_WEIGHT = 8 /* input 1 may be an INT8 weight of a float op */,
        EMBER_OPF_GEMM = 16 /* runs the blocked GEMM: its method plans GEMM scratch (src/gemm) */ };
@@ -106,6 +110,29 @@ static inline float ember_dot_f32(const float *a, const float *b, int64_t k) {
     float acc = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
     for (; i < k; i++) acc += a[i] * b[i];
     return acc;
+}
+
+/* out[v] = ember_dot_f32(a, b + v * ldb, k) for v < 4, the same operations in the same
+ * order (so the same bits); with AVX2 each load of a is shared by the four sums (a
+ * vector register holds one sum's eight lanes: multiply, then add, as the scalar code). */
+static inline void ember_dot4_f32(const float *a, const float *b, int64_t ldb, int64_t k, float out[4]) {
+#if defined(__AVX2__) && !defined(EMBER_NO_SIMD)
+    __m256 s[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    int64_t i = 0;
+    for (; i + 8 <= k; i += 8) {
+        __m256 av = _mm256_loadu_ps(a + i);
+        for (int v = 0; v < 4; v++) s[v] = _mm256_add_ps(s[v], _mm256_mul_ps(av, _mm256_loadu_ps(b + v * ldb + i)));
+    }
+    for (int v = 0; v < 4; v++) {
+        float l[8];
+        _mm256_storeu_ps(l, s[v]);
+        float acc = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+        for (int64_t j = i; j < k; j++) acc += a[j] * b[v * ldb + j];
+        out[v] = acc;
+    }
+#else
+    for (int v = 0; v < 4; v++) out[v] = ember_dot_f32(a, b + v * ldb, k);
+#endif
 }
 
 /* y[i] += a * x[i] for i < n. The arrays of a valid program do not overlap (the memory

@@ -54,6 +54,62 @@ static void fully_connected_i8(const int8_t *x, const int8_t *w, const int32_t *
     }
 }
 
+/* Fewer than four rows, K <= EMBER_GEMM_I8_MAX_K and scratch for K int16: per row, x - x_zp
+ * widened once (xs), then one int32 dot product per output over a thread's range of
+ * outputs (exact: no partial sum leaves int32), and bias in int64 as above. */
+typedef struct fc_i8_gemv {
+    const int16_t *xs; const int8_t *w; const int32_t *bias; int8_t *y; const ember_quant *q;
+    int64_t k;
+    int32_t y_zp;
+} fc_i8_gemv;
+
+/* s[u] = sum_i x[i] * w[u * k + i] for u < 4 in int32: four outputs share each load of x
+ * and keep four independent sums; the loop vectorises as widening multiply-adds. */
+static inline void dot4_i16_i8(const int16_t *restrict x, const int8_t *restrict w, int64_t k, int32_t s[4]) {
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (int64_t i = 0; i < k; i++) {
+        int32_t v = x[i];
+        s0 += v * w[i], s1 += v * w[k + i], s2 += v * w[2 * k + i], s3 += v * w[3 * k + i];
+    }
+    s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
+}
+
+/* sum_i x[i] * w[i] in int32 (the last outputs of a range). */
+static inline int32_t dot_i16_i8(const int16_t *restrict x, const int8_t *restrict w, int64_t k) {
+    int32_t s = 0;
+    for (int64_t i = 0; i < k; i++) s += (int32_t)x[i] * (int32_t)w[i];
+    return s;
+}
+
+static void gemv_range(const void *ctx, int64_t j0, int64_t j1) {
+    const fc_i8_gemv *t = (const fc_i8_gemv *)ctx;
+    const ember_quant *q = t->q;
+    for (int64_t j = j0; j < j1; j += 4) {
+        int32_t s[4];
+        int64_t nj = j1 - j < 4 ? j1 - j : 4;
+        if (nj == 4)
+            dot4_i16_i8(t->xs, t->w + j * t->k, t->k, s);
+        else
+            for (int64_t u = 0; u < nj; u++) s[u] = dot_i16_i8(t->xs, t->w + (j + u) * t->k, t->k);
+        for (int64_t u = 0; u < nj; u++) {
+            int64_t acc = (t->bias ? t->bias[j + u] : 0) + (int64_t)s[u];
+            int32_t qi = q->n == 1 ? 0 : (int32_t)(j + u);
+            t->y[j + u] = ember_requantize(acc, ember_q_at(q->multiplier, qi), ember_q_shift(q, qi), t->y_zp,
+                                           q->act_min, q->act_max);
+        }
+    }
+}
+
+static void fully_connected_i8_gemv(const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *y, int64_t rows,
+                                    int64_t k, int64_t n, const ember_quant *q, int32_t x_zp, int32_t y_zp,
+                                    int16_t *xs, const ember_threads *th) {
+    for (int64_t r = 0; r < rows; r++) {
+        for (int64_t i = 0; i < k; i++) xs[i] = (int16_t)((int32_t)x[r * k + i] - x_zp);
+        fc_i8_gemv t = {xs, w, bias, y + r * n, q, k, y_zp};
+        ember_threads_for(th, n, EMBER_GEMM_MIN_SPLIT / (k > 0 ? k : 1), gemv_range, &t);
+    }
+}
+
 static ember_status check(const ember_op_args *a, ember_error *err) {
     return ember_check_weighted(&ember_op_fully_connected, a, err);
 }
@@ -69,6 +125,12 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
                         k, n, x->zero_point, a->out->zero_point};
         ember_i8_gemm gm = {n, rows, k, (const int8_t *)w->data, k, pack_rows, &t, store_rows, &t, 0};
         ember_i8_gemm_run_threads(&gm, a->threads);
+        return EMBER_OK;
+    }
+    if (k <= EMBER_GEMM_I8_MAX_K && a->scratch_bytes >= (size_t)k * sizeof(int16_t)) {
+        fully_connected_i8_gemv((const int8_t *)x->data, (const int8_t *)w->data, b ? (const int32_t *)b->data : NULL,
+                                (int8_t *)a->out->data, rows, k, n, a->q, x->zero_point, a->out->zero_point,
+                                (int16_t *)a->scratch, a->threads);
         return EMBER_OK;
     }
     fully_connected_i8((const int8_t *)x->data, (const int8_t *)w->data, b ? (const int32_t *)b->data : NULL,

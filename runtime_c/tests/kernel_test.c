@@ -13,6 +13,7 @@
 #include "../src/internal.h"
 #include "../src/ops/int8/fixed.h"
 #include "../src/ops/op.h"
+#include "../src/ops/vmath.h"
 
 static uint32_t rng_state = 12345u;
 static float frand(void) {   /* uniform in [-1, 1) */
@@ -181,6 +182,71 @@ static void dot4_cases(void) {
     }
 }
 
+/* src/ops/vmath.h: the row kernels (SIMD where built) give the scalar functions' bits, and
+ * the scalar functions stay within their documented bounds of libm in double, over a
+ * dense grid, tiny values and the special values. */
+static double ulps(double got, double want) {
+    float w = (float)fabs(want);
+    double ulp = (double)nextafterf(w, INFINITY) - (double)w;
+    return fabs(got - want) / ulp;
+}
+
+static void vmath_cases(void) {
+    enum { N = 200003 };
+    static float x[N], y[N];
+    static const float special[] = {0.0f, -0.0f, 1e-30f, -1e-30f, 1e-8f, -1e-8f, 0.625f, -0.625f, 14.0f, -14.0f,
+                                    30.0f, -30.0f, 1e30f, -1e30f, INFINITY, -INFINITY, NAN};
+    static const char *names[] = {"tanh", "gelu", "gelu_tanh"};
+    for (int fn = EMBER_VM_TANH; fn <= EMBER_VM_GELU_TANH; fn++) {
+        int64_t n = 0;
+        for (; n < N - 17; n++) x[n] = -16.0f + 32.0f * (float)n / (float)(N - 17);
+        for (size_t i = 0; i < sizeof special / sizeof *special; i++) x[n++] = special[i];
+        ember_vm_row(fn, x, y, n);
+        double worst = 0.0;
+        float at = 0.0f;
+        int bad = 0;
+        for (int64_t i = 0; i < n && !bad; i++) {
+            float s = fn == EMBER_VM_TANH ? ember_vm_tanh(x[i]) : fn == EMBER_VM_GELU ? ember_vm_gelu(x[i])
+                                                                                        : ember_vm_gelu_tanh(x[i]);
+            double v = (double)x[i], want;
+            if (fn == EMBER_VM_TANH)
+                want = tanh(v);
+            else if (fn == EMBER_VM_GELU)
+                want = 0.5 * v * erfc(-v * 0.7071067811865476);
+            else
+                want = v / (1.0 + exp(-2.0 * 0.7978845608028654 * (v + 0.044715 * v * v * v)));
+            if (isnan(want) || isnan((double)s)) {
+                if (isnan(want) != isnan((double)s) || isnan((double)y[i]) != isnan((double)s))
+                    bad = 1, worst = (double)s, at = x[i];
+                continue;
+            }
+            if (memcmp(&s, &y[i], sizeof s) != 0) {
+                printf("FAIL vmath %s(%.9g): row %.9g, scalar %.9g\n", names[fn], (double)x[i], (double)y[i], (double)s);
+                bad = 1;
+                break;
+            }
+            if (isinf(want) || fabs(want) > 3e38) {
+                if ((double)s != (double)(float)want) bad = 1, worst = (double)s, at = x[i];
+                continue;
+            }
+            /* e: the error in units of its bound (ok while e <= 1) */
+            double err = fabs((double)s - want), e;
+            if (fn == EMBER_VM_GELU_TANH && fabs(v) > 3.0)   /* relative, and past exp's range absolute */
+                e = err / (2e-5 * fabs(want) + 1e-36);
+            else if (fabs(want) < 1e-30)                      /* near float's smallest normal: absolute */
+                e = err / 1e-36;
+            else
+                e = ulps((double)s, want) / (fn == EMBER_VM_TANH ? 2.0 : fn == EMBER_VM_GELU ? 8.0 : 16.0);
+            if (e > worst) worst = e, at = x[i];
+            if (e > 1.0) bad = 1;
+        }
+        if (bad || getenv("EMBER_VMATH_SHOW"))   /* EMBER_VMATH_SHOW=1: the margins */
+            printf("%s vmath %s: worst %.2f of the bound at %.9g\n", bad ? "FAIL" : "ok", names[fn], worst, (double)at);
+        failures += bad;
+        checks++;
+    }
+}
+
 int main(void) {
     static const int64_t ms[] = {1, 5, 6, 7, 13}, ns[] = {1, 15, 16, 17, 33}, ks[] = {0, 1, 7, 255, 256, 257, 600};
     for (size_t x = 0; x < sizeof ms / sizeof *ms; x++)
@@ -194,6 +260,7 @@ int main(void) {
     i8_case(7, 17, 4099, 1, -128);   /* with a zero point: (127 + 128) * -255 per tap */
     requant_cases();
     dot4_cases();
+    vmath_cases();
     printf("%s kernel test (%s): %d cases, %d failed\n", failures ? "FAIL" : "PASS", EMBER_GEMM_SIMD, checks, failures);
     return failures != 0;
 }

@@ -1,6 +1,8 @@
 /* POW: out = a ** b with numpy broadcasting, then the fused activation (BinaryOptions).
  * a, b and out share one dtype: FLOAT32, INT8, INT32, INT64 or UINT8; out's shape is
- * the broadcast of a's and b's. Floats: powf. Integers: exact repeated multiplication
+ * the broadcast of a's and b's. Floats: powf, but a row with a scalar exponent of 2 or 3
+ * (GELU's x^3 in a decomposed graph) multiplies: x * x is powf's correctly rounded value,
+ * (x * x) * x within an ulp of it, and both vectorise. Integers: exact repeated multiplication
  * that wraps around like numpy's (in uint64, converted back modulo 2^N); a negative
  * integer exponent is a run-time error, as numpy raises "Integers to negative integer
  * powers are not allowed". */
@@ -27,7 +29,13 @@ static uint64_t ipow(uint64_t base, uint64_t e) {
 /* One row: y[i] = a[i * da] ** b[i * db] for i in [0, n); da, db are 0 or 1.
  * The integer rows return 1 (leaving the rest of the row) on a negative exponent. */
 static int pow_f32(const float *a, const float *b, float *y, int64_t n, int64_t da, int64_t db, int32_t act) {
-    for (int64_t i = 0; i < n; i++) y[i] = ember_activate(powf(a[i * da], b[i * db]), act);
+    if (db == 0 && da == 1 && b[0] == 2.0f) {
+        for (int64_t i = 0; i < n; i++) y[i] = ember_activate(a[i] * a[i], act);
+    } else if (db == 0 && da == 1 && b[0] == 3.0f) {
+        for (int64_t i = 0; i < n; i++) y[i] = ember_activate(a[i] * a[i] * a[i], act);
+    } else {
+        for (int64_t i = 0; i < n; i++) y[i] = ember_activate(powf(a[i * da], b[i * db]), act);
+    }
     return 0;
 }
 

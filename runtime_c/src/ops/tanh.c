@@ -1,11 +1,13 @@
-/* TANH: tanh(x), in float32 (tanhf).
+/* TANH: tanh(x), in float32 by src/ops/vmath.h (8 lanes at a time where built), within
+ * 2 ulp.
  * x and out: FLOAT32 of one shape. */
 #include "op.h"
+#include "vmath.h"
 
 /* Elements [begin, end) of m (ember_map_f32). */
 static void tanh_f32(const void *ctx, int64_t begin, int64_t end) {
     const ember_map_f32 *m = (const ember_map_f32 *)ctx;
-    for (int64_t i = begin; i < end; i++) m->y[i] = tanhf(m->x[i]);
+    ember_vm_row(EMBER_VM_TANH, m->x + begin, m->y + begin, end - begin);
 }
 
 static ember_status check(const ember_op_args *a, ember_error *err) {
@@ -23,7 +25,7 @@ static ember_status check(const ember_op_args *a, ember_error *err) {
 static ember_status eval(const ember_op_args *a, ember_error *err) {
     (void)err;
     ember_map_f32 m = {(const float *)a->in[0]->data, (float *)a->out->data};
-    ember_threads_for(a->threads, a->out->count, EMBER_MAP_GRAIN, tanh_f32, &m);
+    ember_threads_for(a->threads, a->out->count, 4 * EMBER_MAP_GRAIN, tanh_f32, &m);
     return EMBER_OK;
 }
 

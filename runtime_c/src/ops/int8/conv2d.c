@@ -31,7 +31,10 @@ typedef struct conv_i8_gemm {
  * position j0 + j, 0 over padding (x_zp - x_zp) and past the last position or tap. The
  * positions split into runs along one output row (once per panel); per tap, a run reads
  * one input row over its in-image columns (found once per tap column) with no test per
- * element, as the float kernel's pack_im2col. */
+ * element, as the float kernel's pack_im2col, into a contiguous row of NR values; every
+ * second tap, the two rows are interleaved into the panel's (NR, 2) pairs. The common
+ * case, 16 positions of one output row inside the image at stride 1, is one fixed-size
+ * widening copy. */
 static void pack_im2col_i8(const void *ctx, int64_t k, int64_t j0, int64_t nc, int16_t *panel) {
     const conv_i8_gemm *t = (const conv_i8_gemm *)ctx;
     const conv_shape *s = t->s;
@@ -40,24 +43,34 @@ static void pack_im2col_i8(const void *ctx, int64_t k, int64_t j0, int64_t nc, i
     ember_tap_columns cols;
     ember_row_runs_init(&runs, j0, nc, s->ow);
     ember_tap_columns_init(&cols, s->kw, s->w, s->ow, p);
-    int64_t sw = p->stride_w, k2 = (k + 1) / 2, c = 0, ki = 0, kj = 0;
-    int16_t x_zp = (int16_t)t->x_zp;
-    memset(panel, 0, (size_t)(k2 * 2 * EMBER_GEMM_NR) * sizeof(int16_t));
-    for (int64_t tap = 0; tap < k; tap++) {
-        const int8_t *xc = t->x + c * s->h * s->w;  /* (H, W) */
-        int16_t *dst = panel + (tap / 2) * 2 * EMBER_GEMM_NR + tap % 2;   /* (NR, 2) at column 0 */
-        int64_t off = kj * p->dilation_w - p->pad_left, lo, hi;          /* input column of output column 0 */
-        ember_tap_columns_get(&cols, kj, &lo, &hi);
-        for (int64_t g = 0; g < runs.n; g++) {
-            int64_t r = runs.row[g] * p->stride_h + ki * p->dilation_h - p->pad_top, ja = runs.a[g], jb = runs.b[g];
-            if (r < 0 || r >= s->h) continue;                    /* padding rows stay 0 */
-            int64_t a = lo < ja ? ja : lo > jb ? jb : lo, b = hi > jb ? jb : hi < a ? a : hi;
-            const int8_t *xr = xc + r * s->w + off;             /* xr[j * sw]: column j's input */
-            int16_t *d = dst + 2 * (runs.slot[g] - ja);          /* d[2 * j]: output column j of this run */
-            if (sw == 1)
-                for (int64_t j = a; j < b; j++) d[2 * j] = (int16_t)(xr[j] - x_zp);
-            else
-                for (int64_t j = a; j < b; j++) d[2 * j] = (int16_t)(xr[j * sw] - x_zp);
+    int64_t sw = p->stride_w, c = 0, ki = 0, kj = 0;
+    int one_run = runs.n == 1 && nc == EMBER_GEMM_NR && sw == 1;
+    int16_t x_zp = (int16_t)t->x_zp, rows[2][EMBER_GEMM_NR];
+    for (int64_t tap = 0; tap < k + k % 2; tap++) {
+        int16_t *d0 = rows[tap % 2];                                 /* d0[j]: panel column j */
+        int64_t off = kj * p->dilation_w - p->pad_left, lo = 0, hi = 0;   /* input column of output column 0 */
+        if (tap < k) ember_tap_columns_get(&cols, kj, &lo, &hi);
+        int64_t r0 = runs.row[0] * p->stride_h + ki * p->dilation_h - p->pad_top;
+        if (tap < k && one_run && lo <= runs.a[0] && runs.b[0] <= hi && r0 >= 0 && r0 < s->h) {
+            const int8_t *xr = t->x + (c * s->h + r0) * s->w + off + runs.a[0];
+            for (int j = 0; j < EMBER_GEMM_NR; j++) d0[j] = (int16_t)(xr[j] - x_zp);
+        } else {
+            for (int j = 0; j < EMBER_GEMM_NR; j++) d0[j] = 0;
+            for (int64_t g = 0; g < runs.n && tap < k; g++) {
+                int64_t r = runs.row[g] * p->stride_h + ki * p->dilation_h - p->pad_top, ja = runs.a[g], jb = runs.b[g];
+                if (r < 0 || r >= s->h) continue;                    /* padding rows stay 0 */
+                int64_t a = lo < ja ? ja : lo > jb ? jb : lo, b = hi > jb ? jb : hi < a ? a : hi;
+                const int8_t *xr = t->x + (c * s->h + r) * s->w + off;   /* xr[j * sw]: column j's input */
+                int16_t *d = d0 + runs.slot[g] - ja;                 /* d[j]: output column j of this run */
+                if (sw == 1)
+                    for (int64_t j = a; j < b; j++) d[j] = (int16_t)(xr[j] - x_zp);
+                else
+                    for (int64_t j = a; j < b; j++) d[j] = (int16_t)(xr[j * sw] - x_zp);
+            }
+        }
+        if (tap % 2) {   /* the pair (tap - 1, tap) as the panel's (NR, 2) */
+            int16_t *dst = panel + (tap / 2) * 2 * EMBER_GEMM_NR;
+            for (int j = 0; j < EMBER_GEMM_NR; j++) dst[2 * j] = rows[0][j], dst[2 * j + 1] = rows[1][j];
         }
         if (++kj == s->kw) {
             kj = 0;

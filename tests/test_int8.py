@@ -67,6 +67,8 @@ OP_CASES = {
     "matmul": (Wrap(lambda a, b: a @ b.transpose(2, 3), two=True), "BATCH_MATMUL"),
     "avg_pool": (Wrap(nn.AvgPool2d(3, 2, 1, count_include_pad=False)), "AVG_POOL2D"),
     "max_pool": (Wrap(nn.MaxPool2d(3, 2, 1)), "MAX_POOL2D"),
+    "max_pool_dilated": (Wrap(nn.MaxPool2d(3, 1, 1, dilation=2)), "MAX_POOL2D"),
+    "max_pool_wide": (Wrap(nn.MaxPool2d(2, 1)), "MAX_POOL2D"),   # rows past one 256-column chunk
     "mean": (Wrap(lambda a: a.mean(dim=(2, 3))), "REDUCE_MEAN"),
     "concat": (Wrap(lambda a, b: torch.cat([a, b * 3], 1), two=True), "CONCAT"),
     "pad": (Wrap(lambda a: F.pad(a, (1, 2, 0, 1))), "PAD"),
@@ -76,7 +78,7 @@ OP_CASES = {
     "hardswish": (Wrap(F.hardswish), "CLAMP"),     # decomposed: x * clamp(x + 3, 0, 6) / 6
     "softmax": (Wrap(lambda a: torch.softmax(a, dim=-1)), "SOFTMAX"),
 }
-OP_INPUT_SHAPES = {"depthwise_wide": (1, 3, 40, 70)}   # others: (2, 3, 8, 8)
+OP_INPUT_SHAPES = {"depthwise_wide": (1, 3, 40, 70), "max_pool_wide": (1, 3, 5, 600)}   # others: (2, 3, 8, 8)
 
 
 @pytest.mark.parametrize("case", sorted(OP_CASES))

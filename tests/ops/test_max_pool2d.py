@@ -41,3 +41,10 @@ def test_max_pool1d(k, s, p):
 def test_max_pool2d_dynamic_batch():
     check_op(nn.MaxPool2d(3, 2, 1, ceil_mode=True), (torch.randn(4, 2, 7, 7),), "MAX_POOL2D",
              dynamic=DYNAMIC, extra_inputs=[(torch.randn(2, 2, 7, 7),)])
+
+
+def test_max_pool2d_nan_wins_inside_and_at_the_edges():
+    x = torch.randn(1, 2, 9, 40)
+    x[0, 0, 4, 20] = float("nan")      # an interior window (the C runtime's row-wise path)
+    x[0, 1, 0, 0] = float("nan")       # an edge window (its per-window path)
+    check_op(nn.MaxPool2d(3, 2, 1), (x,), "MAX_POOL2D")

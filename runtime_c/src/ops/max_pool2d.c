@@ -8,32 +8,63 @@
 typedef struct pool_shape { int64_t planes, h, w, oh, ow; } pool_shape;
 typedef struct pool_job { const float *x; float *y; const pool_shape *s; const ember_pool2d_params *p; } pool_job;
 
-/* Planes [begin, end) (a thread's share). A window's rows are found once per output row;
- * its columns need no division unless the window reaches into the padding. */
+/* y[j] = max(y[j], x[j * sw]) for j in [ja, jb), a NaN winning (the scalar rule below);
+ * inlined with constant strides 1 and 2 so the loop vectorises. */
+static inline void max_row(float *restrict y, const float *restrict x, int64_t ja, int64_t jb, int64_t sw) {
+    for (int64_t j = ja; j < jb; j++) {
+        float v = x[j * sw];
+        y[j] = (v > y[j] || v != v) ? v : y[j];
+    }
+}
+
+/* Planes [begin, end) (a thread's share). A window's rows are found once per output row.
+ * The output columns whose windows lie inside the image horizontally, [ja, jb), run tap
+ * by tap over the whole row (each output sees its taps in the same (kh, kw) order as
+ * the per-window loop, so the same result, NaN included); the others find their
+ * in-image columns per window. */
 static void max_pool2d_f32(const void *ctx, int64_t begin, int64_t end) {
     const pool_job *t = (const pool_job *)ctx;
     const pool_shape *s = t->s;
     const ember_pool2d_params *p = t->p;
-    int64_t span_w = (int64_t)p->dilation_w * (p->kernel_w - 1);   /* first to last column of a window */
+    int64_t sw = p->stride_w, dw = p->dilation_w;
+    int64_t span_w = dw * (p->kernel_w - 1);   /* first to last column of a window */
+    int64_t ja = (p->pad_left + sw - 1) / sw, last = s->w - 1 - span_w + p->pad_left;   /* j * sw <= last */
+    int64_t jb = last < 0 ? 0 : last / sw + 1;
+    if (jb > s->ow) jb = s->ow;
+    if (ja > jb) ja = jb;
     for (int64_t c = begin; c < end; c++) {
         const float *xc = t->x + c * s->h * s->w;  /* (H, W) */
         float *yc = t->y + c * s->oh * s->ow;      /* (OH, OW) */
         for (int64_t i = 0; i < s->oh; i++) {
             int64_t rb = i * p->stride_h - p->pad_top, h0, h1;
             ember_window_taps(rb, s->h, p->dilation_h, p->kernel_h, &h0, &h1);
+            float *yr = yc + i * s->ow;
+            for (int64_t j = ja; j < jb; j++) yr[j] = -INFINITY;
+            for (int64_t kh = h0; kh < h1; kh++) {
+                const float *xr = xc + (rb + kh * p->dilation_h) * s->w - p->pad_left;   /* xr[j * sw]: tap 0 */
+                for (int64_t kw = 0; kw < p->kernel_w; kw++) {
+                    if (sw == 1)
+                        max_row(yr, xr + kw * dw, ja, jb, 1);
+                    else if (sw == 2)
+                        max_row(yr, xr + kw * dw, ja, jb, 2);
+                    else
+                        max_row(yr, xr + kw * dw, ja, jb, sw);
+                }
+            }
             for (int64_t j = 0; j < s->ow; j++) {
+                if (j == ja) j = jb;                   /* the interior is done */
+                if (j >= s->ow) break;
                 float m = -INFINITY;
-                int64_t qb = j * p->stride_w - p->pad_left, w0 = 0, w1 = p->kernel_w;
-                if (qb < 0 || qb + span_w >= s->w) ember_window_taps(qb, s->w, p->dilation_w, p->kernel_w, &w0, &w1);
+                int64_t qb = j * sw - p->pad_left, w0, w1;
+                ember_window_taps(qb, s->w, dw, p->kernel_w, &w0, &w1);
                 for (int64_t kh = h0; kh < h1; kh++) {
                     int64_t r = rb + kh * p->dilation_h;
                     for (int64_t kw = w0; kw < w1; kw++) {
-                        int64_t q = qb + kw * p->dilation_w;
-                        float v = xc[r * s->w + q];
+                        float v = xc[r * s->w + qb + kw * dw];
                         if (v > m || v != v) m = v;
                     }
                 }
-                yc[i * s->ow + j] = m;
+                yr[j] = m;
             }
         }
     }

@@ -124,10 +124,19 @@ void ember_f32_pack_transposed_avx2(const float *w, int64_t ldw, int64_t kc, flo
  *       q = 0 [ b(0, j0) b(1, j0) | b(0, j0 + 1) b(1, j0 + 1) | ... | b(0, j0 + 15) b(1, j0 + 15) ]
  *       q = 1 [ b(2, j0) b(3, j0) | ...                                                          ]
  *
- * (an odd K ends with b = 0); a tile's MR rows of A are widened to int16 beside it. */
+ * (an odd K ends with b = 0). The driver packs up to EMBER_GEMM_I8_PANELS(K) panels at a
+ * time (as many as fit EMBER_GEMM_I8_BLOCK_BYTES, at most 4) and widens a tile's MR rows
+ * of A to int16 once for all of them. */
 #define EMBER_GEMM_I8_MAX_K 65792
-/* Scratch for an int8 GEMM over K: the panel, then MR widened rows of A. */
-#define EMBER_GEMM_I8_SCRATCH_BYTES(K) ((size_t)(((K) + 1) / 2) * 4 * (EMBER_GEMM_NR + EMBER_GEMM_MR))
+#define EMBER_GEMM_I8_BLOCK_BYTES (192 * 1024)
+#define EMBER_GEMM_I8_PANEL_BYTES(K) ((int64_t)(((K) + 1) / 2) * 4 * EMBER_GEMM_NR)
+#define EMBER_GEMM_I8_PANELS(K)                                                                          \
+    (EMBER_GEMM_I8_BLOCK_BYTES / EMBER_GEMM_I8_PANEL_BYTES(K) >= 4 ? 4                                  \
+     : EMBER_GEMM_I8_BLOCK_BYTES / EMBER_GEMM_I8_PANEL_BYTES(K) >= 1 ? EMBER_GEMM_I8_BLOCK_BYTES / EMBER_GEMM_I8_PANEL_BYTES(K) \
+                                                                     : 1)
+/* Scratch for an int8 GEMM over K: the panels, then MR widened rows of A. */
+#define EMBER_GEMM_I8_SCRATCH_BYTES(K) \
+    ((size_t)(((K) + 1) / 2) * 4 * (EMBER_GEMM_NR * EMBER_GEMM_I8_PANELS(K) + EMBER_GEMM_MR))
 
 /* Fills the panel's pairs for b(p, j0 + jj), p < k, jj < nc (0 elsewhere, and for p = k). */
 typedef void (*ember_i8_pack_fn)(const void *ctx, int64_t k, int64_t j0, int64_t nc, int16_t *panel);

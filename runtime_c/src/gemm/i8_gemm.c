@@ -28,19 +28,23 @@ ember_i8_ukernel_fn ember_i8_gemm_ukernel(void) {
 #endif
 }
 
-/* A panel of B (all of K) under every tile of MR rows, whose rows of A are widened to
- * int16 (zero-padded to an even K) next to the panel first. */
+/* Blocks of up to EMBER_GEMM_I8_PANELS(K) panels of B (all of K each); under every tile of
+ * MR rows, the rows of A are widened to int16 (zero-padded to an even K) once, then run
+ * against each panel of the block. */
 static void run_range(const ember_i8_gemm *g, ember_i8_ukernel_fn uk, void *scratch, const ember_gemm_range *rg) {
-    int64_t k2 = (g->k + 1) / 2;
-    int16_t *panel = (int16_t *)scratch;                 /* (k2, NR, 2) */
-    int16_t *wide = panel + k2 * 2 * NR;                 /* (MR, 2 * k2) */
+    int64_t k2 = (g->k + 1) / 2, nb = EMBER_GEMM_I8_PANELS(g->k), psize = k2 * 2 * NR;
+    int16_t *panels = (int16_t *)scratch;                /* nb x (k2, NR, 2) */
+    int16_t *wide = panels + nb * psize;                 /* (MR, 2 * k2) */
     int32_t tile[MR * NR];                               /* (MR, NR) */
     const int16_t *arow[MR];
     if (uk == NULL) uk = ember_i8_gemm_ukernel();
     for (int r = 0; r < MR; r++) arow[r] = wide + r * 2 * k2;
-    for (int64_t j0 = rg->j_begin; j0 < rg->j_end; j0 += NR) {
-        int64_t nc = rg->j_end - j0 < NR ? rg->j_end - j0 : NR;
-        g->pack(g->pack_ctx, g->k, j0, nc, panel);
+    for (int64_t jb = rg->j_begin; jb < rg->j_end; jb += nb * NR) {
+        int64_t np = 0;
+        for (; np < nb && jb + np * NR < rg->j_end; np++) {
+            int64_t j0 = jb + np * NR, nc = rg->j_end - j0 < NR ? rg->j_end - j0 : NR;
+            g->pack(g->pack_ctx, g->k, j0, nc, panels + np * psize);
+        }
         for (int64_t i0 = rg->i_begin; i0 < rg->i_end; i0 += MR) {
             int64_t rows = rg->i_end - i0 < MR ? rg->i_end - i0 : MR;
             for (int r = 0; r < MR; r++) {
@@ -49,8 +53,11 @@ static void run_range(const ember_i8_gemm *g, ember_i8_ukernel_fn uk, void *scra
                 for (int64_t p = 0; p < g->k; p++) dst[p] = (int16_t)(src[p] - g->a_zp);
                 if (g->k % 2) dst[g->k] = 0;
             }
-            uk(k2, arow, panel, tile);
-            g->store(g->store_ctx, i0, rows, j0, nc, tile);
+            for (int64_t q = 0; q < np; q++) {
+                int64_t j0 = jb + q * NR, nc = rg->j_end - j0 < NR ? rg->j_end - j0 : NR;
+                uk(k2, arow, panels + q * psize, tile);
+                g->store(g->store_ctx, i0, rows, j0, nc, tile);
+            }
         }
     }
 }

@@ -157,18 +157,34 @@ static void conv2d_f32_dw3(const float *x, const float *w, const float *bias, fl
  * padding tap adds w * 0 where conv2d_f32_dw3 skips it: the same value (a zero's sign
  * aside). Dilation 1. */
 static void conv2d_f32_dw3_padded(const float *x, const float *w, const float *bias, float *y, const conv_shape *s,
-                                  const ember_conv2d_params *p, int64_t o_begin, int64_t o_end, float *pad) {
+                                  const ember_conv2d_params *p, int64_t o_begin, int64_t o_end, float *pad, int flat) {
     int64_t ph = s->h + p->pad_top + p->pad_bottom, pw = s->w + p->pad_left + p->pad_right, plane = s->oh * s->ow;
+    float *fy = pad + ph * pw;   /* flat: the outputs at pitch PW, (OH, PW) */
     for (int64_t t = 0; t < ph * pw; t++) pad[t] = 0.0f;
     for (int64_t n = 0; n < s->n; n++)
         for (int64_t o = o_begin; o < o_end; o++) {
             const float *xc = x + (n * s->c + o) * s->h * s->w;      /* (H, W) */
             const float *wo = w + o * s->kh * 3;                      /* (KH, 3) */
+            float *yo = y + (n * s->o + o) * plane;                   /* (OH, OW) */
             float b = bias ? bias[o] : 0.0f;
             for (int64_t r = 0; r < s->h; r++)                          /* pad: (PH, PW), image at (pt, pl) */
                 memcpy(pad + (r + p->pad_top) * pw + p->pad_left, xc + r * s->w, (size_t)s->w * sizeof(float));
+            if (flat && s->kh > 0) {
+                /* stride 1: output (i, j) at fy[i * PW + j] reads pad[(i + kh) * PW + j + kw], so each
+                 * kernel row is one pass over the whole plane at once (the columns j >= OW in between
+                 * are computed and dropped): long loops where rows are a few columns wide */
+                int64_t count = (s->oh - 1) * pw + s->ow;
+                for (int64_t kh = 0; kh < s->kh; kh++)
+                    ember_dw3_row(fy, pad + kh * pw, 0, count, 1, 1, kh == 0, b, wo[kh * 3], wo[kh * 3 + 1],
+                                  wo[kh * 3 + 2]);
+                for (int64_t i = 0; i < s->oh; i++) {
+                    memcpy(yo + i * s->ow, fy + i * pw, (size_t)s->ow * sizeof(float));
+                    activate_row(yo + i * s->ow, s->ow, p->activation);
+                }
+                continue;
+            }
             for (int64_t i = 0; i < s->oh; i++) {
-                float *restrict yr = y + (n * s->o + o) * plane + i * s->ow;   /* (OW) */
+                float *restrict yr = yo + i * s->ow;                    /* (OW) */
                 for (int64_t kh = 0; kh < s->kh; kh++) {
                     const float *pr = pad + (i * p->stride_h + kh * p->dilation_h) * pw;   /* a padded row */
                     float w0 = wo[kh * 3], w1 = wo[kh * 3 + 1], w2 = wo[kh * 3 + 2];
@@ -260,14 +276,15 @@ typedef struct conv_job {
     const conv_shape *s;
     const ember_conv2d_params *p;
     const ember_threads *th;         /* scratch slice t for task t (the padded plane) */
-    int32_t parts, dw3, padded;
+    int32_t parts, dw3, padded;      /* padded: 1 rows, 2 flat (conv2d_f32_dw3_padded) */
 } conv_job;
 
 static void conv_task(void *ctx, int32_t t) {
     const conv_job *j = (const conv_job *)ctx;
     int64_t o0 = j->s->o * t / j->parts, o1 = j->s->o * (t + 1) / j->parts;
     if (j->padded)
-        conv2d_f32_dw3_padded(j->x, j->w, j->bias, j->y, j->s, j->p, o0, o1, (float *)ember_threads_scratch(j->th, t));
+        conv2d_f32_dw3_padded(j->x, j->w, j->bias, j->y, j->s, j->p, o0, o1, (float *)ember_threads_scratch(j->th, t),
+                              j->padded == 2);
     else if (j->dw3)
         conv2d_f32_dw3(j->x, j->w, j->bias, j->y, j->s, j->p, o0, o1);
     else
@@ -294,8 +311,12 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     int dw3 = depthwise && s.c == s.o && s.kw == 3;
     /* the padded plane in floats; small images only (where edge columns are a large share) */
     int64_t padded_floats = (s.h + p->pad_top + p->pad_bottom) * (s.w + p->pad_left + p->pad_right);
-    int padded = dw3 && p->dilation_w == 1 && p->dilation_h == 1 && s.w <= 32 && a->threads != NULL &&
-                 a->threads->scratch != NULL && padded_floats * (int64_t)sizeof(float) <= (int64_t)a->threads->scratch_bytes;
+    int64_t room = a->threads != NULL && a->threads->scratch != NULL ? (int64_t)(a->threads->scratch_bytes / sizeof(float)) : 0;
+    int padded = dw3 && p->dilation_w == 1 && p->dilation_h == 1 && s.w <= 32 && padded_floats <= room;
+    /* 2: stride 1, with room for the outputs at the padded pitch too (conv2d_f32_dw3_padded's flat passes) */
+    if (padded && p->stride_h == 1 && p->stride_w == 1 &&
+        padded_floats + s.oh * (s.w + p->pad_left + p->pad_right) <= room)
+        padded = 2;
     conv_job job = {xd, wd, bd, (float *)a->out->data, &s, p, a->threads, parts, dw3, padded};
     ember_threads_run(a->threads, parts, conv_task, &job);
     return EMBER_OK;

@@ -61,6 +61,16 @@ ember_status ember_reduce_check(const ember_tensor *x, const ember_tensor *y, co
                                 ember_error *err);
 /* Advances the row-major index idx over dims; returns the change of the offset. */
 int64_t ember_odometer(int64_t *idx, const int64_t *dims, const int64_t *strides, int n);
+/* The reduced elements of one output as contiguous runs: when the last reduced dimension
+ * has stride 1 it is walked directly (run = its size) and the odometer covers the reduced
+ * dimensions before it (*n_outer of them); else runs of 1 over all of them. The elements
+ * come in the same order either way. */
+static inline int64_t ember_reduce_run(const ember_reduce_shape *s, int *n_outer) {
+    *n_outer = s->n_red;
+    if (s->n_red == 0 || s->red_stride[s->n_red - 1] != 1) return 1;
+    (*n_outer)--;
+    return s->red[s->n_red - 1];
+}
 
 /* Pooling windows: the taps k in [*lo, *hi) of a window starting at `base` (dilation d,
  * k taps) that land inside [0, n); only those are visited, so a huge kernel over

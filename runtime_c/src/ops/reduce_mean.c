@@ -1,20 +1,25 @@
 /* REDUCE_MEAN, float32: the mean over `axes` (distinct; none means no reduction), summed in
- * double as the Python runtime does; keep_dims keeps them as size 1. The mean of no
- * elements is NaN.
+ * double (four partial sums, independent chains) as the Python runtime sums in double;
+ * keep_dims keeps them as size 1. The mean of no elements is NaN.
  * x: (d0, ..., dr-1); out: x's shape without the axes (or with them as 1). */
 #include "op.h"
 
-/* Advances the row-major index idx over dims; returns the change of the offset. */
 /* x: x's shape; y: (outer), in the order of x's kept dimensions. */
 static void reduce_mean_f32(const float *x, float *y, const ember_reduce_shape *s) {
     int64_t ik[EMBER_MAX_RANK] = {0}, base = 0;
+    int n_outer;
+    int64_t run = ember_reduce_run(s, &n_outer);
     for (int64_t o = 0; o < s->outer; o++) {
         int64_t ir[EMBER_MAX_RANK] = {0}, off = base;
-        double sum = 0.0;
-        for (int64_t r = 0; r < s->count; r++) {
-            sum += (double)x[off];
-            off += ember_odometer(ir, s->red, s->red_stride, s->n_red);
+        double part[4] = {0.0, 0.0, 0.0, 0.0};   /* element t of a run goes to part[t % 4] */
+        for (int64_t r = 0; r < s->count; r += run) {
+            int64_t t = 0;
+            for (; t + 4 <= run; t += 4)
+                for (int u = 0; u < 4; u++) part[u] += (double)x[off + t + u];
+            for (; t < run; t++) part[t % 4] += (double)x[off + t];
+            off += ember_odometer(ir, s->red, s->red_stride, n_outer);
         }
+        double sum = (part[0] + part[1]) + (part[2] + part[3]);
         y[o] = (float)(sum / (double)s->count);
         base += ember_odometer(ik, s->keep, s->keep_stride, s->n_keep);
     }

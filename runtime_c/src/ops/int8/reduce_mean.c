@@ -7,11 +7,13 @@ static void reduce_mean_i8(const int8_t *x, int8_t *y, const ember_reduce_shape 
                            int32_t x_zp, int32_t y_zp) {
     int32_t m = ember_q_at(q->multiplier, 0), sh = ember_q_shift(q, 0);
     int64_t ik[EMBER_MAX_RANK] = {0}, base = 0;
+    int n_outer;
+    int64_t run = ember_reduce_run(s, &n_outer);
     for (int64_t o = 0; o < s->outer; o++) {
         int64_t ir[EMBER_MAX_RANK] = {0}, off = base, sum = 0;
-        for (int64_t r = 0; r < s->count; r++) {
-            sum += (int32_t)x[off] - x_zp;
-            off += ember_odometer(ir, s->red, s->red_stride, s->n_red);
+        for (int64_t r = 0; r < s->count; r += run) {
+            for (int64_t t = 0; t < run; t++) sum += (int32_t)x[off + t] - x_zp;
+            off += ember_odometer(ir, s->red, s->red_stride, n_outer);
         }
         y[o] = ember_requantize(s->count > 0 ? ember_round_div(sum, s->count) : 0, m, sh, y_zp, -128, 127);
         base += ember_odometer(ik, s->keep, s->keep_stride, s->n_keep);

@@ -8,8 +8,9 @@ def apply_activation(out: np.ndarray, activation: int) -> None:
     """Clamp `out` in place for a fused activation (schema Activation enum)."""
     if activation == RELU:
         np.maximum(out, 0, out=out)
-    elif activation == RELU6:
-        np.clip(out, 0, 6, out=out)
+    elif activation == RELU6:   # (np.clip's Python wrapper costs more than two ufuncs)
+        np.maximum(out, 0, out=out)
+        np.minimum(out, 6, out=out)
 
 
 def erf(x: np.ndarray) -> np.ndarray:

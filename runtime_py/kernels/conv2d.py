@@ -28,23 +28,26 @@ def conv2d(x, weight, bias, out, *, stride_h=1, stride_w=1, pad_top=0, pad_left=
     og = o // groups
     if cg == 1 and og == 1:
         # depthwise: each tap is one multiply-add over the whole (N, C, OH, OW) tensor
-        y = np.zeros((n, o, oh, ow), np.float32)
+        # (products into one reused buffer: no temporary array per tap)
+        y, tmp = np.zeros((n, o, oh, ow), np.float32), np.empty((n, o, oh, ow), np.float32)
         for i in range(kh):
             for j in range(kw):
-                y += win[:, :, :, :, i, j] * weight[:, 0, i, j].reshape(1, o, 1, 1)
+                np.multiply(win[:, :, :, :, i, j], weight[:, 0, i, j].reshape(1, o, 1, 1), out=tmp)
+                y += tmp
         _finish(y, bias, out, activation)
         return
-    # cols: (G, N*OH*OW, C/G*KH*KW) @ w: (G, C/G*KH*KW, O/G) -> (G, N*OH*OW, O/G)
-    cols = win.reshape(n, groups, cg, oh, ow, kh, kw).transpose(1, 0, 3, 4, 2, 5, 6)
-    cols = cols.reshape(groups, n * oh * ow, cg * kh * kw)
-    w = weight.reshape(groups, og, cg * kh * kw).transpose(0, 2, 1)
-    y = np.matmul(cols, w)                                   # (G, N*OH*OW, O/G)
-    y = y.reshape(groups, n, oh, ow, og).transpose(1, 0, 4, 2, 3).reshape(n, o, oh, ow)
+    # cols: tap-major (G, C/G*KH*KW, N*OH*OW), each row one (N, OH, OW) slab of the padded
+    # input (a copy along its rows, not a gather per position); w (G, O/G, C/G*KH*KW) @ cols
+    cols = win.transpose(1, 4, 5, 0, 2, 3).reshape(groups, cg * kh * kw, n * oh * ow)
+    w = weight.reshape(groups, og, cg * kh * kw)
+    y = np.matmul(w, cols)                                   # (G, O/G, N*OH*OW)
+    y = y.reshape(groups, og, n, oh, ow).transpose(2, 0, 1, 3, 4).reshape(n, o, oh, ow)
     _finish(y, bias, out, activation)
 
 
 def _finish(y, bias, out, activation):
     if bias is not None:
-        y = y + bias.reshape(1, -1, 1, 1)
-    out[...] = y
+        np.add(y, bias.reshape(1, -1, 1, 1), out=out)
+    else:
+        out[...] = y
     apply_activation(out, activation)

@@ -13,6 +13,10 @@ typedef struct permute_shape {
 
 /* n elements of `item` bytes: dst[j] = src[j * step]. */
 static void copy_strided(char *dst, const char *src, int64_t n, int64_t step, size_t item) {
+    if (step == 1) {
+        memcpy(dst, src, (size_t)n * item);
+        return;
+    }
     switch (item) {
     case 1: for (int64_t j = 0; j < n; j++) dst[j] = src[j * step]; break;
     case 4: for (int64_t j = 0; j < n; j++) memcpy(dst + 4 * j, src + 4 * j * step, 4); break;
@@ -20,17 +24,25 @@ static void copy_strided(char *dst, const char *src, int64_t n, int64_t step, si
     }
 }
 
-/* x: x's shape; y: s->out, written in row-major order one last-dimension row at a time. */
-static void permute_bytes(const void *x, void *y, const permute_shape *s) {
+typedef struct permute_job { const void *x; void *y; const permute_shape *s; } permute_job;
+
+/* Rows [begin, end) of out (its last dimension), in row-major order: row `begin`'s index
+ * and source offset by mixed-radix decomposition, then odometer style. */
+static void permute_rows(const void *ctx, int64_t begin, int64_t end) {
+    const permute_job *j = (const permute_job *)ctx;
+    const permute_shape *s = j->s;
     int r = s->rank;
-    int64_t rows = 1, n = r > 0 ? s->out[r - 1] : 1, step = r > 0 ? s->src_stride[r - 1] : 0;
-    int64_t idx[EMBER_MAX_RANK] = {0}, off = 0;
-    for (int d = 0; d < r - 1; d++) rows *= s->out[d];
-    if (n == 0) return;
-    for (int64_t row = 0; row < rows; row++) {
-        copy_strided((char *)y + (size_t)(row * n) * s->item, (const char *)x + (size_t)off * s->item, n, step,
+    int64_t n = r > 0 ? s->out[r - 1] : 1, step = r > 0 ? s->src_stride[r - 1] : 0;
+    int64_t idx[EMBER_MAX_RANK] = {0}, off = 0, rest = begin;
+    for (int d = r - 2; d >= 0; d--) {
+        idx[d] = rest % s->out[d];
+        rest /= s->out[d];
+        off += idx[d] * s->src_stride[d];
+    }
+    for (int64_t row = begin; row < end; row++) {
+        copy_strided((char *)j->y + (size_t)(row * n) * s->item, (const char *)j->x + (size_t)off * s->item, n, step,
                      s->item);
-        for (int d = r - 2; d >= 0; d--) {   /* next row of out, odometer style */
+        for (int d = r - 2; d >= 0; d--) {   /* next row of out */
             idx[d]++;
             off += s->src_stride[d];
             if (idx[d] < s->out[d]) break;
@@ -38,6 +50,17 @@ static void permute_bytes(const void *x, void *y, const permute_shape *s) {
             idx[d] = 0;
         }
     }
+}
+
+/* x: x's shape; y: s->out, one last-dimension row at a time, rows split over threads. */
+static void permute_bytes(const void *x, void *y, const permute_shape *s, const ember_threads *th) {
+    int r = s->rank;
+    int64_t rows = 1, n = r > 0 ? s->out[r - 1] : 1;
+    for (int d = 0; d < r - 1; d++) rows *= s->out[d];
+    if (n == 0) return;
+    permute_job job = {x, y, s};
+    int64_t bytes = n * (int64_t)s->item;   /* per row: at least 64 KiB a task */
+    ember_threads_for(th, rows, bytes > 0 && bytes < 65536 ? 65536 / bytes : 1, permute_rows, &job);
 }
 
 static ember_status check(const ember_op_args *a, ember_error *err) {
@@ -77,7 +100,7 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
         s.out[i] = y->shape[i];
         s.src_stride[i] = stride[a->p->permute.perm[i]];
     }
-    if (y->count > 0) permute_bytes(x->data, y->data, &s);
+    if (y->count > 0) permute_bytes(x->data, y->data, &s, a->threads);
     return EMBER_OK;
 }
 

@@ -104,11 +104,8 @@ static void activate_row(float *y, int64_t n, int32_t activation) {
 
 static void conv2d_f32_dw3(const float *x, const float *w, const float *bias, float *y, const conv_shape *s,
                            const ember_conv2d_params *p, int64_t o_begin, int64_t o_end) {
-    int64_t sw = p->stride_w, dw = p->dilation_w, pl = p->pad_left, plane = s->oh * s->ow, lo0, hi0, lo2, hi2;
-    ember_window_taps(-pl, s->w, sw, s->ow, &lo0, &hi0);             /* tap kw = 0 in the image */
-    ember_window_taps(2 * dw - pl, s->w, sw, s->ow, &lo2, &hi2);     /* tap kw = 2 in the image */
-    int64_t ja = lo0 > lo2 ? lo0 : lo2, jb = hi0 < hi2 ? hi0 : hi2;   /* every tap inside: [ja, jb) */
-    if (jb < ja) jb = ja;
+    int64_t sw = p->stride_w, dw = p->dilation_w, pl = p->pad_left, plane = s->oh * s->ow, ja, jb;
+    ember_inside_columns(s->w, s->ow, sw, pl, 2 * dw, &ja, &jb);     /* every tap inside: [ja, jb) */
     for (int64_t n = 0; n < s->n; n++)
         for (int64_t o = o_begin; o < o_end; o++) {
             const float *xc = x + (n * s->c + o) * s->h * s->w;      /* (H, W) */

@@ -27,11 +27,8 @@ static void max_pool2d_f32(const void *ctx, int64_t begin, int64_t end) {
     const pool_shape *s = t->s;
     const ember_pool2d_params *p = t->p;
     int64_t sw = p->stride_w, dw = p->dilation_w;
-    int64_t span_w = dw * (p->kernel_w - 1);   /* first to last column of a window */
-    int64_t ja = (p->pad_left + sw - 1) / sw, last = s->w - 1 - span_w + p->pad_left;   /* j * sw <= last */
-    int64_t jb = last < 0 ? 0 : last / sw + 1;
-    if (jb > s->ow) jb = s->ow;
-    if (ja > jb) ja = jb;
+    int64_t ja, jb;                            /* windows inside the image: [ja, jb) */
+    ember_inside_columns(s->w, s->ow, sw, p->pad_left, dw * (p->kernel_w - 1), &ja, &jb);
     for (int64_t c = begin; c < end; c++) {
         const float *xc = t->x + c * s->h * s->w;  /* (H, W) */
         float *yc = t->y + c * s->oh * s->ow;      /* (OH, OW) */

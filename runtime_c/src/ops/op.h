@@ -82,6 +82,18 @@ static inline void ember_window_taps(int64_t base, int64_t n, int64_t d, int64_t
     if (*lo > *hi) *lo = *hi;
 }
 
+/* The output columns j in [*ja, *jb) whose whole window - input columns j * stride - pad
+ * + [0, span] - lies inside [0, w), of ow columns: where the first and the last tap are
+ * inside (ember_window_taps of each); an empty range has *ja == *jb. */
+static inline void ember_inside_columns(int64_t w, int64_t ow, int64_t stride, int64_t pad, int64_t span, int64_t *ja,
+                                        int64_t *jb) {
+    int64_t lo0, hi0, lo1, hi1;
+    ember_window_taps(-pad, w, stride, ow, &lo0, &hi0);
+    ember_window_taps(span - pad, w, stride, ow, &lo1, &hi1);
+    *ja = lo0 > lo1 ? lo0 : lo1, *jb = hi0 < hi1 ? hi0 : hi1;
+    if (*jb < *ja) *jb = *ja;
+}
+
 /* BATCH_MATMUL's batch strides (elements) of operand t at `rank` batch dimensions of
  * the output, 0 on broadcast ones; `matrix` is t's elements per matrix. */
 void ember_bmm_batch_strides(const ember_tensor *t, int rank, int64_t matrix, int64_t st[EMBER_MAX_RANK]);

@@ -20,11 +20,8 @@ static inline void max_row_i8(int8_t *restrict mx, const int8_t *restrict x, int
 static void max_pool2d_i8(const int8_t *x, int8_t *y, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow,
                           const ember_pool2d_params *p, const ember_quant *q, int32_t x_zp, int32_t y_zp) {
     int32_t m = ember_q_at(q->multiplier, 0), sh = ember_q_shift(q, 0);
-    int64_t sw = p->stride_w, dw = p->dilation_w, span_w = dw * (p->kernel_w - 1);
-    int64_t ja = (p->pad_left + sw - 1) / sw, last = w - 1 - span_w + p->pad_left;   /* j * sw <= last */
-    int64_t jb = last < 0 ? 0 : last / sw + 1;
-    if (jb > ow) jb = ow;
-    if (ja > jb) ja = jb;
+    int64_t sw = p->stride_w, dw = p->dilation_w, ja, jb;   /* windows inside the image: [ja, jb) */
+    ember_inside_columns(w, ow, sw, p->pad_left, dw * (p->kernel_w - 1), &ja, &jb);
     int8_t mx[POOL_CHUNK];
     int32_t acc[POOL_CHUNK];
     for (int64_t c = 0; c < planes; c++) {

@@ -112,6 +112,7 @@ class Graph:
     symbols: list = field(default_factory=list)   # list[Symbol]
     arena_size: int = 0
     live_bytes_lower_bound: int = 0
+    layouts: dict = field(default_factory=dict)    # constant name -> Layout name, set by the planner
     _counter: int = 0
 
     def max_values(self) -> list:

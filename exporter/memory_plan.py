@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from exporter.layouts import choose_layouts
 from schema import ARENA_ALIGNMENT
 from schema.ops import VIEW_OPS
 
@@ -148,7 +149,9 @@ def check_plan(groups) -> None:
 
 
 def plan(graph):
+    """Where every tensor lives: arena offsets, and the layout of each constant."""
     fold_constant_views(graph)
+    graph.layouts = choose_layouts(graph)
     groups = storage_groups(graph)
     graph.arena_size = place(groups)
     check_plan(groups)

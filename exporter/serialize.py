@@ -14,7 +14,10 @@ import numpy as np
 
 from exporter.ir import DTYPE_NAMES, Graph
 from schema import CONSTANT_ALIGNMENT, FILE_IDENTIFIER, VERSION_MAJOR, VERSION_MINOR, fb
+from schema import layout as _layout
 from schema.ops import SPECS
+
+LAYOUT_PACKERS = {"PANELS16": _layout.pack}
 
 
 @dataclass
@@ -106,7 +109,10 @@ def _method(spec: MethodSpec, segment: _Segment):
                 ft.dims.append(de)
         if t.is_constant:
             ft.storage = fb.Storage.CONSTANT
-            ft.offset, ft.nbytes = segment.add(t.data)
+            layout = g.layouts.get(name, "ROW_MAJOR")
+            ft.layout = getattr(fb.Layout, layout)
+            data = t.data if layout == "ROW_MAJOR" else LAYOUT_PACKERS[layout](t.data)
+            ft.offset, ft.nbytes = segment.add(data)
         else:
             ft.storage = fb.Storage.ARENA
             ft.offset = t.offset

@@ -21,6 +21,7 @@ DTYPES = {fb.DType.FLOAT32: np.dtype(np.float32), fb.DType.INT8: np.dtype(np.int
           fb.DType.INT32: np.dtype(np.int32), fb.DType.INT64: np.dtype(np.int64),
           fb.DType.BOOL: np.dtype(np.bool_), fb.DType.UINT8: np.dtype(np.uint8)}
 OPCODE_NAMES = {v: k for k, v in vars(fb.OpCode).items() if not k.startswith("_")}
+LAYOUT_NAMES = {v: k for k, v in vars(fb.Layout).items() if not k.startswith("_")}
 OPTION_NAMES = {v: k for k, v in vars(fb.Options).items() if not k.startswith("_")}
 MAX_ELEMENTS = 1 << 40
 
@@ -140,6 +141,10 @@ def _verify_method(m, seg_size):
             raise VerifyError(f"{where}: storage {t.storage} not in the Storage enum")
         if t.quantization is not None:
             _verify_quantization(t, shape, where)
+        _check(t.layout in LAYOUT_NAMES, f"{where}: layout {t.layout} not in the Layout enum")
+        if t.layout != fb.Layout.ROW_MAJOR:
+            _check(t.storage == fb.Storage.CONSTANT and t.dtype == fb.DType.FLOAT32 and len(shape) == 2,
+                   f"{where}: layout {LAYOUT_NAMES[t.layout]} needs a FLOAT32 rank-2 constant")
 
     def index(i, what, allow_absent=False):
         if allow_absent and i == -1:
@@ -165,6 +170,10 @@ def _verify_method(m, seg_size):
         optional = OPTIONAL_INPUTS.get(op_name, set())
         for p, i in enumerate(ins):
             index(i, f"operator {k} ({op_name}) input {p}", allow_absent=p in optional)
+            if i >= 0 and tensors[i].layout != fb.Layout.ROW_MAJOR:
+                _check(op_name == "FULLY_CONNECTED" and p == 1,
+                       f"{where} ({op_name}): input {p} (tensor {i}) is stored "
+                       f"{LAYOUT_NAMES[tensors[i].layout]}, which only FULLY_CONNECTED's weight may be")
             if i >= 0 and tensors[i].storage == fb.Storage.ARENA:
                 _check(i in written, f"{where} ({op_name}): input {p} reads tensor {i} before it is written")
         for p, i in enumerate(outs):
@@ -180,6 +189,7 @@ def _verify_method(m, seg_size):
                  [tensors[i] for i in outs], op.options, where, op.quant)
     for k, i in enumerate(outputs):
         index(i, f"output {k}")
+        _check(tensors[i].layout == fb.Layout.ROW_MAJOR, f"method '{name}' output {k}: tensor {i} is not row-major")
         if tensors[i].storage == fb.Storage.ARENA:
             _check(i in written, f"method '{name}' output {k}: tensor {i} is never written")
     for c, case in enumerate(m.testCases or []):

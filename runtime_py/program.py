@@ -15,6 +15,7 @@ from schema.ops import INT8_OPS, INT8_WEIGHT_OPS, SPECS
 from runtime_py.kernels.int8 import QuantArgs
 from runtime_py.ops import INT8_KERNELS, KERNELS, options_kwargs
 from schema import fb
+from schema.layout import unpack as unpack_panels16
 
 
 def _s(value):
@@ -216,6 +217,7 @@ class Program:
 
     def __init__(self, source):
         self._buf = read(source)
+        self._unpacked = {}
         self.file_size = len(self._buf)
         self._fb = parse(self._buf)
         verify(self._fb, self.file_size)
@@ -232,6 +234,12 @@ class Program:
         count = int(t.nbytes) // dtype.itemsize
         arr = np.frombuffer(self._buf, dtype=dtype, count=count,
                             offset=self.segment_offset + int(t.offset))
+        if t.layout == fb.Layout.PANELS16:   # a packed weight: unpacked once, then kept
+            key = (int(t.offset), tuple(shape))
+            if key not in self._unpacked:
+                self._unpacked[key] = unpack_panels16(arr, shape)
+                self._unpacked[key].flags.writeable = False
+            return self._unpacked[key]
         return arr.reshape(shape)
 
     def _data(self, td):

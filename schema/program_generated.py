@@ -20,6 +20,11 @@ class Storage(object):
     CONSTANT = 1
 
 
+class Layout(object):
+    ROW_MAJOR = 0
+    PANELS16 = 1
+
+
 class Activation(object):
     NONE = 0
     RELU = 1
@@ -633,8 +638,15 @@ class Tensor(object):
             return obj
         return None
 
+    # Tensor
+    def Layout(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(20))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Int8Flags, o + self._tab.Pos)
+        return 0
+
 def TensorStart(builder):
-    builder.StartObject(8)
+    builder.StartObject(9)
 
 def TensorAddName(builder, name):
     builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(name), 0)
@@ -666,6 +678,9 @@ def TensorAddNbytes(builder, nbytes):
 def TensorAddQuantization(builder, quantization):
     builder.PrependUOffsetTRelativeSlot(7, flatbuffers.number_types.UOffsetTFlags.py_type(quantization), 0)
 
+def TensorAddLayout(builder, layout):
+    builder.PrependInt8Slot(8, layout, 0)
+
 def TensorEnd(builder):
     return builder.EndObject()
 
@@ -688,6 +703,7 @@ class TensorT(object):
         offset = 0,
         nbytes = 0,
         quantization = None,
+        layout = 0,
     ):
         self.name = name  # type: Optional[str]
         self.dtype = dtype  # type: int
@@ -697,6 +713,7 @@ class TensorT(object):
         self.offset = offset  # type: int
         self.nbytes = nbytes  # type: int
         self.quantization = quantization  # type: Optional[QuantizationT]
+        self.layout = layout  # type: int
 
     @classmethod
     def InitFromBuf(cls, buf, pos):
@@ -741,6 +758,7 @@ class TensorT(object):
         self.nbytes = tensor.Nbytes()
         if tensor.Quantization() is not None:
             self.quantization = QuantizationT.InitFromObj(tensor.Quantization())
+        self.layout = tensor.Layout()
 
     # TensorT
     def Pack(self, builder):
@@ -774,6 +792,7 @@ class TensorT(object):
         TensorAddNbytes(builder, self.nbytes)
         if self.quantization is not None:
             TensorAddQuantization(builder, quantization)
+        TensorAddLayout(builder, self.layout)
         tensor = TensorEnd(builder)
         return tensor
 

@@ -11,11 +11,16 @@
 
 #define EMBER_MAX_OP_INPUTS 64     /* CONCAT's limit in schema/ops.py */
 #define EMBER_OPCODE_COUNT 57      /* OpCode enum in schema/program.fbs */
+#define EMBER_OPCODE_FULLY_CONNECTED 1   /* its value there (never renumbered) */
 #define EMBER_MAX_ELEMENTS (((int64_t)1) << 40)
 #define EMBER_CONSTANT_ALIGNMENT 64
 #define EMBER_ARENA_ALIGNMENT 16
 
 enum { EMBER_STORAGE_ARENA = 0, EMBER_STORAGE_CONSTANT = 1 };
+/* Tensor.layout: PANELS16 is a FLOAT32 (N, K) weight of FULLY_CONNECTED stored as whole
+ * groups of 16 rows transposed to (K, 16), then the last N % 16 rows row-major
+ * (schema/program.fbs); the GEMM reads its panels in place. */
+enum { EMBER_LAYOUT_ROW_MAJOR = 0, EMBER_LAYOUT_PANELS16 = 1 };
 enum { EMBER_ACT_NONE = 0, EMBER_ACT_RELU = 1, EMBER_ACT_RELU6 = 2 };
 
 /* Options union types, as numbered in program.fbs. */
@@ -77,6 +82,7 @@ typedef struct ember_tensor {
     const uint8_t *scales;           /* all its scales (little-endian float32) in the file, or NULL */
     int32_t n_scales;                /* 0: not quantized; 1 per tensor, or one per channel along quant_axis */
     int8_t quant_axis;
+    uint8_t layout;                  /* EMBER_LAYOUT_*; ROW_MAJOR but for packed constant weights */
 } ember_tensor;
 
 static inline float ember_scale_at(const ember_tensor *t, int64_t i) {

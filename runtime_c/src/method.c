@@ -4,12 +4,6 @@
 #include "gemm/gemm.h"
 #include "handles.h"
 
-enum { M_NAME, M_TENSORS, M_INPUTS, M_OUTPUTS, M_OPERATORS, M_SYMBOLS, M_ARENA, M_LOWER, M_TESTS };
-enum { T_NAME, T_DTYPE, T_SHAPE, T_DIMS, T_STORAGE, T_OFFSET, T_NBYTES, T_QUANT };
-enum { S_NAME, S_MIN, S_MAX };
-enum { O_OPCODE, O_INPUTS, O_OUTPUTS, O_OPT_TYPE, O_OPTIONS, O_SOURCE, O_QUANT };
-enum { D_DTYPE, D_SHAPE, D_OFFSET, D_NBYTES };
-enum { C_INPUTS, C_OUTPUTS, C_ATOL, C_RTOL };
 enum { OPCODE_RESHAPE = 45, OPCODE_BATCH_MATMUL = 2 };
 enum { UNSET = 0, COPIED = 1, CALLER = 2 };   /* ember_tensor.bound for inputs */
 
@@ -217,6 +211,7 @@ static ember_status fill(ember_method *m, const ember_method_layout *l, ember_er
         x->home = x->data = x->storage == EMBER_STORAGE_CONSTANT ? (void *)(uintptr_t)(segment + offset)
                                                                  : (void *)(m->arena + offset);
         TRY(ember_tensor_quant(f, &t, T_QUANT, x, err));
+        x->layout = (uint8_t)fb_read_int(f, &t, T_LAYOUT, 1, 1, 0);
     }
     int32_t *idx = m->indices;
     for (uint32_t i = 0; i < inputs.len; i++) *idx++ = fb_i32(f, inputs.pos + 4 * i);

@@ -40,12 +40,6 @@ const char *ember_opcode_name(uint32_t opcode) {
 
 /* ---- field ids, in declaration order in program.fbs ------------------------- */
 enum { P_VMAJOR, P_VMINOR, P_METHODS, P_SEG_OFF, P_SEG_SIZE, P_METADATA };
-enum { M_NAME, M_TENSORS, M_INPUTS, M_OUTPUTS, M_OPERATORS, M_SYMBOLS, M_ARENA, M_LOWER, M_TESTS };
-enum { T_NAME, T_DTYPE, T_SHAPE, T_DIMS, T_STORAGE, T_OFFSET, T_NBYTES, T_QUANT };
-enum { S_NAME, S_MIN, S_MAX };
-enum { O_OPCODE, O_INPUTS, O_OUTPUTS, O_OPT_TYPE, O_OPTIONS, O_SOURCE, O_QUANT };
-enum { D_DTYPE, D_SHAPE, D_OFFSET, D_NBYTES };
-enum { C_INPUTS, C_OUTPUTS, C_ATOL, C_RTOL };
 enum { KV_KEY, KV_VALUE };
 #define DIMEXPR_BYTES 24u
 
@@ -114,6 +108,7 @@ static ember_status verify_tensor(const fb_buf *f, const fb_table *t, int32_t n_
     TRY(scalar(f, t, T_STORAGE, 1, err, what));
     TRY(scalar(f, t, T_OFFSET, 8, err, what));
     TRY(scalar(f, t, T_NBYTES, 8, err, what));
+    TRY(scalar(f, t, T_LAYOUT, 1, err, what));
     int64_t dtype = fb_read_int(f, t, T_DTYPE, 1, 1, 0);
     size_t item = ember_dtype_size((ember_dtype)dtype);
     if (dtype < 0 || item == 0)
@@ -168,6 +163,12 @@ static ember_status verify_tensor(const fb_buf *f, const fb_table *t, int32_t n_
     } else {
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: storage %lld not in the Storage enum", what, (long long)storage);
     }
+    int64_t layout = fb_read_int(f, t, T_LAYOUT, 1, 1, 0);
+    if (layout != EMBER_LAYOUT_ROW_MAJOR && layout != EMBER_LAYOUT_PANELS16)
+        return ember_fail(err, EMBER_ERR_UNSUPPORTED, "%s: layout %lld not in the Layout enum", what, (long long)layout);
+    if (layout != EMBER_LAYOUT_ROW_MAJOR &&
+        (storage != EMBER_STORAGE_CONSTANT || dtype != EMBER_DTYPE_FLOAT32 || shape.len != 2))
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: layout PANELS16 needs a FLOAT32 rank-2 constant", what);
     {
         ember_tensor x;
         memset(&x, 0, sizeof x);
@@ -235,6 +236,14 @@ static ember_status verify_operator(const fb_buf *f, const fb_table *op, const f
     int32_t n_tensors = (int32_t)tensors->len;
     TRY(verify_indices(f, &ins, n_tensors, spec->optional_mask, err, what));
     TRY(verify_indices(f, &outs, n_tensors, 0, err, what));
+    for (uint32_t i = 0; i < ins.len; i++) {
+        int32_t k = fb_i32(f, ins.pos + 4 * i);
+        if (k >= 0 && tensor_field(f, tensors, k, T_LAYOUT, 1) != EMBER_LAYOUT_ROW_MAJOR &&
+            !(code == EMBER_OPCODE_FULLY_CONNECTED && i == 1))
+            return ember_fail(err, EMBER_ERR_VERIFY,
+                              "%s (%s): input %u (tensor %d) is stored PANELS16, which only FULLY_CONNECTED's weight may be",
+                              what, spec->name, i, k);
+    }
     for (uint32_t i = 0; i < outs.len; i++) {
         int32_t k = fb_i32(f, outs.pos + 4 * i);
         if (tensor_field(f, tensors, k, T_STORAGE, 1) != EMBER_STORAGE_ARENA)
@@ -341,6 +350,11 @@ static ember_status verify_method(const ember_program *p, const fb_table *m, int
     TRY(verify_indices(f, &inputs, (int32_t)tensors.len, 0, err, "input"));
     TRY(verify_indices(f, &outputs, (int32_t)tensors.len, 0, err, "output"));
     if (outputs.len == 0) return ember_fail(err, EMBER_ERR_VERIFY, "%s has no outputs", what);
+    for (uint32_t i = 0; i < outputs.len; i++) {
+        int32_t k = fb_i32(f, outputs.pos + 4 * i);
+        if (tensor_field(f, &tensors, k, T_LAYOUT, 1) != EMBER_LAYOUT_ROW_MAJOR)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s output %u: tensor %d is not row-major", what, i, k);
+    }
     for (uint32_t i = 0; i < inputs.len; i++) {
         int32_t k = fb_i32(f, inputs.pos + 4 * i);
         if (tensor_field(f, &tensors, k, T_STORAGE, 1) != EMBER_STORAGE_ARENA)

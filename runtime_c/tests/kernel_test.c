@@ -42,7 +42,7 @@ static void f32_case(int64_t m, int64_t n, int64_t k, int transposed_b, int bias
     for (int64_t i = 0; i < (m > n ? m : n); i++) bias[i] = frand();
     /* B (K, N) row-major, or B = W^T with W (N, K) row-major */
     ember_f32_gemm g = {m, n, k, a, k, b, transposed_b ? 1 : n, transposed_b ? k : 1, NULL, NULL, c_ref, n,
-                        bias_mode ? bias : NULL, bias_mode == 2, act};
+                        bias_mode ? bias : NULL, bias_mode == 2, act, NULL};
     ember_f32_gemm_run(&g, ember_f32_gemm_6x16_scalar, scratch);
     g.c = c_simd;
     ember_f32_gemm_run(&g, NULL, scratch);
@@ -71,9 +71,54 @@ static void f32_case(int64_t m, int64_t n, int64_t k, int transposed_b, int bias
                 break;
             }
         }
+    if (transposed_b && !bad) {   /* W stored PANELS16, panels read in place: the same bits */
+        int64_t n16 = n - n % EMBER_GEMM_NR;
+        float *packed = malloc(sizeof(float) * (size_t)(k * n + 1)), *c_packed = malloc(sizeof(float) * (size_t)(m * n));
+        for (int64_t j = 0; j < n; j++)
+            for (int64_t p = 0; p < k; p++)
+                packed[j < n16 ? (j / EMBER_GEMM_NR * k + p) * EMBER_GEMM_NR + j % EMBER_GEMM_NR : j * k + p] = b[j * k + p];
+        g.b = g.b_panels = packed;
+        g.c = c_packed;
+        ember_f32_gemm_run(&g, NULL, scratch);
+        if (memcmp(c_packed, c_simd, sizeof(float) * (size_t)(m * n)) != 0) {
+            printf("FAIL f32 PANELS16 m=%lld n=%lld k=%lld: differs from the packed-at-run-time result\n",
+                   (long long)m, (long long)n, (long long)k);
+            bad = 1;
+        }
+        free(packed), free(c_packed);
+    }
     checks++;
     failures += bad;
     free(a), free(b), free(c_ref), free(c_simd), free(bias);
+}
+
+/* ember_f32_gemv_panel (SIMD where built) against the scalar version and exact sums. */
+static void gemv_panel_cases(void) {
+    static const int64_t ks[] = {0, 1, 2, 3, 4, 5, 7, 8, 255, 784};
+    static float x[800], panel[800 * EMBER_GEMM_NR];
+    for (size_t c = 0; c < sizeof ks / sizeof *ks; c++) {
+        int64_t k = ks[c];
+        for (int64_t i = 0; i < k; i++) x[i] = frand();
+        for (int64_t i = 0; i < k * EMBER_GEMM_NR; i++) panel[i] = frand();
+        float got[EMBER_GEMM_NR], ref[EMBER_GEMM_NR];
+        ember_f32_gemv_panel(x, panel, k, got);
+        ember_f32_gemv_panel_scalar(x, panel, k, ref);
+        for (int j = 0; j < EMBER_GEMM_NR; j++) {
+            double exact = 0.0, mag = 0.0;
+            for (int64_t p = 0; p < k; p++) {
+                exact += (double)x[p] * (double)panel[p * EMBER_GEMM_NR + j];
+                mag += fabs((double)x[p] * (double)panel[p * EMBER_GEMM_NR + j]);
+            }
+            double tol = 4.0 * (double)(k + 2) * ldexp(1.0, -24) * mag + 1e-30;
+            if (fabs((double)got[j] - exact) > tol || fabs((double)ref[j] - exact) > tol || got[j] != got[j]) {
+                printf("FAIL gemv panel k=%ld column %d: simd %.9g scalar %.9g exact %.9g\n", (long)k, j,
+                       (double)got[j], (double)ref[j], exact);
+                failures++;
+                break;
+            }
+        }
+        checks++;
+    }
 }
 
 /* int8: A (M, K) int8 weights, B (K, N) int16 in [-255, 255] given by a pack callback. */
@@ -260,6 +305,7 @@ int main(void) {
     i8_case(7, 17, 4099, 1, -128);   /* with a zero point: (127 + 128) * -255 per tap */
     requant_cases();
     dot4_cases();
+    gemv_panel_cases();
     vmath_cases();
     printf("%s kernel test (%s): %d cases, %d failed\n", failures ? "FAIL" : "PASS", EMBER_GEMM_SIMD, checks, failures);
     return failures != 0;

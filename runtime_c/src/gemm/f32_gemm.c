@@ -44,6 +44,25 @@ ember_f32_ukernel_fn ember_f32_gemm_ukernel(void) {
 #endif
 }
 
+void ember_f32_gemv_panel_scalar(const float *x, const float *panel, int64_t k, float *y) {
+    float s[4][NR] = {{0}};
+    int64_t p = 0;
+    for (; p + 4 <= k; p += 4)
+        for (int u = 0; u < 4; u++)
+            for (int j = 0; j < NR; j++) s[u][j] += x[p + u] * panel[(p + u) * NR + j];
+    for (int u = 0; p < k; p++, u++)
+        for (int j = 0; j < NR; j++) s[u][j] += x[p] * panel[p * NR + j];
+    for (int j = 0; j < NR; j++) y[j] = (s[0][j] + s[1][j]) + (s[2][j] + s[3][j]);
+}
+
+void ember_f32_gemv_panel(const float *x, const float *panel, int64_t k, float *y) {
+#if defined(EMBER_GEMM_AVX2)
+    ember_f32_gemv_panel_avx2(x, panel, k, y);
+#else
+    ember_f32_gemv_panel_scalar(x, panel, k, y);
+#endif
+}
+
 /* The strided B of g: rows of contiguous columns are copied, a transposed B (b_rs == 1,
  * a weight (N, K) read as (K, N)) is gathered column by column. */
 static void pack_strided(const ember_f32_gemm *g, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float *panel) {
@@ -90,8 +109,11 @@ static void run_range(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *sc
                 for (int64_t j = 0; j < nc; j++) col_bias[j] = g->bias[j0 + j];
                 e.col_bias = col_bias;
             }
+            const float *bp = panel;       /* (kc, NR): packed here, or read in place */
             if (kc > 0) {
-                if (g->pack != NULL)
+                if (g->b_panels != NULL && nc == NR)   /* j0 is a multiple of NR: a whole stored panel */
+                    bp = g->b_panels + j0 * g->k + p0 * NR;
+                else if (g->pack != NULL)
                     g->pack(g->pack_ctx, p0, kc, j0, nc, panel);
                 else
                     pack_strided(g, p0, kc, j0, nc, panel);
@@ -106,11 +128,11 @@ static void run_range(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *sc
                     e.row_bias = row_bias;
                 }
                 if (rows == MR && nc == NR) {
-                    uk(kc, arow, panel, c, g->ldc, !first, last ? &e : NULL);
+                    uk(kc, arow, bp, c, g->ldc, !first, last ? &e : NULL);
                     continue;
                 }
                 for (int64_t r = 0; r < rows && !first; r++) memcpy(tile + r * NR, c + r * g->ldc, (size_t)nc * sizeof(float));
-                uk(kc, arow, panel, tile, NR, !first, last ? &e : NULL);
+                uk(kc, arow, bp, tile, NR, !first, last ? &e : NULL);
                 for (int64_t r = 0; r < rows; r++) memcpy(c + r * g->ldc, tile + r * NR, (size_t)nc * sizeof(float));
             }
         }

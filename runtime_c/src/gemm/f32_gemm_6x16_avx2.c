@@ -79,6 +79,45 @@ void ember_f32_pack_transposed_avx2(const float *w, int64_t ldw, int64_t kc, flo
     for (; p < kc; p++)
         for (int j = 0; j < EMBER_GEMM_NR; j++) panel[p * EMBER_GEMM_NR + j] = w[j * ldw + p];
 }
+
+/* The scalar version's sums (p mod 4, then (s0 + s1) + (s2 + s3)), each step one FMA. */
+void ember_f32_gemv_panel_avx2(const float *x, const float *panel, int64_t k, float *y) {
+    __m256 s0a = _mm256_setzero_ps(), s0b = _mm256_setzero_ps(), s1a = _mm256_setzero_ps(),
+           s1b = _mm256_setzero_ps(), s2a = _mm256_setzero_ps(), s2b = _mm256_setzero_ps(),
+           s3a = _mm256_setzero_ps(), s3b = _mm256_setzero_ps();
+    int64_t p = 0;
+    for (; p + 4 <= k; p += 4) {
+        const float *w = panel + p * EMBER_GEMM_NR;
+        __m256 x0 = _mm256_broadcast_ss(x + p), x1 = _mm256_broadcast_ss(x + p + 1),
+               x2 = _mm256_broadcast_ss(x + p + 2), x3 = _mm256_broadcast_ss(x + p + 3);
+        s0a = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w), s0a);
+        s0b = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w + 8), s0b);
+        s1a = _mm256_fmadd_ps(x1, _mm256_loadu_ps(w + 16), s1a);
+        s1b = _mm256_fmadd_ps(x1, _mm256_loadu_ps(w + 24), s1b);
+        s2a = _mm256_fmadd_ps(x2, _mm256_loadu_ps(w + 32), s2a);
+        s2b = _mm256_fmadd_ps(x2, _mm256_loadu_ps(w + 40), s2b);
+        s3a = _mm256_fmadd_ps(x3, _mm256_loadu_ps(w + 48), s3a);
+        s3b = _mm256_fmadd_ps(x3, _mm256_loadu_ps(w + 56), s3b);
+    }
+    if (p < k) {   /* the last 1-3 taps go to s0, s1, s2 in order */
+        const float *w = panel + p * EMBER_GEMM_NR;
+        __m256 x0 = _mm256_broadcast_ss(x + p);
+        s0a = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w), s0a);
+        s0b = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w + 8), s0b);
+        if (p + 1 < k) {
+            __m256 x1 = _mm256_broadcast_ss(x + p + 1);
+            s1a = _mm256_fmadd_ps(x1, _mm256_loadu_ps(w + 16), s1a);
+            s1b = _mm256_fmadd_ps(x1, _mm256_loadu_ps(w + 24), s1b);
+        }
+        if (p + 2 < k) {
+            __m256 x2 = _mm256_broadcast_ss(x + p + 2);
+            s2a = _mm256_fmadd_ps(x2, _mm256_loadu_ps(w + 32), s2a);
+            s2b = _mm256_fmadd_ps(x2, _mm256_loadu_ps(w + 40), s2b);
+        }
+    }
+    _mm256_storeu_ps(y, _mm256_add_ps(_mm256_add_ps(s0a, s1a), _mm256_add_ps(s2a, s3a)));
+    _mm256_storeu_ps(y + 8, _mm256_add_ps(_mm256_add_ps(s0b, s1b), _mm256_add_ps(s2b, s3b)));
+}
 #else
 typedef int ember_f32_gemm_avx2_not_built;   /* ISO C wants a declaration in every file */
 #endif

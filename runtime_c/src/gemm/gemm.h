@@ -88,6 +88,11 @@ typedef struct ember_f32_gemm {
     float *c; int64_t ldc;                 /* C(i, j) = c[i * ldc + j] */
     const float *bias; int bias_per_col;   /* added last: bias[i] (per row) or bias[j]; NULL for none */
     int32_t activation;                    /* EMBER_ACT_* */
+    /* NULL, or B's columns [0, n - n % NR) already as panels: (K, NR) row-major for each
+     * NR columns, the one for columns j0.. at b_panels + j0 * k (a PANELS16 weight read as
+     * (K, N)). The micro-kernel reads them in place; the last n % NR columns are packed
+     * from b as usual. */
+    const float *b_panels;
 } ember_f32_gemm;
 
 /* Runs g with micro-kernel uk (NULL: the one this build selects); scratch holds one panel
@@ -107,11 +112,18 @@ void ember_f32_gemm_6x16_neon(int64_t kc, const float *const *a, const float *pa
 #endif
 /* The micro-kernel this build runs (SIMD when compiled in, else scalar). */
 ember_f32_ukernel_fn ember_f32_gemm_ukernel(void);
+/* y[j] = sum_p x[p] * panel[p * NR + j] for j < NR over p < k: one panel of a PANELS16
+ * weight times a vector (FULLY_CONNECTED on one row). Four partial sums (p mod 4), added
+ * as (s0 + s1) + (s2 + s3); the AVX2 version fuses multiply and add, so it agrees with
+ * the scalar one within k * 2^-24 * sum |x * w|, like the GEMM. */
+void ember_f32_gemv_panel_scalar(const float *x, const float *panel, int64_t k, float *y);
+void ember_f32_gemv_panel(const float *x, const float *panel, int64_t k, float *y);
 #if defined(EMBER_GEMM_AVX2)
 /* A full panel of a transposed B (a weight W (N, K) read as (K, N)): panel[p * NR + j] =
  * w[j * ldw + p] for p < kc, j < NR, by 8x8 register transposes (the same values as the
  * driver's scalar gather). */
 void ember_f32_pack_transposed_avx2(const float *w, int64_t ldw, int64_t kc, float *panel);
+void ember_f32_gemv_panel_avx2(const float *x, const float *panel, int64_t k, float *y);
 #endif
 
 /* ---- int8 -------------------------------------------------------------------------- */

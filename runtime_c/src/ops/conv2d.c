@@ -82,7 +82,7 @@ static void conv2d_f32_gemm(const float *x, const float *w, const float *bias, f
             im2col t = {xg, s, p};
             ember_f32_gemm gm = {og, plane, k, w + g * og * k, k, xg, plane, 1, direct ? NULL : pack_im2col, &t,
                                  y + (n * s->o + g * og) * plane, plane, bias ? bias + g * og : NULL, 0,
-                                 p->activation};
+                                 p->activation, NULL};
             ember_f32_gemm_run_threads(&gm, th);
         }
 }

@@ -14,7 +14,7 @@
 /* Fewer than four rows (a GEMM tile would be mostly padding): one dot product per output
  * (ember_dot_f32's order, four outputs at a time by ember_dot4_f32: the same bits), the
  * outputs of a row split over threads. */
-typedef struct fc_gemv { const float *x, *w, *bias; float *y; int64_t k; int32_t activation; } fc_gemv;
+typedef struct fc_gemv { const float *x, *w, *bias; float *y; int64_t k, n; int32_t activation; } fc_gemv;
 
 static void gemv_range(const void *ctx, int64_t j0, int64_t j1) {
     const fc_gemv *t = (const fc_gemv *)ctx;
@@ -30,11 +30,34 @@ static void gemv_range(const void *ctx, int64_t j0, int64_t j1) {
     }
 }
 
-static void fully_connected_f32(const float *x, const float *w, const float *bias, float *y, int64_t rows,
-                                int64_t k, int64_t n, int32_t activation, const ember_threads *th) {
+/* A PANELS16 weight: item u < n / 16 is the 16 outputs of panel u (ember_f32_gemv_panel),
+ * item n / 16 + r is output n - n % 16 + r (a row-major tail row, ember_dot_f32). */
+static void gemv_panels_range(const void *ctx, int64_t u0, int64_t u1) {
+    const fc_gemv *t = (const fc_gemv *)ctx;
+    int64_t groups = t->n / EMBER_GEMM_NR;
+    for (int64_t u = u0; u < u1; u++) {
+        float s[EMBER_GEMM_NR];
+        int64_t j = u < groups ? u * EMBER_GEMM_NR : t->n - t->n % EMBER_GEMM_NR + (u - groups);
+        int64_t nj = u < groups ? EMBER_GEMM_NR : 1;
+        if (u < groups)
+            ember_f32_gemv_panel(t->x, t->w + j * t->k, t->k, s);
+        else
+            s[0] = ember_dot_f32(t->x, t->w + j * t->k, t->k);
+        for (int64_t v = 0; v < nj; v++)
+            t->y[j + v] = ember_activate(s[v] + (t->bias ? t->bias[j + v] : 0.0f), t->activation);
+    }
+}
+
+static void fully_connected_f32(const float *x, const float *w, int packed, const float *bias, float *y,
+                                int64_t rows, int64_t k, int64_t n, int32_t activation, const ember_threads *th) {
+    int64_t grain = EMBER_GEMM_MIN_SPLIT / (k > 0 ? k : 1);
     for (int64_t r = 0; r < rows; r++) {
-        fc_gemv t = {x + r * k, w, bias, y + r * n, k, activation};
-        ember_threads_for(th, n, EMBER_GEMM_MIN_SPLIT / (k > 0 ? k : 1), gemv_range, &t);
+        fc_gemv t = {x + r * k, w, bias, y + r * n, k, n, activation};
+        if (packed)
+            ember_threads_for(th, n / EMBER_GEMM_NR + n % EMBER_GEMM_NR, (grain + EMBER_GEMM_NR - 1) / EMBER_GEMM_NR,
+                              gemv_panels_range, &t);
+        else
+            ember_threads_for(th, n, grain, gemv_range, &t);
     }
 }
 
@@ -139,14 +162,18 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
         }
         return EMBER_OK;
     }
+    int packed = w->layout == EMBER_LAYOUT_PANELS16;
     if (rows >= 4 && a->scratch_bytes >= EMBER_GEMM_SCRATCH_BYTES) {
-        /* out (rows, N) = x (rows, K) x w^T (K, N) + bias: the GEMM packs w's rows as panel columns */
+        /* out (rows, N) = x (rows, K) x w^T (K, N) + bias: the GEMM packs w's rows as panel
+         * columns, or reads a PANELS16 weight's panels in place (its tail rows are where
+         * row-major rows would be, so b describes them either way) */
         ember_f32_gemm g = {rows, n, k, (const float *)x->data, k, (const float *)w->data, 1, k, NULL, NULL,
-                            (float *)a->out->data, n, b ? (const float *)b->data : NULL, 1, a->p->act.activation};
+                            (float *)a->out->data, n, b ? (const float *)b->data : NULL, 1, a->p->act.activation,
+                            packed ? (const float *)w->data : NULL};
         ember_f32_gemm_run_threads(&g, a->threads);
         return EMBER_OK;
     }
-    fully_connected_f32((const float *)x->data, (const float *)w->data, b ? (const float *)b->data : NULL,
+    fully_connected_f32((const float *)x->data, (const float *)w->data, packed, b ? (const float *)b->data : NULL,
                         (float *)a->out->data, rows, k, n, a->p->act.activation, a->threads);
     return EMBER_OK;
 }

@@ -124,8 +124,10 @@ def inspect_text(path) -> str:
         ratio = f"{m.arena_size / lb:.3f}x" if lb else "n/a"
         lines.append(f"  arena: {_fmt_bytes(m.arena_size)}; live-bytes lower bound {_fmt_bytes(lb)}; "
                      f"ratio {ratio}")
+        packed = sum(1 for t in m.tensors if t.storage == 1 and t.layout != 0)
         lines.append(f"  constants: {_fmt_bytes(m.constant_bytes)} in "
-                     f"{sum(1 for t in m.tensors if t.storage == 1)} tensors")
+                     f"{sum(1 for t in m.tensors if t.storage == 1)} tensors" +
+                     (f" ({packed} linear weights stored as GEMM panels)" if packed else ""))
         lines.append(f"  bundled test cases: {len(m.test_cases())}")
     return "\n".join(lines)
 

@@ -241,10 +241,11 @@ static void vmath_cases(void) {
     static float x[N], y[N];
     static const float special[] = {0.0f, -0.0f, 1e-30f, -1e-30f, 1e-8f, -1e-8f, 0.625f, -0.625f, 14.0f, -14.0f,
                                     30.0f, -30.0f, 1e30f, -1e30f, INFINITY, -INFINITY, NAN};
-    static const char *names[] = {"tanh", "gelu", "gelu_tanh"};
-    for (int fn = EMBER_VM_TANH; fn <= EMBER_VM_GELU_TANH; fn++) {
+    static const char *names[] = {"tanh", "gelu", "gelu_tanh", "exp"};
+    for (int fn = EMBER_VM_TANH; fn <= EMBER_VM_EXP; fn++) {
         int64_t n = 0;
-        for (; n < N - 17; n++) x[n] = -16.0f + 32.0f * (float)n / (float)(N - 17);
+        float lo = fn == EMBER_VM_EXP ? -90.0f : -16.0f, span = fn == EMBER_VM_EXP ? 178.0f : 32.0f;   /* exp: to 88 */
+        for (; n < N - 17; n++) x[n] = lo + span * (float)n / (float)(N - 17);
         for (size_t i = 0; i < sizeof special / sizeof *special; i++) x[n++] = special[i];
         ember_vm_row(fn, x, y, n);
         double worst = 0.0;
@@ -252,12 +253,14 @@ static void vmath_cases(void) {
         int bad = 0;
         for (int64_t i = 0; i < n && !bad; i++) {
             float s = fn == EMBER_VM_TANH ? ember_vm_tanh(x[i]) : fn == EMBER_VM_GELU ? ember_vm_gelu(x[i])
-                                                                                        : ember_vm_gelu_tanh(x[i]);
+                    : fn == EMBER_VM_EXP ? ember_vm_exp(x[i]) : ember_vm_gelu_tanh(x[i]);
             double v = (double)x[i], want;
             if (fn == EMBER_VM_TANH)
                 want = tanh(v);
             else if (fn == EMBER_VM_GELU)
                 want = 0.5 * v * erfc(-v * 0.7071067811865476);
+            else if (fn == EMBER_VM_EXP)
+                want = exp(v);
             else
                 want = v / (1.0 + exp(-2.0 * 0.7978845608028654 * (v + 0.044715 * v * v * v)));
             if (isnan(want) || isnan((double)s)) {
@@ -281,7 +284,7 @@ static void vmath_cases(void) {
             else if (fabs(want) < 1e-30)                      /* near float's smallest normal: absolute */
                 e = err / 1e-36;
             else
-                e = ulps((double)s, want) / (fn == EMBER_VM_TANH ? 2.0 : fn == EMBER_VM_GELU ? 8.0 : 16.0);
+                e = ulps((double)s, want) / (fn == EMBER_VM_TANH || fn == EMBER_VM_EXP ? 2.0 : fn == EMBER_VM_GELU ? 8.0 : 16.0);
             if (e > worst) worst = e, at = x[i];
             if (e > 1.0) bad = 1;
         }

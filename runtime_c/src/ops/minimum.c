@@ -17,7 +17,9 @@ static float min_f32(float a, float b) {
 /* One row: y[i] = min(a[i * da], b[i * db]) for i in [0, n); da, db are 0 or 1. */
 static void minimum_f32(const float *a, const float *b, float *y, int64_t n, int64_t da, int64_t db,
                         int32_t act) {
-    for (int64_t i = 0; i < n; i++) y[i] = ember_activate(min_f32(a[i * da], b[i * db]), act);
+#define F_ACT(u, v) ember_activate(min_f32(u, v), act)
+    EMBER_BINARY_ROW(float, a, b, y, n, da, db, F_ACT);
+#undef F_ACT
 }
 
 #define MINIMUM_INT(NAME, T)                                                                          \

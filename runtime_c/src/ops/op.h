@@ -171,6 +171,25 @@ static inline float ember_activate(float v, int32_t activation) {
     return v;
 }
 
+/* One row of a binary elementwise op: y[i] = F(a[i * da], b[i * db]) for i < n, da and db
+ * 0 or 1 (a broadcast operand repeats its element). One loop per pattern, the repeated
+ * element read once, so the compiler vectorises each (a loop over i * da does not). */
+#define EMBER_BINARY_ROW(T, a, b, y, n, da, db, F)                               \
+    do {                                                                         \
+        if ((da) && (db)) {                                                      \
+            for (int64_t i_ = 0; i_ < (n); i_++) (y)[i_] = F((a)[i_], (b)[i_]);  \
+        } else if (da) {                                                         \
+            const T b0_ = (b)[0];                                                \
+            for (int64_t i_ = 0; i_ < (n); i_++) (y)[i_] = F((a)[i_], b0_);      \
+        } else if (db) {                                                         \
+            const T a0_ = (a)[0];                                                \
+            for (int64_t i_ = 0; i_ < (n); i_++) (y)[i_] = F(a0_, (b)[i_]);      \
+        } else {                                                                 \
+            const T v_ = F((a)[0], (b)[0]);                                      \
+            for (int64_t i_ = 0; i_ < (n); i_++) (y)[i_] = v_;                   \
+        }                                                                        \
+    } while (0)
+
 /* Iterate a broadcast elementwise op over out's shape: calls body(i, ia, ib) with
  * the flat output index and the flat input indices. Used by binary/ternary ops. */
 typedef struct ember_bcast_iter {

@@ -3,6 +3,9 @@
  * with AVX2, an 8-lane one doing the same float operations in the same order (multiply,
  * then add: no FMA), so both give the same bits; runtime_c/tests/kernel_test.c checks
  * that, and each against libm in double over a dense grid:
+ *   ember_vm_exp: within 2 ulp for results above 1e-30; 0 below x = -87 (exp(-87) is
+ *   1.6e-38: results that would be subnormal are flushed), inf above 88 (where the true
+ *   result, up to x = 88.72, is still finite: used where arguments are <= 0 or small);
  *   ember_vm_tanh: within 2 ulp;
  *   ember_vm_gelu (erf): within 8 ulp (outputs above 1e-30 in magnitude);
  *   ember_vm_gelu_tanh: within 16 ulp for |x| <= 3 and 2e-5 relative beyond (as torch's
@@ -142,20 +145,23 @@ static inline __m256 ember_vm_gelu_tanh8(__m256 x) {
 }
 #endif
 
-/* y[i] = f(x[i]) for i < n, f one of the above (EMBER_VM_TANH, _GELU, _GELU_TANH). */
-enum { EMBER_VM_TANH, EMBER_VM_GELU, EMBER_VM_GELU_TANH };
+/* y[i] = f(x[i]) for i < n, f one of the above (EMBER_VM_TANH, _GELU, _GELU_TANH, _EXP);
+ * y may be x. */
+enum { EMBER_VM_TANH, EMBER_VM_GELU, EMBER_VM_GELU_TANH, EMBER_VM_EXP };
 
 static inline void ember_vm_row(int fn, const float *x, float *y, int64_t n) {
     int64_t i = 0;
 #if defined(EMBER_VMATH_AVX2)
     for (; i + 8 <= n; i += 8) {
         __m256 v = _mm256_loadu_ps(x + i);
-        v = fn == EMBER_VM_TANH ? ember_vm_tanh8(v) : fn == EMBER_VM_GELU ? ember_vm_gelu8(v) : ember_vm_gelu_tanh8(v);
+        v = fn == EMBER_VM_TANH ? ember_vm_tanh8(v) : fn == EMBER_VM_GELU ? ember_vm_gelu8(v)
+          : fn == EMBER_VM_EXP ? ember_vm_exp8(v) : ember_vm_gelu_tanh8(v);
         _mm256_storeu_ps(y + i, v);
     }
 #endif
     for (; i < n; i++)
-        y[i] = fn == EMBER_VM_TANH ? ember_vm_tanh(x[i]) : fn == EMBER_VM_GELU ? ember_vm_gelu(x[i]) : ember_vm_gelu_tanh(x[i]);
+        y[i] = fn == EMBER_VM_TANH ? ember_vm_tanh(x[i]) : fn == EMBER_VM_GELU ? ember_vm_gelu(x[i])
+             : fn == EMBER_VM_EXP ? ember_vm_exp(x[i]) : ember_vm_gelu_tanh(x[i]);
 }
 
 #endif /* EMBER_VMATH_H */

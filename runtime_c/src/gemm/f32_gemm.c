@@ -88,6 +88,30 @@ static void pack_strided(const ember_f32_gemm *g, int64_t p0, int64_t kc, int64_
     }
 }
 
+#if defined(__GNUC__)
+#define EMBER_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define EMBER_PREFETCH(p) ((void)(p))
+#endif
+
+/* The stored panel (b_panels) the driver reads after the one at (p0, j0) in range rg:
+ * the next NR columns of this K block, or the first of the next K block; NULL when
+ * there is none or it is packed at run time instead. Its rows are prefetched a slice
+ * per row tile while this panel runs (weights stream from memory otherwise). */
+static const float *next_stored_panel(const ember_f32_gemm *g, const ember_gemm_range *rg, int64_t p0, int64_t j0,
+                                      int64_t *rows) {
+    if (g->b_panels == NULL) return NULL;
+    if (j0 + 2 * NR <= rg->j_end) {
+        *rows = g->k - p0 < KC ? g->k - p0 : KC;
+        return g->b_panels + (j0 + NR) * g->k + p0 * NR;
+    }
+    if (p0 + KC < g->k && rg->j_begin + NR <= rg->j_end) {
+        *rows = g->k - p0 - KC < KC ? g->k - p0 - KC : KC;
+        return g->b_panels + rg->j_begin * g->k + (p0 + KC) * NR;
+    }
+    return NULL;
+}
+
 /* K blocks outermost (a block of A, M x KC, stays in L2 across the panels), then a
  * packed panel of B (L1) under every tile of MR rows. Edge tiles (rows past M or
  * columns past N) run in a stack tile and copy their valid part out. */
@@ -100,6 +124,7 @@ static void run_range(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *sc
     float tile[MR * NR] = {0};                      /* (MR, NR); rows past M hold dropped values */
     if (uk == NULL) uk = ember_f32_gemm_ukernel();
     if (rg->i_end <= rg->i_begin || rg->j_end <= rg->j_begin) return;
+    int64_t tiles_m = (rg->i_end - rg->i_begin + MR - 1) / MR;
     for (int64_t p0 = 0; p0 < g->k || p0 == 0; p0 += KC) {
         int64_t kc = g->k - p0 < KC ? g->k - p0 : KC;
         int first = p0 == 0, last = p0 + KC >= g->k;
@@ -110,6 +135,9 @@ static void run_range(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *sc
                 e.col_bias = col_bias;
             }
             const float *bp = panel;       /* (kc, NR): packed here, or read in place */
+            int64_t next_rows = 0, prefetched = 0;
+            const float *next = next_stored_panel(g, rg, p0, j0, &next_rows);
+            int64_t per_tile = (next_rows + tiles_m - 1) / tiles_m;
             if (kc > 0) {
                 if (g->b_panels != NULL && nc == NR)   /* j0 is a multiple of NR: a whole stored panel */
                     bp = g->b_panels + j0 * g->k + p0 * NR;
@@ -122,6 +150,8 @@ static void run_range(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *sc
                 int64_t rows = rg->i_end - i0 < MR ? rg->i_end - i0 : MR;
                 const float *arow[MR];
                 for (int r = 0; r < MR; r++) arow[r] = g->a + (i0 + (r < rows ? r : 0)) * g->lda + p0;
+                for (int64_t l = 0; l < per_tile && prefetched < next_rows; l++, prefetched++)
+                    EMBER_PREFETCH(next + prefetched * NR);   /* one 64-byte row of the panel */
                 float *c = g->c + i0 * g->ldc + j0;
                 if (g->bias != NULL && !g->bias_per_col) {
                     for (int r = 0; r < MR; r++) row_bias[r] = g->bias[i0 + (r < rows ? r : 0)];

@@ -26,7 +26,7 @@ static int irand(int lo, int hi) {   /* [lo, hi] */
 }
 
 static union {   /* GEMM scratch, 16-byte aligned as a method's is */
-    unsigned char bytes[EMBER_GEMM_I8_SCRATCH_BYTES(4100) + EMBER_GEMM_SCRATCH_BYTES];
+    unsigned char bytes[EMBER_GEMM_I8_SCRATCH_BYTES(EMBER_GEMM_I8_MAX_K) + EMBER_GEMM_SCRATCH_BYTES];
     long double align;
 } scratch_mem;
 #define scratch ((void *)scratch_mem.bytes)
@@ -136,15 +136,16 @@ static void store_c(void *ctx, int64_t i0, int64_t rows, int64_t j0, int64_t col
         for (int64_t j = 0; j < cols; j++) t->c[(i0 + r) * t->ldc + j0 + j] = tile[r * EMBER_GEMM_NR + j];
 }
 
-/* a_zp: A's zero point (an int8 activation as A, BATCH_MATMUL); 0 for weights. */
-static void i8_case(int64_t m, int64_t n, int64_t k, int extreme, int32_t a_zp) {
+/* a_zp: A's zero point (an int8 activation as A, BATCH_MATMUL); 0 for weights. B holds
+ * int8 values minus b_zp, as the ops' packers write it. */
+static void i8_case(int64_t m, int64_t n, int64_t k, int extreme, int32_t a_zp, int32_t b_zp) {
     int8_t *a = malloc((size_t)(m * k + 1));
     int16_t *b = malloc(sizeof(int16_t) * (size_t)(k * n + 1));
     int32_t *c_ref = malloc(sizeof(int32_t) * (size_t)(m * n)), *c_simd = malloc(sizeof(int32_t) * (size_t)(m * n));
     for (int64_t i = 0; i < m * k; i++) a[i] = (int8_t)(extreme ? (a_zp ? 127 : -127) : irand(a_zp ? -128 : -127, 127));
-    for (int64_t i = 0; i < k * n; i++) b[i] = (int16_t)(extreme ? -255 : irand(-255, 255));
+    for (int64_t i = 0; i < k * n; i++) b[i] = (int16_t)((extreme ? -128 : irand(-128, 127)) - b_zp);
     i8_ctx ctx = {b, n, c_ref, n};
-    ember_i8_gemm g = {m, n, k, a, k, pack_b, &ctx, store_c, &ctx, a_zp};
+    ember_i8_gemm g = {m, n, k, a, k, pack_b, &ctx, store_c, &ctx, a_zp, b_zp};
     ember_i8_gemm_run(&g, ember_i8_gemm_6x16_scalar, scratch);
     ctx.c = c_simd;
     ember_i8_gemm_run(&g, NULL, scratch);
@@ -302,10 +303,12 @@ int main(void) {
             for (size_t z = 0; z < sizeof ks / sizeof *ks; z++) {
                 int v = (int)(x + y + z);
                 f32_case(ms[x], ns[y], ks[z], v % 2, v % 3, v % 3 == 0 ? EMBER_ACT_NONE : v % 3 == 1 ? EMBER_ACT_RELU : EMBER_ACT_RELU6);
-                i8_case(ms[x], ns[y], ks[z] + 1, 0, v % 2 ? 0 : (int32_t)(v * 37 % 256) - 128);
+                i8_case(ms[x], ns[y], ks[z] + 1, 0, v % 2 ? 0 : (int32_t)(v * 37 % 256) - 128, (int32_t)(v * 53 % 256) - 128);
             }
-    i8_case(7, 17, 4099, 1, 0);      /* the largest products all of one sign: exact, no overflow */
-    i8_case(7, 17, 4099, 1, -128);   /* with a zero point: (127 + 128) * -255 per tap */
+    i8_case(7, 17, 4099, 1, 0, 127);      /* the largest products all of one sign: exact, no overflow */
+    i8_case(7, 17, 4099, 1, -128, 127);   /* with zero points: (127 + 128) * -255 per tap */
+    i8_case(7, 17, EMBER_GEMM_I8_MAX_K_ZP, 1, -128, 127);   /* the longest K with a zero point */
+    i8_case(7, 17, EMBER_GEMM_I8_MAX_K, 1, 0, 127);          /* and without */
     requant_cases();
     dot4_cases();
     gemv_panel_cases();

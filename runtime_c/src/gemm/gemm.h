@@ -39,7 +39,12 @@
 #endif
 #elif !defined(EMBER_NO_SIMD) && defined(__aarch64__) && defined(__ARM_NEON)
 #define EMBER_GEMM_NEON 1
+#if defined(__ARM_FEATURE_DOTPROD)
+#define EMBER_GEMM_DOTPROD 1     /* int8 GEMM by sdot on int8 quads (-march=armv8.2-a+dotprod and later) */
+#define EMBER_GEMM_SIMD "neon-dotprod"
+#else
 #define EMBER_GEMM_SIMD "neon"
+#endif
 #else
 #define EMBER_GEMM_SIMD "scalar"
 #endif
@@ -146,9 +151,11 @@ void ember_f32_gemv_panel_avx2(const float *x, const float *panel, int64_t k, fl
     (EMBER_GEMM_I8_BLOCK_BYTES / EMBER_GEMM_I8_PANEL_BYTES(K) >= 4 ? 4                                  \
      : EMBER_GEMM_I8_BLOCK_BYTES / EMBER_GEMM_I8_PANEL_BYTES(K) >= 1 ? EMBER_GEMM_I8_BLOCK_BYTES / EMBER_GEMM_I8_PANEL_BYTES(K) \
                                                                      : 1)
-/* Scratch for an int8 GEMM over K: the panels, then MR widened rows of A. */
+/* Scratch for an int8 GEMM over K: the panels, then MR widened rows of A (the dot-product
+ * path keeps its int8 quads of A there: ceil(K / 4) * 32 bytes, the 64 spare bytes cover
+ * K <= 2). */
 #define EMBER_GEMM_I8_SCRATCH_BYTES(K) \
-    ((size_t)(((K) + 1) / 2) * 4 * (EMBER_GEMM_NR * EMBER_GEMM_I8_PANELS(K) + EMBER_GEMM_MR))
+    ((size_t)(((K) + 1) / 2) * 4 * (EMBER_GEMM_NR * EMBER_GEMM_I8_PANELS(K) + EMBER_GEMM_MR) + 64)
 
 /* Fills the panel's pairs for b(p, j0 + jj), p < k, jj < nc (0 elsewhere, and for p = k). */
 typedef void (*ember_i8_pack_fn)(const void *ctx, int64_t k, int64_t j0, int64_t nc, int16_t *panel);
@@ -165,6 +172,11 @@ typedef struct ember_i8_gemm {
     /* A's zero point, subtracted as A is widened (0 for symmetric weights). With a_zp != 0
      * |A - a_zp| <= 255, so K <= EMBER_GEMM_I8_MAX_K_ZP keeps the int32 sums exact. */
     int32_t a_zp;
+    /* What pack subtracted: every value it writes (padding's 0 included) is an int8 minus
+     * b_zp. The dot-product path (EMBER_GEMM_DOTPROD) adds it back to multiply int8 by
+     * int8 and corrects the sums: sum (a - a_zp)(x - b_zp) = sum a x - b_zp sum a
+     * - a_zp sum (x - b_zp), the same integers. */
+    int32_t b_zp;
 } ember_i8_gemm;
 #define EMBER_GEMM_I8_MAX_K_ZP 33024
 
@@ -179,6 +191,12 @@ void ember_i8_gemm_6x16_scalar(int64_t k2, const int16_t *const *a, const int16_
 void ember_i8_gemm_6x16_avx2(int64_t k2, const int16_t *const *a, const int16_t *panel, int32_t *tile);
 #elif defined(EMBER_GEMM_NEON)
 void ember_i8_gemm_6x16_neon(int64_t k2, const int16_t *const *a, const int16_t *panel, int32_t *tile);
+#endif
+#if defined(EMBER_GEMM_DOTPROD)
+/* tile[r * NR + j] = sum_{p < 4 k4} a[p / 4][r][p % 4] * panel[p / 4][j][p % 4], r < MR, j < NR:
+ * a (k4, 8, 4) int8 (rows 6 and 7 unused), panel (k4, NR, 4) int8. The driver runs it
+ * when uk is NULL; an explicit uk runs the 16-bit path. */
+void ember_i8_gemm_6x16_dot(int64_t k4, const int8_t *a, const int8_t *panel, int32_t *tile);
 #endif
 ember_i8_ukernel_fn ember_i8_gemm_ukernel(void);
 

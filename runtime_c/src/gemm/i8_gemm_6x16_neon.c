@@ -24,6 +24,32 @@ void ember_i8_gemm_6x16_neon(int64_t k2, const int16_t *const *a, const int16_t 
     for (int r = 0; r < EMBER_GEMM_MR; r++)
         for (int h = 0; h < 4; h++) vst1q_s32(tile + r * EMBER_GEMM_NR + 4 * h, acc[r][h]);
 }
+
+#if defined(EMBER_GEMM_DOTPROD)
+/* sdot: each instruction adds four 4-tap int8 dot products (one per column of a group of
+ * 4) into int32 lanes; the A quad of row r is lane r % 4 of one of two A vectors. 24
+ * accumulators, 4 panel and 2 A registers. Exact: |sum| <= 128 * 128 * K. */
+void ember_i8_gemm_6x16_dot(int64_t k4, const int8_t *a, const int8_t *panel, int32_t *tile) {
+    int32x4_t acc[EMBER_GEMM_MR][4];
+    for (int r = 0; r < EMBER_GEMM_MR; r++)
+        for (int h = 0; h < 4; h++) acc[r][h] = vdupq_n_s32(0);
+    for (int64_t q = 0; q < k4; q++) {
+        const int8_t *bq = panel + q * 4 * EMBER_GEMM_NR;
+        int8x16_t b[4] = {vld1q_s8(bq), vld1q_s8(bq + 16), vld1q_s8(bq + 32), vld1q_s8(bq + 48)};
+        int8x16_t a03 = vld1q_s8(a + q * 32), a47 = vld1q_s8(a + q * 32 + 16);
+        for (int h = 0; h < 4; h++) {
+            acc[0][h] = vdotq_laneq_s32(acc[0][h], b[h], a03, 0);
+            acc[1][h] = vdotq_laneq_s32(acc[1][h], b[h], a03, 1);
+            acc[2][h] = vdotq_laneq_s32(acc[2][h], b[h], a03, 2);
+            acc[3][h] = vdotq_laneq_s32(acc[3][h], b[h], a03, 3);
+            acc[4][h] = vdotq_laneq_s32(acc[4][h], b[h], a47, 0);
+            acc[5][h] = vdotq_laneq_s32(acc[5][h], b[h], a47, 1);
+        }
+    }
+    for (int r = 0; r < EMBER_GEMM_MR; r++)
+        for (int h = 0; h < 4; h++) vst1q_s32(tile + r * EMBER_GEMM_NR + 4 * h, acc[r][h]);
+}
+#endif
 #else
 typedef int ember_i8_gemm_neon_not_built;   /* ISO C wants a declaration in every file */
 #endif

@@ -99,7 +99,7 @@ static void conv2d_i8_gemm(const int8_t *x, const int8_t *w, const int32_t *bias
         for (int64_t g = 0; g < p->groups; g++) {
             conv_i8_gemm t = {x + (n * s->c + g * cg) * s->h * s->w, y + (n * s->o + g * og) * plane,
                               bias ? bias + g * og : NULL, s, p, q, g * og, x_zp, y_zp};
-            ember_i8_gemm gm = {og, plane, k, w + g * og * k, k, pack_im2col_i8, &t, store_requantized, &t, 0};
+            ember_i8_gemm gm = {og, plane, k, w + g * og * k, k, pack_im2col_i8, &t, store_requantized, &t, 0, x_zp};
             ember_i8_gemm_run_threads(&gm, th);
         }
 }

@@ -24,8 +24,15 @@ ZOO_PROGRAMS = sorted(ZOO) + ["cnn_int8", "mobilenet_v2_int8", "transformer_enco
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNTIME_C = os.path.join(ROOT, "runtime_c")
-CROSS = {"aarch64": ("aarch64-linux-gnu-gcc", "qemu-aarch64", "/usr/aarch64-linux-gnu"),
-         "armhf": ("arm-linux-gnueabihf-gcc", "qemu-arm", "/usr/arm-linux-gnueabihf")}
+# arch -> (compiler, qemu, sysroot, extra make arguments, extra qemu arguments, build dir)
+CROSS = {"aarch64": ("aarch64-linux-gnu-gcc", "qemu-aarch64", "/usr/aarch64-linux-gnu", (), (),
+                     "aarch64-linux-gnu-gcc"),
+         # an Armv8.2 core with the dot-product instructions: the int8 GEMM runs on sdot
+         "aarch64-dotprod": ("aarch64-linux-gnu-gcc", "qemu-aarch64", "/usr/aarch64-linux-gnu",
+                             ("ARCH_FLAGS=-march=armv8.2-a+dotprod", "BUILD=build/aarch64-dotprod"),
+                             ("-cpu", "max"), "aarch64-dotprod"),
+         "armhf": ("arm-linux-gnueabihf-gcc", "qemu-arm", "/usr/arm-linux-gnueabihf", (), (),
+                   "arm-linux-gnueabihf-gcc")}
 
 
 def make(*args, timeout=600):
@@ -121,21 +128,22 @@ def test_native_binary_under_sanitizers(zoo_files):
 
 @pytest.mark.parametrize("arch", sorted(CROSS))
 def test_native_binary_cross_compiled_under_qemu(arch, zoo_files):
-    cc, qemu, sysroot = CROSS[arch]
+    cc, qemu, sysroot, make_args, qemu_args, build = CROSS[arch]
     assert shutil.which(cc) and shutil.which(qemu), f"{cc} / {qemu} missing (make setup installs them)"
-    make(f"CC={cc}", "all", "tests")
-    binary = build_dir(cc, "native_test")
-    r = run([qemu, "-L", sysroot, binary, *[p for p, _ in zoo_files.values()]], timeout=900)
+    make(f"CC={cc}", *make_args, "all", "tests")
+    binary = build_dir(build, "native_test")
+    r = run([qemu, *qemu_args, "-L", sysroot, binary, *[p for p, _ in zoo_files.values()]], timeout=900)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
     check_native_output(r.stdout, zoo_files)
 
 
 # ---- SIMD micro-kernels against the scalar ones ---------------------------------------
-@pytest.mark.parametrize("target", ["native", "aarch64"])
+@pytest.mark.parametrize("target", ["native", "aarch64", "aarch64-dotprod"])
 def test_gemm_kernels_match_scalar_reference(target):
     """runtime_c/tests/kernel_test.c: every SIMD GEMM micro-kernel this build selects
-    (AVX2+FMA natively on a host that has it, NEON for aarch64 under qemu) against the
-    portable scalar one on tile-boundary shapes; int8 exact, float within gemm.h's bound."""
+    (AVX2+FMA natively on a host that has it, NEON for aarch64 under qemu, and its int8
+    sdot path for an Armv8.2+dotprod target) against the portable scalar one on
+    tile-boundary shapes; int8 exact, float within gemm.h's bound."""
     if target == "native":
         make("tests")
         cmd = [build_dir("kernel_test")]
@@ -145,11 +153,11 @@ def test_gemm_kernels_match_scalar_reference(target):
         if expected == "avx2-fma" and "avx512_vnni" in flags and "avx512vl" in flags:
             expected = "avx2-fma-vnni"
     else:
-        cc, qemu, sysroot = CROSS[target]
+        cc, qemu, sysroot, make_args, qemu_args, build = CROSS[target]
         assert shutil.which(cc) and shutil.which(qemu), f"{cc} / {qemu} missing (make setup installs them)"
-        make(f"CC={cc}", "tests")
-        cmd = [qemu, "-L", sysroot, build_dir(cc, "kernel_test")]
-        expected = "neon"
+        make(f"CC={cc}", *make_args, "tests")
+        cmd = [qemu, *qemu_args, "-L", sysroot, build_dir(build, "kernel_test")]
+        expected = "neon-dotprod" if target == "aarch64-dotprod" else "neon"
     r = run(cmd, timeout=900)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
     summary = r.stdout.strip().splitlines()[-1]

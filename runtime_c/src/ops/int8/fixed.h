@@ -16,6 +16,8 @@
 #include "../op.h"
 #if defined(EMBER_GEMM_AVX2)
 #include <immintrin.h>
+#elif defined(EMBER_GEMM_NEON)
+#include <arm_neon.h>
 #endif
 
 static inline int64_t ember_sat32(int64_t x) {
@@ -148,10 +150,49 @@ static inline void ember_mbqm_row_avx2(const int32_t *x, int64_t n, int32_t m, i
 }
 #endif
 
+#if defined(EMBER_GEMM_NEON)
+/* The same integers, 4 at a time, from NEON's fixed-point instructions: sqadd is sat32 of
+ * a sum, sqshl the saturating left shift; sqrdmulh is srdhm exactly (floor((ab + 2^30) /
+ * 2^31) equals the nudged truncation for either sign, and INT32_MIN * INT32_MIN
+ * saturates); srshl by -e rounds half up, so negative x first gets -1 (saturating: at
+ * INT32_MIN nothing is a tie) to round half away from zero. kernel_test checks them
+ * against the scalar rows under qemu. */
+static inline int32x4_t ember_mbqm4(int32x4_t x, int32x4_t left, int32x4_t m, int32x4_t neg_right) {
+    x = vqrdmulhq_s32(vqshlq_s32(x, left), m);
+    int32x4_t fixup = vshrq_n_s32(vandq_s32(x, neg_right), 31);   /* -1 where x < 0 and right > 0 */
+    return vrshlq_s32(vqaddq_s32(x, fixup), neg_right);
+}
+
+static inline void ember_requantize_row_neon(const int32_t *acc, int64_t n, int32_t bias, int32_t m, int32_t s,
+                                             int32_t zp, int32_t lo, int32_t hi, int8_t *out) {
+    const int32x4_t left = vdupq_n_s32(s > 0 ? s : 0), neg_right = vdupq_n_s32(s > 0 ? 0 : s), vm = vdupq_n_s32(m);
+    const int32x4_t vbias = vdupq_n_s32(bias), vlo = vdupq_n_s32(lo - zp), vhi = vdupq_n_s32(hi - zp),
+                    vzp = vdupq_n_s32(zp);
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        int32x4_t x0 = ember_mbqm4(vqaddq_s32(vld1q_s32(acc + j), vbias), left, vm, neg_right);
+        int32x4_t x1 = ember_mbqm4(vqaddq_s32(vld1q_s32(acc + j + 4), vbias), left, vm, neg_right);
+        x0 = vaddq_s32(vminq_s32(vmaxq_s32(x0, vlo), vhi), vzp);   /* clamp(x + zp, lo, hi), no overflow */
+        x1 = vaddq_s32(vminq_s32(vmaxq_s32(x1, vlo), vhi), vzp);
+        vst1_s8(out + j, vqmovn_s16(vcombine_s16(vqmovn_s32(x0), vqmovn_s32(x1))));
+    }
+    ember_requantize_row_scalar(acc + j, n - j, bias, m, s, zp, lo, hi, out + j);
+}
+
+static inline void ember_mbqm_row_neon(const int32_t *x, int64_t n, int32_t m, int32_t s, int32_t *out) {
+    const int32x4_t left = vdupq_n_s32(s > 0 ? s : 0), neg_right = vdupq_n_s32(s > 0 ? 0 : s), vm = vdupq_n_s32(m);
+    int64_t j = 0;
+    for (; j + 4 <= n; j += 4) vst1q_s32(out + j, ember_mbqm4(vld1q_s32(x + j), left, vm, neg_right));
+    ember_mbqm_row_scalar(x + j, n - j, m, s, out + j);
+}
+#endif
+
 /* mbqm over a row with this build's kernel. */
 static inline void ember_mbqm_row(const int32_t *x, int64_t n, int32_t m, int32_t s, int32_t *out) {
 #if defined(EMBER_GEMM_AVX2)
     ember_mbqm_row_avx2(x, n, m, s, out);
+#elif defined(EMBER_GEMM_NEON)
+    ember_mbqm_row_neon(x, n, m, s, out);
 #else
     ember_mbqm_row_scalar(x, n, m, s, out);
 #endif
@@ -162,6 +203,8 @@ static inline void ember_requantize_row(const int32_t *acc, int64_t n, int32_t b
                                         int32_t zp, int32_t lo, int32_t hi, int8_t *out) {
 #if defined(EMBER_GEMM_AVX2)
     ember_requantize_row_avx2(acc, n, bias, m, s, zp, lo, hi, out);
+#elif defined(EMBER_GEMM_NEON)
+    ember_requantize_row_neon(acc, n, bias, m, s, zp, lo, hi, out);
 #else
     ember_requantize_row_scalar(acc, n, bias, m, s, zp, lo, hi, out);
 #endif

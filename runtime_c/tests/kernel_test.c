@@ -142,29 +142,32 @@ static void i8_case(int64_t m, int64_t n, int64_t k, int extreme, int32_t a_zp, 
     int8_t *a = malloc((size_t)(m * k + 1));
     int16_t *b = malloc(sizeof(int16_t) * (size_t)(k * n + 1));
     int32_t *c_ref = malloc(sizeof(int32_t) * (size_t)(m * n)), *c_simd = malloc(sizeof(int32_t) * (size_t)(m * n));
+    int32_t *c_pairs = malloc(sizeof(int32_t) * (size_t)(m * n));
     for (int64_t i = 0; i < m * k; i++) a[i] = (int8_t)(extreme ? (a_zp ? 127 : -127) : irand(a_zp ? -128 : -127, 127));
     for (int64_t i = 0; i < k * n; i++) b[i] = (int16_t)((extreme ? -128 : irand(-128, 127)) - b_zp);
     i8_ctx ctx = {b, n, c_ref, n};
     ember_i8_gemm g = {m, n, k, a, k, pack_b, &ctx, store_c, &ctx, a_zp, b_zp};
     ember_i8_gemm_run(&g, ember_i8_gemm_6x16_scalar, scratch);
     ctx.c = c_simd;
-    ember_i8_gemm_run(&g, NULL, scratch);
+    ember_i8_gemm_run(&g, NULL, scratch);   /* this build's path: 4-tap quads where it has them */
+    ctx.c = c_pairs;
+    ember_i8_gemm_run(&g, ember_i8_gemm_ukernel(), scratch);   /* its 16-bit pair kernel */
     int bad = 0;
     for (int64_t i = 0; i < m && !bad; i++)
         for (int64_t j = 0; j < n; j++) {
             int64_t exact = 0;
             for (int64_t p = 0; p < k; p++) exact += ((int64_t)a[i * k + p] - a_zp) * b[p * n + j];
-            if (c_ref[i * n + j] != exact || c_simd[i * n + j] != exact) {
-                printf("FAIL i8 m=%lld n=%lld k=%lld at (%lld, %lld): scalar %ld simd %ld exact %lld\n", (long long)m,
-                       (long long)n, (long long)k, (long long)i, (long long)j, (long)c_ref[i * n + j],
-                       (long)c_simd[i * n + j], (long long)exact);
+            if (c_ref[i * n + j] != exact || c_simd[i * n + j] != exact || c_pairs[i * n + j] != exact) {
+                printf("FAIL i8 m=%lld n=%lld k=%lld at (%lld, %lld): scalar %ld simd %ld pairs %ld exact %lld\n",
+                       (long long)m, (long long)n, (long long)k, (long long)i, (long long)j, (long)c_ref[i * n + j],
+                       (long)c_simd[i * n + j], (long)c_pairs[i * n + j], (long long)exact);
                 bad = 1;
                 break;
             }
         }
     checks++;
     failures += bad;
-    free(a), free(b), free(c_ref), free(c_simd);
+    free(a), free(b), free(c_ref), free(c_simd), free(c_pairs);
 }
 
 /* The requantization and mbqm rows of this build against the scalar ones, bit for bit: random and

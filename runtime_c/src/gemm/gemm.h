@@ -49,6 +49,17 @@
 #define EMBER_GEMM_SIMD "scalar"
 #endif
 
+/* int8 GEMMs run on 4-tap int8 dot-product instructions where the build has them: NEON
+ * sdot (int8 x int8) or AVX512-VNNI vpdpbusd (uint8 x int8: the panel's values are
+ * offset by 128 into uint8). EMBER_GEMM_I8_QUAD_OFFSET is what that adds. */
+#if defined(EMBER_GEMM_DOTPROD)
+#define EMBER_GEMM_I8_QUADS 1
+#define EMBER_GEMM_I8_QUAD_OFFSET 0
+#elif defined(EMBER_GEMM_VNNI)
+#define EMBER_GEMM_I8_QUADS 1
+#define EMBER_GEMM_I8_QUAD_OFFSET 128
+#endif
+
 #define EMBER_GEMM_MR 6
 #define EMBER_GEMM_NR 16
 #define EMBER_GEMM_KC 256        /* float: a panel is 256 x 16 floats = 16 KiB */
@@ -172,10 +183,11 @@ typedef struct ember_i8_gemm {
     /* A's zero point, subtracted as A is widened (0 for symmetric weights). With a_zp != 0
      * |A - a_zp| <= 255, so K <= EMBER_GEMM_I8_MAX_K_ZP keeps the int32 sums exact. */
     int32_t a_zp;
-    /* What pack subtracted: every value it writes (padding's 0 included) is an int8 minus
-     * b_zp. The dot-product path (EMBER_GEMM_DOTPROD) adds it back to multiply int8 by
-     * int8 and corrects the sums: sum (a - a_zp)(x - b_zp) = sum a x - b_zp sum a
-     * - a_zp sum (x - b_zp), the same integers. */
+    /* What pack subtracted: every value v it writes (padding's 0 included) is an int8 minus
+     * b_zp. The 4-tap dot-product path (EMBER_GEMM_I8_QUADS) multiplies raw a by
+     * u = v + c (c = b_zp + EMBER_GEMM_I8_QUAD_OFFSET, so u is an int8 or a uint8) and
+     * corrects the sums: sum (a - a_zp) v = sum a u - c sum a - a_zp sum v, the same
+     * integers. */
     int32_t b_zp;
 } ember_i8_gemm;
 #define EMBER_GEMM_I8_MAX_K_ZP 33024
@@ -192,11 +204,20 @@ void ember_i8_gemm_6x16_avx2(int64_t k2, const int16_t *const *a, const int16_t 
 #elif defined(EMBER_GEMM_NEON)
 void ember_i8_gemm_6x16_neon(int64_t k2, const int16_t *const *a, const int16_t *panel, int32_t *tile);
 #endif
-#if defined(EMBER_GEMM_DOTPROD)
-/* tile[r * NR + j] = sum_{p < 4 k4} a[p / 4][r][p % 4] * panel[p / 4][j][p % 4], r < MR, j < NR:
- * a (k4, 8, 4) int8 (rows 6 and 7 unused), panel (k4, NR, 4) int8. The driver runs it
- * when uk is NULL; an explicit uk runs the 16-bit path. */
-void ember_i8_gemm_6x16_dot(int64_t k4, const int8_t *a, const int8_t *panel, int32_t *tile);
+#if defined(EMBER_GEMM_I8_QUADS)
+/* tile[r * NR + j] = sum_{p < 4 k4} a[p / 4][r][p % 4] * panel[p / 4][j][p % 4] modulo 2^32,
+ * r < MR, j < NR: a (k4, 8, 4) int8 (rows 6 and 7 unused), panel (k4, NR, 4) bytes read as
+ * int8 (sdot) or uint8 (vpdpbusd). The driver runs it when uk is NULL; an explicit uk runs
+ * the 16-bit path. */
+void ember_i8_gemm_6x16_quads(int64_t k4, const int8_t *a, const uint8_t *panel, int32_t *tile);
+#if defined(EMBER_GEMM_VNNI)
+/* A panel of k2 pair rows turned in place into k4 quad rows of u = v + c (in [0, 255]),
+ * with its column sums of v (the driver's scalar conversion, vectorised). */
+void ember_i8_quads_from_pairs_avx2(int64_t k2, int64_t k4, int32_t c, int16_t *panel, int32_t *colsum);
+/* MR rows of A (K taps each) as quads (k4, 8, 4), rows 6 and 7 and taps past K zero, and
+ * each row's sum (the driver's scalar conversion, vectorised). */
+void ember_i8_quads_of_rows_avx2(const int8_t *const *rows, int64_t k, int8_t *aq, int32_t *rowsum);
+#endif
 #endif
 ember_i8_ukernel_fn ember_i8_gemm_ukernel(void);
 

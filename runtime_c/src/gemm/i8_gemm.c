@@ -31,28 +31,57 @@ ember_i8_ukernel_fn ember_i8_gemm_ukernel(void) {
 /* Blocks of up to EMBER_GEMM_I8_PANELS(K) panels of B (all of K each); under every tile of
  * MR rows, the rows of A are widened to int16 (zero-padded to an even K) once, then run
  * against each panel of the block. */
-#if defined(EMBER_GEMM_DOTPROD)
-/* The dot-product path: the same blocks; each packed panel is turned in place into int8
- * quads x = v + b_zp, (k4, NR, 4) (its column sums of v kept), each row tile of A into
- * quads of raw a, (k4, 8, 4) (its row sums kept); the kernel's sums of a x are then
- * corrected to sum (a - a_zp) v = sum a x - b_zp sum a - a_zp sum v (computed modulo 2^32:
- * the result fits int32, a partial term may not). Taps past K are 0 in A. */
-static void quads_from_pairs(int64_t k, int64_t k4, int32_t b_zp, int16_t *panel, int32_t *colsum) {
-    int8_t *dst = (int8_t *)panel;
+#if defined(EMBER_GEMM_I8_QUADS)
+/* The 4-tap dot-product path: the same blocks; each packed panel is turned in place into
+ * byte quads u = v + c, (k4, NR, 4), c = b_zp + EMBER_GEMM_I8_QUAD_OFFSET (its column sums
+ * of v kept), each row tile of A into quads of raw a, (k4, 8, 4) (its row sums kept); the
+ * kernel's sums of a u are then corrected to sum (a - a_zp) v = sum a u - c sum a - a_zp
+ * sum v, all modulo 2^32 (the result fits int32, a partial term may not). Taps past K are
+ * 0 in A. */
+static void quads_from_pairs(int64_t k2, int64_t k4, int32_t c, int16_t *panel, int32_t *colsum) {
+#if defined(EMBER_GEMM_VNNI)
+    ember_i8_quads_from_pairs_avx2(k2, k4, c, panel, colsum);
+#else
+    static const int16_t zeros[2 * NR];
+    uint8_t *dst = (uint8_t *)panel;
     for (int j = 0; j < NR; j++) colsum[j] = 0;
     for (int64_t q = 0; q < k4; q++) {
-        int8_t quad[NR * 4];                 /* read the pairs of taps 4q .. 4q + 3 before writing over them */
-        for (int t = 0; t < 4; t++) {
-            int64_t p = 4 * q + t;
-            const int16_t *src = panel + (p / 2) * 2 * NR + p % 2;
-            for (int j = 0; j < NR; j++) {
-                int32_t v = p < k ? src[2 * j] : 0;
-                colsum[j] += v;
-                quad[4 * j + t] = (int8_t)(v + b_zp);
-            }
+        /* pair rows 2q and 2q + 1 hold taps 4q, 4q + 1 and 4q + 2, 4q + 3 of each column (0
+         * past K; a missing last pair row is 0): column j's quad is its pair from each */
+        const int16_t *r0 = panel + 2 * q * 2 * NR, *r1 = 2 * q + 1 < k2 ? r0 + 2 * NR : zeros;
+        uint8_t quad[NR * 4];                /* read both pair rows before writing over them */
+        for (int j = 0; j < NR; j++) {
+            int32_t v0 = r0[2 * j], v1 = r0[2 * j + 1], v2 = r1[2 * j], v3 = r1[2 * j + 1];
+            colsum[j] += (v0 + v1) + (v2 + v3);
+            quad[4 * j] = (uint8_t)((v0 + c) & 0xff);   /* an int8 (two's complement) or a uint8 */
+            quad[4 * j + 1] = (uint8_t)((v1 + c) & 0xff);
+            quad[4 * j + 2] = (uint8_t)((v2 + c) & 0xff);
+            quad[4 * j + 3] = (uint8_t)((v3 + c) & 0xff);
         }
         memcpy(dst + q * NR * 4, quad, sizeof quad);   /* byte 64q <= 128q, where pair row 2q began */
     }
+#endif
+}
+
+/* Row tile i0 of A as quads (k4, 8, 4) of raw int8 (taps past K and rows 6, 7 zero), and
+ * each row's sum. */
+static void quads_of_rows(const ember_i8_gemm *g, int64_t i0, int64_t rows, int64_t k4, int8_t *aq, int32_t *rowsum) {
+    const int8_t *src[MR];
+    for (int r = 0; r < MR; r++) src[r] = g->a + (i0 + (r < rows ? r : 0)) * g->lda;
+#if defined(EMBER_GEMM_VNNI)
+    (void)k4;
+    ember_i8_quads_of_rows_avx2(src, g->k, aq, rowsum);
+#else
+    memset(aq, 0, (size_t)(k4 * 32));
+    for (int r = 0; r < MR; r++) {
+        int32_t s = 0;
+        for (int64_t p = 0; p < g->k; p++) {
+            aq[(p / 4) * 32 + r * 4 + p % 4] = src[r][p];
+            s += src[r][p];
+        }
+        rowsum[r] = s;
+    }
+#endif
 }
 
 static void run_range_dot(const ember_i8_gemm *g, void *scratch, const ember_gemm_range *rg) {
@@ -60,31 +89,23 @@ static void run_range_dot(const ember_i8_gemm *g, void *scratch, const ember_gem
     int16_t *panels = (int16_t *)scratch;                /* nb x (k2, NR, 2), each then (k4, NR, 4) int8 */
     int8_t *aq = (int8_t *)(panels + nb * psize);        /* (k4, 8, 4) */
     int32_t tile[MR * NR], colsum[4][NR], rowsum[MR];   /* EMBER_GEMM_I8_PANELS is at most 4 */
+    int32_t c = g->b_zp + EMBER_GEMM_I8_QUAD_OFFSET;
     for (int64_t jb = rg->j_begin; jb < rg->j_end; jb += nb * NR) {
         int64_t np = 0;
         for (; np < nb && jb + np * NR < rg->j_end; np++) {
             int64_t j0 = jb + np * NR, nc = rg->j_end - j0 < NR ? rg->j_end - j0 : NR;
             g->pack(g->pack_ctx, g->k, j0, nc, panels + np * psize);
-            quads_from_pairs(g->k, k4, g->b_zp, panels + np * psize, colsum[np]);
+            quads_from_pairs(k2, k4, c, panels + np * psize, colsum[np]);
         }
         for (int64_t i0 = rg->i_begin; i0 < rg->i_end; i0 += MR) {
             int64_t rows = rg->i_end - i0 < MR ? rg->i_end - i0 : MR;
-            memset(aq, 0, (size_t)(k4 * 32));
-            for (int r = 0; r < MR; r++) {
-                const int8_t *src = g->a + (i0 + (r < rows ? r : 0)) * g->lda;
-                int32_t s = 0;
-                for (int64_t p = 0; p < g->k; p++) {
-                    aq[(p / 4) * 32 + r * 4 + p % 4] = src[p];
-                    s += src[p];
-                }
-                rowsum[r] = s;
-            }
+            quads_of_rows(g, i0, rows, k4, aq, rowsum);
             for (int64_t q = 0; q < np; q++) {
                 int64_t j0 = jb + q * NR, nc = rg->j_end - j0 < NR ? rg->j_end - j0 : NR;
-                ember_i8_gemm_6x16_dot(k4, aq, (const int8_t *)(panels + q * psize), tile);
+                ember_i8_gemm_6x16_quads(k4, aq, (const uint8_t *)(panels + q * psize), tile);
                 for (int r = 0; r < MR; r++)
                     for (int j = 0; j < NR; j++)
-                        tile[r * NR + j] = (int32_t)((uint32_t)tile[r * NR + j] - (uint32_t)g->b_zp * (uint32_t)rowsum[r] -
+                        tile[r * NR + j] = (int32_t)((uint32_t)tile[r * NR + j] - (uint32_t)c * (uint32_t)rowsum[r] -
                                                      (uint32_t)g->a_zp * (uint32_t)colsum[q][j]);
                 g->store(g->store_ctx, i0, rows, j0, nc, tile);
             }
@@ -94,7 +115,7 @@ static void run_range_dot(const ember_i8_gemm *g, void *scratch, const ember_gem
 #endif
 
 static void run_range(const ember_i8_gemm *g, ember_i8_ukernel_fn uk, void *scratch, const ember_gemm_range *rg) {
-#if defined(EMBER_GEMM_DOTPROD)
+#if defined(EMBER_GEMM_I8_QUADS)
     if (uk == NULL) {
         run_range_dot(g, scratch, rg);
         return;

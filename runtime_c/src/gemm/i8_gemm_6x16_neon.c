@@ -29,12 +29,12 @@ void ember_i8_gemm_6x16_neon(int64_t k2, const int16_t *const *a, const int16_t 
 /* sdot: each instruction adds four 4-tap int8 dot products (one per column of a group of
  * 4) into int32 lanes; the A quad of row r is lane r % 4 of one of two A vectors. 24
  * accumulators, 4 panel and 2 A registers. Exact: |sum| <= 128 * 128 * K. */
-void ember_i8_gemm_6x16_dot(int64_t k4, const int8_t *a, const int8_t *panel, int32_t *tile) {
+void ember_i8_gemm_6x16_quads(int64_t k4, const int8_t *a, const uint8_t *panel, int32_t *tile) {
     int32x4_t acc[EMBER_GEMM_MR][4];
     for (int r = 0; r < EMBER_GEMM_MR; r++)
         for (int h = 0; h < 4; h++) acc[r][h] = vdupq_n_s32(0);
     for (int64_t q = 0; q < k4; q++) {
-        const int8_t *bq = panel + q * 4 * EMBER_GEMM_NR;
+        const int8_t *bq = (const int8_t *)panel + q * 4 * EMBER_GEMM_NR;   /* the bytes as int8 */
         int8x16_t b[4] = {vld1q_s8(bq), vld1q_s8(bq + 16), vld1q_s8(bq + 32), vld1q_s8(bq + 48)};
         int8x16_t a03 = vld1q_s8(a + q * 32), a47 = vld1q_s8(a + q * 32 + 16);
         for (int h = 0; h < 4; h++) {

@@ -32,7 +32,7 @@
 #if !defined(EMBER_NO_SIMD) && defined(__AVX2__) && defined(__FMA__)
 #define EMBER_GEMM_AVX2 1
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
-#define EMBER_GEMM_VNNI 1        /* the int8 kernel's multiply-add pairs as one vpdpwssd */
+#define EMBER_GEMM_VNNI 1        /* int8: vpdpbusd on quads (vpdpwssd in the 16-bit pair kernel) */
 #define EMBER_GEMM_SIMD "avx2-fma-vnni"
 #else
 #define EMBER_GEMM_SIMD "avx2-fma"

@@ -122,7 +122,7 @@ static void gemv_panel_cases(void) {
 }
 
 /* int8: A (M, K) int8 weights, B (K, N) int16 in [-255, 255] given by a pack callback. */
-typedef struct i8_ctx { const int16_t *b; int64_t n; int32_t *c; int64_t ldc; } i8_ctx;
+typedef struct i8_ctx { const int16_t *b; int64_t n; int32_t *c; int64_t ldc; int32_t b_zp; } i8_ctx;
 static void pack_b(const void *ctx, int64_t k, int64_t j0, int64_t nc, int16_t *panel) {
     const i8_ctx *t = (const i8_ctx *)ctx;
     int64_t k2 = (k + 1) / 2;
@@ -130,6 +130,22 @@ static void pack_b(const void *ctx, int64_t k, int64_t j0, int64_t nc, int16_t *
     for (int64_t p = 0; p < k; p++)
         for (int64_t j = 0; j < nc; j++) panel[(p / 2) * 2 * EMBER_GEMM_NR + 2 * j + p % 2] = t->b[p * t->n + j0 + j];
 }
+#if defined(EMBER_GEMM_I8_QUADS)
+/* The same B written directly as quads (x = b + b_zp, b_zp past K and nc), through
+ * ember_i8_quads_of_taps as an op's packer does. */
+static void pack_b_quads(const void *ctx, int64_t k, int64_t j0, int64_t nc, int32_t offset, uint8_t *panel) {
+    const i8_ctx *t = (const i8_ctx *)ctx;
+    int8_t rows[4 * EMBER_GEMM_NR];
+    for (int64_t q = 0; q < (k + 3) / 4; q++) {
+        for (int u = 0; u < 4; u++)
+            for (int64_t j = 0; j < EMBER_GEMM_NR; j++) {
+                int64_t p = 4 * q + u;
+                rows[u * EMBER_GEMM_NR + j] = (int8_t)(p < k && j < nc ? t->b[p * t->n + j0 + j] + t->b_zp : t->b_zp);
+            }
+        ember_i8_quads_of_taps(rows, offset, panel + q * 4 * EMBER_GEMM_NR);
+    }
+}
+#endif
 static void store_c(void *ctx, int64_t i0, int64_t rows, int64_t j0, int64_t cols, const int32_t *tile) {
     i8_ctx *t = (i8_ctx *)ctx;
     for (int64_t r = 0; r < rows; r++)
@@ -145,29 +161,37 @@ static void i8_case(int64_t m, int64_t n, int64_t k, int extreme, int32_t a_zp, 
     int32_t *c_pairs = malloc(sizeof(int32_t) * (size_t)(m * n));
     for (int64_t i = 0; i < m * k; i++) a[i] = (int8_t)(extreme ? (a_zp ? 127 : -127) : irand(a_zp ? -128 : -127, 127));
     for (int64_t i = 0; i < k * n; i++) b[i] = (int16_t)((extreme ? -128 : irand(-128, 127)) - b_zp);
-    i8_ctx ctx = {b, n, c_ref, n};
-    ember_i8_gemm g = {m, n, k, a, k, pack_b, &ctx, store_c, &ctx, a_zp, b_zp};
+    i8_ctx ctx = {b, n, c_ref, n, b_zp};
+    ember_i8_gemm g = {m, n, k, a, k, pack_b, &ctx, store_c, &ctx, a_zp, b_zp, NULL};
     ember_i8_gemm_run(&g, ember_i8_gemm_6x16_scalar, scratch);
     ctx.c = c_simd;
     ember_i8_gemm_run(&g, NULL, scratch);   /* this build's path: 4-tap quads where it has them */
     ctx.c = c_pairs;
     ember_i8_gemm_run(&g, ember_i8_gemm_ukernel(), scratch);   /* its 16-bit pair kernel */
+    int32_t *c_quads = malloc(sizeof(int32_t) * (size_t)(m * n));
+    memcpy(c_quads, c_simd, sizeof(int32_t) * (size_t)(m * n));
+#if defined(EMBER_GEMM_I8_QUADS)
+    ctx.c = c_quads;                                          /* quads packed directly */
+    g.pack_quads = pack_b_quads;
+    ember_i8_gemm_run(&g, NULL, scratch);
+#endif
     int bad = 0;
     for (int64_t i = 0; i < m && !bad; i++)
         for (int64_t j = 0; j < n; j++) {
             int64_t exact = 0;
             for (int64_t p = 0; p < k; p++) exact += ((int64_t)a[i * k + p] - a_zp) * b[p * n + j];
-            if (c_ref[i * n + j] != exact || c_simd[i * n + j] != exact || c_pairs[i * n + j] != exact) {
-                printf("FAIL i8 m=%lld n=%lld k=%lld at (%lld, %lld): scalar %ld simd %ld pairs %ld exact %lld\n",
+            if (c_ref[i * n + j] != exact || c_simd[i * n + j] != exact || c_pairs[i * n + j] != exact ||
+                c_quads[i * n + j] != exact) {
+                printf("FAIL i8 m=%lld n=%lld k=%lld at (%lld, %lld): scalar %ld simd %ld pairs %ld quads %ld exact %lld\n",
                        (long long)m, (long long)n, (long long)k, (long long)i, (long long)j, (long)c_ref[i * n + j],
-                       (long)c_simd[i * n + j], (long)c_pairs[i * n + j], (long long)exact);
+                       (long)c_simd[i * n + j], (long)c_pairs[i * n + j], (long)c_quads[i * n + j], (long long)exact);
                 bad = 1;
                 break;
             }
         }
     checks++;
     failures += bad;
-    free(a), free(b), free(c_ref), free(c_simd), free(c_pairs);
+    free(a), free(b), free(c_ref), free(c_simd), free(c_pairs), free(c_quads);
 }
 
 /* The requantization and mbqm rows of this build against the scalar ones, bit for bit: random and

@@ -189,6 +189,10 @@ typedef struct ember_i8_gemm {
      * corrects the sums: sum (a - a_zp) v = sum a u - c sum a - a_zp sum v, the same
      * integers. */
     int32_t b_zp;
+    /* Optional, for the quad path (EMBER_GEMM_I8_QUADS): writes the panel directly as quads
+     * (ceil(k / 4), NR, 4) of bytes x + offset, x the int8 value whose v = x - b_zp pack
+     * would write (x = b_zp past K and past nc); NULL: pack, then the driver converts. */
+    void (*pack_quads)(const void *ctx, int64_t k, int64_t j0, int64_t nc, int32_t offset, uint8_t *panel);
 } ember_i8_gemm;
 #define EMBER_GEMM_I8_MAX_K_ZP 33024
 
@@ -210,6 +214,9 @@ void ember_i8_gemm_6x16_neon(int64_t k2, const int16_t *const *a, const int16_t 
  * int8 (sdot) or uint8 (vpdpbusd). The driver runs it when uk is NULL; an explicit uk runs
  * the 16-bit path. */
 void ember_i8_gemm_6x16_quads(int64_t k4, const int8_t *a, const uint8_t *panel, int32_t *tile);
+/* dst[4 j + t] = rows[t * NR + j] + offset (as a byte) for j < NR, t < 4: four tap rows
+ * of a panel as its quad row. */
+void ember_i8_quads_of_taps(const int8_t *rows, int32_t offset, uint8_t *dst);
 #if defined(EMBER_GEMM_VNNI)
 /* A panel of k2 pair rows turned in place into k4 quad rows of u = v + c (in [0, 255]),
  * with its column sums of v (the driver's scalar conversion, vectorised). */
@@ -217,6 +224,9 @@ void ember_i8_quads_from_pairs_avx2(int64_t k2, int64_t k4, int32_t c, int16_t *
 /* MR rows of A (K taps each) as quads (k4, 8, 4), rows 6 and 7 and taps past K zero, and
  * each row's sum (the driver's scalar conversion, vectorised). */
 void ember_i8_quads_of_rows_avx2(const int8_t *const *rows, int64_t k, int8_t *aq, int32_t *rowsum);
+void ember_i8_quads_of_taps_avx2(const int8_t *rows, int32_t offset, uint8_t *dst);
+/* colsum[j] = sum of column j's bytes (as uint8) over k4 quad rows. */
+void ember_i8_quad_colsums_avx2(const uint8_t *panel, int64_t k4, int32_t *colsum);
 #endif
 #endif
 ember_i8_ukernel_fn ember_i8_gemm_ukernel(void);

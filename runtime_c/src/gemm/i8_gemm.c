@@ -63,6 +63,33 @@ static void quads_from_pairs(int64_t k2, int64_t k4, int32_t c, int16_t *panel, 
 #endif
 }
 
+void ember_i8_quads_of_taps(const int8_t *rows, int32_t offset, uint8_t *dst) {
+#if defined(EMBER_GEMM_VNNI)
+    ember_i8_quads_of_taps_avx2(rows, offset, dst);
+#else
+    for (int j = 0; j < NR; j++)
+        for (int t = 0; t < 4; t++) dst[4 * j + t] = (uint8_t)((rows[t * NR + j] + offset) & 0xff);
+#endif
+}
+
+/* colsum[j] = sum over the panel's k4 quad rows of column j's four values u, less
+ * 4 k4 c: the sum of v = u - c (u an int8 where EMBER_GEMM_I8_QUAD_OFFSET is 0, a uint8
+ * where it is 128). */
+static void quad_colsums(const uint8_t *panel, int64_t k4, int32_t c, int32_t *colsum) {
+#if defined(EMBER_GEMM_VNNI)
+    ember_i8_quad_colsums_avx2(panel, k4, colsum);
+#else
+    for (int j = 0; j < NR; j++) colsum[j] = 0;
+    for (int64_t q = 0; q < k4; q++)
+        for (int j = 0; j < NR; j++)
+            for (int t = 0; t < 4; t++) {
+                uint8_t u = panel[q * 4 * NR + 4 * j + t];
+                colsum[j] += EMBER_GEMM_I8_QUAD_OFFSET ? (int32_t)u : (int32_t)(u > 127 ? u - 256 : u);
+            }
+#endif
+    for (int j = 0; j < NR; j++) colsum[j] -= (int32_t)(4 * k4) * c;
+}
+
 /* Row tile i0 of A as quads (k4, 8, 4) of raw int8 (taps past K and rows 6, 7 zero), and
  * each row's sum. */
 static void quads_of_rows(const ember_i8_gemm *g, int64_t i0, int64_t rows, int64_t k4, int8_t *aq, int32_t *rowsum) {
@@ -94,8 +121,13 @@ static void run_range_dot(const ember_i8_gemm *g, void *scratch, const ember_gem
         int64_t np = 0;
         for (; np < nb && jb + np * NR < rg->j_end; np++) {
             int64_t j0 = jb + np * NR, nc = rg->j_end - j0 < NR ? rg->j_end - j0 : NR;
-            g->pack(g->pack_ctx, g->k, j0, nc, panels + np * psize);
-            quads_from_pairs(k2, k4, c, panels + np * psize, colsum[np]);
+            if (g->pack_quads != NULL) {
+                g->pack_quads(g->pack_ctx, g->k, j0, nc, EMBER_GEMM_I8_QUAD_OFFSET, (uint8_t *)(panels + np * psize));
+                quad_colsums((const uint8_t *)(panels + np * psize), k4, c, colsum[np]);
+            } else {
+                g->pack(g->pack_ctx, g->k, j0, nc, panels + np * psize);
+                quads_from_pairs(k2, k4, c, panels + np * psize, colsum[np]);
+            }
         }
         for (int64_t i0 = rg->i_begin; i0 < rg->i_end; i0 += MR) {
             int64_t rows = rg->i_end - i0 < MR ? rg->i_end - i0 : MR;

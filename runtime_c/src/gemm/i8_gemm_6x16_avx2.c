@@ -94,6 +94,37 @@ void ember_i8_quads_from_pairs_avx2(int64_t k2, int64_t k4, int32_t c, int16_t *
     _mm256_storeu_si256((__m256i *)(void *)(colsum + 8), s1);
 }
 
+/* Four tap rows (16 bytes each) into quads by byte then 16-bit unpacks; + offset (128
+ * here: flipping the sign bit of a two's complement byte adds 128 modulo 256). */
+void ember_i8_quads_of_taps_avx2(const int8_t *rows, int32_t offset, uint8_t *dst) {
+    const __m128i off = _mm_set1_epi8((char)(offset & 0xff));
+    __m128i r0 = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(const void *)rows), off);
+    __m128i r1 = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(const void *)(rows + 16)), off);
+    __m128i r2 = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(const void *)(rows + 32)), off);
+    __m128i r3 = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(const void *)(rows + 48)), off);
+    __m128i ab_lo = _mm_unpacklo_epi8(r0, r1), ab_hi = _mm_unpackhi_epi8(r0, r1);   /* columns 0-7, 8-15 */
+    __m128i cd_lo = _mm_unpacklo_epi8(r2, r3), cd_hi = _mm_unpackhi_epi8(r2, r3);
+    _mm_storeu_si128((__m128i *)(void *)dst, _mm_unpacklo_epi16(ab_lo, cd_lo));          /* columns 0-3 */
+    _mm_storeu_si128((__m128i *)(void *)(dst + 16), _mm_unpackhi_epi16(ab_lo, cd_lo));   /* 4-7 */
+    _mm_storeu_si128((__m128i *)(void *)(dst + 32), _mm_unpacklo_epi16(ab_hi, cd_hi));   /* 8-11 */
+    _mm_storeu_si128((__m128i *)(void *)(dst + 48), _mm_unpackhi_epi16(ab_hi, cd_hi));   /* 12-15 */
+}
+
+/* Column sums of uint8 quads: vpmaddubsw with ones (pairs into int16, exact), vpmaddwd
+ * with ones (a column's four values in its 32-bit lane). */
+void ember_i8_quad_colsums_avx2(const uint8_t *panel, int64_t k4, int32_t *colsum) {
+    const __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
+    __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
+    for (int64_t q = 0; q < k4; q++) {
+        __m256i u0 = _mm256_loadu_si256((const __m256i *)(const void *)(panel + q * 64));
+        __m256i u1 = _mm256_loadu_si256((const __m256i *)(const void *)(panel + q * 64 + 32));
+        s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(_mm256_maddubs_epi16(u0, ones8), ones16));
+        s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(_mm256_maddubs_epi16(u1, ones8), ones16));
+    }
+    _mm256_storeu_si256((__m256i *)(void *)colsum, s0);
+    _mm256_storeu_si256((__m256i *)(void *)(colsum + 8), s1);
+}
+
 /* gemm.h's ember_i8_quads_of_rows: 32 taps of the 6 rows (and 2 zero rows) at a time as
  * an 8x8 transpose of 32-bit quads; row sums by vpmaddubsw with ones (pairs into int16,
  * exact) then vpmaddwd. The last K % 32 taps as the scalar version does them. */

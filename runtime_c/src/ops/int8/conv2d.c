@@ -27,57 +27,99 @@ typedef struct conv_i8_gemm {
     int32_t x_zp, y_zp;
 } conv_i8_gemm;
 
-/* The panel's tap pairs: b(k, j) = x[c, r, col] - x_zp under tap k = (c, kh, kw) of output
- * position j0 + j, 0 over padding (x_zp - x_zp) and past the last position or tap. The
- * positions split into runs along one output row (once per panel); per tap, a run reads
- * one input row over its in-image columns (found once per tap column) with no test per
- * element, as the float kernel's pack_im2col, into a contiguous row of NR values; every
- * second tap, the two rows are interleaved into the panel's (NR, 2) pairs. The common
- * case, 16 positions of one output row inside the image at stride 1, is one fixed-size
- * widening copy. */
-static void pack_im2col_i8(const void *ctx, int64_t k, int64_t j0, int64_t nc, int16_t *panel) {
-    const conv_i8_gemm *t = (const conv_i8_gemm *)ctx;
-    const conv_shape *s = t->s;
-    const ember_conv2d_params *p = t->p;
+/* The panel's taps as rows of raw int8 inputs: row(k)[j] = x[c, r, col] under tap k = (c,
+ * kh, kw) of output position j0 + j, x_zp over padding and past the last position (so
+ * x - x_zp is 0 there). The positions split into runs along one output row (once per
+ * panel); per tap, a run reads one input row over its in-image columns (found once per
+ * tap column) with no test per element, as the float kernel's pack_im2col. The common
+ * case, 16 positions of one output row inside the image at stride 1, is one 16-byte copy.
+ * Two packers consume the rows: pairs of x - x_zp (the 16-bit GEMM) and quads of x plus
+ * the quad offset (the 4-tap dot-product GEMM, gemm.h). */
+typedef struct tap_rows {
+    const conv_i8_gemm *t;
     ember_row_runs runs;
     ember_tap_columns cols;
-    ember_row_runs_init(&runs, j0, nc, s->ow);
-    ember_tap_columns_init(&cols, s->kw, s->w, s->ow, p);
-    int64_t sw = p->stride_w, c = 0, ki = 0, kj = 0;
-    int one_run = runs.n == 1 && nc == EMBER_GEMM_NR && sw == 1;
-    int16_t x_zp = (int16_t)t->x_zp, rows[2][EMBER_GEMM_NR];
-    for (int64_t tap = 0; tap < k + k % 2; tap++) {
-        int16_t *d0 = rows[tap % 2];                                 /* d0[j]: panel column j */
-        int64_t off = kj * p->dilation_w - p->pad_left, lo = 0, hi = 0;   /* input column of output column 0 */
-        if (tap < k) ember_tap_columns_get(&cols, kj, &lo, &hi);
-        int64_t r0 = runs.row[0] * p->stride_h + ki * p->dilation_h - p->pad_top;
-        if (tap < k && one_run && lo <= runs.a[0] && runs.b[0] <= hi && r0 >= 0 && r0 < s->h) {
-            const int8_t *xr = t->x + (c * s->h + r0) * s->w + off + runs.a[0];
-            for (int j = 0; j < EMBER_GEMM_NR; j++) d0[j] = (int16_t)(xr[j] - x_zp);
-        } else {
-            for (int j = 0; j < EMBER_GEMM_NR; j++) d0[j] = 0;
-            for (int64_t g = 0; g < runs.n && tap < k; g++) {
-                int64_t r = runs.row[g] * p->stride_h + ki * p->dilation_h - p->pad_top, ja = runs.a[g], jb = runs.b[g];
-                if (r < 0 || r >= s->h) continue;                    /* padding rows stay 0 */
-                int64_t a = lo < ja ? ja : lo > jb ? jb : lo, b = hi > jb ? jb : hi < a ? a : hi;
-                const int8_t *xr = t->x + (c * s->h + r) * s->w + off;   /* xr[j * sw]: column j's input */
-                int16_t *d = d0 + runs.slot[g] - ja;                 /* d[j]: output column j of this run */
-                if (sw == 1)
-                    for (int64_t j = a; j < b; j++) d[j] = (int16_t)(xr[j] - x_zp);
-                else
-                    for (int64_t j = a; j < b; j++) d[j] = (int16_t)(xr[j * sw] - x_zp);
-            }
+    int64_t nc, c, ki, kj;
+    int one_run;
+} tap_rows;
+
+static void tap_rows_init(tap_rows *it, const conv_i8_gemm *t, int64_t j0, int64_t nc) {
+    it->t = t, it->nc = nc, it->c = it->ki = it->kj = 0;
+    ember_row_runs_init(&it->runs, j0, nc, t->s->ow);
+    ember_tap_columns_init(&it->cols, t->s->kw, t->s->w, t->s->ow, t->p);
+    it->one_run = it->runs.n == 1 && nc == EMBER_GEMM_NR && t->p->stride_w == 1;
+}
+
+/* The next tap's row into row[NR]. */
+static void tap_rows_next(tap_rows *it, int8_t *row) {
+    const conv_i8_gemm *t = it->t;
+    const conv_shape *s = t->s;
+    const ember_conv2d_params *p = t->p;
+    const ember_row_runs *runs = &it->runs;
+    int64_t off = it->kj * p->dilation_w - p->pad_left, lo, hi, sw = p->stride_w;   /* input column of output column 0 */
+    ember_tap_columns_get(&it->cols, it->kj, &lo, &hi);
+    int64_t r0 = runs->row[0] * p->stride_h + it->ki * p->dilation_h - p->pad_top;
+    if (it->one_run && lo <= runs->a[0] && runs->b[0] <= hi && r0 >= 0 && r0 < s->h) {
+        memcpy(row, t->x + (it->c * s->h + r0) * s->w + off + runs->a[0], EMBER_GEMM_NR);
+    } else {
+        memset(row, (int)(int8_t)t->x_zp, EMBER_GEMM_NR);
+        for (int64_t g = 0; g < runs->n; g++) {
+            int64_t r = runs->row[g] * p->stride_h + it->ki * p->dilation_h - p->pad_top, ja = runs->a[g], jb = runs->b[g];
+            if (r < 0 || r >= s->h) continue;                    /* padding rows stay x_zp */
+            int64_t a = lo < ja ? ja : lo > jb ? jb : lo, b = hi > jb ? jb : hi < a ? a : hi;
+            const int8_t *xr = t->x + (it->c * s->h + r) * s->w + off;   /* xr[j * sw]: column j's input */
+            int8_t *d = row + runs->slot[g] - ja;                /* d[j]: output column j of this run */
+            if (sw == 1)
+                memcpy(d + a, xr + a, (size_t)(b > a ? b - a : 0));
+            else
+                for (int64_t j = a; j < b; j++) d[j] = xr[j * sw];
         }
+    }
+    if (++it->kj == s->kw) {
+        it->kj = 0;
+        if (++it->ki == s->kh) it->ki = 0, it->c++;
+    }
+}
+
+/* Pairs: b(k, j) = row(k)[j] - x_zp, (ceil(k / 2), NR, 2), an odd K ending with 0. */
+static void pack_im2col_i8(const void *ctx, int64_t k, int64_t j0, int64_t nc, int16_t *panel) {
+    const conv_i8_gemm *t = (const conv_i8_gemm *)ctx;
+    tap_rows it;
+    int8_t rows[2][EMBER_GEMM_NR];
+    int16_t x_zp = (int16_t)t->x_zp;
+    tap_rows_init(&it, t, j0, nc);
+    for (int64_t tap = 0; tap < k + k % 2; tap++) {
+        if (tap < k)
+            tap_rows_next(&it, rows[tap % 2]);
+        else
+            memset(rows[1], (int)(int8_t)t->x_zp, EMBER_GEMM_NR);
         if (tap % 2) {   /* the pair (tap - 1, tap) as the panel's (NR, 2) */
             int16_t *dst = panel + (tap / 2) * 2 * EMBER_GEMM_NR;
-            for (int j = 0; j < EMBER_GEMM_NR; j++) dst[2 * j] = rows[0][j], dst[2 * j + 1] = rows[1][j];
-        }
-        if (++kj == s->kw) {
-            kj = 0;
-            if (++ki == s->kh) ki = 0, c++;
+            for (int j = 0; j < EMBER_GEMM_NR; j++)
+                dst[2 * j] = (int16_t)(rows[0][j] - x_zp), dst[2 * j + 1] = (int16_t)(rows[1][j] - x_zp);
         }
     }
 }
+
+#if defined(EMBER_GEMM_I8_QUADS)
+/* Quads: four rows at a time into (NR, 4) of row(k)[j] + offset (ember_i8_quads_of_taps);
+ * taps past K are x_zp rows. */
+static void pack_im2col_quads(const void *ctx, int64_t k, int64_t j0, int64_t nc, int32_t offset, uint8_t *panel) {
+    const conv_i8_gemm *t = (const conv_i8_gemm *)ctx;
+    tap_rows it;
+    int8_t rows[4 * EMBER_GEMM_NR];
+    tap_rows_init(&it, t, j0, nc);
+    for (int64_t q = 0; q < (k + 3) / 4; q++) {
+        for (int u = 0; u < 4; u++) {
+            if (4 * q + u < k)
+                tap_rows_next(&it, rows + u * EMBER_GEMM_NR);
+            else
+                memset(rows + u * EMBER_GEMM_NR, (int)(int8_t)t->x_zp, EMBER_GEMM_NR);
+        }
+        ember_i8_quads_of_taps(rows, offset, panel + q * 4 * EMBER_GEMM_NR);
+    }
+}
+#endif
 
 static void store_requantized(void *ctx, int64_t i0, int64_t rows, int64_t j0, int64_t cols, const int32_t *tile) {
     const conv_i8_gemm *t = (const conv_i8_gemm *)ctx;
@@ -99,7 +141,11 @@ static void conv2d_i8_gemm(const int8_t *x, const int8_t *w, const int32_t *bias
         for (int64_t g = 0; g < p->groups; g++) {
             conv_i8_gemm t = {x + (n * s->c + g * cg) * s->h * s->w, y + (n * s->o + g * og) * plane,
                               bias ? bias + g * og : NULL, s, p, q, g * og, x_zp, y_zp};
-            ember_i8_gemm gm = {og, plane, k, w + g * og * k, k, pack_im2col_i8, &t, store_requantized, &t, 0, x_zp};
+            ember_i8_gemm gm = {og, plane, k, w + g * og * k, k, pack_im2col_i8, &t, store_requantized, &t, 0, x_zp,
+                                NULL};
+#if defined(EMBER_GEMM_I8_QUADS)
+            gm.pack_quads = pack_im2col_quads;
+#endif
             ember_i8_gemm_run_threads(&gm, th);
         }
 }

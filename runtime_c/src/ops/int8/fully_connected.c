@@ -123,7 +123,7 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     if (rows >= 4 && k <= EMBER_GEMM_I8_MAX_K && a->scratch_bytes >= EMBER_GEMM_I8_SCRATCH_BYTES(k)) {
         fc_i8_gemm t = {(const int8_t *)x->data, (int8_t *)a->out->data, b ? (const int32_t *)b->data : NULL, a->q,
                         k, n, x->zero_point, a->out->zero_point};
-        ember_i8_gemm gm = {n, rows, k, (const int8_t *)w->data, k, pack_rows, &t, store_rows, &t, 0, x->zero_point};
+        ember_i8_gemm gm = {n, rows, k, (const int8_t *)w->data, k, pack_rows, &t, store_rows, &t, 0, x->zero_point, NULL};
         ember_i8_gemm_run_threads(&gm, a->threads);
         return EMBER_OK;
     }

@@ -136,13 +136,14 @@ static void pack_b(const void *ctx, int64_t k, int64_t j0, int64_t nc, int16_t *
 static void pack_b_quads(const void *ctx, int64_t k, int64_t j0, int64_t nc, int32_t offset, uint8_t *panel) {
     const i8_ctx *t = (const i8_ctx *)ctx;
     int8_t rows[4 * EMBER_GEMM_NR];
+    const int8_t *ptrs[4] = {rows, rows + EMBER_GEMM_NR, rows + 2 * EMBER_GEMM_NR, rows + 3 * EMBER_GEMM_NR};
     for (int64_t q = 0; q < (k + 3) / 4; q++) {
         for (int u = 0; u < 4; u++)
             for (int64_t j = 0; j < EMBER_GEMM_NR; j++) {
                 int64_t p = 4 * q + u;
                 rows[u * EMBER_GEMM_NR + j] = (int8_t)(p < k && j < nc ? t->b[p * t->n + j0 + j] + t->b_zp : t->b_zp);
             }
-        ember_i8_quads_of_taps(rows, offset, panel + q * 4 * EMBER_GEMM_NR);
+        ember_i8_quads_of_taps(ptrs, offset, panel + q * 4 * EMBER_GEMM_NR);
     }
 }
 #endif

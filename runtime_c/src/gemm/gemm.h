@@ -214,9 +214,9 @@ void ember_i8_gemm_6x16_neon(int64_t k2, const int16_t *const *a, const int16_t 
  * int8 (sdot) or uint8 (vpdpbusd). The driver runs it when uk is NULL; an explicit uk runs
  * the 16-bit path. */
 void ember_i8_gemm_6x16_quads(int64_t k4, const int8_t *a, const uint8_t *panel, int32_t *tile);
-/* dst[4 j + t] = rows[t * NR + j] + offset (as a byte) for j < NR, t < 4: four tap rows
- * of a panel as its quad row. */
-void ember_i8_quads_of_taps(const int8_t *rows, int32_t offset, uint8_t *dst);
+/* dst[4 j + t] = rows[t][j] + offset (as a byte) for j < NR, t < 4: four tap rows of a
+ * panel as its quad row. */
+void ember_i8_quads_of_taps(const int8_t *const *rows, int32_t offset, uint8_t *dst);
 #if defined(EMBER_GEMM_VNNI)
 /* A panel of k2 pair rows turned in place into k4 quad rows of u = v + c (in [0, 255]),
  * with its column sums of v (the driver's scalar conversion, vectorised). */
@@ -224,7 +224,7 @@ void ember_i8_quads_from_pairs_avx2(int64_t k2, int64_t k4, int32_t c, int16_t *
 /* MR rows of A (K taps each) as quads (k4, 8, 4), rows 6 and 7 and taps past K zero, and
  * each row's sum (the driver's scalar conversion, vectorised). */
 void ember_i8_quads_of_rows_avx2(const int8_t *const *rows, int64_t k, int8_t *aq, int32_t *rowsum);
-void ember_i8_quads_of_taps_avx2(const int8_t *rows, int32_t offset, uint8_t *dst);
+void ember_i8_quads_of_taps_avx2(const int8_t *const *rows, int32_t offset, uint8_t *dst);
 /* colsum[j] = sum of column j's bytes (as uint8) over k4 quad rows. */
 void ember_i8_quad_colsums_avx2(const uint8_t *panel, int64_t k4, int32_t *colsum);
 #endif

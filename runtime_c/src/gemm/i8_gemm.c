@@ -63,12 +63,12 @@ static void quads_from_pairs(int64_t k2, int64_t k4, int32_t c, int16_t *panel, 
 #endif
 }
 
-void ember_i8_quads_of_taps(const int8_t *rows, int32_t offset, uint8_t *dst) {
+void ember_i8_quads_of_taps(const int8_t *const *rows, int32_t offset, uint8_t *dst) {
 #if defined(EMBER_GEMM_VNNI)
     ember_i8_quads_of_taps_avx2(rows, offset, dst);
 #else
     for (int j = 0; j < NR; j++)
-        for (int t = 0; t < 4; t++) dst[4 * j + t] = (uint8_t)((rows[t * NR + j] + offset) & 0xff);
+        for (int t = 0; t < 4; t++) dst[4 * j + t] = (uint8_t)((rows[t][j] + offset) & 0xff);
 #endif
 }
 

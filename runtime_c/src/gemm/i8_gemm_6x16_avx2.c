@@ -96,12 +96,12 @@ void ember_i8_quads_from_pairs_avx2(int64_t k2, int64_t k4, int32_t c, int16_t *
 
 /* Four tap rows (16 bytes each) into quads by byte then 16-bit unpacks; + offset (128
  * here: flipping the sign bit of a two's complement byte adds 128 modulo 256). */
-void ember_i8_quads_of_taps_avx2(const int8_t *rows, int32_t offset, uint8_t *dst) {
+void ember_i8_quads_of_taps_avx2(const int8_t *const *rows, int32_t offset, uint8_t *dst) {
     const __m128i off = _mm_set1_epi8((char)(offset & 0xff));
-    __m128i r0 = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(const void *)rows), off);
-    __m128i r1 = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(const void *)(rows + 16)), off);
-    __m128i r2 = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(const void *)(rows + 32)), off);
-    __m128i r3 = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(const void *)(rows + 48)), off);
+    __m128i r0 = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(const void *)rows[0]), off);
+    __m128i r1 = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(const void *)rows[1]), off);
+    __m128i r2 = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(const void *)rows[2]), off);
+    __m128i r3 = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(const void *)rows[3]), off);
     __m128i ab_lo = _mm_unpacklo_epi8(r0, r1), ab_hi = _mm_unpackhi_epi8(r0, r1);   /* columns 0-7, 8-15 */
     __m128i cd_lo = _mm_unpacklo_epi8(r2, r3), cd_hi = _mm_unpackhi_epi8(r2, r3);
     _mm_storeu_si128((__m128i *)(void *)dst, _mm_unpacklo_epi16(ab_lo, cd_lo));          /* columns 0-3 */

@@ -102,21 +102,52 @@ static void pack_im2col_i8(const void *ctx, int64_t k, int64_t j0, int64_t nc, i
 }
 
 #if defined(EMBER_GEMM_I8_QUADS)
-/* Quads: four rows at a time into (NR, 4) of row(k)[j] + offset (ember_i8_quads_of_taps);
- * taps past K are x_zp rows. */
+/* Every tap of the panel reads its 16 positions from one input row, inside the image
+ * (16 positions of one output row at stride 1, no tap column or row outside): then tap
+ * (c, kh, kw)'s row is simply x + origin + c H W + kh dh W + kw dw. */
+static int interior_origin(const tap_rows *it, int64_t *origin) {
+    const conv_shape *s = it->t->s;
+    const ember_conv2d_params *p = it->t->p;
+    if (!it->one_run) return 0;
+    for (int64_t kj = 0; kj < s->kw; kj++) {
+        int64_t lo, hi;
+        ember_tap_columns_get(&it->cols, kj, &lo, &hi);
+        if (lo > it->runs.a[0] || it->runs.b[0] > hi) return 0;
+    }
+    int64_t r0 = it->runs.row[0] * p->stride_h - p->pad_top;
+    if (r0 < 0 || r0 + (s->kh - 1) * p->dilation_h >= s->h) return 0;
+    *origin = r0 * s->w - p->pad_left + it->runs.a[0];
+    return 1;
+}
+
+/* Quads: four rows at a time into (NR, 4) of row(k)[j] + offset (ember_i8_quads_of_taps),
+ * read in place for an interior panel; taps past K are x_zp rows. */
 static void pack_im2col_quads(const void *ctx, int64_t k, int64_t j0, int64_t nc, int32_t offset, uint8_t *panel) {
     const conv_i8_gemm *t = (const conv_i8_gemm *)ctx;
+    const conv_shape *s = t->s;
     tap_rows it;
-    int8_t rows[4 * EMBER_GEMM_NR];
+    int8_t rows[4 * EMBER_GEMM_NR], pad[EMBER_GEMM_NR];
+    const int8_t *ptrs[4];
+    int64_t origin, c = 0, ki = 0, kj = 0;
     tap_rows_init(&it, t, j0, nc);
+    int interior = interior_origin(&it, &origin);
+    memset(pad, (int)(int8_t)t->x_zp, EMBER_GEMM_NR);
     for (int64_t q = 0; q < (k + 3) / 4; q++) {
         for (int u = 0; u < 4; u++) {
-            if (4 * q + u < k)
+            if (4 * q + u >= k) {
+                ptrs[u] = pad;
+            } else if (interior) {
+                ptrs[u] = t->x + origin + (c * s->h + ki * t->p->dilation_h) * s->w + kj * t->p->dilation_w;
+                if (++kj == s->kw) {
+                    kj = 0;
+                    if (++ki == s->kh) ki = 0, c++;
+                }
+            } else {
                 tap_rows_next(&it, rows + u * EMBER_GEMM_NR);
-            else
-                memset(rows + u * EMBER_GEMM_NR, (int)(int8_t)t->x_zp, EMBER_GEMM_NR);
+                ptrs[u] = rows + u * EMBER_GEMM_NR;
+            }
         }
-        ember_i8_quads_of_taps(rows, offset, panel + q * 4 * EMBER_GEMM_NR);
+        ember_i8_quads_of_taps(ptrs, offset, panel + q * 4 * EMBER_GEMM_NR);
     }
 }
 #endif

@@ -20,50 +20,24 @@ typedef struct im2col {
     const ember_conv2d_params *p;
 } im2col;
 
-/* Panel rows p0 .. p0 + kc (taps in (c, kh, kw) order) for output positions j0 .. j0 + nc.
- * The positions split into runs along one output row (computed once per panel); per tap,
- * a run is a strided copy of one input row over its in-image columns [lo, hi) (found once
- * per tap column kj) and 0 elsewhere, or all 0 when its input row is outside the image. */
+/* Panel rows p0 .. p0 + kc (taps in (c, kh, kw) order) for output positions j0 .. j0 + nc,
+ * by the panel's tap plans (im2col.h): a row of 16 in-image consecutive inputs is one
+ * copy, any other row a gather with 0 for padding. */
 static void pack_im2col(const void *ctx, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float *panel) {
     const im2col *t = (const im2col *)ctx;
     const conv_shape *s = t->s;
-    const ember_conv2d_params *p = t->p;
-    ember_row_runs runs;
-    ember_tap_columns cols;
-    ember_row_runs_init(&runs, j0, nc, s->ow);
-    ember_tap_columns_init(&cols, s->kw, s->w, s->ow, p);
-    int64_t taps = s->kh * s->kw, c = p0 / taps, ki = p0 % taps / s->kw, kj = p0 % s->kw, sw = p->stride_w;
-    /* the common case: 16 positions of one row, stride 1: one fixed-size copy per tap inside */
-    int one_run = runs.n == 1 && nc == EMBER_GEMM_NR && sw == 1;
+    ember_panel_taps pt;
+    ember_tap_plan spare;
+    ember_panel_taps_init(&pt, j0, nc, s->ow, s->h, s->w, s->kh, s->kw, t->p);
+    int64_t taps = s->kh * s->kw, c = p0 / taps, ki = p0 % taps / s->kw, kj = p0 % s->kw;
     for (int64_t k = 0; k < kc; k++) {
-        float *dst = panel + k * EMBER_GEMM_NR;              /* (NR) */
-        int64_t off = kj * p->dilation_w - p->pad_left, lo, hi;   /* input column of output column 0 */
-        ember_tap_columns_get(&cols, kj, &lo, &hi);
-        if (one_run && lo <= runs.a[0] && runs.b[0] <= hi) {
-            int64_t r = runs.row[0] * p->stride_h + ki * p->dilation_h - p->pad_top;
-            if (r >= 0 && r < s->h)
-                memcpy(dst, t->x + (c * s->h + r) * s->w + off + runs.a[0], EMBER_GEMM_NR * sizeof(float));
-            else
-                memset(dst, 0, EMBER_GEMM_NR * sizeof(float));
-        } else {
-            for (int64_t g = 0; g < runs.n; g++) {
-                int64_t r = runs.row[g] * p->stride_h + ki * p->dilation_h - p->pad_top, ja = runs.a[g], jb = runs.b[g];
-                float *d = dst + runs.slot[g] - ja;            /* d[j]: output column j of this run */
-                if (r < 0 || r >= s->h) {
-                    for (int64_t j = ja; j < jb; j++) d[j] = 0.0f;
-                } else {
-                    const float *xr = t->x + (c * s->h + r) * s->w + off;   /* xr[j * sw]: column j's input */
-                    int64_t a = lo < ja ? ja : lo > jb ? jb : lo, b = hi > jb ? jb : hi < a ? a : hi, j = ja;
-                    for (; j < a; j++) d[j] = 0.0f;
-                    if (sw == 1)
-                        for (; j < b; j++) d[j] = xr[j];
-                    else
-                        for (; j < b; j++) d[j] = xr[j * sw];
-                    for (; j < jb; j++) d[j] = 0.0f;
-                }
-            }
-            for (int64_t j = nc; j < EMBER_GEMM_NR; j++) dst[j] = 0.0f;
-        }
+        float *dst = panel + k * EMBER_GEMM_NR;               /* (NR) */
+        const float *xc = t->x + c * s->h * s->w;             /* channel c's plane */
+        const ember_tap_plan *pl = ember_tap_plan_get(&pt, ki, kj, &spare);
+        if (pl->direct >= 0)
+            memcpy(dst, xc + pl->direct, EMBER_GEMM_NR * sizeof(float));
+        else
+            for (int j = 0; j < EMBER_GEMM_NR; j++) dst[j] = pl->src[j] >= 0 ? xc[pl->src[j]] : 0.0f;
         if (++kj == s->kw) {
             kj = 0;
             if (++ki == s->kh) ki = 0, c++;

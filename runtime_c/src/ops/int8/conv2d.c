@@ -29,56 +29,36 @@ typedef struct conv_i8_gemm {
 
 /* The panel's taps as rows of raw int8 inputs: row(k)[j] = x[c, r, col] under tap k = (c,
  * kh, kw) of output position j0 + j, x_zp over padding and past the last position (so
- * x - x_zp is 0 there). The positions split into runs along one output row (once per
- * panel); per tap, a run reads one input row over its in-image columns (found once per
- * tap column) with no test per element, as the float kernel's pack_im2col. The common
- * case, 16 positions of one output row inside the image at stride 1, is one 16-byte copy.
- * Two packers consume the rows: pairs of x - x_zp (the 16-bit GEMM) and quads of x plus
- * the quad offset (the 4-tap dot-product GEMM, gemm.h). */
+ * x - x_zp is 0 there), by the panel's tap plans (im2col.h): a row of 16 in-image
+ * consecutive inputs is read in place, any other gathered into `row`. Two packers consume
+ * the rows: pairs of x - x_zp (the 16-bit GEMM) and quads of x plus the quad offset (the
+ * 4-tap dot-product GEMM, gemm.h). */
 typedef struct tap_rows {
     const conv_i8_gemm *t;
-    ember_row_runs runs;
-    ember_tap_columns cols;
-    int64_t nc, c, ki, kj;
-    int one_run;
+    ember_panel_taps pt;
+    int64_t c, ki, kj;
 } tap_rows;
 
 static void tap_rows_init(tap_rows *it, const conv_i8_gemm *t, int64_t j0, int64_t nc) {
-    it->t = t, it->nc = nc, it->c = it->ki = it->kj = 0;
-    ember_row_runs_init(&it->runs, j0, nc, t->s->ow);
-    ember_tap_columns_init(&it->cols, t->s->kw, t->s->w, t->s->ow, t->p);
-    it->one_run = it->runs.n == 1 && nc == EMBER_GEMM_NR && t->p->stride_w == 1;
+    const conv_shape *s = t->s;
+    it->t = t, it->c = it->ki = it->kj = 0;
+    ember_panel_taps_init(&it->pt, j0, nc, s->ow, s->h, s->w, s->kh, s->kw, t->p);
 }
 
-/* The next tap's row into row[NR]. */
-static void tap_rows_next(tap_rows *it, int8_t *row) {
-    const conv_i8_gemm *t = it->t;
-    const conv_shape *s = t->s;
-    const ember_conv2d_params *p = t->p;
-    const ember_row_runs *runs = &it->runs;
-    int64_t off = it->kj * p->dilation_w - p->pad_left, lo, hi, sw = p->stride_w;   /* input column of output column 0 */
-    ember_tap_columns_get(&it->cols, it->kj, &lo, &hi);
-    int64_t r0 = runs->row[0] * p->stride_h + it->ki * p->dilation_h - p->pad_top;
-    if (it->one_run && lo <= runs->a[0] && runs->b[0] <= hi && r0 >= 0 && r0 < s->h) {
-        memcpy(row, t->x + (it->c * s->h + r0) * s->w + off + runs->a[0], EMBER_GEMM_NR);
-    } else {
-        memset(row, (int)(int8_t)t->x_zp, EMBER_GEMM_NR);
-        for (int64_t g = 0; g < runs->n; g++) {
-            int64_t r = runs->row[g] * p->stride_h + it->ki * p->dilation_h - p->pad_top, ja = runs->a[g], jb = runs->b[g];
-            if (r < 0 || r >= s->h) continue;                    /* padding rows stay x_zp */
-            int64_t a = lo < ja ? ja : lo > jb ? jb : lo, b = hi > jb ? jb : hi < a ? a : hi;
-            const int8_t *xr = t->x + (it->c * s->h + r) * s->w + off;   /* xr[j * sw]: column j's input */
-            int8_t *d = row + runs->slot[g] - ja;                /* d[j]: output column j of this run */
-            if (sw == 1)
-                memcpy(d + a, xr + a, (size_t)(b > a ? b - a : 0));
-            else
-                for (int64_t j = a; j < b; j++) d[j] = xr[j * sw];
-        }
-    }
+/* The next tap's row: in place, or gathered into row[NR]. */
+static const int8_t *tap_rows_next(tap_rows *it, int8_t *row) {
+    const conv_shape *s = it->t->s;
+    const int8_t *xc = it->t->x + it->c * s->h * s->w;   /* channel c's plane */
+    ember_tap_plan spare;
+    const ember_tap_plan *pl = ember_tap_plan_get(&it->pt, it->ki, it->kj, &spare);
     if (++it->kj == s->kw) {
         it->kj = 0;
         if (++it->ki == s->kh) it->ki = 0, it->c++;
     }
+    if (pl->direct >= 0) return xc + pl->direct;
+    int8_t zp = (int8_t)it->t->x_zp;
+    for (int j = 0; j < EMBER_GEMM_NR; j++) row[j] = pl->src[j] >= 0 ? xc[pl->src[j]] : zp;
+    return row;
 }
 
 /* Pairs: b(k, j) = row(k)[j] - x_zp, (ceil(k / 2), NR, 2), an odd K ending with 0. */
@@ -88,65 +68,26 @@ static void pack_im2col_i8(const void *ctx, int64_t k, int64_t j0, int64_t nc, i
     int8_t rows[2][EMBER_GEMM_NR];
     int16_t x_zp = (int16_t)t->x_zp;
     tap_rows_init(&it, t, j0, nc);
-    for (int64_t tap = 0; tap < k + k % 2; tap++) {
-        if (tap < k)
-            tap_rows_next(&it, rows[tap % 2]);
-        else
-            memset(rows[1], (int)(int8_t)t->x_zp, EMBER_GEMM_NR);
-        if (tap % 2) {   /* the pair (tap - 1, tap) as the panel's (NR, 2) */
-            int16_t *dst = panel + (tap / 2) * 2 * EMBER_GEMM_NR;
-            for (int j = 0; j < EMBER_GEMM_NR; j++)
-                dst[2 * j] = (int16_t)(rows[0][j] - x_zp), dst[2 * j + 1] = (int16_t)(rows[1][j] - x_zp);
-        }
+    memset(rows[1], (int)(int8_t)t->x_zp, EMBER_GEMM_NR);    /* the tap past an odd K */
+    for (int64_t q = 0; q < (k + 1) / 2; q++) {
+        const int8_t *r0 = tap_rows_next(&it, rows[0]), *r1 = 2 * q + 1 < k ? tap_rows_next(&it, rows[1]) : rows[1];
+        int16_t *dst = panel + q * 2 * EMBER_GEMM_NR;         /* (NR, 2) */
+        for (int j = 0; j < EMBER_GEMM_NR; j++) dst[2 * j] = (int16_t)(r0[j] - x_zp), dst[2 * j + 1] = (int16_t)(r1[j] - x_zp);
     }
 }
 
 #if defined(EMBER_GEMM_I8_QUADS)
-/* Every tap of the panel reads its 16 positions from one input row, inside the image
- * (16 positions of one output row at stride 1, no tap column or row outside): then tap
- * (c, kh, kw)'s row is simply x + origin + c H W + kh dh W + kw dw. */
-static int interior_origin(const tap_rows *it, int64_t *origin) {
-    const conv_shape *s = it->t->s;
-    const ember_conv2d_params *p = it->t->p;
-    if (!it->one_run) return 0;
-    for (int64_t kj = 0; kj < s->kw; kj++) {
-        int64_t lo, hi;
-        ember_tap_columns_get(&it->cols, kj, &lo, &hi);
-        if (lo > it->runs.a[0] || it->runs.b[0] > hi) return 0;
-    }
-    int64_t r0 = it->runs.row[0] * p->stride_h - p->pad_top;
-    if (r0 < 0 || r0 + (s->kh - 1) * p->dilation_h >= s->h) return 0;
-    *origin = r0 * s->w - p->pad_left + it->runs.a[0];
-    return 1;
-}
-
-/* Quads: four rows at a time into (NR, 4) of row(k)[j] + offset (ember_i8_quads_of_taps),
- * read in place for an interior panel; taps past K are x_zp rows. */
+/* Quads: four rows at a time into (NR, 4) of row(k)[j] + offset (ember_i8_quads_of_taps);
+ * taps past K are x_zp rows. */
 static void pack_im2col_quads(const void *ctx, int64_t k, int64_t j0, int64_t nc, int32_t offset, uint8_t *panel) {
     const conv_i8_gemm *t = (const conv_i8_gemm *)ctx;
-    const conv_shape *s = t->s;
     tap_rows it;
-    int8_t rows[4 * EMBER_GEMM_NR], pad[EMBER_GEMM_NR];
+    int8_t rows[4][EMBER_GEMM_NR], pad[EMBER_GEMM_NR];
     const int8_t *ptrs[4];
-    int64_t origin, c = 0, ki = 0, kj = 0;
     tap_rows_init(&it, t, j0, nc);
-    int interior = interior_origin(&it, &origin);
     memset(pad, (int)(int8_t)t->x_zp, EMBER_GEMM_NR);
     for (int64_t q = 0; q < (k + 3) / 4; q++) {
-        for (int u = 0; u < 4; u++) {
-            if (4 * q + u >= k) {
-                ptrs[u] = pad;
-            } else if (interior) {
-                ptrs[u] = t->x + origin + (c * s->h + ki * t->p->dilation_h) * s->w + kj * t->p->dilation_w;
-                if (++kj == s->kw) {
-                    kj = 0;
-                    if (++ki == s->kh) ki = 0, c++;
-                }
-            } else {
-                tap_rows_next(&it, rows + u * EMBER_GEMM_NR);
-                ptrs[u] = rows + u * EMBER_GEMM_NR;
-            }
-        }
+        for (int u = 0; u < 4; u++) ptrs[u] = 4 * q + u < k ? tap_rows_next(&it, rows[u]) : pad;
         ember_i8_quads_of_taps(ptrs, offset, panel + q * 4 * EMBER_GEMM_NR);
     }
 }

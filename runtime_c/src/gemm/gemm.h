@@ -162,11 +162,12 @@ void ember_f32_gemv_panel_avx2(const float *x, const float *panel, int64_t k, fl
     (EMBER_GEMM_I8_BLOCK_BYTES / EMBER_GEMM_I8_PANEL_BYTES(K) >= 4 ? 4                                  \
      : EMBER_GEMM_I8_BLOCK_BYTES / EMBER_GEMM_I8_PANEL_BYTES(K) >= 1 ? EMBER_GEMM_I8_BLOCK_BYTES / EMBER_GEMM_I8_PANEL_BYTES(K) \
                                                                      : 1)
-/* Scratch for an int8 GEMM over K: the panels, then MR widened rows of A (the dot-product
- * path keeps its int8 quads of A there: ceil(K / 4) * 32 bytes, the 64 spare bytes cover
- * K <= 2). */
+/* Scratch for an int8 GEMM over K: the panels, then MR widened rows of A. The quad path
+ * keeps up to twice as many panels there when packed directly as quads (each
+ * ceil(K / 4) * 64 bytes: at most 64 bytes more than half a pair panel), then its int8
+ * quads of A (ceil(K / 4) * 32 bytes); the 320 spare bytes cover both. */
 #define EMBER_GEMM_I8_SCRATCH_BYTES(K) \
-    ((size_t)(((K) + 1) / 2) * 4 * (EMBER_GEMM_NR * EMBER_GEMM_I8_PANELS(K) + EMBER_GEMM_MR) + 64)
+    ((size_t)(((K) + 1) / 2) * 4 * (EMBER_GEMM_NR * EMBER_GEMM_I8_PANELS(K) + EMBER_GEMM_MR) + 320)
 
 /* Fills the panel's pairs for b(p, j0 + jj), p < k, jj < nc (0 elsewhere, and for p = k). */
 typedef void (*ember_i8_pack_fn)(const void *ctx, int64_t k, int64_t j0, int64_t nc, int16_t *panel);

@@ -112,21 +112,27 @@ static void quads_of_rows(const ember_i8_gemm *g, int64_t i0, int64_t rows, int6
 }
 
 static void run_range_dot(const ember_i8_gemm *g, void *scratch, const ember_gemm_range *rg) {
-    int64_t k2 = (g->k + 1) / 2, k4 = (g->k + 3) / 4, nb = EMBER_GEMM_I8_PANELS(g->k), psize = k2 * 2 * NR;
-    int16_t *panels = (int16_t *)scratch;                /* nb x (k2, NR, 2), each then (k4, NR, 4) int8 */
-    int8_t *aq = (int8_t *)(panels + nb * psize);        /* (k4, 8, 4) */
-    int32_t tile[MR * NR], colsum[4][NR], rowsum[MR];   /* EMBER_GEMM_I8_PANELS is at most 4 */
+    int64_t k2 = (g->k + 1) / 2, k4 = (g->k + 3) / 4, nb = EMBER_GEMM_I8_PANELS(g->k);
+    /* nb pair panels (k2, NR, 2) int16, each turned into (k4, NR, 4) bytes in place; or,
+     * packed directly as quads, 2 nb quad panels one after another */
+    int64_t step = g->pack_quads != NULL ? k4 * 4 * NR : k2 * 4 * NR;   /* bytes from one panel to the next */
+    if (g->pack_quads != NULL) nb *= 2;
+    uint8_t *panels = (uint8_t *)scratch;
+    int64_t a_at = nb * step > k2 * 4 * NR * EMBER_GEMM_I8_PANELS(g->k) ? nb * step : k2 * 4 * NR * EMBER_GEMM_I8_PANELS(g->k);
+    int8_t *aq = (int8_t *)(panels + (a_at + 15) / 16 * 16);   /* (k4, 8, 4) */
+    int32_t tile[MR * NR], colsum[8][NR], rowsum[MR];   /* at most 2 x 4 panels */
     int32_t c = g->b_zp + EMBER_GEMM_I8_QUAD_OFFSET;
     for (int64_t jb = rg->j_begin; jb < rg->j_end; jb += nb * NR) {
         int64_t np = 0;
         for (; np < nb && jb + np * NR < rg->j_end; np++) {
             int64_t j0 = jb + np * NR, nc = rg->j_end - j0 < NR ? rg->j_end - j0 : NR;
             if (g->pack_quads != NULL) {
-                g->pack_quads(g->pack_ctx, g->k, j0, nc, EMBER_GEMM_I8_QUAD_OFFSET, (uint8_t *)(panels + np * psize));
-                quad_colsums((const uint8_t *)(panels + np * psize), k4, c, colsum[np]);
+                g->pack_quads(g->pack_ctx, g->k, j0, nc, EMBER_GEMM_I8_QUAD_OFFSET, panels + np * step);
+                quad_colsums(panels + np * step, k4, c, colsum[np]);
             } else {
-                g->pack(g->pack_ctx, g->k, j0, nc, panels + np * psize);
-                quads_from_pairs(k2, k4, c, panels + np * psize, colsum[np]);
+                int16_t *pairs = (int16_t *)(void *)(panels + np * step);
+                g->pack(g->pack_ctx, g->k, j0, nc, pairs);
+                quads_from_pairs(k2, k4, c, pairs, colsum[np]);
             }
         }
         for (int64_t i0 = rg->i_begin; i0 < rg->i_end; i0 += MR) {
@@ -134,7 +140,7 @@ static void run_range_dot(const ember_i8_gemm *g, void *scratch, const ember_gem
             quads_of_rows(g, i0, rows, k4, aq, rowsum);
             for (int64_t q = 0; q < np; q++) {
                 int64_t j0 = jb + q * NR, nc = rg->j_end - j0 < NR ? rg->j_end - j0 : NR;
-                ember_i8_gemm_6x16_quads(k4, aq, (const uint8_t *)(panels + q * psize), tile);
+                ember_i8_gemm_6x16_quads(k4, aq, panels + q * step, tile);
                 for (int r = 0; r < MR; r++)
                     for (int j = 0; j < NR; j++)
                         tile[r * NR + j] = (int32_t)((uint32_t)tile[r * NR + j] - (uint32_t)c * (uint32_t)rowsum[r] -

@@ -32,9 +32,15 @@ static void q8_add_sub_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t
      * requantized as a row */
     for (int64_t i0 = 0; i0 < n; i0 += ROW) {
         int64_t len = n - i0 < ROW ? n - i0 : ROW;
-        for (int64_t i = 0; i < len; i++) {
-            xa[i] = ((int32_t)c->a[ia + (i0 + i) * da] - c->a_zp) * scale;
-            xb[i] = ((int32_t)c->b[ib + (i0 + i) * db] - c->b_zp) * scale;
+        const int8_t *ap = c->a + ia + i0 * da, *bp = c->b + ib + i0 * db;
+        if (da == 1 && db == 1) {   /* the common case as loops the compiler vectorises */
+            for (int64_t i = 0; i < len; i++) xa[i] = ((int32_t)ap[i] - c->a_zp) * scale;
+            for (int64_t i = 0; i < len; i++) xb[i] = ((int32_t)bp[i] - c->b_zp) * scale;
+        } else {
+            for (int64_t i = 0; i < len; i++) {
+                xa[i] = ((int32_t)ap[i * da] - c->a_zp) * scale;
+                xb[i] = ((int32_t)bp[i * db] - c->b_zp) * scale;
+            }
         }
         ember_mbqm_row(xa, len, ma, sa, xa);
         ember_mbqm_row(xb, len, mb, sb, xb);

@@ -9,6 +9,29 @@
 
 typedef struct softmax_job { const float *x; float *y; int64_t len, inner; } softmax_job;
 
+/* ember_max_strided of a contiguous row: eight lanes of maxima, NaN tracked apart (the
+ * max instruction drops it), so the same value (a zero's sign aside, which exp ignores). */
+static float max_row(const float *x, int64_t n) {
+    int64_t j = 0;
+    float m = -INFINITY;
+#if defined(EMBER_VMATH_AVX2)
+    if (n >= 8) {
+        __m256 vm = _mm256_set1_ps(-INFINITY), nan = _mm256_setzero_ps();
+        for (; j + 8 <= n; j += 8) {
+            __m256 v = _mm256_loadu_ps(x + j);
+            vm = _mm256_max_ps(vm, v);
+            nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+        }
+        if (_mm256_movemask_ps(nan) != 0) return NAN;
+        float lanes[8];
+        _mm256_storeu_ps(lanes, vm);
+        for (int l = 0; l < 8; l++) m = lanes[l] > m ? lanes[l] : m;
+    }
+#endif
+    float rest = ember_max_strided(x + j, n - j, 1);
+    return rest > m || rest != rest ? rest : m;
+}
+
 static double tree8(const double *s) { return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])); }
 
 /* sum_j e[j] in double: e[j] into partial sum j % 8, then tree8. */
@@ -39,14 +62,15 @@ static void softmax_f32(const void *ctx, int64_t begin, int64_t end) {
         int64_t o = r / inner, i = r % inner;
         const float *xr = t->x + o * len * inner + i;   /* (len) at stride inner */
         float *yr = t->y + o * len * inner + i;         /* (len) at stride inner */
-        float mx = ember_max_strided(xr, len, inner);
         if (inner == 1) {
+            float mx = max_row(xr, len);
             for (int64_t j = 0; j < len; j++) yr[j] = xr[j] - mx;
             ember_vm_row(EMBER_VM_EXP, yr, yr, len);
             float total = (float)sum8(yr, len);
             for (int64_t j = 0; j < len; j++) yr[j] = yr[j] / total;
             continue;
         }
+        float mx = ember_max_strided(xr, len, inner);
         double s[8] = {0};
         for (int64_t j = 0; j < len; j++) {
             float e = ember_vm_exp(xr[j * inner] - mx);

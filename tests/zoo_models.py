@@ -294,11 +294,33 @@ def hf_gpt2():
     return HFWrapper(GPT2LMHeadModel(cfg), "logits").eval(), (torch.randint(0, 100, (2, 8)),)
 
 
+class Elementwise(nn.Module):
+    """Broadcasting elementwise ops on a 61,440-element tensor: large enough that the C
+    runtime splits them over threads (rows, and long rows in pieces)."""
+    def __init__(self):
+        super().__init__()
+        self.b = nn.Parameter(torch.randn(1, 32, 1, 1))
+        self.s = nn.Parameter(torch.randn(1, 1, 1, 48))
+        self.t = nn.Parameter(torch.randn(32 * 40 * 48))
+
+    def forward(self, x):
+        y = (x + self.b) * self.s
+        z = torch.where(x > 0, y, y * 0.5)
+        w = torch.maximum(z, -x) - torch.minimum(x, y) / (1.0 + x * x)
+        v = x.reshape(-1) * self.t                 # one row of 61,440: split in pieces
+        return w + torch.relu(x) + v.reshape(x.shape)
+
+
+def elementwise():
+    torch.manual_seed(0)
+    return Elementwise().eval(), (torch.randn(1, 32, 40, 48),)
+
+
 ZOO = {
     "mlp": mlp, "cnn": cnn, "mobilenet_v2": mobilenet_v2, "resnet": resnet,
     "transformer_encoder": transformer_encoder, "hand_encoder": hand_encoder,
     "gpt_block": gpt_block, "audio": audio, "lstm": lstm, "gru": gru, "unet": unet,
-    "hf_bert": hf_bert, "hf_gpt2": hf_gpt2,
+    "hf_bert": hf_bert, "hf_gpt2": hf_gpt2, "elementwise": elementwise,
 }
 
 

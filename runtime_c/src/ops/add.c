@@ -70,7 +70,7 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     ember_bcast_iter it;
     (void)err;
     ember_bcast_init(&it, a->out, a->in[0], a->in[1], NULL);
-    ember_bcast_rows(&it, add_row, &c);
+    ember_bcast_rows_threads(&it, add_row, &c, a->threads);
     return EMBER_OK;
 }
 

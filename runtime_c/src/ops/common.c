@@ -84,6 +84,47 @@ void ember_bcast_rows(const ember_bcast_iter *it, ember_bcast_row_fn fn, void *c
     }
 }
 
+enum { BCAST_PIECE = 4096, BCAST_MIN_SPLIT = 32768 };
+
+typedef struct bcast_job {
+    const ember_bcast_iter *it;
+    ember_bcast_row_fn fn;
+    void *ctx;
+    int64_t n, pieces;
+} bcast_job;
+
+/* Items [u0, u1): item u is piece u % pieces of row u / pieces; the row's input offsets
+ * by mixed-radix decomposition of its index over the outer dimensions. */
+static void bcast_range(const void *job, int64_t u0, int64_t u1) {
+    const bcast_job *j = (const bcast_job *)job;
+    const ember_bcast_iter *it = j->it;
+    int r = it->rank;
+    for (int64_t u = u0; u < u1; u++) {
+        int64_t o = u / j->pieces, p0 = u % j->pieces * BCAST_PIECE, len = j->n - p0 < BCAST_PIECE ? j->n - p0 : BCAST_PIECE;
+        int64_t oa = 0, ob = 0, oc = 0, rest = o;
+        for (int d = r - 2; d >= 0; d--) {
+            int64_t i = rest % it->shape[d];
+            rest /= it->shape[d];
+            oa += i * it->sa[d], ob += i * it->sb[d], oc += i * it->sc[d];
+        }
+        j->fn(j->ctx, o * j->n + p0, oa + p0 * it->sa[r - 1], ob + p0 * it->sb[r - 1], oc + p0 * it->sc[r - 1], len,
+              it->sa[r - 1], it->sb[r - 1], it->sc[r - 1]);
+    }
+}
+
+void ember_bcast_rows_threads(const ember_bcast_iter *it, ember_bcast_row_fn fn, void *ctx, const ember_threads *th) {
+    int r = it->rank;
+    int64_t n = r > 0 ? it->shape[r - 1] : 1, outer = 1;
+    for (int d = 0; d < r - 1; d++) outer *= it->shape[d];
+    if (th == NULL || th->n < 2 || r == 0 || n == 0 || outer == 0 || outer * n < BCAST_MIN_SPLIT) {
+        ember_bcast_rows(it, fn, ctx);
+        return;
+    }
+    int64_t piece = n < BCAST_PIECE ? n : BCAST_PIECE;
+    bcast_job job = {it, fn, ctx, n, (n + BCAST_PIECE - 1) / BCAST_PIECE};
+    ember_threads_for(th, outer * job.pieces, (BCAST_MIN_SPLIT / 2 + piece - 1) / piece, bcast_range, &job);
+}
+
 /* ---- reductions (REDUCE_*; declared in op.h) ---- */
 int64_t ember_odometer(int64_t *idx, const int64_t *dims, const int64_t *strides, int n) {
     int64_t delta = 0;

@@ -205,5 +205,10 @@ void ember_bcast_init(ember_bcast_iter *it, const ember_tensor *out, const ember
 typedef void (*ember_bcast_row_fn)(void *ctx, int64_t o, int64_t a, int64_t b, int64_t c, int64_t n,
                                    int64_t da, int64_t db, int64_t dc);
 void ember_bcast_rows(const ember_bcast_iter *it, ember_bcast_row_fn fn, void *ctx);
+/* The same calls split over th's tasks (rows, and rows longer than 4096 elements in
+ * pieces; a piece is a call with its offsets advanced), for row functions that write
+ * only their own outputs; small outputs run as ember_bcast_rows. Each element is
+ * computed as in one call, so results do not depend on the thread count. */
+void ember_bcast_rows_threads(const ember_bcast_iter *it, ember_bcast_row_fn fn, void *ctx, const ember_threads *th);
 
 #endif /* EMBER_OP_H */

@@ -74,7 +74,7 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     ember_bcast_iter it;
     (void)err;
     ember_bcast_init(&it, a->out, a->in[0], a->in[1], a->in[2]);
-    ember_bcast_rows(&it, where_row, &w);
+    ember_bcast_rows_threads(&it, where_row, &w, a->threads);
     return EMBER_OK;
 }
 

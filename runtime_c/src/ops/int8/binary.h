@@ -61,7 +61,7 @@ static inline void q8_add_sub(const ember_op_args *a, int32_t sign) {
     q8_binary_ctx c = {(const int8_t *)a->in[0]->data, (const int8_t *)a->in[1]->data, (int8_t *)a->out->data,
                        a->in[0]->zero_point, a->in[1]->zero_point, a->out->zero_point, sign, a->q};
     ember_bcast_init(&it, a->out, a->in[0], a->in[1], NULL);
-    ember_bcast_rows(&it, q8_add_sub_row, &c);
+    ember_bcast_rows_threads(&it, q8_add_sub_row, &c, a->threads);
 }
 
 #endif /* EMBER_INT8_BINARY_H */

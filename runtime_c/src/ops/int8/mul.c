@@ -34,7 +34,7 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
                  a->in[0]->zero_point, a->in[1]->zero_point, a->out->zero_point, a->q};
     (void)err;
     ember_bcast_init(&it, a->out, a->in[0], a->in[1], NULL);
-    ember_bcast_rows(&it, mul_row, &c);
+    ember_bcast_rows_threads(&it, mul_row, &c, a->threads);
     return EMBER_OK;
 }
 

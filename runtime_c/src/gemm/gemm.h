@@ -154,7 +154,13 @@ void ember_f32_gemv_panel_avx2(const float *x, const float *panel, int64_t k, fl
  *
  * (an odd K ends with b = 0). The driver packs up to EMBER_GEMM_I8_PANELS(K) panels at a
  * time (as many as fit EMBER_GEMM_I8_BLOCK_BYTES, at most 4) and widens a tile's MR rows
- * of A to int16 once for all of them. */
+ * of A to int16 once for all of them.
+ *
+ * Builds with 4-tap dot products (EMBER_GEMM_I8_QUADS) run the same blocks on quads
+ * instead: panel (K4, NR, 4) bytes, K4 = ceil(K / 4), q = 0 [ u(0..3, j0) | u(0..3, j0 + 1) |
+ * ... ], u = b + c (an int8 for sdot, a uint8 for vpdpbusd), converted from the pairs or
+ * written directly by pack_quads, and A's row tile as (K4, 8, 4) raw int8; the sums are
+ * corrected for c and a_zp (ember_i8_gemm.b_zp), so C is the same. */
 #define EMBER_GEMM_I8_MAX_K 65792
 #define EMBER_GEMM_I8_BLOCK_BYTES (192 * 1024)
 #define EMBER_GEMM_I8_PANEL_BYTES(K) ((int64_t)(((K) + 1) / 2) * 4 * EMBER_GEMM_NR)

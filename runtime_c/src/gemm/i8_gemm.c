@@ -28,9 +28,6 @@ ember_i8_ukernel_fn ember_i8_gemm_ukernel(void) {
 #endif
 }
 
-/* Blocks of up to EMBER_GEMM_I8_PANELS(K) panels of B (all of K each); under every tile of
- * MR rows, the rows of A are widened to int16 (zero-padded to an even K) once, then run
- * against each panel of the block. */
 #if defined(EMBER_GEMM_I8_QUADS)
 /* The 4-tap dot-product path: the same blocks; each packed panel is turned in place into
  * byte quads u = v + c, (k4, NR, 4), c = b_zp + EMBER_GEMM_I8_QUAD_OFFSET (its column sums
@@ -152,6 +149,10 @@ static void run_range_dot(const ember_i8_gemm *g, void *scratch, const ember_gem
 }
 #endif
 
+/* Blocks of up to EMBER_GEMM_I8_PANELS(K) panels of B (all of K each); under every tile of
+ * MR rows, the rows of A are widened to int16 (zero-padded to an even K) once, then run
+ * against each panel of the block. With no micro-kernel given, a build with 4-tap dot
+ * products takes the quad path above instead. */
 static void run_range(const ember_i8_gemm *g, ember_i8_ukernel_fn uk, void *scratch, const ember_gemm_range *rg) {
 #if defined(EMBER_GEMM_I8_QUADS)
     if (uk == NULL) {

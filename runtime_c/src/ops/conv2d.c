@@ -67,15 +67,6 @@ static void conv2d_f32_gemm(const float *x, const float *w, const float *bias, f
  * over the columns whose 3 taps are all inside the image (a loop compilers vectorise);
  * the few edge columns sum their in-image taps one by one. Every output sums its taps
  * in (kh, kw) order from the bias, as conv2d_f32 does. */
-/* The fused activation over an output row (ReLU, then ReLU6's upper clamp), as two
- * branch-free passes the compiler vectorises. */
-static void activate_row(float *y, int64_t n, int32_t activation) {
-    if (activation == EMBER_ACT_RELU || activation == EMBER_ACT_RELU6)
-        for (int64_t j = 0; j < n; j++) y[j] = y[j] < 0.0f ? 0.0f : y[j];
-    if (activation == EMBER_ACT_RELU6)
-        for (int64_t j = 0; j < n; j++) y[j] = y[j] > 6.0f ? 6.0f : y[j];
-}
-
 static void conv2d_f32_dw3(const float *x, const float *w, const float *bias, float *y, const conv_shape *s,
                            const ember_conv2d_params *p, int64_t o_begin, int64_t o_end) {
     int64_t sw = p->stride_w, dw = p->dilation_w, pl = p->pad_left, plane = s->oh * s->ow, ja, jb;
@@ -117,7 +108,7 @@ static void conv2d_f32_dw3(const float *x, const float *w, const float *bias, fl
                     }
                     yr[j] = acc;
                 }
-                activate_row(yr, s->ow, p->activation);
+                ember_activate_row(yr, s->ow, p->activation);
             }
         }
 }
@@ -150,7 +141,7 @@ static void conv2d_f32_dw3_padded(const float *x, const float *w, const float *b
                                   wo[kh * 3 + 2]);
                 for (int64_t i = 0; i < s->oh; i++) {
                     memcpy(yo + i * s->ow, fy + i * pw, (size_t)s->ow * sizeof(float));
-                    activate_row(yo + i * s->ow, s->ow, p->activation);
+                    ember_activate_row(yo + i * s->ow, s->ow, p->activation);
                 }
                 continue;
             }
@@ -166,7 +157,7 @@ static void conv2d_f32_dw3_padded(const float *x, const float *w, const float *b
                 }
                 if (s->kh == 0)
                     for (int64_t j = 0; j < s->ow; j++) yr[j] = b;
-                activate_row(yr, s->ow, p->activation);
+                ember_activate_row(yr, s->ow, p->activation);
             }
             /* the border stays 0: the next channel overwrites only the image */
         }
@@ -208,7 +199,7 @@ static void conv2d_f32(const float *x, const float *w, const float *bias, float 
                         }
                     }
                 }
-                activate_row(yr, s->ow, p->activation);
+                ember_activate_row(yr, s->ow, p->activation);
             }
         }
 }

@@ -27,14 +27,10 @@ static uint8_t quot_u8(double q) { return (uint8_t)quot_i32(q); }
 
 /* One row: y[i] = a[i * da] / b[i * db] for i in [0, n); da, db are 0 or 1. */
 static void div_f32(const float *a, const float *b, float *y, int64_t n, int64_t da, int64_t db, int32_t act) {
-#define F_NONE(u, v) ((u) / (v))
-#define F_ACT(u, v) ember_activate((u) / (v), act)
-    if (act == EMBER_ACT_NONE)
-        EMBER_BINARY_ROW(float, a, b, y, n, da, db, F_NONE);
-    else
-        EMBER_BINARY_ROW(float, a, b, y, n, da, db, F_ACT);
-#undef F_NONE
-#undef F_ACT
+#define F(u, v) ((u) / (v))
+    EMBER_BINARY_ROW(float, a, b, y, n, da, db, F);
+#undef F
+    ember_activate_row(y, n, act);   /* the fused activation, a second pass */
 }
 
 #define DIV_INT(NAME, T, QUOT)                                                                        \

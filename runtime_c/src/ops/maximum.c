@@ -17,9 +17,8 @@ static float max_f32(float a, float b) {
 /* One row: y[i] = max(a[i * da], b[i * db]) for i in [0, n); da, db are 0 or 1. */
 static void maximum_f32(const float *a, const float *b, float *y, int64_t n, int64_t da, int64_t db,
                         int32_t act) {
-#define F_ACT(u, v) ember_activate(max_f32(u, v), act)
-    EMBER_BINARY_ROW(float, a, b, y, n, da, db, F_ACT);
-#undef F_ACT
+    EMBER_BINARY_ROW(float, a, b, y, n, da, db, max_f32);
+    ember_activate_row(y, n, act);
 }
 
 #define MAXIMUM_INT(NAME, T)                                                                          \

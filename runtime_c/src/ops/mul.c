@@ -13,14 +13,10 @@ static int64_t act_int(int64_t v, int32_t activation) {
 
 /* One row: y[i] = a[i * da] * b[i * db] for i in [0, n); da, db are 0 or 1. */
 static void mul_f32(const float *a, const float *b, float *y, int64_t n, int64_t da, int64_t db, int32_t act) {
-#define F_NONE(u, v) ((u) * (v))
-#define F_ACT(u, v) ember_activate((u) * (v), act)
-    if (act == EMBER_ACT_NONE)
-        EMBER_BINARY_ROW(float, a, b, y, n, da, db, F_NONE);
-    else
-        EMBER_BINARY_ROW(float, a, b, y, n, da, db, F_ACT);
-#undef F_NONE
-#undef F_ACT
+#define F(u, v) ((u) * (v))
+    EMBER_BINARY_ROW(float, a, b, y, n, da, db, F);
+#undef F
+    ember_activate_row(y, n, act);   /* the fused activation, a second pass */
 }
 
 #define MUL_INT(NAME, T, UT)                                                                          \

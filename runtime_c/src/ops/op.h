@@ -171,6 +171,15 @@ static inline float ember_activate(float v, int32_t activation) {
     return v;
 }
 
+/* ember_activate over a row (ReLU, then ReLU6's upper clamp), as two branch-free passes
+ * the compiler vectorises; NaN stays NaN. */
+static inline void ember_activate_row(float *y, int64_t n, int32_t activation) {
+    if (activation == EMBER_ACT_RELU || activation == EMBER_ACT_RELU6)
+        for (int64_t j = 0; j < n; j++) y[j] = y[j] < 0.0f ? 0.0f : y[j];
+    if (activation == EMBER_ACT_RELU6)
+        for (int64_t j = 0; j < n; j++) y[j] = y[j] > 6.0f ? 6.0f : y[j];
+}
+
 /* One row of a binary elementwise op: y[i] = F(a[i * da], b[i * db]) for i < n, da and db
  * 0 or 1 (a broadcast operand repeats its element). One loop per pattern, the repeated
  * element read once, so the compiler vectorises each (a loop over i * da does not). */

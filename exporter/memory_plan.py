@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from exporter.layouts import choose_layouts
+from exporter.passes.fuse_residual import fuse_residual
 from schema import ARENA_ALIGNMENT
 from schema.ops import VIEW_OPS
 
@@ -149,7 +150,10 @@ def check_plan(groups) -> None:
 
 
 def plan(graph):
-    """Where every tensor lives: arena offsets, and the layout of each constant."""
+    """Where every tensor lives: arena offsets, and the layout of each constant. First the
+    fusions that only the final (float or quantized) graph may get: skip connections into
+    float convolutions."""
+    fuse_residual(graph)
     fold_constant_views(graph)
     graph.layouts = choose_layouts(graph)
     groups = storage_groups(graph)

@@ -324,6 +324,9 @@ def _prepare(op, ins, outs, options, where, quant=None):
                f"{where} (CONV2D): output shape {shape(out)}, expected {[x[0], w[0], oh, ow]}")
         if len(ins) > 2 and ins[2] is not None:
             _check(shape(ins[2]) == [w[0]], f"{where} (CONV2D): bias shape {shape(ins[2])} != [{w[0]}]")
+        if len(ins) > 3 and ins[3] is not None:
+            _check(not int8 and shape(ins[3]) == shape(out),
+                   f"{where} (CONV2D): a residual must be FLOAT32 with the output's shape {shape(out)}")
     elif op == "FULLY_CONNECTED":
         x, w = shape(ins[0]), shape(ins[1])
         _check(len(w) == 2 and len(x) >= 1 and x[-1] == w[1] and shape(out) == x[:-1] + [w[0]],

@@ -27,7 +27,7 @@ _UNARY = ["LOGICAL_NOT", "EXP", "LOG", "SQRT", "RSQRT", "NEG", "ABS", "ERF", "RE
 TABLE_OPS = frozenset({"RELU", "SIGMOID", "TANH", "HARDSWISH", "GELU", "CLAMP"})
 
 SPECS = {s.name: s for s in [
-    _spec("CONV2D", "Conv2DOptions", 2, 3),            # x, weight, [bias]
+    _spec("CONV2D", "Conv2DOptions", 2, 4),            # x, weight, [bias], [residual] (added in 2.1)
     _spec("FULLY_CONNECTED", "FullyConnectedOptions", 2, 3),
     _spec("BATCH_MATMUL", None, 2),
     *[_spec(n, "BinaryOptions", 2) for n in _BINARY],
@@ -68,7 +68,7 @@ INT8_OPS = frozenset({"CONV2D", "FULLY_CONNECTED", "BATCH_MATMUL", "ADD", "SUB",
 VIEW_OPS = frozenset({"RESHAPE"})
 
 # Inputs that may be absent (index -1), by position.
-OPTIONAL_INPUTS = {"CONV2D": {2}, "FULLY_CONNECTED": {2}, "LAYER_NORM": {1, 2}}
+OPTIONAL_INPUTS = {"CONV2D": {2, 3}, "FULLY_CONNECTED": {2}, "LAYER_NORM": {1, 2}}
 
 # Ops that take an INT8 weight (input 1, per output channel) with FLOAT32 input and
 # output: --quantize int8-dynamic / int8-weight-only.

@@ -33,16 +33,18 @@ static union {   /* GEMM scratch, 16-byte aligned as a method's is */
 
 static int failures = 0, checks = 0;
 
-static void f32_case(int64_t m, int64_t n, int64_t k, int transposed_b, int bias_mode, int act) {
+static void f32_case(int64_t m, int64_t n, int64_t k, int transposed_b, int bias_mode, int act, int with_res) {
     float *a = malloc(sizeof(float) * (size_t)(m * k + 1)), *b = malloc(sizeof(float) * (size_t)(k * n + 1));
     float *c_ref = malloc(sizeof(float) * (size_t)(m * n)), *c_simd = malloc(sizeof(float) * (size_t)(m * n));
     float *bias = malloc(sizeof(float) * (size_t)(m > n ? m : n));
     for (int64_t i = 0; i < m * k; i++) a[i] = frand();
     for (int64_t i = 0; i < k * n; i++) b[i] = frand();
     for (int64_t i = 0; i < (m > n ? m : n); i++) bias[i] = frand();
+    float *res = malloc(sizeof(float) * (size_t)(m * n + 1));   /* a fused residual, C's layout */
+    for (int64_t i = 0; i < m * n; i++) res[i] = frand();
     /* B (K, N) row-major, or B = W^T with W (N, K) row-major */
     ember_f32_gemm g = {m, n, k, a, k, b, transposed_b ? 1 : n, transposed_b ? k : 1, NULL, NULL, c_ref, n,
-                        bias_mode ? bias : NULL, bias_mode == 2, act, NULL};
+                        bias_mode ? bias : NULL, bias_mode == 2, act, NULL, with_res ? res : NULL};
     ember_f32_gemm_run(&g, ember_f32_gemm_6x16_scalar, scratch);
     g.c = c_simd;
     ember_f32_gemm_run(&g, NULL, scratch);
@@ -57,6 +59,7 @@ static void f32_case(int64_t m, int64_t n, int64_t k, int transposed_b, int bias
                 mag += fabs(t);
             }
             if (bias_mode) exact += (double)bias[bias_mode == 2 ? j : i], mag += fabs((double)bias[bias_mode == 2 ? j : i]);
+            if (with_res) exact += (double)res[i * n + j], mag += fabs((double)res[i * n + j]);
             if (act != EMBER_ACT_NONE) exact = exact < 0.0 ? 0.0 : exact;
             if (act == EMBER_ACT_RELU6) exact = exact > 6.0 ? 6.0 : exact;
             double tol = 4.0 * (double)(k + 2) * ldexp(1.0, -24) * mag + 1e-30;
@@ -89,7 +92,7 @@ static void f32_case(int64_t m, int64_t n, int64_t k, int transposed_b, int bias
     }
     checks++;
     failures += bad;
-    free(a), free(b), free(c_ref), free(c_simd), free(bias);
+    free(a), free(b), free(c_ref), free(c_simd), free(bias), free(res);
 }
 
 /* ember_f32_gemv_panel (SIMD where built) against the scalar version and exact sums. */
@@ -330,7 +333,8 @@ int main(void) {
         for (size_t y = 0; y < sizeof ns / sizeof *ns; y++)
             for (size_t z = 0; z < sizeof ks / sizeof *ks; z++) {
                 int v = (int)(x + y + z);
-                f32_case(ms[x], ns[y], ks[z], v % 2, v % 3, v % 3 == 0 ? EMBER_ACT_NONE : v % 3 == 1 ? EMBER_ACT_RELU : EMBER_ACT_RELU6);
+                f32_case(ms[x], ns[y], ks[z], v % 2, v % 3, v % 3 == 0 ? EMBER_ACT_NONE : v % 3 == 1 ? EMBER_ACT_RELU : EMBER_ACT_RELU6,
+                         (int)(x + z) % 2);
                 i8_case(ms[x], ns[y], ks[z] + 1, 0, v % 2 ? 0 : (int32_t)(v * 37 % 256) - 128, (int32_t)(v * 53 % 256) - 128);
             }
     i8_case(7, 17, 4099, 1, 0, 127);      /* the largest products all of one sign: exact, no overflow */

@@ -1,14 +1,16 @@
 """CONV2D, NCHW: out[n, o, i, j] = bias[o] + sum over c in o's group, kh, kw of
-x_padded[n, c, i*stride_h + kh*dilation_h, j*stride_w + kw*dilation_w] * weight[o, c, kh, kw].
+x_padded[n, c, i*stride_h + kh*dilation_h, j*stride_w + kw*dilation_w] * weight[o, c, kh, kw]
+(+ residual[n, o, i, j]), then the activation.
 
-x: (N, C, H, W); weight: (O, C/groups, KH, KW); bias: (O,) or None; out: (N, O, OH, OW)."""
+x: (N, C, H, W); weight: (O, C/groups, KH, KW); bias: (O,) or None; residual: out's shape
+or None (a fused skip connection, added after the bias); out: (N, O, OH, OW)."""
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from runtime_py.kernels._common import apply_activation
 
 
-def conv2d(x, weight, bias, out, *, stride_h=1, stride_w=1, pad_top=0, pad_left=0,
+def conv2d(x, weight, bias, residual, out, *, stride_h=1, stride_w=1, pad_top=0, pad_left=0,
            pad_bottom=0, pad_right=0, dilation_h=1, dilation_w=1, groups=1, activation=0):
     n, c, h, wd = x.shape
     o, cg, kh, kw = weight.shape
@@ -17,7 +19,7 @@ def conv2d(x, weight, bias, out, *, stride_h=1, stride_w=1, pad_top=0, pad_left=
             and groups == 1:
         # pointwise: one matrix product per image, no window copy
         y = np.matmul(weight.reshape(o, c), x.reshape(n, c, h * wd)).reshape(n, o, oh, ow)
-        _finish(y, bias, out, activation)
+        _finish(y, bias, residual, out, activation)
         return
     xp = np.pad(x, ((0, 0), (0, 0), (pad_top, pad_bottom), (pad_left, pad_right)))
     sn, sc, sh, sw = xp.strides
@@ -34,7 +36,7 @@ def conv2d(x, weight, bias, out, *, stride_h=1, stride_w=1, pad_top=0, pad_left=
             for j in range(kw):
                 np.multiply(win[:, :, :, :, i, j], weight[:, 0, i, j].reshape(1, o, 1, 1), out=tmp)
                 y += tmp
-        _finish(y, bias, out, activation)
+        _finish(y, bias, residual, out, activation)
         return
     # cols: tap-major (G, C/G*KH*KW, N*OH*OW), each row one (N, OH, OW) slab of the padded
     # input (a copy along its rows, not a gather per position); w (G, O/G, C/G*KH*KW) @ cols
@@ -42,12 +44,14 @@ def conv2d(x, weight, bias, out, *, stride_h=1, stride_w=1, pad_top=0, pad_left=
     w = weight.reshape(groups, og, cg * kh * kw)
     y = np.matmul(w, cols)                                   # (G, O/G, N*OH*OW)
     y = y.reshape(groups, og, n, oh, ow).transpose(2, 0, 1, 3, 4).reshape(n, o, oh, ow)
-    _finish(y, bias, out, activation)
+    _finish(y, bias, residual, out, activation)
 
 
-def _finish(y, bias, out, activation):
+def _finish(y, bias, residual, out, activation):
     if bias is not None:
         np.add(y, bias.reshape(1, -1, 1, 1), out=out)
     else:
         out[...] = y
+    if residual is not None:
+        out += residual
     apply_activation(out, activation)

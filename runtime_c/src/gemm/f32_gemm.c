@@ -27,6 +27,7 @@ void ember_f32_gemm_6x16_scalar(int64_t kc, const float *const *a, const float *
             if (e != NULL) {
                 if (e->row_bias != NULL) v = v + e->row_bias[r];
                 if (e->col_bias != NULL) v = v + e->col_bias[j];
+                if (e->res != NULL) v = v + e->res[r * e->ldr + j];
                 v = e->lo > v ? e->lo : v;
                 v = e->hi < v ? e->hi : v;
             }
@@ -118,7 +119,8 @@ static const float *next_stored_panel(const ember_f32_gemm *g, const ember_gemm_
 static void run_range(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *scratch, const ember_gemm_range *rg) {
     float *panel = (float *)scratch;                /* (KC, NR) */
     float row_bias[MR], col_bias[NR] = {0};
-    ember_f32_epilogue e = {NULL, NULL, -INFINITY, INFINITY};
+    ember_f32_epilogue e = {NULL, NULL, -INFINITY, INFINITY, NULL, 0};
+    float rtile[MR * NR] = {0};                     /* an edge tile's residual, (MR, NR) */
     if (g->activation == EMBER_ACT_RELU || g->activation == EMBER_ACT_RELU6) e.lo = 0.0f;
     if (g->activation == EMBER_ACT_RELU6) e.hi = 6.0f;
     float tile[MR * NR] = {0};                      /* (MR, NR); rows past M hold dropped values */
@@ -158,8 +160,14 @@ static void run_range(const ember_f32_gemm *g, ember_f32_ukernel_fn uk, void *sc
                     e.row_bias = row_bias;
                 }
                 if (rows == MR && nc == NR) {
+                    e.res = g->residual != NULL ? g->residual + i0 * g->ldc + j0 : NULL, e.ldr = g->ldc;
                     uk(kc, arow, bp, c, g->ldc, !first, last ? &e : NULL);
                     continue;
+                }
+                if (g->residual != NULL && last) {
+                    for (int64_t r = 0; r < rows; r++)
+                        memcpy(rtile + r * NR, g->residual + (i0 + r) * g->ldc + j0, (size_t)nc * sizeof(float));
+                    e.res = rtile, e.ldr = NR;
                 }
                 for (int64_t r = 0; r < rows && !first; r++) memcpy(tile + r * NR, c + r * g->ldc, (size_t)nc * sizeof(float));
                 uk(kc, arow, bp, tile, NR, !first, last ? &e : NULL);

@@ -42,6 +42,7 @@ void ember_f32_gemm_6x16_avx2(int64_t kc, const float *const *a, const float *pa
             if (e != NULL) {
                 if (e->row_bias != NULL) v = _mm256_add_ps(v, _mm256_set1_ps(e->row_bias[r]));
                 if (e->col_bias != NULL) v = _mm256_add_ps(v, _mm256_loadu_ps(e->col_bias + 8 * h));
+                if (e->res != NULL) v = _mm256_add_ps(v, _mm256_loadu_ps(e->res + r * e->ldr + 8 * h));
                 v = _mm256_max_ps(_mm256_set1_ps(e->lo), v);   /* lo > v ? lo : v (NaN: v) */
                 v = _mm256_min_ps(_mm256_set1_ps(e->hi), v);   /* hi < v ? hi : v */
             }

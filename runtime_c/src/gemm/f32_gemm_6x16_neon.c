@@ -29,6 +29,7 @@ void ember_f32_gemm_6x16_neon(int64_t kc, const float *const *a, const float *pa
             if (e != NULL) {
                 if (e->row_bias != NULL) v = vaddq_f32(v, vdupq_n_f32(e->row_bias[r]));
                 if (e->col_bias != NULL) v = vaddq_f32(v, vld1q_f32(e->col_bias + 4 * h));
+                if (e->res != NULL) v = vaddq_f32(v, vld1q_f32(e->res + r * e->ldr + 4 * h));
                 /* lo > v ? lo : v, then hi < v ? hi : v: a compare and select keep NaN */
                 v = vbslq_f32(vcgtq_f32(vdupq_n_f32(e->lo), v), vdupq_n_f32(e->lo), v);
                 v = vbslq_f32(vcltq_f32(vdupq_n_f32(e->hi), v), vdupq_n_f32(e->hi), v);

@@ -83,11 +83,14 @@ void ember_gemm_run_split(const void *g, int64_t m, int64_t n, int64_t k, ember_
 typedef void (*ember_f32_pack_fn)(const void *ctx, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float *panel);
 
 /* What the last K block adds to a tile: v = acc + row_bias[r] or + col_bias[j] (NULL:
- * none), then v = lo > v ? lo : v; v = hi < v ? hi : v (ReLU: lo 0, hi inf; ReLU6: hi 6;
- * none: -inf, inf; NaN passes through, as ember_activate). */
+ * none), then + res[r * ldr + j] (a fused residual; NULL: none), then v = lo > v ? lo : v;
+ * v = hi < v ? hi : v (ReLU: lo 0, hi inf; ReLU6: hi 6; none: -inf, inf; NaN passes
+ * through, as ember_activate). */
 typedef struct ember_f32_epilogue {
     const float *row_bias, *col_bias;   /* MR values, NR values */
     float lo, hi;
+    const float *res;                   /* (MR, NR) at row stride ldr, or NULL */
+    int64_t ldr;
 } ember_f32_epilogue;
 
 /* c[r * ldc + j] = (accumulate ? c[r * ldc + j] : 0) + sum_{p < kc} a[r][p] * panel[p * NR + j]
@@ -109,6 +112,9 @@ typedef struct ember_f32_gemm {
      * (K, N)). The micro-kernel reads them in place; the last n % NR columns are packed
      * from b as usual. */
     const float *b_panels;
+    /* NULL, or R(i, j) = residual[i * ldc + j] added to C after the bias, before the
+     * activation (a skip connection fused into a convolution). */
+    const float *residual;
 } ember_f32_gemm;
 
 /* Runs g with micro-kernel uk (NULL: the one this build selects); scratch holds one panel

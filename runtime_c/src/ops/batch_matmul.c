@@ -73,7 +73,7 @@ static void batch_matmul(const void *a, const void *b, void *y, uint8_t dtype, c
         case EMBER_DTYPE_FLOAT32:
             if (th != NULL) {
                 ember_f32_gemm g = {s->m, s->n, s->k, (const float *)ap, s->k, (const float *)bp, s->n, 1, NULL, NULL,
-                                    (float *)yp, s->n, NULL, 0, EMBER_ACT_NONE, NULL};
+                                    (float *)yp, s->n, NULL, 0, EMBER_ACT_NONE, NULL, NULL};
                 ember_f32_gemm_run_threads(&g, th);
                 break;
             }

@@ -45,7 +45,15 @@ static void pack_im2col(const void *ctx, int64_t p0, int64_t kc, int64_t j0, int
     }
 }
 
-static void conv2d_f32_gemm(const float *x, const float *w, const float *bias, float *y, const conv_shape *s,
+/* The end of a direct kernel's output row: + the fused residual row (NULL: none), then the
+ * activation, as the GEMM epilogue does. */
+static void finish_row(float *yr, const float *rr, int64_t n, int32_t activation) {
+    if (rr != NULL)
+        for (int64_t j = 0; j < n; j++) yr[j] = yr[j] + rr[j];
+    ember_activate_row(yr, n, activation);
+}
+
+static void conv2d_f32_gemm(const float *x, const float *w, const float *bias, const float *res, float *y, const conv_shape *s,
                             const ember_conv2d_params *p, const ember_threads *th) {
     int64_t cg = s->c / p->groups, og = s->o / p->groups, plane = s->oh * s->ow, k = cg * s->kh * s->kw;
     int direct = s->kh == 1 && s->kw == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
@@ -56,7 +64,7 @@ static void conv2d_f32_gemm(const float *x, const float *w, const float *bias, f
             im2col t = {xg, s, p};
             ember_f32_gemm gm = {og, plane, k, w + g * og * k, k, xg, plane, 1, direct ? NULL : pack_im2col, &t,
                                  y + (n * s->o + g * og) * plane, plane, bias ? bias + g * og : NULL, 0,
-                                 p->activation, NULL};
+                                 p->activation, NULL, res ? res + (n * s->o + g * og) * plane : NULL};
             ember_f32_gemm_run_threads(&gm, th);
         }
 }
@@ -67,7 +75,7 @@ static void conv2d_f32_gemm(const float *x, const float *w, const float *bias, f
  * over the columns whose 3 taps are all inside the image (a loop compilers vectorise);
  * the few edge columns sum their in-image taps one by one. Every output sums its taps
  * in (kh, kw) order from the bias, as conv2d_f32 does. */
-static void conv2d_f32_dw3(const float *x, const float *w, const float *bias, float *y, const conv_shape *s,
+static void conv2d_f32_dw3(const float *x, const float *w, const float *bias, const float *res, float *y, const conv_shape *s,
                            const ember_conv2d_params *p, int64_t o_begin, int64_t o_end) {
     int64_t sw = p->stride_w, dw = p->dilation_w, pl = p->pad_left, plane = s->oh * s->ow, ja, jb;
     ember_inside_columns(s->w, s->ow, sw, pl, 2 * dw, &ja, &jb);     /* every tap inside: [ja, jb) */
@@ -108,7 +116,7 @@ static void conv2d_f32_dw3(const float *x, const float *w, const float *bias, fl
                     }
                     yr[j] = acc;
                 }
-                ember_activate_row(yr, s->ow, p->activation);
+                finish_row(yr, res ? res + (yr - y) : NULL, s->ow, p->activation);
             }
         }
 }
@@ -118,7 +126,8 @@ static void conv2d_f32_dw3(const float *x, const float *w, const float *bias, fl
  * zeros first, so every output column runs the edge-free row loop of conv2d_f32_dw3. A
  * padding tap adds w * 0 where conv2d_f32_dw3 skips it: the same value (a zero's sign
  * aside). Dilation 1. */
-static void conv2d_f32_dw3_padded(const float *x, const float *w, const float *bias, float *y, const conv_shape *s,
+static void conv2d_f32_dw3_padded(const float *x, const float *w, const float *bias, const float *res, float *y,
+                                  const conv_shape *s,
                                   const ember_conv2d_params *p, int64_t o_begin, int64_t o_end, float *pad, int flat) {
     int64_t ph = s->h + p->pad_top + p->pad_bottom, pw = s->w + p->pad_left + p->pad_right, plane = s->oh * s->ow;
     float *fy = pad + ph * pw;   /* flat: the outputs at pitch PW, (OH, PW) */
@@ -141,7 +150,7 @@ static void conv2d_f32_dw3_padded(const float *x, const float *w, const float *b
                                   wo[kh * 3 + 2]);
                 for (int64_t i = 0; i < s->oh; i++) {
                     memcpy(yo + i * s->ow, fy + i * pw, (size_t)s->ow * sizeof(float));
-                    ember_activate_row(yo + i * s->ow, s->ow, p->activation);
+                    finish_row(yo + i * s->ow, res ? res + (yo + i * s->ow - y) : NULL, s->ow, p->activation);
                 }
                 continue;
             }
@@ -157,7 +166,7 @@ static void conv2d_f32_dw3_padded(const float *x, const float *w, const float *b
                 }
                 if (s->kh == 0)
                     for (int64_t j = 0; j < s->ow; j++) yr[j] = b;
-                ember_activate_row(yr, s->ow, p->activation);
+                finish_row(yr, res ? res + (yr - y) : NULL, s->ow, p->activation);
             }
             /* the border stays 0: the next channel overwrites only the image */
         }
@@ -170,7 +179,7 @@ static void conv2d_f32_dw3_padded(const float *x, const float *w, const float *b
  * its taps, and the inner loop is a contiguous multiply-add, which compilers vectorise;
  * the summation order is tap by tap (the Python runtime's numpy order differs: float
  * results agree within the documented tolerance, not bit for bit). */
-static void conv2d_f32(const float *x, const float *w, const float *bias, float *y, const conv_shape *s,
+static void conv2d_f32(const float *x, const float *w, const float *bias, const float *res, float *y, const conv_shape *s,
                        const ember_conv2d_params *p, int64_t o_begin, int64_t o_end) {
     int64_t cg = s->c / p->groups, og = s->o / p->groups, plane = s->oh * s->ow;
     int64_t sh = p->stride_h, sw = p->stride_w;
@@ -199,7 +208,7 @@ static void conv2d_f32(const float *x, const float *w, const float *bias, float 
                         }
                     }
                 }
-                ember_activate_row(yr, s->ow, p->activation);
+                finish_row(yr, res ? res + (yr - y) : NULL, s->ow, p->activation);
             }
         }
 }
@@ -228,12 +237,15 @@ static ember_status check(const ember_op_args *a, ember_error *err) {
                           (long long)x->shape[0], (long long)w->shape[0], (long long)oh, (long long)ow);
     if (b != NULL && (b->rank != 1 || b->shape[0] != w->shape[0]))
         return ember_fail(err, EMBER_ERR_VERIFY, "bias must have shape (%lld)", (long long)w->shape[0]);
+    const ember_tensor *r = a->n_in > 3 ? a->in[3] : NULL;
+    if (r != NULL && (r->dtype != EMBER_DTYPE_FLOAT32 || !ember_same_shape(r, y)))
+        return ember_fail(err, EMBER_ERR_VERIFY, "a residual must be FLOAT32 with the output's shape");
     return EMBER_OK;
 }
 
 /* The direct kernels split over output channels: task t of `parts` takes its share. */
 typedef struct conv_job {
-    const float *x, *w, *bias;
+    const float *x, *w, *bias, *res;   /* res: the fused residual (out's shape) or NULL */
     float *y;
     const conv_shape *s;
     const ember_conv2d_params *p;
@@ -245,12 +257,12 @@ static void conv_task(void *ctx, int32_t t) {
     const conv_job *j = (const conv_job *)ctx;
     int64_t o0 = j->s->o * t / j->parts, o1 = j->s->o * (t + 1) / j->parts;
     if (j->padded)
-        conv2d_f32_dw3_padded(j->x, j->w, j->bias, j->y, j->s, j->p, o0, o1, (float *)ember_threads_scratch(j->th, t),
-                              j->padded == 2);
+        conv2d_f32_dw3_padded(j->x, j->w, j->bias, j->res, j->y, j->s, j->p, o0, o1,
+                              (float *)ember_threads_scratch(j->th, t), j->padded == 2);
     else if (j->dw3)
-        conv2d_f32_dw3(j->x, j->w, j->bias, j->y, j->s, j->p, o0, o1);
+        conv2d_f32_dw3(j->x, j->w, j->bias, j->res, j->y, j->s, j->p, o0, o1);
     else
-        conv2d_f32(j->x, j->w, j->bias, j->y, j->s, j->p, o0, o1);
+        conv2d_f32(j->x, j->w, j->bias, j->res, j->y, j->s, j->p, o0, o1);
 }
 
 static ember_status eval(const ember_op_args *a, ember_error *err) {
@@ -258,10 +270,11 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     conv_shape s = {x->shape[0], x->shape[1], x->shape[2], x->shape[3], w->shape[0], w->shape[2], w->shape[3],
                     a->out->shape[2], a->out->shape[3]};
     const float *xd = (const float *)x->data, *wd = (const float *)w->data, *bd = b ? (const float *)b->data : NULL;
+    const float *rd = a->n_in > 3 && a->in[3] != NULL ? (const float *)a->in[3]->data : NULL;   /* fused residual */
     (void)err;
     int depthwise = a->p->conv2d.groups > 1 && w->shape[1] == 1;
     if (!depthwise && a->scratch_bytes >= EMBER_GEMM_SCRATCH_BYTES) {
-        conv2d_f32_gemm(xd, wd, bd, (float *)a->out->data, &s, &a->p->conv2d, a->threads);
+        conv2d_f32_gemm(xd, wd, bd, rd, (float *)a->out->data, &s, &a->p->conv2d, a->threads);
         return EMBER_OK;
     }
     /* each output channel is computed the same way in any part: identical for any split */
@@ -279,7 +292,7 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     if (padded && p->stride_h == 1 && p->stride_w == 1 &&
         padded_floats + s.oh * (s.w + p->pad_left + p->pad_right) <= room)
         padded = 2;
-    conv_job job = {xd, wd, bd, (float *)a->out->data, &s, p, a->threads, parts, dw3, padded};
+    conv_job job = {xd, wd, bd, rd, (float *)a->out->data, &s, p, a->threads, parts, dw3, padded};
     ember_threads_run(a->threads, parts, conv_task, &job);
     return EMBER_OK;
 }

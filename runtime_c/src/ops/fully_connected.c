@@ -169,7 +169,7 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
          * row-major rows would be, so b describes them either way) */
         ember_f32_gemm g = {rows, n, k, (const float *)x->data, k, (const float *)w->data, 1, k, NULL, NULL,
                             (float *)a->out->data, n, b ? (const float *)b->data : NULL, 1, a->p->act.activation,
-                            packed ? (const float *)w->data : NULL};
+                            packed ? (const float *)w->data : NULL, NULL};
         ember_f32_gemm_run_threads(&g, a->threads);
         return EMBER_OK;
     }

@@ -73,7 +73,7 @@ extern const ember_op_impl ember_op_pad_int8;
 extern const ember_op_impl ember_op_table_lookup_int8;
 
 const ember_op_spec ember_op_specs[EMBER_OPCODE_COUNT] = {
-    {"CONV2D", EMBER_OPT_CONV2D, 2, 3, 1, 0x4, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8 | EMBER_OPF_GEMM},  /* 0 */
+    {"CONV2D", EMBER_OPT_CONV2D, 2, 4, 1, 0xc, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8 | EMBER_OPF_GEMM},  /* 0 */
     {"FULLY_CONNECTED", EMBER_OPT_FULLY_CONNECTED, 2, 3, 1, 0x4, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8 | EMBER_OPF_INT8_WEIGHT | EMBER_OPF_GEMM},  /* 1 */
     {"BATCH_MATMUL", EMBER_OPT_NONE, 2, 2, 1, 0x0, EMBER_OPF_INT8 | EMBER_OPF_GEMM},  /* 2 */
     {"ADD", EMBER_OPT_BINARY, 2, 2, 1, 0x0, EMBER_OPF_INT8},  /* 3 */

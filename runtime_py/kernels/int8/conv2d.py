@@ -7,7 +7,7 @@ from runtime_py.kernels.conv2d import conv2d as conv2d_f
 from runtime_py.kernels.int8._fixed import requantize
 
 
-def conv2d(x, weight, bias, out, *, q, activation=0, **window):
+def conv2d(x, weight, bias, residual, out, *, q, activation=0, **window):
     # float64 holds every partial sum exactly (|acc| < 2^53), so the float kernel's
     # window and matmul code computes the exact integer sum.
     acc = np.empty(out.shape, np.float64)

@@ -295,6 +295,8 @@ static void conv_i8_task(void *ctx, int32_t t) {
 }
 
 static ember_status check(const ember_op_args *a, ember_error *err) {
+    if (a->n_in > 3 && a->in[3] != NULL)
+        return ember_fail(err, EMBER_ERR_VERIFY, "int8: no fused residual (it is a float CONV2D's)");
     return ember_check_weighted(&ember_op_conv2d, a, err);
 }
 

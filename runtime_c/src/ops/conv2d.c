@@ -1,7 +1,9 @@
 /* CONV2D, NCHW, float32:
  *   out[n,o,i,j] = bias[o] + sum_{c in group(o), kh, kw} x[n, c, i*sh + kh*dh - pt, j*sw + kw*dw - pl] * w[o, c', kh, kw]
- * with zero padding, then the fused activation.
- * x: (N, C, H, W); w: (O, C/groups, KH, KW); bias: (O) or NULL; out: (N, O, OH, OW). */
+ * with zero padding, + residual[n,o,i,j] when given (a fused skip connection), then the
+ * fused activation.
+ * x: (N, C, H, W); w: (O, C/groups, KH, KW); bias: (O) or NULL; residual: out's shape or
+ * NULL; out: (N, O, OH, OW). */
 #include "../gemm/gemm.h"
 #include "im2col.h"
 #include "op.h"

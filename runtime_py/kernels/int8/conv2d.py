@@ -11,7 +11,7 @@ def conv2d(x, weight, bias, residual, out, *, q, activation=0, **window):
     # float64 holds every partial sum exactly (|acc| < 2^53), so the float kernel's
     # window and matmul code computes the exact integer sum.
     acc = np.empty(out.shape, np.float64)
-    conv2d_f(x.astype(np.float64) - q.zero_points[0], weight.astype(np.float64), None, acc, **window)
+    conv2d_f(x.astype(np.float64) - q.zero_points[0], weight.astype(np.float64), None, None, acc, **window)
     acc = acc.astype(np.int64)
     o = weight.shape[0]
     if bias is not None:

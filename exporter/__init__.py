@@ -99,7 +99,7 @@ def export_captured(captured: Captured, method: str = "forward", bundle_test: bo
     options = {}
     if quantize:
         float_graph = graph.copy()
-        plan(float_graph)
+        plan(float_graph, fuse=False)   # calibration observes every float tensor
         float_program = _serialize(float_graph, method, [], captured, {}) if quantize == "int8" else None
         graph = _quantize(graph, captured, float_program, method, quantize, calibration, observer,
                           progress, verbose)

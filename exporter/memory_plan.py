@@ -149,11 +149,12 @@ def check_plan(groups) -> None:
                                 f"while both live")
 
 
-def plan(graph):
+def plan(graph, fuse=True):
     """Where every tensor lives: arena offsets, and the layout of each constant. First the
     fusions that only the final (float or quantized) graph may get: skip connections into
-    float convolutions."""
-    fuse_residual(graph)
+    float convolutions (fuse=False keeps every tensor, as calibration needs)."""
+    if fuse:
+        fuse_residual(graph)
     fold_constant_views(graph)
     graph.layouts = choose_layouts(graph)
     groups = storage_groups(graph)

@@ -113,7 +113,7 @@ def test_conv2d(stride, pad, dil, groups):
     zx, zy, lo, hi = -7, 3, -128 + 20, 100
     want = conv_ref(x, w, b, zx, zy, m, s, stride, pad, dil, groups, lo, hi)
     out = np.zeros(want.shape, np.int8)
-    INT8_KERNELS["CONV2D"](x, w, b, out, q=qargs([zx, None, None], zy, m, s, act_min=lo, act_max=hi),
+    INT8_KERNELS["CONV2D"](x, w, b, None, out, q=qargs([zx, None, None], zy, m, s, act_min=lo, act_max=hi),
                            stride_h=stride, stride_w=stride, pad_top=pad, pad_left=pad, pad_bottom=pad,
                            pad_right=pad, dilation_h=dil, dilation_w=dil, groups=groups)
     assert out.tolist() == want.tolist()

@@ -22,7 +22,8 @@ def fuse_residual(graph):
                             key=lambda c: -order.get(id(c[0]), -1))
         for conv, mid, skip in candidates:
             if (conv is None or conv.op != "CONV2D" or conv.quant is not None or conv.options.get("activation", 0)
-                    or len(conv.inputs) > 3 or mid in graph.outputs or users.get(mid) != [add]):
+                    or len(conv.inputs) > 3 or mid in graph.outputs or len(users.get(mid, [])) != 1
+                    or users[mid][0] is not add):
                 continue
             t, s = graph.tensors[mid], graph.tensors[skip]
             ready = producers.get(skip) is None or order[id(producers[skip])] < order[id(conv)]

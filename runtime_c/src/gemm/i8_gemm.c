@@ -113,9 +113,10 @@ static void run_range_dot(const ember_i8_gemm *g, void *scratch, const ember_gem
     /* nb pair panels (k2, NR, 2) int16, each turned into (k4, NR, 4) bytes in place; or,
      * packed directly as quads, 2 nb quad panels one after another */
     int64_t step = g->pack_quads != NULL ? k4 * 4 * NR : k2 * 4 * NR;   /* bytes from one panel to the next */
+    int64_t pair_bytes = nb * k2 * 4 * NR;                                /* the nb pair panels' area */
     if (g->pack_quads != NULL) nb *= 2;
     uint8_t *panels = (uint8_t *)scratch;
-    int64_t a_at = nb * step > k2 * 4 * NR * EMBER_GEMM_I8_PANELS(g->k) ? nb * step : k2 * 4 * NR * EMBER_GEMM_I8_PANELS(g->k);
+    int64_t a_at = nb * step > pair_bytes ? nb * step : pair_bytes;      /* A's quads after both */
     int8_t *aq = (int8_t *)(panels + (a_at + 15) / 16 * 16);   /* (k4, 8, 4) */
     int32_t tile[MR * NR], colsum[8][NR], rowsum[MR];   /* at most 2 x 4 panels */
     int32_t c = g->b_zp + EMBER_GEMM_I8_QUAD_OFFSET;

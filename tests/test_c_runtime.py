@@ -137,6 +137,17 @@ def test_native_binary_cross_compiled_under_qemu(arch, zoo_files):
     check_native_output(r.stdout, zoo_files)
 
 
+def test_native_binary_under_integer_sanitizer(zoo_files):
+    """clang's -fsanitize=integer (signed and unsigned overflow, lossy conversions, shifts,
+    division by zero; make SANITIZE=integer): every zoo program, its bundled test cases,
+    threads, with no report (the int8 GEMM's intended modulo-2^32 sums are marked)."""
+    make("SANITIZE=integer", "tests")
+    r = run([build_dir("int", "native_test"), *[p for p, _ in zoo_files.values()]])
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    assert "runtime error" not in r.stderr, r.stderr[-4000:]
+    check_native_output(r.stdout, zoo_files)
+
+
 # ---- SIMD micro-kernels against the scalar ones ---------------------------------------
 @pytest.mark.parametrize("target", ["native", "aarch64", "aarch64-dotprod"])
 def test_gemm_kernels_match_scalar_reference(target):
@@ -173,7 +184,19 @@ def test_hostile_files_are_rejected_or_run(name, zoo_files):
     under ASan + UBSan, within the time limit (no hang)."""
     make("SANITIZE=1", "tests")
     path, fb_bytes = zoo_files[name]
-    r = run([build_dir("san", "hostile"), path, str(fb_bytes), "7"], timeout=300)
+    check_hostile(run([build_dir("san", "hostile"), path, str(fb_bytes), "7"], timeout=300))
+
+
+@pytest.mark.parametrize("name", ["mlp", "cnn_int8", "transformer_encoder_int8", "gpt_block_dynamic"])
+def test_hostile_files_under_integer_sanitizer(name, zoo_files):
+    """The same mutants with clang's integer sanitizer: no overflow anywhere in load, init
+    or run (a smaller budget: the ASan run above covers every program)."""
+    make("SANITIZE=integer", "tests")
+    path, fb_bytes = zoo_files[name]
+    check_hostile(run([build_dir("int", "hostile"), path, str(fb_bytes), "11", "2000", "100"], timeout=300))
+
+
+def check_hostile(r):
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
     m = re.search(r"(\d+) mutants: rejected at load (\d+), init (\d+), input (\d+), run (\d+); "
                   r"ran (\d+); prepared (\d+); silent (\d+)", r.stdout)

@@ -35,7 +35,8 @@ static uint64_t op_scratch(const fb_buf *f, const fb_table *op, const fb_vec *te
         int64_t v = fb_i64(f, shape.pos + 8 * d);
         k = v < 0 ? EMBER_GEMM_I8_MAX_K + 1 : k * v;
     }
-    if (k > EMBER_GEMM_I8_MAX_K) return need;   /* the kernel's int64 path runs instead */
+    /* K = 0 (an empty sum) and K past the int32-exact bound run the kernels' direct paths */
+    if (k < 1 || k > EMBER_GEMM_I8_MAX_K) return need;
     uint64_t i8 = EMBER_GEMM_I8_SCRATCH_BYTES(k);
     return i8 > need ? i8 : need;
 }
@@ -73,7 +74,12 @@ ember_status ember_method_plan(const ember_program *p, const fb_table *m, ember_
     l->n_nodes = (int32_t)ops.len;
     l->n_inputs = (int32_t)inputs.len;
     l->n_outputs = (int32_t)outputs.len;
-    l->n_indices = (int32_t)n_indices;      /* bounded by the file size / 4 */
+    /* The loader refused more than INT32_MAX (shared FlatBuffer vectors can repeat indices
+     * far beyond the file size / 4); checked again here for the cast. */
+    if (n_indices > (uint64_t)INT32_MAX)
+        return ember_fail(err, EMBER_ERR_VERIFY, "method lists %llu tensor indices, more than 2^31 - 1",
+                          (unsigned long long)n_indices);
+    l->n_indices = (int32_t)n_indices;
     l->arena_size = (uint64_t)fb_read_int(f, m, M_ARENA, 8, 0, 0);
     uint64_t at = align_up(sizeof(ember_method), 16);
     l->tensors_at = (size_t)at;

@@ -53,9 +53,14 @@ static ember_status scalar(const fb_buf *f, const fb_table *t, int id, uint32_t 
 }
 
 /* Element count of a shape vector with every dimension in [0, 2^40] and the product too. */
+/* The element count of a shape. The product of its non-zero dimensions is bounded too,
+ * not only the running product: a shape like (0, 2^40, 2^40) holds no elements, but kernels
+ * multiply trailing dimensions (strides, planes, row lengths), which must not overflow.
+ * Any product of a tensor's dimensions is then at most 2^40, also at run time, where each
+ * dynamic dimension is at most its maximum. */
 static ember_status shape_count(const fb_buf *f, const fb_vec *shape, int64_t *count, ember_error *err,
                                 const char *what) {
-    int64_t n = 1;
+    int64_t n = 1, zero = 0;
     if (shape->len > EMBER_MAX_RANK)
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: rank %u exceeds this runtime's maximum %d", what,
                           shape->len, EMBER_MAX_RANK);
@@ -64,11 +69,16 @@ static ember_status shape_count(const fb_buf *f, const fb_vec *shape, int64_t *c
         if (v < 0 || v > EMBER_MAX_ELEMENTS)
             return ember_fail(err, EMBER_ERR_VERIFY, "%s: dimension %u is %lld, outside [0, 2^40]", what, d,
                               (long long)v);
-        if (v != 0 && n > EMBER_MAX_ELEMENTS / v)
-            return ember_fail(err, EMBER_ERR_VERIFY, "%s: element count exceeds 2^40", what);
+        if (v == 0) {
+            zero = 1;
+            continue;
+        }
+        if (n > EMBER_MAX_ELEMENTS / v)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s: element count (of the non-zero dimensions) exceeds 2^40",
+                              what);
         n *= v;
     }
-    *count = n;
+    *count = zero ? 0 : n;
     return EMBER_OK;
 }
 
@@ -303,6 +313,26 @@ static ember_status verify_tensor_data(const fb_buf *f, const fb_table *td, uint
     return EMBER_OK;
 }
 
+/* The method's tensor indices (its inputs, outputs and every operator's) fit the int32
+ * count of ember_method. The file size does not bound them: operators may share one
+ * table or one index vector, so a small file can repeat a long vector many times.
+ * Counted before any operator is verified, so such a file is refused at once. */
+static ember_status count_indices(const fb_buf *f, const fb_vec *ops, uint64_t n, ember_error *err,
+                                  const char *what) {
+    for (uint32_t i = 0; i < ops->len; i++) {
+        fb_table op;
+        fb_vec ins, outs;
+        TRY(fb_vec_table(f, ops, i, &op, err, what));
+        TRY(fb_sub_vector(f, &op, O_INPUTS, 4, 4, &ins, err, what));
+        TRY(fb_sub_vector(f, &op, O_OUTPUTS, 4, 4, &outs, err, what));
+        n += (uint64_t)ins.len + outs.len;
+        if (n > (uint64_t)INT32_MAX)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s: more than 2^31 - 1 tensor indices (at operator %u of %u)",
+                              what, i, ops->len);
+    }
+    return EMBER_OK;
+}
+
 static ember_status verify_method(const ember_program *p, const fb_table *m, int32_t index, ember_error *err) {
     const fb_buf *f = &p->f;
     char what[96];
@@ -361,6 +391,7 @@ static ember_status verify_method(const ember_program *p, const fb_table *m, int
             return ember_fail(err, EMBER_ERR_VERIFY, "%s input %u: tensor %d is not in the arena", what, i, k);
     }
     TRY(fb_sub_vector(f, m, M_OPERATORS, 4, 4, &ops, err, what));
+    TRY(count_indices(f, &ops, (uint64_t)inputs.len + outputs.len, err, what));
     for (uint32_t i = 0; i < ops.len; i++) {
         fb_table op;
         char owhat[128];

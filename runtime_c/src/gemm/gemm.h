@@ -169,7 +169,8 @@ void ember_f32_gemv_panel_avx2(const float *x, const float *panel, int64_t k, fl
  * corrected for c and a_zp (ember_i8_gemm.b_zp), so C is the same. */
 #define EMBER_GEMM_I8_MAX_K 65792
 #define EMBER_GEMM_I8_BLOCK_BYTES (192 * 1024)
-#define EMBER_GEMM_I8_PANEL_BYTES(K) ((int64_t)(((K) + 1) / 2) * 4 * EMBER_GEMM_NR)
+/* (K >= 1; a K of 0 counts as 1 so that the panel count below never divides by zero) */
+#define EMBER_GEMM_I8_PANEL_BYTES(K) ((int64_t)((K) > 0 ? ((K) + 1) / 2 : 1) * 4 * EMBER_GEMM_NR)
 #define EMBER_GEMM_I8_PANELS(K)                                                                          \
     (EMBER_GEMM_I8_BLOCK_BYTES / EMBER_GEMM_I8_PANEL_BYTES(K) >= 4 ? 4                                  \
      : EMBER_GEMM_I8_BLOCK_BYTES / EMBER_GEMM_I8_PANEL_BYTES(K) >= 1 ? EMBER_GEMM_I8_BLOCK_BYTES / EMBER_GEMM_I8_PANEL_BYTES(K) \

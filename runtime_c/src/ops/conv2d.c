@@ -221,13 +221,17 @@ static ember_status check(const ember_op_args *a, ember_error *err) {
     if (x->rank != 4 || w->rank != 4 || y->rank != 4)
         return ember_fail(err, EMBER_ERR_VERIFY, "input, weight and output must be rank 4");
     if (p->groups < 1 || x->shape[1] % p->groups != 0 || w->shape[0] % p->groups != 0 ||
-        w->shape[1] * p->groups != x->shape[1])
+        w->shape[1] != x->shape[1] / p->groups)
         return ember_fail(err, EMBER_ERR_VERIFY, "%lld input channels, weight (%lld, %lld, ...), groups %d inconsistent",
                           (long long)x->shape[1], (long long)w->shape[0], (long long)w->shape[1], (int)p->groups);
     if (p->stride_h < 1 || p->stride_w < 1 || p->dilation_h < 1 || p->dilation_w < 1)
         return ember_fail(err, EMBER_ERR_VERIFY, "stride and dilation must be >= 1");
     if (p->pad_top < 0 || p->pad_left < 0 || p->pad_bottom < 0 || p->pad_right < 0)
         return ember_fail(err, EMBER_ERR_VERIFY, "negative padding");
+    if ((w->shape[2] > 1 && p->dilation_h > EMBER_MAX_ELEMENTS / (w->shape[2] - 1)) ||
+        (w->shape[3] > 1 && p->dilation_w > EMBER_MAX_ELEMENTS / (w->shape[3] - 1)))
+        return ember_fail(err, EMBER_ERR_VERIFY, "dilation (%d, %d) spreads the kernel past 2^40", (int)p->dilation_h,
+                          (int)p->dilation_w);
     int64_t span_h = x->shape[2] + p->pad_top + p->pad_bottom - (int64_t)p->dilation_h * (w->shape[2] - 1) - 1;
     int64_t span_w = x->shape[3] + p->pad_left + p->pad_right - (int64_t)p->dilation_w * (w->shape[3] - 1) - 1;
     if (span_h < 0 || span_w < 0)

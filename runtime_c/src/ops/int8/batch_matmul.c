@@ -64,7 +64,7 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     for (int64_t t = 0; t < batches; t++) {
         const int8_t *ap = (const int8_t *)x->data + oa, *bp = (const int8_t *)w->data + ob;
         int8_t *yp = (int8_t *)y->data + t * m * n;
-        if (k <= EMBER_GEMM_I8_MAX_K_ZP && a->scratch_bytes >= EMBER_GEMM_I8_SCRATCH_BYTES(k)) {
+        if (k >= 1 && k <= EMBER_GEMM_I8_MAX_K_ZP && a->scratch_bytes >= EMBER_GEMM_I8_SCRATCH_BYTES(k)) {
             bmm_i8_gemm g = {bp, yp, a->q, n, w->zero_point, y->zero_point};
             ember_i8_gemm gm = {m, n, k, ap, k, pack_b, &g, store_rows, &g, x->zero_point, w->zero_point, NULL};
             ember_i8_gemm_run_threads(&gm, a->threads);

@@ -307,7 +307,7 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     int64_t k = w->shape[1] * s.kh * s.kw;
     int depthwise = a->p->conv2d.groups > 1 && w->shape[1] == 1;
     (void)err;
-    if (!depthwise && k <= EMBER_GEMM_I8_MAX_K && a->scratch_bytes >= EMBER_GEMM_I8_SCRATCH_BYTES(k)) {
+    if (!depthwise && k >= 1 && k <= EMBER_GEMM_I8_MAX_K && a->scratch_bytes >= EMBER_GEMM_I8_SCRATCH_BYTES(k)) {
         conv2d_i8_gemm((const int8_t *)x->data, (const int8_t *)w->data, b ? (const int32_t *)b->data : NULL,
                        (int8_t *)a->out->data, &s, &a->p->conv2d, a->q, x->zero_point, a->out->zero_point,
                        a->threads);

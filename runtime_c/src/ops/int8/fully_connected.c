@@ -120,14 +120,14 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     (void)err;
     for (int d = 0; d < x->rank - 1; d++) rows *= x->shape[d];
     int64_t k = w->shape[1], n = w->shape[0];
-    if (rows >= 4 && k <= EMBER_GEMM_I8_MAX_K && a->scratch_bytes >= EMBER_GEMM_I8_SCRATCH_BYTES(k)) {
+    if (rows >= 4 && k >= 1 && k <= EMBER_GEMM_I8_MAX_K && a->scratch_bytes >= EMBER_GEMM_I8_SCRATCH_BYTES(k)) {
         fc_i8_gemm t = {(const int8_t *)x->data, (int8_t *)a->out->data, b ? (const int32_t *)b->data : NULL, a->q,
                         k, n, x->zero_point, a->out->zero_point};
         ember_i8_gemm gm = {n, rows, k, (const int8_t *)w->data, k, pack_rows, &t, store_rows, &t, 0, x->zero_point, NULL};
         ember_i8_gemm_run_threads(&gm, a->threads);
         return EMBER_OK;
     }
-    if (k <= EMBER_GEMM_I8_MAX_K && a->scratch_bytes >= (size_t)k * sizeof(int16_t)) {
+    if (k >= 1 && k <= EMBER_GEMM_I8_MAX_K && a->scratch_bytes >= (size_t)k * sizeof(int16_t)) {
         fully_connected_i8_gemv((const int8_t *)x->data, (const int8_t *)w->data, b ? (const int32_t *)b->data : NULL,
                                 (int8_t *)a->out->data, rows, k, n, a->q, x->zero_point, a->out->zero_point,
                                 (int16_t *)a->scratch, a->threads);

@@ -14,8 +14,8 @@ import numpy as np
 from runtime_py.errors import FormatError, VerifyError, VersionError
 from schema import (ARENA_ALIGNMENT, CONSTANT_ALIGNMENT, FILE_IDENTIFIER, VERSION_MAJOR,
                     VERSION_MINOR, fb)
-from schema.ops import (BOOL_OUT as _BOOL_OUT, FLOAT_ONLY as _FLOAT_ONLY, INT8_OPS, INT8_WEIGHT_OPS,
-                        OPTIONAL_INPUTS, SPECS, TABLE_OPS)
+from schema.ops import (BOOL_OUT as _BOOL_OUT, FLOAT_ONLY as _FLOAT_ONLY, INT8_OPS, INT8_TABLE_INPUT,
+                        INT8_WEIGHT_OPS, OPTIONAL_INPUTS, QUANT_PASSTHROUGH, SPECS, TABLE_OPS)
 
 DTYPES = {fb.DType.FLOAT32: np.dtype(np.float32), fb.DType.INT8: np.dtype(np.int8),
           fb.DType.INT32: np.dtype(np.int32), fb.DType.INT64: np.dtype(np.int64),
@@ -203,6 +203,7 @@ def _verify_method(m, seg_size):
         _check(tensors[i].layout == fb.Layout.ROW_MAJOR, f"method '{name}' output {k}: tensor {i} is not row-major")
         if tensors[i].storage == fb.Storage.ARENA:
             _check(i in written, f"method '{name}' output {k}: tensor {i} is never written")
+    _check_plan(name, tensors, inputs, outputs, m.operators or [])
     for c, case in enumerate(m.testCases or []):
         for kind, datas in (("input", case.inputs or []), ("output", case.outputs or [])):
             for j, td in enumerate(datas):
@@ -213,6 +214,52 @@ def _verify_method(m, seg_size):
                 _check(td.offset % CONSTANT_ALIGNMENT == 0 and td.offset + td.nbytes <= seg_size,
                        f"{where}: data [{td.offset}, {td.offset + td.nbytes}) outside constant "
                        f"segment of {seg_size} bytes")
+
+
+def _check_plan(name, tensors, inputs, outputs, operators):
+    """The memory plan (as the C runtime's check_plan): two arena tensors whose bytes
+    overlap are never live at once. A RESHAPE output at its input's offset shares its
+    storage (one group, live from the first write of any member to the last read)."""
+    n, end = len(tensors), len(operators)
+    first, last, alias = [1 << 62] * n, [-2] * n, list(range(n))
+    for i in inputs:
+        first[i], last[i] = -1, max(last[i], -1)
+    reshape = fb.OpCode.RESHAPE
+    for k, op in enumerate(operators):
+        ins, outs = _list(op.inputs), _list(op.outputs)
+        for p, i in enumerate(ins + outs):
+            if i < 0:
+                continue
+            if p >= len(ins):
+                first[i] = min(first[i], k)
+            last[i] = k
+        if op.opcode == reshape and ins and ins[0] >= 0 and outs:
+            a, b = tensors[ins[0]], tensors[outs[0]]
+            if a.storage == fb.Storage.ARENA and b.storage == fb.Storage.ARENA and a.offset == b.offset:
+                alias[outs[0]] = alias[ins[0]]
+    for i in outputs:
+        last[i] = end
+    for i in range(n):
+        g = alias[i]
+        first[g], last[g] = min(first[g], first[i]), max(last[g], last[i])
+    arena = [i for i in range(n) if tensors[i].storage == fb.Storage.ARENA and tensors[i].nbytes > 0
+             and first[alias[i]] <= last[alias[i]]]
+    if len(arena) < 2:
+        return
+    idx = np.array(arena)
+    lo = np.array([tensors[i].offset for i in arena], dtype=np.int64)
+    hi = lo + np.array([tensors[i].nbytes for i in arena], dtype=np.int64)
+    grp = np.array([alias[i] for i in arena])
+    gf = np.array([first[g] for g in grp], dtype=np.int64)
+    gl = np.array([last[g] for g in grp], dtype=np.int64)
+    for a in range(len(arena) - 1):
+        b = slice(a + 1, None)
+        clash = (lo[a] < hi[b]) & (lo[b] < hi[a]) & (gf[a] <= gl[b]) & (gf[b] <= gl[a]) & (grp[a] != grp[b])
+        if clash.any():
+            j = a + 1 + int(np.argmax(clash))
+            raise VerifyError(f"method '{name}': tensors {idx[a]} and {idx[j]} share arena bytes "
+                              f"[{max(lo[a], lo[j])}, {min(hi[a], hi[j])}) while both are live "
+                              f"(operators {gf[a]}..{gl[a]} and {gf[j]}..{gl[j]})")
 
 
 def _verify_quantization(t, shape, where):
@@ -292,11 +339,10 @@ def _prepare(op, ins, outs, options, where, quant=None):
     int8 = op in INT8_OPS and out.dtype == fb.DType.INT8 and out.quantization is not None
     if int8:
         _prepare_int8(op, ins, outs, quant, where)
-        ins = ins[:1] if (op in TABLE_OPS or op == "SOFTMAX") else ins
+        ins = ins[:1] if op in INT8_TABLE_INPUT else ins
     else:
-        _check(quant is None or op in ("RESHAPE", "PERMUTE", "SLICE", "EXPAND", "GATHER"),
-               f"{where} ({op}): QuantParams on a float operator")
-        if op in TABLE_OPS or op == "SOFTMAX":
+        _check(quant is None or op in QUANT_PASSTHROUGH, f"{where} ({op}): QuantParams on a float operator")
+        if op in INT8_TABLE_INPUT:
             _check(len(ins) == 1, f"{where} ({op}): a table input is for int8 operators only")
     if op == "QUANTIZE":
         _check(ins[0].dtype == fb.DType.FLOAT32 and out.dtype == fb.DType.INT8 and _per_tensor(out)
@@ -387,10 +433,13 @@ def _prepare(op, ins, outs, options, where, quant=None):
         pads = _list(options.pads)
         _check(len(pads) == 2 * len(shape(ins[0])) and min(pads, default=0) >= 0,
                f"{where} (PAD): pads {pads} invalid for rank {len(shape(ins[0]))}")
+    act = getattr(options, "activation", None)
+    _check(act is None or act in _ACTIVATIONS, f"{where} ({op}): activation {act} not in the Activation enum")
     _shape_rules(op, [shape(t) if t is not None else None for t in ins], shape(out), options, where)
     _dtype_rules(op, ins, out, int8, where)
 
 
+_ACTIVATIONS = frozenset(v for k, v in vars(fb.Activation).items() if not k.startswith("_"))
 # Ops whose output has their (first) input's shape.
 _SAME_SHAPE = frozenset({"LOGICAL_NOT", "EXP", "LOG", "SQRT", "RSQRT", "NEG", "ABS", "ERF", "CAST", "RELU",
                          "SIGMOID", "TANH", "HARDSWISH", "CLAMP", "GELU", "SOFTMAX", "LOG_SOFTMAX",
@@ -448,6 +497,20 @@ def _shape_rules(op, ins, out, options, where):
         want = [1 if d in axes else n for d, n in enumerate(x)] if options.keepDims else \
                [n for d, n in enumerate(x) if d not in axes]
         _check(out == want, f"{where} ({op}): input {x} reduced over {sorted(axes)} is not output {out}")
+    elif op == "GATHER":
+        axis = options.axis
+        _check(out == x[:axis] + ins[1] + x[axis + 1:],
+               f"{where} (GATHER): data {x}, indices {ins[1]} on axis {axis} do not give output {out}")
+    elif op in ("RESIZE_NEAREST", "RESIZE_BILINEAR"):
+        _check(len(x) == 4 and len(out) == 4 and x[:2] == out[:2],
+               f"{where} ({op}): input {x} and output {out} must be (N, C, H, W) with equal N, C")
+        _check(all(np.isfinite(v) and v >= 0 for v in (options.scaleH, options.scaleW)),
+               f"{where} ({op}): scales {options.scaleH}, {options.scaleW} must be finite and >= 0")
+        _check(np.prod(out) == 0 or (x[2] >= 1 and x[3] >= 1), f"{where} ({op}): input {x} has no pixel to sample")
+    elif op == "LAYER_NORM":
+        for p, t in enumerate(ins[1:3], 1):
+            _check(t is None or t == x[options.axis:],
+                   f"{where} (LAYER_NORM): weight and bias must be of shape {x}[{options.axis}:]")
     elif op in ("MAX_POOL2D", "AVG_POOL2D"):
         o = options
         want = x[:2] + [_pooled(x[2], o.kernelH, o.strideH, o.padTop, o.padBottom, o.dilationH),

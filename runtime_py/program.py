@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from runtime_py.errors import ExecutionError, FormatError, InputError
+from runtime_py.errors import ExecutionError, FormatError, InputError, VerifyError
 from runtime_py.kernels.gather import IndexOutOfRange
 from runtime_py.loader import DTYPES, OPCODE_NAMES, parse, read, verify
 from schema.ops import INT8_OPS, INT8_WEIGHT_OPS, SPECS
@@ -45,12 +45,28 @@ class Method:
             int8 = name in INT8_OPS and out_t.dtype == fb.DType.INT8 and out_t.quantization is not None
             if int8:
                 kernel = INT8_KERNELS[name]
+                if name == "SOFTMAX":
+                    self._check_exp_table(ins[1], len(self._ops))
             if int8 or name in ("QUANTIZE", "DEQUANTIZE"):
                 kwargs["q"] = self._quant_args(ins, outs[0], op.quant)
             elif name in INT8_WEIGHT_OPS and self.tensors[ins[1]].dtype == fb.DType.INT8:
                 kwargs["weight_scales"] = np.array(self.tensors[ins[1]].quantization.scale, np.float32)
             self._ops.append((name, kernel, ins, outs, kwargs, _s(op.source)))
         self._arena = None
+
+    def _check_exp_table(self, index, k):
+        """int8 SOFTMAX's exp table (a constant, as the C runtime checks at init): entries in
+        [0, 2^24] so the row sums fit, the last (exp(0)) at least 1 so they are not 0."""
+        t = self.tensors[index]
+        where = f"method '{self.name}' operator {k} (SOFTMAX)"
+        if t.storage != fb.Storage.CONSTANT:
+            raise VerifyError(f"{where}: int8: the table must be a constant")
+        v = self.program._constant(t, np.dtype(np.int32), (256,))
+        bad = np.flatnonzero((v < 0) | (v > 1 << 24))
+        if bad.size or v[255] < 1:
+            j = int(bad[0]) if bad.size else 255
+            raise VerifyError(f"{where}: int8: table entry {j} is {int(v[j])}: entries must be in [0, 2^24], "
+                              f"entry 255 >= 1")
 
     def _quant_args(self, ins, out, quant):
         def qp(i):

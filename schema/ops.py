@@ -64,6 +64,14 @@ SPECS = {s.name: s for s in [
 INT8_OPS = frozenset({"CONV2D", "FULLY_CONNECTED", "BATCH_MATMUL", "ADD", "SUB", "MUL", "AVG_POOL2D",
                       "MAX_POOL2D", "REDUCE_MEAN", "CONCAT", "PAD", "SOFTMAX"}) | TABLE_OPS
 
+# Ops whose second input is a lookup table of their int8 kernel (TABLE_OPS: 256 INT8
+# entries, SOFTMAX: 256 INT32): a float operator has no such input.
+INT8_TABLE_INPUT = TABLE_OPS | frozenset({"SOFTMAX"})
+
+# Data movement that may carry the QuantParams of the int8 graph it sits in while its
+# operands are float (or any dtype); every other float operator has none.
+QUANT_PASSTHROUGH = frozenset({"RESHAPE", "PERMUTE", "SLICE", "EXPAND", "GATHER"})
+
 # Ops whose output shares its input's storage (no data movement).
 VIEW_OPS = frozenset({"RESHAPE"})
 

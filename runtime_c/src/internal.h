@@ -83,6 +83,8 @@ typedef struct ember_tensor {
     int32_t n_scales;                /* 0: not quantized; 1 per tensor, or one per channel along quant_axis */
     int8_t quant_axis;
     uint8_t layout;                  /* EMBER_LAYOUT_*; ROW_MAJOR but for packed constant weights */
+    int32_t live_first, live_last;   /* ops that first write and last read it (-1: an input; */
+    int32_t alias;                   /* n_nodes: an output); the tensor whose storage it shares */
 } ember_tensor;
 
 static inline float ember_scale_at(const ember_tensor *t, int64_t i) {

@@ -177,6 +177,63 @@ static ember_status prepare_all(ember_method *m) {
     return EMBER_OK;
 }
 
+static int64_t arena_at(const ember_method *m, const ember_tensor *t) { return (uint8_t *)t->home - m->arena; }
+
+/* The memory plan: two arena tensors whose bytes overlap are never live at the same
+ * time (the exporter's planner guarantees it), or a kernel would overwrite what a later
+ * op reads, or read and write one region at once. A RESHAPE output at its input's offset
+ * shares the input's storage: they form one group, live from the first write of any
+ * member to the last read of any member. Pairwise over the arena tensors (no memory). */
+static ember_status check_plan(ember_method *m, ember_error *err) {
+    for (int32_t i = 0; i < m->n_tensors; i++) {
+        m->tensors[i].live_first = INT32_MAX;
+        m->tensors[i].live_last = -2;
+        m->tensors[i].alias = i;
+    }
+    for (int32_t i = 0; i < m->n_inputs; i++) {
+        ember_tensor *x = &m->tensors[m->indices[i]];
+        x->live_first = -1;
+        if (x->live_last < -1) x->live_last = -1;
+    }
+    for (int32_t k = 0; k < m->n_nodes; k++) {
+        const ember_node *n = &m->nodes[k];
+        const int32_t *op_idx = m->indices + n->first;
+        for (int i = 0; i < n->n_in + n->n_out; i++) {
+            if (op_idx[i] < 0) continue;
+            ember_tensor *x = &m->tensors[op_idx[i]];
+            if (i >= n->n_in && x->live_first > k) x->live_first = k;
+            x->live_last = k;
+        }
+        if (n->opcode == OPCODE_RESHAPE && n->n_in >= 1 && op_idx[0] >= 0) {
+            ember_tensor *in = &m->tensors[op_idx[0]], *out = &m->tensors[op_idx[n->n_in]];
+            if (in->storage == EMBER_STORAGE_ARENA && in->home == out->home) out->alias = in->alias;
+        }
+    }
+    for (int32_t i = 0; i < m->n_outputs; i++) m->tensors[m->indices[m->n_inputs + i]].live_last = m->n_nodes;
+    for (int32_t i = 0; i < m->n_tensors; i++) {   /* a group lives as long as any member */
+        ember_tensor *x = &m->tensors[i], *g = &m->tensors[x->alias];
+        if (x->live_first < g->live_first) g->live_first = x->live_first;
+        if (x->live_last > g->live_last) g->live_last = x->live_last;
+    }
+    for (int32_t i = 0; i < m->n_tensors; i++) {
+        const ember_tensor *a = &m->tensors[i], *ga = &m->tensors[a->alias];
+        if (a->storage != EMBER_STORAGE_ARENA || a->max_nbytes == 0 || ga->live_first > ga->live_last) continue;
+        int64_t a0 = arena_at(m, a), a1 = a0 + (int64_t)a->max_nbytes;
+        for (int32_t j = i + 1; j < m->n_tensors; j++) {
+            const ember_tensor *b = &m->tensors[j], *gb = &m->tensors[b->alias];
+            if (b->storage != EMBER_STORAGE_ARENA || b->max_nbytes == 0 || a->alias == b->alias) continue;
+            int64_t b0 = arena_at(m, b), b1 = b0 + (int64_t)b->max_nbytes;
+            if (a0 < b1 && b0 < a1 && ga->live_first <= gb->live_last && gb->live_first <= ga->live_last)
+                return ember_fail(err, EMBER_ERR_VERIFY,
+                                  "tensors %d and %d share arena bytes [%lld, %lld) while both are live "
+                                  "(operators %d..%d and %d..%d)", (int)i, (int)j,
+                                  (long long)(a0 > b0 ? a0 : b0), (long long)(a1 < b1 ? a1 : b1),
+                                  (int)ga->live_first, (int)ga->live_last, (int)gb->live_first, (int)gb->live_last);
+        }
+    }
+    return EMBER_OK;
+}
+
 static ember_status fill(ember_method *m, const ember_method_layout *l, ember_error *err) {
     const ember_program *p = m->program;
     const fb_buf *f = &p->f;
@@ -280,7 +337,7 @@ static ember_status fill(ember_method *m, const ember_method_layout *l, ember_er
                               (int)m->indices[m->n_inputs + i]);
     }
     for (int32_t i = 0; i < m->n_tensors; i++) m->tensors[i].bound = UNSET;
-    return EMBER_OK;
+    return check_plan(m, err);
 }
 
 ember_status ember_method_init(const ember_program *p, const char *name, void *mem, size_t bytes,

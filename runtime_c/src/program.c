@@ -277,6 +277,15 @@ static ember_status verify_operator(const fb_buf *f, const fb_table *op, const f
                                   spec->name, i, k);
         }
     }
+    if (!int8) {   /* what only an int8 kernel reads: a float op refuses it, as the Python loader does */
+        fb_table qp;
+        TRY(fb_sub_table(f, op, O_QUANT, 0, &qp, err, what));
+        if (qp.pos != 0 && !(spec->flags & EMBER_OPF_QUANT_PASSTHROUGH))
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): QuantParams on a float operator", what, spec->name);
+        if ((spec->flags & EMBER_OPF_INT8_TABLE) && ins.len != 1)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): a table input is for int8 operators only", what,
+                              spec->name);
+    }
     if ((spec->flags & EMBER_OPF_BOOL_OUT) &&
         tensor_field(f, tensors, fb_i32(f, outs.pos), T_DTYPE, 1) != EMBER_DTYPE_BOOL)
         return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): output must be BOOL", what, spec->name);

@@ -14,7 +14,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, ROOT)
 
 from schema import fb  # noqa: E402
-from schema.ops import BOOL_OUT, FLOAT_ONLY, INT8_OPS, INT8_WEIGHT_OPS, OPTIONAL_INPUTS, SPECS, TABLE_OPS  # noqa: E402
+from schema.ops import (BOOL_OUT, FLOAT_ONLY, INT8_OPS, INT8_TABLE_INPUT, INT8_WEIGHT_OPS, OPTIONAL_INPUTS,  # noqa: E402
+                        QUANT_PASSTHROUGH, SPECS, TABLE_OPS)
 
 TARGET = os.path.join(ROOT, "runtime_c", "src", "ops", "table.c")
 OP_LIST = os.path.join(ROOT, "runtime_c", "src", "ops", "op_list.mk")
@@ -50,7 +51,10 @@ def render():
                                              ("EMBER_OPF_BOOL_OUT", name in BOOL_OUT),
                                              ("EMBER_OPF_INT8", name in INT8_OPS),
                                              ("EMBER_OPF_INT8_WEIGHT", name in INT8_WEIGHT_OPS),
-                                             ("EMBER_OPF_GEMM", name in GEMM_OPS)) if on]) or "0"
+                                             ("EMBER_OPF_GEMM", name in GEMM_OPS),
+                                             ("EMBER_OPF_INT8_TABLE", name in INT8_TABLE_INPUT),
+                                             ("EMBER_OPF_QUANT_PASSTHROUGH", name in QUANT_PASSTHROUGH))
+                           if on]) or "0"
         lines.append(f'    {{"{name}", {option_const(s.options)}, {s.min_inputs}, {s.max_inputs}, '
                      f'{s.outputs}, 0x{mask:x}, {flags}}},  /* {code} */')
     lines += ["};", "", "static const ember_op_impl *const impls[EMBER_OPCODE_COUNT] = {"]

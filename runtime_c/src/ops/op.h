@@ -17,7 +17,9 @@
 
 enum { EMBER_OPF_FLOAT_ONLY = 1, EMBER_OPF_BOOL_OUT = 2, EMBER_OPF_INT8 = 4 /* has an int8 kernel */,
        EMBER_OPF_INT8_WEIGHT = 8 /* input 1 may be an INT8 weight of a float op */,
-       EMBER_OPF_GEMM = 16 /* runs the blocked GEMM: its method plans GEMM scratch (src/gemm) */ };
+       EMBER_OPF_GEMM = 16 /* runs the blocked GEMM: its method plans GEMM scratch (src/gemm) */,
+       EMBER_OPF_INT8_TABLE = 32 /* input 1 is a lookup table of the int8 kernel: a float op has none */,
+       EMBER_OPF_QUANT_PASSTHROUGH = 64 /* data movement: may carry QuantParams with float operands */ };
 
 /* The op table row: arity and dtype rules the loader checks for every op. */
 typedef struct ember_op_spec {

@@ -440,6 +440,8 @@ def _prepare(op, ins, outs, options, where, quant=None):
 
 
 _ACTIVATIONS = frozenset(v for k, v in vars(fb.Activation).items() if not k.startswith("_"))
+# Arithmetic the C kernels run on numbers only (not BOOL).
+_NUMERIC = frozenset({"ADD", "SUB", "MUL", "DIV", "POW", "MAXIMUM", "MINIMUM", "NEG", "RELU"})
 # Ops whose output has their (first) input's shape.
 _SAME_SHAPE = frozenset({"LOGICAL_NOT", "EXP", "LOG", "SQRT", "RSQRT", "NEG", "ABS", "ERF", "CAST", "RELU",
                          "SIGMOID", "TANH", "HARDSWISH", "CLAMP", "GELU", "SOFTMAX", "LOG_SOFTMAX",
@@ -472,6 +474,9 @@ def _shape_rules(op, ins, out, options, where):
     x = ins[0] if ins else None
     if op in _SAME_SHAPE:
         _check(out == x, f"{where} ({op}): input {x} and output {out} differ in shape")
+        if op == "LAYER_NORM":
+            _check(all(t is None or t == x[options.axis:] for t in ins[1:3]),
+                   f"{where} (LAYER_NORM): weight and bias must be of shape {x}[{options.axis}:]")
     elif op in _BROADCAST:
         _check(_broadcast(ins) == out, f"{where} ({op}): inputs {ins} do not broadcast to the output {out}")
     elif op == "BATCH_MATMUL":
@@ -497,6 +502,9 @@ def _shape_rules(op, ins, out, options, where):
         want = [1 if d in axes else n for d, n in enumerate(x)] if options.keepDims else \
                [n for d, n in enumerate(x) if d not in axes]
         _check(out == want, f"{where} ({op}): input {x} reduced over {sorted(axes)} is not output {out}")
+    elif op == "EXPAND":
+        _check(len(x) <= len(out) and all(v in (1, out[d + len(out) - len(x)]) for d, v in enumerate(x)),
+               f"{where} (EXPAND): input {x} does not broadcast to output {out}")
     elif op == "GATHER":
         axis = options.axis
         _check(out == x[:axis] + ins[1] + x[axis + 1:],
@@ -507,10 +515,6 @@ def _shape_rules(op, ins, out, options, where):
         _check(all(np.isfinite(v) and v >= 0 for v in (options.scaleH, options.scaleW)),
                f"{where} ({op}): scales {options.scaleH}, {options.scaleW} must be finite and >= 0")
         _check(np.prod(out) == 0 or (x[2] >= 1 and x[3] >= 1), f"{where} ({op}): input {x} has no pixel to sample")
-    elif op == "LAYER_NORM":
-        for p, t in enumerate(ins[1:3], 1):
-            _check(t is None or t == x[options.axis:],
-                   f"{where} (LAYER_NORM): weight and bias must be of shape {x}[{options.axis}:]")
     elif op in ("MAX_POOL2D", "AVG_POOL2D"):
         o = options
         want = x[:2] + [_pooled(x[2], o.kernelH, o.strideH, o.padTop, o.padBottom, o.dilationH),
@@ -529,3 +533,5 @@ def _dtype_rules(op, ins, out, int8, where):
                f"{where} (WHERE): a BOOL condition and two operands of the output's dtype")
     elif op in _SAME_SHAPE and op not in ("CAST", "LOGICAL_NOT") and not int8:
         _check(ins[0].dtype == out.dtype, f"{where} ({op}): input and output dtypes differ")
+    if op in _NUMERIC:
+        _check(out.dtype != fb.DType.BOOL, f"{where} ({op}): operands must share a numeric dtype (not BOOL)")

@@ -10,7 +10,7 @@ import numpy as np
 
 from runtime_py.errors import ExecutionError, FormatError, InputError, VerifyError
 from runtime_py.kernels.gather import IndexOutOfRange
-from runtime_py.loader import DTYPES, OPCODE_NAMES, parse, read, verify
+from runtime_py.loader import DTYPES, MAX_ELEMENTS, OPCODE_NAMES, parse, read, verify
 from schema.ops import INT8_OPS, INT8_WEIGHT_OPS, SPECS
 from runtime_py.kernels.int8 import QuantArgs
 from runtime_py.ops import INT8_KERNELS, KERNELS, options_kwargs
@@ -178,7 +178,11 @@ class Method:
             else:
                 a = values[e.symA] if e.symA >= 0 else 1
                 b = values[e.symB] if e.symB >= 0 else 1
-                out.append(int(e.coeff * a * b + e.add))
+                v = int(e.coeff * a * b + e.add)
+                if not 0 <= v <= MAX_ELEMENTS:   # verified at the maxima only: as the C runtime, per size
+                    raise VerifyError(f"tensor {index} ('{_s(t.name)}') dim {len(out)}: expression gives {v} "
+                                      f"at sizes {values}, outside [0, 2^40]")
+                out.append(v)
         return tuple(out)
 
     def _view(self, index, values):

@@ -106,9 +106,10 @@ def test_fuzz_target_replays_corpus_and_reproducers(build, fuzz_binaries):
 
 
 def test_short_fuzz_run_then_differential(fuzz_binaries, tmp_path):
-    """FUZZ_SECONDS (60) of structure-aware fuzzing under ASan + UBSan: no finding. Then
-    every input it generated goes through the C and the Python runtime: the Python runtime
-    raises nothing but EmberError, and the seeds and reproducers agree fully."""
+    """FUZZ_SECONDS (60) of structure-aware fuzzing under ASan + UBSan: no finding. Then the
+    seeds, the reproducers and (up to 400 of) the inputs it generated go through the C and
+    the Python runtime: both refuse or both run and agree, or the difference is one that
+    differential.py documents as intended; the Python runtime raises nothing but EmberError."""
     work = tmp_path / "corpus"
     work.mkdir()
     r = subprocess.run([fuzz_binaries["asan"], f"-max_total_time={FUZZ_SECONDS}", "-timeout=20",
@@ -127,8 +128,9 @@ def test_short_fuzz_run_then_differential(fuzz_binaries, tmp_path):
     assert seeds.returncode == 0, seeds.stdout[-4000:] + seeds.stderr[-2000:]
     new = subprocess.run([*diff, "--limit", "400", str(work)], capture_output=True, text=True, timeout=900)
     print(new.stdout[-3000:])
-    assert "PYTHON-EXCEPTION" not in new.stdout, new.stdout[-4000:]
-    assert new.stdout.strip().splitlines()[-1].startswith("differential: "), new.stdout[-2000:] + new.stderr[-2000:]
+    assert new.returncode == 0, new.stdout[-4000:] + new.stderr[-2000:]     # no MISMATCH, no exception
+    summary = new.stdout.strip().splitlines()[-1]
+    assert summary.startswith("differential: ") and " agree " in summary, summary
 
 
 def test_fuzz_input_format_round_trip():

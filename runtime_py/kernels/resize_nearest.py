@@ -4,8 +4,9 @@ import numpy as np
 
 
 def _source(out_size, in_size, scale):
-    idx = np.floor(np.arange(out_size, dtype=np.float32) * np.float32(scale)).astype(np.int64)
-    return np.minimum(idx, in_size - 1)
+    with np.errstate(over="ignore"):   # a huge scale: inf, clamped to the last row as in C
+        f = np.floor(np.arange(out_size, dtype=np.float32) * np.float32(scale))
+    return np.minimum(f, np.float32(in_size - 1)).astype(np.int64)
 
 
 def resize_nearest(x, out, *, align_corners=False, scale_h=0.0, scale_w=0.0):

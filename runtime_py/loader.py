@@ -505,6 +505,10 @@ def _shape_rules(op, ins, out, options, where):
     elif op == "EXPAND":
         _check(len(x) <= len(out) and all(v in (1, out[d + len(out) - len(x)]) for d, v in enumerate(x)),
                f"{where} (EXPAND): input {x} does not broadcast to output {out}")
+    elif op == "PAD":
+        pads = _list(options.pads)
+        _check(len(out) == len(x) and all(out[d] == x[d] + pads[2 * d] + pads[2 * d + 1] for d in range(len(x))),
+               f"{where} (PAD): input {x} with pads {pads} does not give output {out}")
     elif op == "GATHER":
         axis = options.axis
         _check(out == x[:axis] + ins[1] + x[axis + 1:],

@@ -36,9 +36,9 @@ MAX_ELEMENTS = 1 << 22         # inputs larger than this are not built (speed)
 # Differences between the runtimes that are intended, by a part of the refusing runtime's message.
 # Each is a check only one runtime can make, or makes at another stage.
 INTENDED = {
-    "vtable of": "the C reader checks every table's vtable size, also of tables the Python "
-                 "runtime never reads (metadata); the flatbuffers reader treats a short vtable "
-                 "as absent fields",
+    "metadata": "the C loader verifies the metadata tables and strings; the Python runtime "
+                "reads metadata only for `ember inspect`, through the flatbuffers reader, which "
+                "takes a short vtable as absent fields and a string past the end as cut short",
 }
 INTENDED["cannot allocate"] = ("a method larger than this host's memory: the C binding allocates it at init, "
                                "the Python runtime its arena at the first run")

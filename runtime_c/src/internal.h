@@ -82,6 +82,7 @@ typedef struct ember_tensor {
     const uint8_t *scales;           /* all its scales (little-endian float32) in the file, or NULL */
     int32_t n_scales;                /* 0: not quantized; 1 per tensor, or one per channel along quant_axis */
     int8_t quant_axis;
+    uint8_t asymmetric;              /* some zero point is not 0 */
     uint8_t layout;                  /* EMBER_LAYOUT_*; ROW_MAJOR but for packed constant weights */
     int32_t live_first, live_last;   /* ops that first write and last read it (-1: an input; */
     int32_t alias;                   /* n_nodes: an output); the tensor whose storage it shares */

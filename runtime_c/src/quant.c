@@ -64,6 +64,7 @@ ember_status ember_tensor_quant(const fb_buf *f, const fb_table *tensor, int fie
     x->scales = NULL;
     x->n_scales = 0;
     x->quant_axis = -1;
+    x->asymmetric = 0;
     TRY(fb_sub_table(f, tensor, field, 0, &t, err, what));
     if (t.pos == 0) return EMBER_OK;
     TRY(fb_sub_vector(f, &t, Q_SCALE, 4, 4, &scale, err, what));
@@ -89,6 +90,7 @@ ember_status ember_tensor_quant(const fb_buf *f, const fb_table *tensor, int fie
         if (z < lo || z > hi)
             return ember_fail(err, EMBER_ERR_VERIFY, "%s: zero point %lld out of range for the dtype", what,
                               (long long)z);
+        x->asymmetric |= z != 0;
     }
     x->scales = f->b + scale.pos;
     x->n_scales = (int32_t)scale.len;

@@ -250,6 +250,9 @@ static inline ember_status ember_check_weighted(const ember_op_impl *float_op, c
         (b != NULL && b->dtype != EMBER_DTYPE_INT32))
         return ember_fail(err, EMBER_ERR_VERIFY, "int8: needs quantized INT8 input and output, INT8 weight, "
                           "INT32 bias");
+    if (w->n_scales == 0 || w->asymmetric || w->quant_axis > 0)   /* the kernels subtract no weight zero point */
+        return ember_fail(err, EMBER_ERR_VERIFY, "int8: the weight must be quantized symmetrically, per tensor "
+                          "or per output channel");
     ember_status s = float_op->check(a, err);
     if (s != EMBER_OK) return s;
     if (!a->q->present || (a->q->n != 1 && a->q->n != w->shape[0]))

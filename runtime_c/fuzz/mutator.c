@@ -145,13 +145,13 @@ static void walk_tensor(const fb_table *t, uint32_t n_tensors) {
             add_site(K_INT, 2, dims.pos + 24 * d + 16, 0, 0, 0);
             add_site(K_INT, 2, dims.pos + 24 * d + 18, 0, 0, 0);
         }
-    walk_quant(t, T_QUANT);
+    walk_quant(t, T_QUANTIZATION);
 }
 
 static void walk_method(const fb_table *m) {
     fb_vec tensors, ops, symbols;
     ember_error e = quiet();
-    field_site(m, M_ARENA, K_INT, 8);
+    field_site(m, M_ARENA_SIZE, K_INT, 8);
     if (fb_sub_vector(&w.f, m, M_TENSORS, 4, 4, &tensors, &e, "") != EMBER_OK) return;
     w.method_tensors = tensors.pos;
     for (uint32_t i = 0; i < tensors.len && i < 1024; i++) {
@@ -177,7 +177,7 @@ static void walk_method(const fb_table *m) {
         add_target(C_OPERATOR, op.pos);
         add_site(K_OFFSET, 4, ops.pos + 4 * i, 0, 0, C_OPERATOR);
         field_site(&op, O_OPCODE, K_INT, 2);
-        field_site(&op, O_OPT_TYPE, K_INT, 1);
+        field_site(&op, O_OPTIONS_TYPE, K_INT, 1);
         vector_sites(&op, O_INPUTS, 4, K_INDEX, tensors.len, C_INDEX_VEC);
         vector_sites(&op, O_OUTPUTS, 4, K_INDEX, tensors.len, C_INDEX_VEC);
         if (offset_site(&op, O_OPTIONS, C_OPTIONS) != 0 &&
@@ -194,7 +194,7 @@ static void walk_program(const uint8_t *prog, size_t n) {
     w.f.b = prog, w.f.n = n, w.n_sites = 0, w.n_targets = 0;
     if (fb_table_at(&w.f, fb_u32(&w.f, 0), &root, &e, "") != EMBER_OK) return;
     all_fields(&root);   /* versions, segment offset and size */
-    if (fb_sub_vector(&w.f, &root, 2, 4, 4, &methods, &e, "") != EMBER_OK) return;
+    if (fb_sub_vector(&w.f, &root, P_METHODS, 4, 4, &methods, &e, "") != EMBER_OK) return;
     for (uint32_t i = 0; i < methods.len && i < 8; i++)
         if (fb_vec_table(&w.f, &methods, i, &m, &e, "") == EMBER_OK) walk_method(&m);
 }

@@ -5,13 +5,7 @@
 #include "fb.h"
 #include "ops/op.h"
 
-/* Field ids of the schema's tables (program.fbs order; append only, as the schema). */
-enum { M_NAME, M_TENSORS, M_INPUTS, M_OUTPUTS, M_OPERATORS, M_SYMBOLS, M_ARENA, M_LOWER, M_TESTS };
-enum { T_NAME, T_DTYPE, T_SHAPE, T_DIMS, T_STORAGE, T_OFFSET, T_NBYTES, T_QUANT, T_LAYOUT };
-enum { S_NAME, S_MIN, S_MAX };
-enum { O_OPCODE, O_INPUTS, O_OUTPUTS, O_OPT_TYPE, O_OPTIONS, O_SOURCE, O_QUANT };
-enum { D_DTYPE, D_SHAPE, D_OFFSET, D_NBYTES };
-enum { C_INPUTS, C_OUTPUTS, C_ATOL, C_RTOL };
+/* Field ids of the schema's tables (M_*, T_*, ...): schema.h, generated. */
 
 #define EMBER_PROGRAM_MAGIC 0x454d4250u   /* "EMBP": loaded and verified */
 #define EMBER_METHOD_MAGIC 0x454d424du    /* "EMBM": initialised */

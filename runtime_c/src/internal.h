@@ -8,28 +8,13 @@
 #include <string.h>
 
 #include "ember.h"
+#include "schema.h"   /* generated: the schema's enums, field ids and defaults */
 
-#define EMBER_MAX_OP_INPUTS 64     /* CONCAT's limit in schema/ops.py */
-#define EMBER_OPCODE_COUNT 57      /* OpCode enum in schema/program.fbs */
-#define EMBER_OPCODE_FULLY_CONNECTED 1   /* its value there (never renumbered) */
 #define EMBER_MAX_ELEMENTS (((int64_t)1) << 40)
-#define EMBER_CONSTANT_ALIGNMENT 64
-#define EMBER_ARENA_ALIGNMENT 16
 
-enum { EMBER_STORAGE_ARENA = 0, EMBER_STORAGE_CONSTANT = 1 };
-/* Tensor.layout: PANELS16 is a FLOAT32 (N, K) weight of FULLY_CONNECTED stored as whole
- * groups of 16 rows transposed to (K, 16), then the last N % 16 rows row-major
+/* Tensor.layout (schema.h): PANELS16 is a FLOAT32 (N, K) weight of FULLY_CONNECTED stored as
+ * whole groups of 16 rows transposed to (K, 16), then the last N % 16 rows row-major
  * (schema/program.fbs); the GEMM reads its panels in place. */
-enum { EMBER_LAYOUT_ROW_MAJOR = 0, EMBER_LAYOUT_PANELS16 = 1 };
-enum { EMBER_ACT_NONE = 0, EMBER_ACT_RELU = 1, EMBER_ACT_RELU6 = 2 };
-
-/* Options union types, as numbered in program.fbs. */
-enum {
-    EMBER_OPT_NONE = 0, EMBER_OPT_CONV2D, EMBER_OPT_FULLY_CONNECTED, EMBER_OPT_BINARY,
-    EMBER_OPT_CLAMP, EMBER_OPT_GELU, EMBER_OPT_AXIS, EMBER_OPT_REDUCE, EMBER_OPT_LAYER_NORM,
-    EMBER_OPT_POOL2D, EMBER_OPT_SLICE, EMBER_OPT_PAD, EMBER_OPT_PERMUTE, EMBER_OPT_ARANGE,
-    EMBER_OPT_FULL, EMBER_OPT_RESIZE, EMBER_OPT_COUNT
-};
 
 /* Decoded options: one struct per options table, plain values only. */
 typedef struct { int32_t stride_h, stride_w, pad_top, pad_left, pad_bottom, pad_right,

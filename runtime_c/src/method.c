@@ -4,7 +4,6 @@
 #include "gemm/gemm.h"
 #include "handles.h"
 
-enum { OPCODE_RESHAPE = 45, OPCODE_BATCH_MATMUL = 2 };
 enum { UNSET = 0, COPIED = 1, CALLER = 2 };   /* ember_tensor.bound for inputs */
 
 #define TRY(expr) do { ember_status s_ = (expr); if (s_ != EMBER_OK) return s_; } while (0)
@@ -28,7 +27,7 @@ static uint64_t op_scratch(const fb_buf *f, const fb_table *op, const fb_vec *te
         return need;
     if (fb_read_int(f, &w, T_DTYPE, 1, 1, 0) != EMBER_DTYPE_INT8 || shape.len < 2) return need;
     /* taps: K of BATCH_MATMUL's b (..., K, N); the product of a weight's dims after the first */
-    int bmm = code == OPCODE_BATCH_MATMUL;
+    int bmm = code == EMBER_OPCODE_BATCH_MATMUL;
     uint32_t first = bmm ? shape.len - 2 : 1, last = bmm ? shape.len - 1 : shape.len;
     int64_t k = 1;
     for (uint32_t d = first; d < last && k <= EMBER_GEMM_I8_MAX_K; d++) {
@@ -80,7 +79,7 @@ ember_status ember_method_plan(const ember_program *p, const fb_table *m, ember_
         return ember_fail(err, EMBER_ERR_VERIFY, "method lists %llu tensor indices, more than 2^31 - 1",
                           (unsigned long long)n_indices);
     l->n_indices = (int32_t)n_indices;
-    l->arena_size = (uint64_t)fb_read_int(f, m, M_ARENA, 8, 0, 0);
+    l->arena_size = (uint64_t)fb_read_int(f, m, M_ARENA_SIZE, 8, 0, 0);
     uint64_t at = align_up(sizeof(ember_method), 16);
     l->tensors_at = (size_t)at;
     at += (uint64_t)tensors.len * sizeof(ember_tensor);
@@ -204,7 +203,7 @@ static ember_status check_plan(ember_method *m, ember_error *err) {
             if (i >= n->n_in && x->live_first > k) x->live_first = k;
             x->live_last = k;
         }
-        if (n->opcode == OPCODE_RESHAPE && n->n_in >= 1 && op_idx[0] >= 0) {
+        if (n->opcode == EMBER_OPCODE_RESHAPE && n->n_in >= 1 && op_idx[0] >= 0) {
             ember_tensor *in = &m->tensors[op_idx[0]], *out = &m->tensors[op_idx[n->n_in]];
             if (in->storage == EMBER_STORAGE_ARENA && in->home == out->home) out->alias = in->alias;
         }
@@ -243,7 +242,7 @@ static ember_status fill(ember_method *m, const ember_method_layout *l, ember_er
     TRY(fb_sub_vector(f, &m->table, M_OUTPUTS, 4, 4, &outputs, err, "method"));
     TRY(fb_sub_vector(f, &m->table, M_OPERATORS, 4, 4, &ops, err, "method"));
     TRY(fb_sub_vector(f, &m->table, M_SYMBOLS, 4, 4, &symbols, err, "method"));
-    TRY(fb_sub_vector(f, &m->table, M_TESTS, 4, 4, &m->test_cases, err, "method"));
+    TRY(fb_sub_vector(f, &m->table, M_TEST_CASES, 4, 4, &m->test_cases, err, "method"));
     m->n_symbols = (int32_t)symbols.len;
     for (uint32_t i = 0; i < symbols.len && i < EMBER_MAX_SYMBOLS; i++) {
         fb_table s;
@@ -273,7 +272,7 @@ static ember_status fill(ember_method *m, const ember_method_layout *l, ember_er
         uint64_t offset = (uint64_t)fb_read_int(f, &t, T_OFFSET, 8, 0, 0);
         x->home = x->data = x->storage == EMBER_STORAGE_CONSTANT ? (void *)(uintptr_t)(segment + offset)
                                                                  : (void *)(m->arena + offset);
-        TRY(ember_tensor_quant(f, &t, T_QUANT, x, err));
+        TRY(ember_tensor_quant(f, &t, T_QUANTIZATION, x, err));
         x->layout = (uint8_t)fb_read_int(f, &t, T_LAYOUT, 1, 1, 0);
     }
     int32_t *idx = m->indices;
@@ -305,7 +304,7 @@ static ember_status fill(ember_method *m, const ember_method_layout *l, ember_er
         n->first = (uint32_t)(idx - m->indices);
         for (uint32_t i = 0; i < ins.len; i++) *idx++ = fb_i32(f, ins.pos + 4 * i);
         for (uint32_t i = 0; i < outs.len; i++) *idx++ = fb_i32(f, outs.pos + 4 * i);
-        TRY(ember_decode_options(f, &options, (int32_t)fb_read_int(f, &op, O_OPT_TYPE, 1, 0, 0), &n->params, err,
+        TRY(ember_decode_options(f, &options, (int32_t)fb_read_int(f, &op, O_OPTIONS_TYPE, 1, 0, 0), &n->params, err,
                                  "operator"));
     }
     /* Every arena tensor an op reads was written before (inputs count as written),
@@ -498,7 +497,7 @@ static ember_status bind_sizes(ember_method *m) {
     for (int32_t i = 0; i < m->n_inputs; i++) {
         const ember_tensor *t = &m->tensors[m->indices[i]];
         for (int d = 0; t->dims != 0 && d < t->rank; d++) {
-            size_t at = (size_t)t->dims + 24u * (size_t)d;
+            size_t at = (size_t)t->dims + EMBER_DIMEXPR_BYTES * (size_t)d;
             int16_t sa = (int16_t)fb_u16(f, at + 16), sb = (int16_t)fb_u16(f, at + 18);
             if (fb_i64(f, at) == 1 && fb_i64(f, at + 8) == 0 && sa >= 0 && sb < 0 && value[sa] < 0)
                 value[sa] = t->shape[d];
@@ -555,7 +554,7 @@ ember_status ember_method_run(ember_method *m) {
     /* A RESHAPE output is a view of its input, which may be a caller buffer. */
     for (int32_t k = 0; k < m->n_nodes; k++) {
         const ember_node *n = &m->nodes[k];
-        if (n->opcode == OPCODE_RESHAPE) {
+        if (n->opcode == EMBER_OPCODE_RESHAPE) {
             const int32_t *idx = m->indices + n->first;
             m->tensors[idx[1]].data = m->tensors[idx[0]].data;
         }

@@ -1,147 +1,166 @@
-/* Decode an operator's options table into plain params (ember_params). */
+/* Decode an operator's options table into plain params (ember_params). Field ids, sizes
+ * and defaults are schema.h's (generated from schema/program.fbs). */
 #include "handles.h"
 
-#define I32(id, dflt) ((int32_t)fb_read_int(f, t, (id), 4, 1, (dflt)))
-#define BOOL(id) ((int32_t)(fb_read_int(f, t, (id), 1, 0, 0) != 0))
-#define ACT(id) ((int32_t)fb_read_int(f, t, (id), 1, 1, 0))
+/* Field F of options table T (CONV2D, STRIDE_H, ...) with its schema default. */
+#define INT(T, F, is_signed) \
+    fb_read_int(f, t, EMBER_##T##_##F, EMBER_##T##_##F##_BYTES, (is_signed), EMBER_##T##_##F##_DEFAULT)
+#define I32(T, F) ((int32_t)INT(T, F, 1))
+#define I64(T, F) INT(T, F, 1)
+#define BOOL(T, F) ((int32_t)(INT(T, F, 0) != 0))
+#define F32(T, F) fb_read_f32(f, t, EMBER_##T##_##F, EMBER_##T##_##F##_DEFAULT)
+#define F64(T, F) fb_read_f64(f, t, EMBER_##T##_##F, EMBER_##T##_##F##_DEFAULT)
+/* Every field of options table T must lie inside the table. */
+#define FIELDS(T) fields(f, t, (const uint8_t[])EMBER_##T##_SIZES, EMBER_##T##_FIELDS, err, what)
+#define TRY(expr) do { ember_status s_ = (expr); if (s_ != EMBER_OK) return s_; } while (0)
 
-/* Every field of a table must lie inside it: check ids 0..n-1 with their sizes. */
 static ember_status fields(const fb_buf *f, const fb_table *t, const uint8_t *sizes, int n, ember_error *err,
                            const char *what) {
     for (int id = 0; id < n; id++) {
         uint32_t at;
-        ember_status s = fb_field(f, t, id, sizes[id], &at, err, what);
-        if (s != EMBER_OK) return s;
+        TRY(fb_field(f, t, id, sizes[id], &at, err, what));
     }
     return EMBER_OK;
 }
 
 static ember_status activation(int32_t a, ember_error *err, const char *what) {
-    if (a < EMBER_ACT_NONE || a > EMBER_ACT_RELU6)
+    if (a < 0 || a >= EMBER_ACT_COUNT)
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: activation %d not in the Activation enum", what, (int)a);
     return EMBER_OK;
 }
 
-ember_status ember_decode_options(const fb_buf *f, const fb_table *t, int32_t type, ember_params *out,
-                                  ember_error *err, const char *what) {
-    static const uint8_t conv[] = {4, 4, 4, 4, 4, 4, 4, 4, 4, 1}, one[] = {1}, two_bytes[] = {1, 1}, clamp[] = {4, 4},
-                         axis[] = {4}, reduce[] = {4, 1}, ln[] = {4, 4},
-                         pool[] = {4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 1, 4}, slice[] = {4, 8, 8}, pad[] = {4, 4},
-                         perm[] = {4}, f64x2[] = {8, 8}, f64[] = {8}, resize[] = {1, 4, 4};
-    ember_status s = EMBER_OK;
-    memset(out, 0, sizeof *out);
-    if (type == EMBER_OPT_NONE) return EMBER_OK;
-    /* An absent options table (t->pos == 0) gives every field its default. */
+/* An int32 vector field of at most `max` entries into out[], its length into *n. */
+static ember_status i32_vector(const fb_buf *f, const fb_table *t, int id, int32_t *out, int32_t *n, uint32_t max,
+                               ember_error *err, const char *what) {
+    fb_vec v;
+    TRY(fb_sub_vector(f, t, id, 4, 4, &v, err, what));
+    if (v.len > max) return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u entries, at most %u", what, v.len, max);
+    for (uint32_t i = 0; i < v.len; i++) out[i] = fb_i32(f, v.pos + 4 * i);
+    *n = (int32_t)v.len;
+    return EMBER_OK;
+}
+
+static ember_status conv2d(const fb_buf *f, const fb_table *t, ember_conv2d_params *p, ember_error *err,
+                           const char *what) {
+    TRY(FIELDS(CONV2D));
+    p->stride_h = I32(CONV2D, STRIDE_H);
+    p->stride_w = I32(CONV2D, STRIDE_W);
+    p->pad_top = I32(CONV2D, PAD_TOP);
+    p->pad_left = I32(CONV2D, PAD_LEFT);
+    p->pad_bottom = I32(CONV2D, PAD_BOTTOM);
+    p->pad_right = I32(CONV2D, PAD_RIGHT);
+    p->dilation_h = I32(CONV2D, DILATION_H);
+    p->dilation_w = I32(CONV2D, DILATION_W);
+    p->groups = I32(CONV2D, GROUPS);
+    p->activation = I32(CONV2D, ACTIVATION);
+    return activation(p->activation, err, what);
+}
+
+static ember_status pool2d(const fb_buf *f, const fb_table *t, ember_pool2d_params *p, ember_error *err,
+                           const char *what) {
+    TRY(FIELDS(POOL2D));
+    p->kernel_h = I32(POOL2D, KERNEL_H);
+    p->kernel_w = I32(POOL2D, KERNEL_W);
+    p->stride_h = I32(POOL2D, STRIDE_H);
+    p->stride_w = I32(POOL2D, STRIDE_W);
+    p->pad_top = I32(POOL2D, PAD_TOP);
+    p->pad_left = I32(POOL2D, PAD_LEFT);
+    p->pad_bottom = I32(POOL2D, PAD_BOTTOM);
+    p->pad_right = I32(POOL2D, PAD_RIGHT);
+    p->dilation_h = I32(POOL2D, DILATION_H);
+    p->dilation_w = I32(POOL2D, DILATION_W);
+    p->count_include_pad = BOOL(POOL2D, COUNT_INCLUDE_PAD);
+    p->divisor = I32(POOL2D, DIVISOR);
+    return EMBER_OK;
+}
+
+static ember_status pad(const fb_buf *f, const fb_table *t, ember_pad_params *p, ember_error *err, const char *what) {
+    fb_vec pads;
+    TRY(FIELDS(PAD));
+    TRY(fb_sub_vector(f, t, EMBER_PAD_PADS, 8, 8, &pads, err, what));
+    if (pads.len > 2 * EMBER_MAX_RANK)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u pads, at most %d", what, pads.len, 2 * EMBER_MAX_RANK);
+    for (uint32_t i = 0; i < pads.len; i++) p->pads[i] = fb_i64(f, pads.pos + 8 * i);
+    p->n_pads = (int32_t)pads.len;
+    p->value = F32(PAD, VALUE);
+    return EMBER_OK;
+}
+
+/* The options tables of one field or a few. */
+static ember_status small(const fb_buf *f, const fb_table *t, int32_t type, ember_params *out, ember_error *err,
+                          const char *what) {
     switch (type) {
-    case EMBER_OPT_CONV2D:
-        if ((s = fields(f, t, conv, 10, err, what)) != EMBER_OK) return s;
-        out->conv2d.stride_h = I32(0, 1);
-        out->conv2d.stride_w = I32(1, 1);
-        out->conv2d.pad_top = I32(2, 0);
-        out->conv2d.pad_left = I32(3, 0);
-        out->conv2d.pad_bottom = I32(4, 0);
-        out->conv2d.pad_right = I32(5, 0);
-        out->conv2d.dilation_h = I32(6, 1);
-        out->conv2d.dilation_w = I32(7, 1);
-        out->conv2d.groups = I32(8, 1);
-        out->conv2d.activation = ACT(9);
-        return activation(out->conv2d.activation, err, what);
     case EMBER_OPT_FULLY_CONNECTED:
-        if ((s = fields(f, t, two_bytes, 2, err, what)) != EMBER_OK) return s;
-        out->act.activation = ACT(0);
-        out->act.dynamic_quantization = BOOL(1);
+        TRY(FIELDS(FULLY_CONNECTED));
+        out->act.activation = I32(FULLY_CONNECTED, ACTIVATION);
+        out->act.dynamic_quantization = BOOL(FULLY_CONNECTED, DYNAMIC_QUANTIZATION);
         return activation(out->act.activation, err, what);
     case EMBER_OPT_BINARY:
-        if ((s = fields(f, t, one, 1, err, what)) != EMBER_OK) return s;
-        out->act.activation = ACT(0);
+        TRY(FIELDS(BINARY));
+        out->act.activation = I32(BINARY, ACTIVATION);
         return activation(out->act.activation, err, what);
     case EMBER_OPT_CLAMP:
-        if ((s = fields(f, t, clamp, 2, err, what)) != EMBER_OK) return s;
-        out->clamp.min = fb_read_f32(f, t, 0, 0.0f);
-        out->clamp.max = fb_read_f32(f, t, 1, 0.0f);
+        TRY(FIELDS(CLAMP));
+        out->clamp.min = F32(CLAMP, MIN);
+        out->clamp.max = F32(CLAMP, MAX);
         return EMBER_OK;
     case EMBER_OPT_GELU:
-        if ((s = fields(f, t, one, 1, err, what)) != EMBER_OK) return s;
-        out->gelu.tanh_approximation = BOOL(0);
+        TRY(FIELDS(GELU));
+        out->gelu.tanh_approximation = BOOL(GELU, TANH_APPROXIMATION);
         return EMBER_OK;
     case EMBER_OPT_AXIS:
-        if ((s = fields(f, t, axis, 1, err, what)) != EMBER_OK) return s;
-        out->axis.axis = I32(0, 0);
+        TRY(FIELDS(AXIS));
+        out->axis.axis = I32(AXIS, AXIS);
         return EMBER_OK;
-    case EMBER_OPT_REDUCE: {
-        fb_vec axes;
-        if ((s = fields(f, t, reduce, 2, err, what)) != EMBER_OK) return s;
-        if ((s = fb_sub_vector(f, t, 0, 4, 4, &axes, err, what)) != EMBER_OK) return s;
-        if (axes.len > EMBER_MAX_RANK)
-            return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u reduction axes, at most %d", what, axes.len, EMBER_MAX_RANK);
-        for (uint32_t i = 0; i < axes.len; i++) out->reduce.axes[i] = fb_i32(f, axes.pos + 4 * i);
-        out->reduce.n_axes = (int32_t)axes.len;
-        out->reduce.keep_dims = BOOL(1);
-        return EMBER_OK;
-    }
     case EMBER_OPT_LAYER_NORM:
-        if ((s = fields(f, t, ln, 2, err, what)) != EMBER_OK) return s;
-        out->layer_norm.axis = I32(0, 0);
-        out->layer_norm.epsilon = fb_read_f32(f, t, 1, 0.0f);
-        return EMBER_OK;
-    case EMBER_OPT_POOL2D:
-        if ((s = fields(f, t, pool, 12, err, what)) != EMBER_OK) return s;
-        out->pool2d.kernel_h = I32(0, 0);
-        out->pool2d.kernel_w = I32(1, 0);
-        out->pool2d.stride_h = I32(2, 1);
-        out->pool2d.stride_w = I32(3, 1);
-        out->pool2d.pad_top = I32(4, 0);
-        out->pool2d.pad_left = I32(5, 0);
-        out->pool2d.pad_bottom = I32(6, 0);
-        out->pool2d.pad_right = I32(7, 0);
-        out->pool2d.dilation_h = I32(8, 1);
-        out->pool2d.dilation_w = I32(9, 1);
-        out->pool2d.count_include_pad = BOOL(10);
-        out->pool2d.divisor = I32(11, 0);
+        TRY(FIELDS(LAYER_NORM));
+        out->layer_norm.axis = I32(LAYER_NORM, AXIS);
+        out->layer_norm.epsilon = F32(LAYER_NORM, EPSILON);
         return EMBER_OK;
     case EMBER_OPT_SLICE:
-        if ((s = fields(f, t, slice, 3, err, what)) != EMBER_OK) return s;
-        out->slice.axis = I32(0, 0);
-        out->slice.start = fb_read_int(f, t, 1, 8, 1, 0);
-        out->slice.step = fb_read_int(f, t, 2, 8, 1, 1);
+        TRY(FIELDS(SLICE));
+        out->slice.axis = I32(SLICE, AXIS);
+        out->slice.start = I64(SLICE, START);
+        out->slice.step = I64(SLICE, STEP);
         return EMBER_OK;
-    case EMBER_OPT_PAD: {
-        fb_vec pads;
-        if ((s = fields(f, t, pad, 2, err, what)) != EMBER_OK) return s;
-        if ((s = fb_sub_vector(f, t, 0, 8, 8, &pads, err, what)) != EMBER_OK) return s;
-        if (pads.len > 2 * EMBER_MAX_RANK)
-            return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u pads, at most %d", what, pads.len, 2 * EMBER_MAX_RANK);
-        for (uint32_t i = 0; i < pads.len; i++) out->pad.pads[i] = fb_i64(f, pads.pos + 8 * i);
-        out->pad.n_pads = (int32_t)pads.len;
-        out->pad.value = fb_read_f32(f, t, 1, 0.0f);
-        return EMBER_OK;
-    }
-    case EMBER_OPT_PERMUTE: {
-        fb_vec p;
-        if ((s = fields(f, t, perm, 1, err, what)) != EMBER_OK) return s;
-        if ((s = fb_sub_vector(f, t, 0, 4, 4, &p, err, what)) != EMBER_OK) return s;
-        if (p.len > EMBER_MAX_RANK)
-            return ember_fail(err, EMBER_ERR_VERIFY, "%s: permutation of %u axes, at most %d", what, p.len, EMBER_MAX_RANK);
-        for (uint32_t i = 0; i < p.len; i++) out->permute.perm[i] = fb_i32(f, p.pos + 4 * i);
-        out->permute.n_perm = (int32_t)p.len;
-        return EMBER_OK;
-    }
     case EMBER_OPT_ARANGE:
-        if ((s = fields(f, t, f64x2, 2, err, what)) != EMBER_OK) return s;
-        out->arange.start = fb_read_f64(f, t, 0, 0.0);
-        out->arange.step = fb_read_f64(f, t, 1, 1.0);
+        TRY(FIELDS(ARANGE));
+        out->arange.start = F64(ARANGE, START);
+        out->arange.step = F64(ARANGE, STEP);
         return EMBER_OK;
     case EMBER_OPT_FULL:
-        if ((s = fields(f, t, f64, 1, err, what)) != EMBER_OK) return s;
-        out->full.value = fb_read_f64(f, t, 0, 0.0);
+        TRY(FIELDS(FULL));
+        out->full.value = F64(FULL, VALUE);
         return EMBER_OK;
     case EMBER_OPT_RESIZE:
-        if ((s = fields(f, t, resize, 3, err, what)) != EMBER_OK) return s;
-        out->resize.align_corners = BOOL(0);
-        out->resize.scale_h = fb_read_f32(f, t, 1, 0.0f);
-        out->resize.scale_w = fb_read_f32(f, t, 2, 0.0f);
+        TRY(FIELDS(RESIZE));
+        out->resize.align_corners = BOOL(RESIZE, ALIGN_CORNERS);
+        out->resize.scale_h = F32(RESIZE, SCALE_H);
+        out->resize.scale_w = F32(RESIZE, SCALE_W);
         return EMBER_OK;
     default:
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: options type %d not in the Options union", what, (int)type);
+    }
+}
+
+ember_status ember_decode_options(const fb_buf *f, const fb_table *t, int32_t type, ember_params *out,
+                                  ember_error *err, const char *what) {
+    memset(out, 0, sizeof *out);
+    /* An absent options table (t->pos == 0) gives every field its default. */
+    switch (type) {
+    case EMBER_OPT_NONE: return EMBER_OK;
+    case EMBER_OPT_CONV2D: return conv2d(f, t, &out->conv2d, err, what);
+    case EMBER_OPT_POOL2D: return pool2d(f, t, &out->pool2d, err, what);
+    case EMBER_OPT_PAD: return pad(f, t, &out->pad, err, what);
+    case EMBER_OPT_REDUCE:
+        TRY(FIELDS(REDUCE));
+        out->reduce.keep_dims = BOOL(REDUCE, KEEP_DIMS);
+        return i32_vector(f, t, EMBER_REDUCE_AXES, out->reduce.axes, &out->reduce.n_axes, EMBER_MAX_RANK, err,
+                          what);
+    case EMBER_OPT_PERMUTE:
+        TRY(FIELDS(PERMUTE));
+        return i32_vector(f, t, EMBER_PERMUTE_PERM, out->permute.perm, &out->permute.n_perm, EMBER_MAX_RANK, err,
+                          what);
+    default: return small(f, t, type, out, err, what);
     }
 }

@@ -38,11 +38,6 @@ const char *ember_opcode_name(uint32_t opcode) {
     return opcode < EMBER_OPCODE_COUNT ? ember_op_specs[opcode].name : "UNKNOWN";
 }
 
-/* ---- field ids, in declaration order in program.fbs ------------------------- */
-enum { P_VMAJOR, P_VMINOR, P_METHODS, P_SEG_OFF, P_SEG_SIZE, P_METADATA };
-enum { KV_KEY, KV_VALUE };
-#define DIMEXPR_BYTES 24u
-
 #define TRY(expr) do { ember_status s_ = (expr); if (s_ != EMBER_OK) return s_; } while (0)
 
 /* Reads a scalar field after checking that it lies inside its table. */
@@ -85,7 +80,7 @@ static ember_status shape_count(const fb_buf *f, const fb_vec *shape, int64_t *c
 ember_status ember_eval_dims(const fb_buf *f, uint32_t dims_pos, int32_t rank, const int64_t *sym,
                              int64_t *shape, ember_error *err, const char *what) {
     for (int32_t d = 0; d < rank; d++) {
-        size_t at = (size_t)dims_pos + DIMEXPR_BYTES * (size_t)d;
+        size_t at = (size_t)dims_pos + EMBER_DIMEXPR_BYTES * (size_t)d;
         int64_t coeff = fb_i64(f, at), add = fb_i64(f, at + 8);
         int16_t sa = (int16_t)fb_u16(f, at + 16), sb = (int16_t)fb_u16(f, at + 18);
         int64_t v = coeff;
@@ -129,7 +124,7 @@ static ember_status verify_tensor(const fb_buf *f, const fb_table *t, int32_t n_
     if (nbytes != (uint64_t)count * item)
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: nbytes %llu != %lld elements x %zu bytes", what,
                           (unsigned long long)nbytes, (long long)count, item);
-    TRY(fb_sub_vector(f, t, T_DIMS, DIMEXPR_BYTES, 8, &dims, err, what));
+    TRY(fb_sub_vector(f, t, T_DIMS, EMBER_DIMEXPR_BYTES, 8, &dims, err, what));
     int64_t storage = fb_read_int(f, t, T_STORAGE, 1, 1, 0);
     uint64_t offset = (uint64_t)fb_read_int(f, t, T_OFFSET, 8, 0, 0);
     if (dims.pos != 0) {
@@ -138,7 +133,7 @@ static ember_status verify_tensor(const fb_buf *f, const fb_table *t, int32_t n_
         if (storage == EMBER_STORAGE_CONSTANT)
             return ember_fail(err, EMBER_ERR_VERIFY, "%s: a constant cannot have dynamic dimensions", what);
         for (uint32_t d = 0; d < dims.len; d++) {
-            size_t at = (size_t)dims.pos + DIMEXPR_BYTES * d;
+            size_t at = (size_t)dims.pos + EMBER_DIMEXPR_BYTES * d;
             int64_t coeff = fb_i64(f, at), add = fb_i64(f, at + 8);
             int16_t sa = (int16_t)fb_u16(f, at + 16), sb = (int16_t)fb_u16(f, at + 18);
             if (sa < -1 || sa >= n_symbols || sb < -1 || sb >= n_symbols)
@@ -185,7 +180,7 @@ static ember_status verify_tensor(const fb_buf *f, const fb_table *t, int32_t n_
         x.dtype = (uint8_t)dtype;
         x.rank = (uint8_t)shape.len;
         for (uint32_t d = 0; d < shape.len; d++) x.shape[d] = fb_i64(f, shape.pos + 8 * d);
-        TRY(ember_tensor_quant(f, t, T_QUANT, &x, err));
+        TRY(ember_tensor_quant(f, t, T_QUANTIZATION, &x, err));
     }
     return EMBER_OK;
 }
@@ -216,7 +211,7 @@ static int tensor_quantized(const fb_buf *f, const fb_vec *tensors, int32_t k) {
     char scratch[8];
     ember_error quiet = {scratch, sizeof scratch};
     if (k < 0 || fb_vec_table(f, tensors, (uint32_t)k, &t, &quiet, "") != EMBER_OK) return 0;
-    return fb_sub_table(f, &t, T_QUANT, 0, &q, &quiet, "") == EMBER_OK && q.pos != 0;
+    return fb_sub_table(f, &t, T_QUANTIZATION, 0, &q, &quiet, "") == EMBER_OK && q.pos != 0;
 }
 
 static ember_status verify_operator(const fb_buf *f, const fb_table *op, const fb_vec *tensors, ember_error *err,
@@ -226,7 +221,7 @@ static ember_status verify_operator(const fb_buf *f, const fb_table *op, const f
     fb_table options;
     ember_params params;
     TRY(scalar(f, op, O_OPCODE, 2, err, what));
-    TRY(scalar(f, op, O_OPT_TYPE, 1, err, what));
+    TRY(scalar(f, op, O_OPTIONS_TYPE, 1, err, what));
     uint32_t code = (uint32_t)fb_read_int(f, op, O_OPCODE, 2, 0, 0);
     if (code >= EMBER_OPCODE_COUNT)
         return ember_fail(err, EMBER_ERR_UNSUPPORTED, "%s: opcode %u not in the OpCode enum (this runtime knows %d)",
@@ -289,7 +284,7 @@ static ember_status verify_operator(const fb_buf *f, const fb_table *op, const f
     if ((spec->flags & EMBER_OPF_BOOL_OUT) &&
         tensor_field(f, tensors, fb_i32(f, outs.pos), T_DTYPE, 1) != EMBER_DTYPE_BOOL)
         return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): output must be BOOL", what, spec->name);
-    int32_t type = (int32_t)fb_read_int(f, op, O_OPT_TYPE, 1, 0, 0);
+    int32_t type = (int32_t)fb_read_int(f, op, O_OPTIONS_TYPE, 1, 0, 0);
     if (type != spec->options)
         return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): options table type %d, expected %d", what, spec->name,
                           (int)type, (int)spec->options);
@@ -351,9 +346,9 @@ static ember_status verify_method(const ember_program *p, const fb_table *m, int
     snprintf(what, sizeof what, "method %d", (int)index);
     TRY(fb_sub_string(f, m, M_NAME, &name, err, what));
     snprintf(what, sizeof what, "method '%.40s'", fb_str(f, name));
-    TRY(scalar(f, m, M_ARENA, 8, err, what));
-    TRY(scalar(f, m, M_LOWER, 8, err, what));
-    uint64_t arena_size = (uint64_t)fb_read_int(f, m, M_ARENA, 8, 0, 0);
+    TRY(scalar(f, m, M_ARENA_SIZE, 8, err, what));
+    TRY(scalar(f, m, M_LIVE_BYTES_LOWER_BOUND, 8, err, what));
+    uint64_t arena_size = (uint64_t)fb_read_int(f, m, M_ARENA_SIZE, 8, 0, 0);
     if (arena_size > ((uint64_t)1 << 48))
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: arena of %llu bytes is implausible", what,
                           (unsigned long long)arena_size);
@@ -408,7 +403,7 @@ static ember_status verify_method(const ember_program *p, const fb_table *m, int
         TRY(fb_vec_table(f, &ops, i, &op, err, owhat));
         TRY(verify_operator(f, &op, &tensors, err, owhat));
     }
-    TRY(fb_sub_vector(f, m, M_TESTS, 4, 4, &cases, err, what));
+    TRY(fb_sub_vector(f, m, M_TEST_CASES, 4, 4, &cases, err, what));
     for (uint32_t c = 0; c < cases.len; c++) {
         fb_table tc;
         char cwhat[128];
@@ -441,25 +436,26 @@ static ember_status load(ember_program *p, const void *data, size_t size, ember_
         if (*(const uint8_t *)&one != 1)
             return ember_fail(err, EMBER_ERR_UNSUPPORTED, "big-endian hosts are not supported");
     }
-    if (size < 8 || memcmp(b + 4, "EMBR", 4) != 0)
-        return ember_fail(err, EMBER_ERR_FORMAT, "not an Ember program: no 'EMBR' identifier (file of %zu bytes)", size);
+    if (size < 8 || memcmp(b + 4, EMBER_FILE_IDENTIFIER, 4) != 0)
+        return ember_fail(err, EMBER_ERR_FORMAT, "not an Ember program: no '" EMBER_FILE_IDENTIFIER "' identifier (file of %zu bytes)",
+                          size);
     if (size > (size_t)UINT32_MAX)
         return ember_fail(err, EMBER_ERR_FORMAT, "file of %zu bytes exceeds the 4 GiB FlatBuffer limit", size);
     p->f.b = b;
     p->f.n = size;
     const fb_buf *f = &p->f;
     TRY(fb_table_at(f, fb_u32(f, 0), &p->root, err, "program"));
-    TRY(scalar(f, &p->root, P_VMAJOR, 2, err, "program"));
-    TRY(scalar(f, &p->root, P_VMINOR, 2, err, "program"));
-    p->version_major = (uint16_t)fb_read_int(f, &p->root, P_VMAJOR, 2, 0, 0);
-    p->version_minor = (uint16_t)fb_read_int(f, &p->root, P_VMINOR, 2, 0, 0);
+    TRY(scalar(f, &p->root, P_VERSION_MAJOR, 2, err, "program"));
+    TRY(scalar(f, &p->root, P_VERSION_MINOR, 2, err, "program"));
+    p->version_major = (uint16_t)fb_read_int(f, &p->root, P_VERSION_MAJOR, 2, 0, 0);
+    p->version_minor = (uint16_t)fb_read_int(f, &p->root, P_VERSION_MINOR, 2, 0, 0);
     if (p->version_major > EMBER_VERSION_MAJOR)
         return ember_fail(err, EMBER_ERR_VERSION, "file schema version %u.%u is newer than this runtime's %d.%d",
                           p->version_major, p->version_minor, EMBER_VERSION_MAJOR, EMBER_VERSION_MINOR);
-    TRY(scalar(f, &p->root, P_SEG_OFF, 8, err, "program"));
-    TRY(scalar(f, &p->root, P_SEG_SIZE, 8, err, "program"));
-    p->seg_offset = (uint64_t)fb_read_int(f, &p->root, P_SEG_OFF, 8, 0, 0);
-    p->seg_size = (uint64_t)fb_read_int(f, &p->root, P_SEG_SIZE, 8, 0, 0);
+    TRY(scalar(f, &p->root, P_CONSTANT_SEGMENT_OFFSET, 8, err, "program"));
+    TRY(scalar(f, &p->root, P_CONSTANT_SEGMENT_SIZE, 8, err, "program"));
+    p->seg_offset = (uint64_t)fb_read_int(f, &p->root, P_CONSTANT_SEGMENT_OFFSET, 8, 0, 0);
+    p->seg_size = (uint64_t)fb_read_int(f, &p->root, P_CONSTANT_SEGMENT_SIZE, 8, 0, 0);
     if (p->seg_offset % EMBER_CONSTANT_ALIGNMENT != 0)
         return ember_fail(err, EMBER_ERR_VERIFY, "constant segment offset %llu is not a multiple of %d",
                           (unsigned long long)p->seg_offset, EMBER_CONSTANT_ALIGNMENT);

@@ -5,8 +5,6 @@
 
 #include "handles.h"
 
-enum { Q_SCALE, Q_ZERO, Q_AXIS };
-enum { QP_MULT, QP_SHIFT, QP_ACT_MIN, QP_ACT_MAX, QP_LEFT_SHIFT, QP_FILL };
 
 #define TRY(expr) do { ember_status s_ = (expr); if (s_ != EMBER_OK) return s_; } while (0)
 
@@ -25,7 +23,7 @@ ember_status ember_decode_quant(const fb_buf *f, const fb_table *op, int field, 
     TRY(fb_sub_table(f, op, field, 0, &t, err, what));
     if (t.pos == 0) return EMBER_OK;
     for (int id = QP_ACT_MIN; id <= QP_FILL; id++) TRY(scalar4(f, &t, id, err, what));
-    TRY(fb_sub_vector(f, &t, QP_MULT, 4, 4, &mult, err, what));
+    TRY(fb_sub_vector(f, &t, QP_MULTIPLIER, 4, 4, &mult, err, what));
     TRY(fb_sub_vector(f, &t, QP_SHIFT, 1, 1, &shift, err, what));
     if (mult.len != shift.len || mult.len > (1u << 24))
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u multipliers and %u shifts", what, mult.len, shift.len);
@@ -33,8 +31,8 @@ ember_status ember_decode_quant(const fb_buf *f, const fb_table *op, int field, 
     q->n = (int32_t)mult.len;
     q->multiplier = f->b + mult.pos;
     q->shift = f->b + shift.pos;
-    q->act_min = (int32_t)fb_read_int(f, &t, QP_ACT_MIN, 4, 1, -128);
-    q->act_max = (int32_t)fb_read_int(f, &t, QP_ACT_MAX, 4, 1, 127);
+    q->act_min = (int32_t)fb_read_int(f, &t, QP_ACT_MIN, 4, 1, QP_ACT_MIN_DEFAULT);
+    q->act_max = (int32_t)fb_read_int(f, &t, QP_ACT_MAX, 4, 1, QP_ACT_MAX_DEFAULT);
     q->left_shift = (int32_t)fb_read_int(f, &t, QP_LEFT_SHIFT, 4, 1, 0);
     q->fill = (int32_t)fb_read_int(f, &t, QP_FILL, 4, 1, 0);
     for (int32_t i = 0; i < q->n; i++) {
@@ -68,9 +66,9 @@ ember_status ember_tensor_quant(const fb_buf *f, const fb_table *tensor, int fie
     TRY(fb_sub_table(f, tensor, field, 0, &t, err, what));
     if (t.pos == 0) return EMBER_OK;
     TRY(fb_sub_vector(f, &t, Q_SCALE, 4, 4, &scale, err, what));
-    TRY(fb_sub_vector(f, &t, Q_ZERO, 8, 8, &zero, err, what));
+    TRY(fb_sub_vector(f, &t, Q_ZERO_POINT, 8, 8, &zero, err, what));
     TRY(scalar4(f, &t, Q_AXIS, err, what));
-    int32_t axis = (int32_t)fb_read_int(f, &t, Q_AXIS, 4, 1, -1);
+    int32_t axis = (int32_t)fb_read_int(f, &t, Q_AXIS, 4, 1, Q_AXIS_DEFAULT);
     if (scale.len == 0 || (zero.len != 0 && zero.len != scale.len))
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u scales and %u zero points", what, scale.len, zero.len);
     if (axis < -1 || axis >= (int32_t)x->rank)

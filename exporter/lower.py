@@ -379,14 +379,13 @@ def _promote(ctx, a, b):
     def kind(v):
         if isinstance(v, torch.fx.Node):
             val = v.meta.get("val") if v.name not in ctx.constants else ctx.constants[v.name]
-            return val.dtype if isinstance(val, torch.Tensor) else torch.tensor(val).dtype, val.dim() if isinstance(val, torch.Tensor) else 0
-        return None, None
-    ta, ra = kind(a)
-    tb, rb = kind(b)
+            return val.dtype if isinstance(val, torch.Tensor) else torch.tensor(val).dtype
+        return None
+    ta, tb = kind(a), kind(b)
     if ta is None:
-        ta, ra = (torch.float32 if isinstance(a, float) else tb), -1
+        ta = torch.float32 if isinstance(a, float) else tb
     if tb is None:
-        tb, rb = (torch.float32 if isinstance(b, float) else ta), -1
+        tb = torch.float32 if isinstance(b, float) else ta
     if ta == tb:
         return numpy_dtype(ta)
     fa, fb = ta.is_floating_point, tb.is_floating_point

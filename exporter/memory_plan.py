@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from exporter.layouts import choose_layouts
 from exporter.passes.fuse_residual import fuse_residual

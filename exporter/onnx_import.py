@@ -469,7 +469,8 @@ class _Importer:
                 unsupported.append(f"  {node.op_type} node '{node.name}': {type(e).__name__}: {e}")
                 failed.update(node.output)
         if unsupported:
-            error = UnsupportedOpsError(f"{len(unsupported)} ONNX node(s) cannot be imported:\n" + "\n".join(unsupported))
+            error = UnsupportedOpsError(f"{len(unsupported)} ONNX node(s) cannot be imported:\n"
+                                        + "\n".join(unsupported))
             error.needs_constant = _graph_inputs_behind(graph, needed, {i.name for i in inputs})
             raise error
         for o in graph.output:

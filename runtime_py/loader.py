@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from runtime_py.errors import FormatError, VerifyError, VersionError
+from runtime_py.errors import FormatError, VerifyError
 from schema import (ARENA_ALIGNMENT, CONSTANT_ALIGNMENT, FILE_IDENTIFIER, VERSION_MAJOR,
                     VERSION_MINOR, fb)
 from schema.ops import (BOOL_OUT as _BOOL_OUT, FLOAT_ONLY as _FLOAT_ONLY, INT8_OPS, INT8_TABLE_INPUT,
@@ -361,7 +361,8 @@ def _prepare(op, ins, outs, options, where, quant=None):
         raise VerifyError(f"{where} ({op}): dynamic_quantization needs an INT8 weight")
     if op in _FLOAT_ONLY and not int8:
         for p, t in enumerate(ins + outs):
-            _check(t is None or t.dtype == fb.DType.FLOAT32 or (p == 1 and int8_weight), f"{where} ({op}): operand {p} must be FLOAT32")
+            _check(t is None or t.dtype == fb.DType.FLOAT32 or (p == 1 and int8_weight),
+                   f"{where} ({op}): operand {p} must be FLOAT32")
     if op in _BOOL_OUT:
         _check(out.dtype == fb.DType.BOOL, f"{where} ({op}): output must be BOOL")
     if op == "CONV2D":

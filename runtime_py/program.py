@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from runtime_py.errors import ExecutionError, FormatError, InputError, VerifyError
+from runtime_py.errors import ExecutionError, InputError, VerifyError
 from runtime_py.kernels.gather import IndexOutOfRange
 from runtime_py.loader import DTYPES, MAX_ELEMENTS, OPCODE_NAMES, parse, read, verify
 from schema.ops import INT8_OPS, INT8_WEIGHT_OPS, SPECS
@@ -116,7 +116,7 @@ class Method:
         and out with an int8 weight), "convert" (QUANTIZE / DEQUANTIZE) or "float32"
         (everything else, including dtype-generic data movement of floats)."""
         out = []
-        for name, _, ins, outs, kwargs, _ in self._ops:
+        for name, _, _, outs, kwargs, _ in self._ops:
             if name in ("QUANTIZE", "DEQUANTIZE"):
                 out.append("convert")
             elif "q" in kwargs or self.tensors[outs[0]].quantization is not None:

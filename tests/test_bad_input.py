@@ -11,7 +11,7 @@ import pytest
 import importlib
 import runtime_py
 from exporter import export_module
-from zoo_models import cnn, mlp
+from zoo_models import mlp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -71,7 +71,7 @@ def test_random_corruption_never_crashes(mlp_file):
     x = np.random.default_rng(0).standard_normal((4, 20)).astype(np.float32)
     rng = random.Random(0)
     rejected = 0
-    for trial in range(300):
+    for _trial in range(300):
         bad = bytearray(data)
         for _ in range(rng.randint(1, 4)):
             bad[rng.randrange(len(bad))] = rng.randrange(256)

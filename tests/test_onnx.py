@@ -5,7 +5,6 @@ import sys
 import warnings
 
 import numpy as np
-import onnx
 import pytest
 import torch
 from onnx import TensorProto, helper
@@ -101,7 +100,8 @@ def test_older_opset_is_upgraded(tmp_path):
 def test_unsupported_onnx_ops_listed_with_node_names(tmp_path):
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 4])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 4])
-    model = _model([helper.make_node("Relu", ["x"], ["a"]), helper.make_node("LRN", ["a"], ["b"], name="my_lrn", size=3),
+    model = _model([helper.make_node("Relu", ["x"], ["a"]),
+                    helper.make_node("LRN", ["a"], ["b"], name="my_lrn", size=3),
                     helper.make_node("Cosh", ["a"], ["c"], name="my_cosh"), helper.make_node("Add", ["b", "c"], ["y"])],
                    [x], [y])
     path = tmp_path / "u.onnx"

@@ -7,9 +7,10 @@ For each file both runtimes either refuse it (any EmberError; the stage may diff
 run it; where both run, the outputs must agree: integers exactly, floats within
 rtol 1e-3 and an atol of 1e-3 x the output's largest magnitude; runs in which any float
 value overflows (NaN, beyond 1e30, inf out of a sum: mutated weights and scales) are not
-compared, since from there summation order decides the result. A mismatch is printed and makes the exit status 1, unless it is one of the
-documented intended differences (INTENDED below). Any exception other than an
-EmberError from the Python runtime is a finding too (it must never raise anything else).
+compared, since from there summation order decides the result. A mismatch is printed
+and makes the exit status 1, unless it is one of the documented intended differences
+(INTENDED below). Any exception other than an EmberError from the Python runtime is a
+finding too (it must never raise anything else).
 The C runtime runs in this process: give it only inputs the sanitizer build of the
 fuzz target has already run without a finding (make fuzz does)."""
 from __future__ import annotations
@@ -160,11 +161,11 @@ def check(data: bytes) -> tuple[str, str]:
                 continue
             overflow = []
 
-            def watch(k, op, names, outputs):
+            def watch(k, op, names, outputs, overflow=overflow):
                 if not overflow and any(_overflows(a, op) for a in outputs):
                     overflow.append(f"operator {k} ({op})")
-            st_py, out_py = _outcome(lambda: pm.run(*arrays, trace=watch))
-            st_c, out_c = _outcome(lambda: cm.run(*arrays))
+            st_py, out_py = _outcome(lambda pm=pm, arrays=arrays, watch=watch: pm.run(*arrays, trace=watch))
+            st_c, out_c = _outcome(lambda cm=cm, arrays=arrays: cm.run(*arrays))
             if overflow:   # every later value depends on how each runtime orders its sums
                 return "intended", f"method '{name}': float overflow at {overflow[0]} (not compared)"
             if st_py != st_c:

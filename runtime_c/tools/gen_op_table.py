@@ -62,11 +62,11 @@ def render():
         lines.append(f'    {{"{name}", {option_const(s.options)}, {s.min_inputs}, {s.max_inputs}, '
                      f'{s.outputs}, 0x{mask:x}, {flags}}},  /* {code} */')
     lines += ["};", "", "static const ember_op_impl *const impls[EMBER_OPCODE_COUNT] = {"]
-    for code, name in codes:
+    for _, name in codes:
         lines += [f"#ifdef EMBER_EXCLUDE_{name}", "    NULL,", "#else",
                   f"    &ember_op_{name.lower()},", "#endif"]
     lines += ["};", "", "static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {"]
-    for code, name in codes:
+    for _, name in codes:
         if name not in INT8_OPS:
             lines.append(f"    NULL,  /* {name} */")
             continue

@@ -1,5 +1,4 @@
 """REDUCE_MAX: max over `axes` (sorted, distinct); keep_dims keeps them as size 1."""
-import numpy as np
 
 
 def reduce_max(x, out, *, axes, keep_dims=False):

@@ -1,5 +1,4 @@
 """REDUCE_SUM: sum over `axes` (sorted, distinct); keep_dims keeps them as size 1."""
-import numpy as np
 
 
 def reduce_sum(x, out, *, axes, keep_dims=False):

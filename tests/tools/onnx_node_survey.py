@@ -82,7 +82,8 @@ def reason(message):
     m = re.search(r"(\w+) node '[^']*': no Ember mapping for this ONNX op", message)
     if m:
         return f"op {m.group(1)} is not in Ember's op set (and ONNX defines no function for it)"
-    m = re.search(r"is in domain '([^']*)'", message) or re.search(r"no opset of the default ONNX domain \(domains: \['([^']*)'", message)
+    m = (re.search(r"is in domain '([^']*)'", message)
+         or re.search(r"no opset of the default ONNX domain \(domains: \['([^']*)'", message))
     if m:
         return f"op of domain {m.group(1)}: only the default ONNX domain is imported"
     m = re.search(r"(\w+) node '[^']*': (.*)", message)

@@ -218,8 +218,9 @@ def _verify_method(m, seg_size):
 
 def _check_plan(name, tensors, inputs, outputs, operators):
     """The memory plan (as the C runtime's check_plan): two arena tensors whose bytes
-    overlap are never live at once. A RESHAPE output at its input's offset shares its
-    storage (one group, live from the first write of any member to the last read)."""
+    overlap are never live at once. A RESHAPE output is a view: of an arena input, at the
+    same offset, sharing its storage (one group, live from the first write of any member
+    to the last read)."""
     n, end = len(tensors), len(operators)
     first, last, alias = [1 << 62] * n, [-2] * n, list(range(n))
     for i in inputs:
@@ -235,7 +236,10 @@ def _check_plan(name, tensors, inputs, outputs, operators):
             last[i] = k
         if op.opcode == reshape and ins and ins[0] >= 0 and outs:
             a, b = tensors[ins[0]], tensors[outs[0]]
-            if a.storage == fb.Storage.ARENA and b.storage == fb.Storage.ARENA and a.offset == b.offset:
+            if a.storage == fb.Storage.ARENA:
+                _check(b.storage == fb.Storage.ARENA and a.offset == b.offset,
+                       f"method '{name}' operator {k} (RESHAPE): output tensor {outs[0]} is not at its "
+                       f"input's arena offset (a reshape is a view)")
                 alias[outs[0]] = alias[ins[0]]
     for i in outputs:
         last[i] = end

@@ -74,6 +74,39 @@ def test_crafted_files_are_refused_by_both_loaders(maker, message):
     assert message in py, py
 
 
+def _overlap_live_tensors(p):
+    """The first op's input and output both at the arena's start (both live at that op)."""
+    m = p.methods[0]
+    op = m.operators[0]
+    m.tensors[op.outputs[0]].offset = m.tensors[op.inputs[0]].offset = 0
+
+
+def _move_reshape_output(p):
+    """A RESHAPE of an arena tensor whose output sits elsewhere (a view cannot)."""
+    m = p.methods[0]
+    for op in m.operators:
+        src, out = m.tensors[op.inputs[0]], m.tensors[op.outputs[0]] if op.outputs is not None else None
+        if make_corpus.crafted.opcode_name(op.opcode) == "RESHAPE" and src.storage == 0:
+            out.offset = 0 if src.offset != 0 else 16 * (-(-src.nbytes // 16))
+            return
+    raise AssertionError("no RESHAPE of an arena tensor")
+
+
+@pytest.mark.parametrize("name, fn, message", [
+    ("mlp", _overlap_live_tensors, "share arena bytes"),
+    ("cnn", _move_reshape_output, "a reshape is a view"),
+])
+def test_broken_memory_plans_are_refused_by_both(name, fn, message):
+    """Both loaders check the memory plan: tensors live at once never share arena bytes,
+    and a reshape of an arena tensor is a view at the same offset (the C runtime runs it
+    as one); a fuzzer finding had a kernel overwrite an input it was reading."""
+    data = make_corpus.crafted.edit(make_corpus.exported(name)[2], fn)
+    c = refusal(lambda: CProgram(data).method("forward"))
+    py = refusal(lambda: runtime_py.load(data).method("forward"))
+    assert c is not None and message in c, c
+    assert py is not None and message in py, py
+
+
 def test_every_reproducer_is_stored():
     """Each crafted reproducer of make_corpus.py has its file in runtime_c/fuzz/reproducers
     (replayed below under the sanitizers). Not compared byte for byte: the programs record

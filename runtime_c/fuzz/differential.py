@@ -37,9 +37,12 @@ MAX_ELEMENTS = 1 << 22         # inputs larger than this are not built (speed)
 # Differences between the runtimes that are intended, by a part of the refusing runtime's message.
 # Each is a check only one runtime can make, or makes at another stage.
 INTENDED = {
-    "metadata": "the C loader verifies the metadata tables and strings; the Python runtime "
-                "reads metadata only for `ember inspect`, through the flatbuffers reader, which "
-                "takes a short vtable as absent fields and a string past the end as cut short",
+    "(EMBER_ERR_FORMAT)": "the C reader verifies the FlatBuffer's structure (alignment, vtable and field "
+                          "extents, vector and string bounds, NUL termination) as flatc's verifiers do; "
+                          "the Python flatbuffers reader has none and reads what the offsets give, "
+                          "failing only outside the buffer",
+    "metadata": "the C loader verifies the metadata tables and strings; the Python runtime reads "
+                "metadata only for `ember inspect`",
 }
 INTENDED["cannot allocate"] = ("a method larger than this host's memory: the C binding allocates it at init, "
                                "the Python runtime its arena at the first run")

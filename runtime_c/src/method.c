@@ -180,9 +180,10 @@ static int64_t arena_at(const ember_method *m, const ember_tensor *t) { return (
 
 /* The memory plan: two arena tensors whose bytes overlap are never live at the same
  * time (the exporter's planner guarantees it), or a kernel would overwrite what a later
- * op reads, or read and write one region at once. A RESHAPE output at its input's offset
- * shares the input's storage: they form one group, live from the first write of any
- * member to the last read of any member. Pairwise over the arena tensors (no memory). */
+ * op reads, or read and write one region at once. A RESHAPE output is a view of its input
+ * (the run points it at the input's data), so an arena input's view must sit at the same
+ * offset; the two form one group, live from the first write of any member to the last
+ * read of any member. Pairwise over the arena tensors (no memory). */
 static ember_status check_plan(ember_method *m, ember_error *err) {
     for (int32_t i = 0; i < m->n_tensors; i++) {
         m->tensors[i].live_first = INT32_MAX;
@@ -205,7 +206,10 @@ static ember_status check_plan(ember_method *m, ember_error *err) {
         }
         if (n->opcode == EMBER_OPCODE_RESHAPE && n->n_in >= 1 && op_idx[0] >= 0) {
             ember_tensor *in = &m->tensors[op_idx[0]], *out = &m->tensors[op_idx[n->n_in]];
-            if (in->storage == EMBER_STORAGE_ARENA && in->home == out->home) out->alias = in->alias;
+            if (in->storage == EMBER_STORAGE_ARENA && in->home != out->home)   /* the run aliases them */
+                return ember_fail(err, EMBER_ERR_VERIFY, "operator %d (RESHAPE): output tensor %d is not at its "
+                                  "input's arena offset (a reshape is a view)", (int)k, (int)op_idx[n->n_in]);
+            if (in->storage == EMBER_STORAGE_ARENA) out->alias = in->alias;
         }
     }
     for (int32_t i = 0; i < m->n_outputs; i++) m->tensors[m->indices[m->n_inputs + i]].live_last = m->n_nodes;

@@ -25,6 +25,7 @@ LAYOUT_NAMES = {v: k for k, v in vars(fb.Layout).items() if not k.startswith("_"
 OPTION_NAMES = {v: k for k, v in vars(fb.Options).items() if not k.startswith("_")}
 MAX_ELEMENTS = 1 << 40
 INT32_MAX = (1 << 31) - 1
+MAX_PLANNED_TENSORS = 16384   # arena tensors a method may use (the C runtime's EMBER_MAX_PLANNED_TENSORS)
 
 
 def read(source):
@@ -100,7 +101,11 @@ def verify(program, file_size: int) -> None:
     names = [_s(m.name) for m in methods]
     _check(len(set(names)) == len(names), f"duplicate method names {names}")
     for m in methods:
-        _verify_method(m, seg_size)
+        try:
+            _verify_method(m, seg_size)
+        except (IndexError, KeyError, TypeError, ValueError, AttributeError) as e:
+            # Every rule should name its problem first; never let one surface as a traceback.
+            raise VerifyError(f"method '{_s(m.name)}': inconsistent program ({type(e).__name__}: {e})") from None
 
 
 def _verify_method(m, seg_size):
@@ -248,6 +253,9 @@ def _check_plan(name, tensors, inputs, outputs, operators):
         first[g], last[g] = min(first[g], first[i]), max(last[g], last[i])
     arena = [i for i in range(n) if tensors[i].storage == fb.Storage.ARENA and tensors[i].nbytes > 0
              and first[alias[i]] <= last[alias[i]]]
+    if len(arena) > MAX_PLANNED_TENSORS:
+        raise VerifyError(f"method '{name}': {len(arena)} arena tensors in use, more than this runtime "
+                          f"verifies ({MAX_PLANNED_TENSORS})")
     if len(arena) < 2:
         return
     idx = np.array(arena)
@@ -297,11 +305,13 @@ def _prepare_int8(op, ins, outs, quant, where):
     _check(_per_tensor(out), f"{where} ({op}): int8 output needs per-tensor quantization")
     if op in TABLE_OPS:
         _check(len(ins) == 2 and ins[1] is not None and ins[1].dtype == i8 and shape(ins[1]) == [256]
-               and ins[0].dtype == i8, f"{where} ({op}): int8 needs an INT8 input and a 256-entry INT8 table")
+               and ins[0].dtype == i8 and _per_tensor(ins[0]),
+               f"{where} ({op}): int8 needs a quantized INT8 input and a 256-entry INT8 table")
         return
     if op == "SOFTMAX":
-        _check(len(ins) == 2 and ins[1].dtype == fb.DType.INT32 and shape(ins[1]) == [256]
-               and ins[0].dtype == i8, f"{where} (SOFTMAX): int8 needs an INT8 input and a 256-entry INT32 table")
+        _check(len(ins) == 2 and ins[1] is not None and ins[1].dtype == fb.DType.INT32 and shape(ins[1]) == [256]
+               and ins[0].dtype == i8 and _per_tensor(ins[0]),
+               f"{where} (SOFTMAX): int8 needs a quantized INT8 input and a 256-entry INT32 table")
         return
     data = ins[:1] if op in ("CONV2D", "FULLY_CONNECTED", "PAD") else ins
     for p, t in enumerate(data):
@@ -414,7 +424,8 @@ def _prepare(op, ins, outs, options, where, quant=None):
     elif op == "SLICE":
         x = shape(ins[0])
         axis = options.axis
-        _check(0 <= axis < len(x), f"{where} (SLICE): axis {axis} out of range for rank {len(x)}")
+        _check(0 <= axis < len(x) and len(shape(out)) == len(x),
+               f"{where} (SLICE): axis {axis}, input rank {len(x)}, output rank {len(shape(out))} inconsistent")
         n = shape(out)[axis]
         _check(options.step >= 1 and options.start >= 0
                and (n == 0 or options.start + options.step * (n - 1) < x[axis]),
@@ -507,6 +518,9 @@ def _shape_rules(op, ins, out, options, where):
         want = [1 if d in axes else n for d, n in enumerate(x)] if options.keepDims else \
                [n for d, n in enumerate(x) if d not in axes]
         _check(out == want, f"{where} ({op}): input {x} reduced over {sorted(axes)} is not output {out}")
+        if op == "REDUCE_MAX":
+            _check(all(x[a] > 0 for a in axes) or 0 in out,
+                   f"{where} (REDUCE_MAX): maximum over an empty axis: the reduction has no identity")
     elif op == "EXPAND":
         _check(len(x) <= len(out) and all(v in (1, out[d + len(out) - len(x)]) for d, v in enumerate(x)),
                f"{where} (EXPAND): input {x} does not broadcast to output {out}")
@@ -544,3 +558,10 @@ def _dtype_rules(op, ins, out, int8, where):
         _check(ins[0].dtype == out.dtype, f"{where} ({op}): input and output dtypes differ")
     if op in _NUMERIC:
         _check(out.dtype != fb.DType.BOOL, f"{where} ({op}): operands must share a numeric dtype (not BOOL)")
+    if op in ("LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT"):
+        _check(all(t.dtype == fb.DType.BOOL for t in ins), f"{where} ({op}): inputs and output must be BOOL")
+    elif op == "REDUCE_SUM":
+        _check(ins[0].dtype != fb.DType.FLOAT32 or out.dtype == fb.DType.FLOAT32,
+               f"{where} (REDUCE_SUM): a FLOAT32 input needs a FLOAT32 output")
+    elif op == "REDUCE_MAX":
+        _check(ins[0].dtype == out.dtype, f"{where} (REDUCE_MAX): input and output dtypes must agree")

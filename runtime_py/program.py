@@ -73,7 +73,8 @@ class Method:
             q = self.tensors[i].quantization if i >= 0 else None
             if q is None or q.axis != -1:
                 return None, None
-            return int(q.zeroPoint[0]), np.float32(q.scale[0])
+            zero = 0 if q.zeroPoint is None or len(q.zeroPoint) == 0 else int(q.zeroPoint[0])   # none: all 0
+            return zero, np.float32(q.scale[0])
         zps, scales = zip(*[qp(i) for i in ins]) if ins else ((), ())
         out_zp, out_scale = qp(out)
         if quant is None:
@@ -215,10 +216,14 @@ class Method:
 
         for i, a in zip(self._inputs, arrays):
             view(i)[...] = a
+        for i in range(len(self.tensors)):   # every size, as the C runtime evaluates them all
+            if self.tensors[i].dims is not None:
+                self._shape(i, values)
         for k, (name, kernel, ins, outs, opts, source) in enumerate(self._ops):
             args = [view(i) if i >= 0 else None for i in ins] + [view(i) for i in outs]
             try:
-                kernel(*args, **opts)
+                if any(view(i).size for i in outs):   # an empty output: nothing to compute (as in C)
+                    kernel(*args, **opts)
             except IndexOutOfRange as e:
                 where = f" ({source})" if source else ""
                 raise ExecutionError(f"operator {k} ({name}){where}: {e}") from None

@@ -11,6 +11,9 @@
 #include "schema.h"   /* generated: the schema's enums, field ids and defaults */
 
 #define EMBER_MAX_ELEMENTS (((int64_t)1) << 40)
+/* The most arena tensors a method may use: init checks the memory plan pairwise (method.c
+ * check_plan). The Python loader has the same limit (MAX_PLANNED_TENSORS). */
+#define EMBER_MAX_PLANNED_TENSORS 16384
 
 /* Tensor.layout (schema.h): PANELS16 is a FLOAT32 (N, K) weight of FULLY_CONNECTED stored as
  * whole groups of 16 rows transposed to (K, 16), then the last N % 16 rows row-major

@@ -218,6 +218,14 @@ static ember_status check_plan(ember_method *m, ember_error *err) {
         if (x->live_first < g->live_first) g->live_first = x->live_first;
         if (x->live_last > g->live_last) g->live_last = x->live_last;
     }
+    int32_t n_live = 0;
+    for (int32_t i = 0; i < m->n_tensors; i++) {
+        const ember_tensor *x = &m->tensors[i], *g = &m->tensors[x->alias];
+        n_live += x->storage == EMBER_STORAGE_ARENA && x->max_nbytes > 0 && g->live_first <= g->live_last;
+    }
+    if (n_live > EMBER_MAX_PLANNED_TENSORS)   /* the pairwise check below stays under 2^27 pairs */
+        return ember_fail(err, EMBER_ERR_UNSUPPORTED, "%ld arena tensors in use, more than this runtime verifies (%d)",
+                          (long)n_live, EMBER_MAX_PLANNED_TENSORS);
     for (int32_t i = 0; i < m->n_tensors; i++) {
         const ember_tensor *a = &m->tensors[i], *ga = &m->tensors[a->alias];
         if (a->storage != EMBER_STORAGE_ARENA || a->max_nbytes == 0 || ga->live_first > ga->live_last) continue;

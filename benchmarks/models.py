@@ -170,4 +170,3 @@ def mlp():
 
 MODELS = {"mobilenet_v2": mobilenet_v2, "resnet18": resnet18, "vit_tiny": vit_tiny, "bert_mini": bert_mini,
           "gpt_decoder": gpt_decoder, "ds_cnn": ds_cnn, "mlp": mlp}
-CNN_MODELS = {"mobilenet_v2", "resnet18", "ds_cnn"}

@@ -245,13 +245,10 @@ class Lowering:
     def _poison(self, node):
         """Keep going after an unsupported op so every problem is reported at once."""
         val = node.meta.get("val")
-        try:
-            if isinstance(val, torch.Tensor):
-                self.env[node.name] = self.new(np.float32, [Dim.static(1)] * 0)
-            elif isinstance(val, (list, tuple)):
-                self.env[node.name] = tuple(self.new(np.float32, []) for _ in val)
-        except Exception:
-            pass
+        if isinstance(val, torch.Tensor):
+            self.env[node.name] = self.new(np.float32, [])
+        elif isinstance(val, (list, tuple)):
+            self.env[node.name] = tuple(self.new(np.float32, []) for _ in val)
 
     def _lower_node(self, node):
         target = node.target

@@ -5,10 +5,9 @@ operator's options table into keyword arguments."""
 import importlib
 
 from schema import fb
-from schema.ops import INT8_OPS, SPECS, TABLE_OPS
+from schema.ops import INT8_OPS, TABLE_OPS
 
 CODES = {name: value for name, value in vars(fb.OpCode).items() if not name.startswith("_")}
-NAMES = {value: name for name, value in CODES.items()}
 
 
 def _load():
@@ -51,6 +50,3 @@ def options_kwargs(options) -> dict:
         kwargs[_snake(key)] = value
     return kwargs
 
-
-def option_table_name(op_name: str):
-    return SPECS[op_name].options

@@ -22,7 +22,6 @@ from exporter.ir import Graph, Node, QParams
 from exporter.quantize import params as P
 from runtime_py.kernels._common import erf
 
-COMPUTE = {"CONV2D", "FULLY_CONNECTED", "BATCH_MATMUL"}
 JOINING = {"ADD", "SUB", "MUL", "CONCAT", "AVG_POOL2D", "MAX_POOL2D", "REDUCE_MEAN"}
 PASSTHROUGH = {"RESHAPE", "PERMUTE", "SLICE", "EXPAND", "PAD"}
 SOFTMAX_OUT = QParams(np.array([1.0 / 256.0], np.float32), np.array([-128], np.int64))

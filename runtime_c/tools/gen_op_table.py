@@ -25,7 +25,6 @@ SCHEMA_H = os.path.join(ROOT, "runtime_c", "src", "schema.h")
 OP_LIST = os.path.join(ROOT, "runtime_c", "src", "ops", "op_list.mk")
 # Ops whose kernels run the blocked GEMM (src/gemm): their methods get planned GEMM scratch.
 GEMM_OPS = {"CONV2D", "FULLY_CONNECTED", "BATCH_MATMUL"}
-OPTIONS = {v: k for k, v in vars(fb.Options).items() if not k.startswith("_")}
 
 
 def option_const(name):

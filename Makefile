@@ -19,11 +19,15 @@ SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
 .PHONY: setup apt c-runtime test demo bench schema clean help fuzz
 
 help:
-	@echo "make demo    set up, export the bundled digits CNN, run and validate it"
-	@echo "make test    set up and run the whole test suite"
-	@echo "make bench   set up (with ONNX Runtime) and benchmark Ember against its peers"
-	@echo "make schema  regenerate schema/program_generated.py with flatc"
-	@echo "make fuzz    fuzz the C runtime for FUZZ_SECONDS (default 600), then the C-vs-Python differential"
+	@echo "make demo        set up, export the bundled digits CNN, run and validate it"
+	@echo "make test        set up and run the whole test suite (what CI runs)"
+	@echo "make bench       set up (with ONNX Runtime) and benchmark Ember against its peers"
+	@echo "make fuzz        fuzz the C runtime for FUZZ_SECONDS (default 600), then the C-vs-Python differential"
+	@echo "make schema      regenerate schema/program_generated.py (flatc) and the C runtime's generated files"
+	@echo "make setup       the venv (pyproject.toml pins), Debian packages, the C runtime"
+	@echo "make apt         only the Debian packages (cross compilers, qemu, clang, libFuzzer)"
+	@echo "make c-runtime   only the C runtime and its test programs"
+	@echo "make clean       remove build outputs (the venv stays)"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -1,6 +1,8 @@
 /* Helpers shared by op adapters: shape checks, broadcasting and messages. */
 #include <stdio.h>
 
+#include "arith.h"
+#include "compare.h"
 #include "op.h"
 
 int ember_broadcastable(const ember_tensor *in, const ember_tensor *out) {
@@ -203,4 +205,93 @@ void ember_threads_for(const ember_threads *th, int64_t total, int64_t grain, em
     }
     range_job job = {fn, ctx, total, (int32_t)parts};
     ember_threads_run(th, job.parts, range_task, &job);
+}
+
+/* ---- comparisons (compare.h) ----------------------------------------------------------- */
+typedef struct compare_ctx { const void *a, *b; uint8_t *y; uint8_t dtype; const ember_compare_rows *rows; } compare_ctx;
+
+static void compare_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t ic, int64_t n, int64_t da, int64_t db,
+                        int64_t dc) {
+    const compare_ctx *c = (const compare_ctx *)ctx;
+    const ember_compare_rows *r = c->rows;
+    uint8_t *y = c->y + o;
+    (void)ic;
+    (void)dc;
+    switch (c->dtype) {
+    case EMBER_DTYPE_FLOAT32: r->f32((const float *)c->a + ia, (const float *)c->b + ib, y, n, da, db); break;
+    case EMBER_DTYPE_INT8: r->i8((const int8_t *)c->a + ia, (const int8_t *)c->b + ib, y, n, da, db); break;
+    case EMBER_DTYPE_UINT8: r->u8((const uint8_t *)c->a + ia, (const uint8_t *)c->b + ib, y, n, da, db); break;
+    case EMBER_DTYPE_INT32: r->i32((const int32_t *)c->a + ia, (const int32_t *)c->b + ib, y, n, da, db); break;
+    case EMBER_DTYPE_INT64: r->i64((const int64_t *)c->a + ia, (const int64_t *)c->b + ib, y, n, da, db); break;
+    case EMBER_DTYPE_BOOL: r->truth((const uint8_t *)c->a + ia, (const uint8_t *)c->b + ib, y, n, da, db); break;
+    default: break;   /* refused by the check */
+    }
+}
+
+ember_status ember_compare_check(const ember_op_args *a, ember_error *err) {
+    const ember_tensor *x = a->in[0], *y = a->in[1], *out = a->out;
+    char xs[64], ys[64], os[64];
+    if (x->dtype != y->dtype || x->dtype > EMBER_DTYPE_UINT8 || out->dtype != EMBER_DTYPE_BOOL)
+        return ember_fail(err, EMBER_ERR_VERIFY, "dtypes %d, %d -> %d: inputs must share a dtype, output must be BOOL",
+                          (int)x->dtype, (int)y->dtype, (int)out->dtype);
+    if (!ember_broadcast_result(x, y, out))
+        return ember_fail(err, EMBER_ERR_VERIFY, "inputs %s and %s do not broadcast to the output %s",
+                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(y, ys, sizeof ys),
+                          ember_shape_str(out, os, sizeof os));
+    return EMBER_OK;
+}
+
+void ember_compare_eval(const ember_op_args *a, const ember_compare_rows *rows) {
+    compare_ctx c = {a->in[0]->data, a->in[1]->data, (uint8_t *)a->out->data, a->in[0]->dtype, rows};
+    ember_bcast_iter it;
+    ember_bcast_init(&it, a->out, a->in[0], a->in[1], NULL);
+    ember_bcast_rows_threads(&it, compare_row, &c, a->threads);
+}
+
+/* ---- arithmetic (arith.h) --------------------------------------------------------------- */
+typedef struct arith_ctx {
+    const void *a, *b;
+    void *y;
+    uint8_t dtype;
+    int32_t activation;
+    const ember_arith_rows *rows;
+} arith_ctx;
+
+static void arith_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t ic, int64_t n, int64_t da, int64_t db,
+                      int64_t dc) {
+    const arith_ctx *c = (const arith_ctx *)ctx;
+    const ember_arith_rows *r = c->rows;
+    (void)ic;
+    (void)dc;
+#define ROW(T, FN) r->FN((const T *)c->a + ia, (const T *)c->b + ib, (T *)c->y + o, n, da, db, c->activation)
+    switch (c->dtype) {
+    case EMBER_DTYPE_FLOAT32: ROW(float, f32); break;
+    case EMBER_DTYPE_INT8: ROW(int8_t, i8); break;
+    case EMBER_DTYPE_UINT8: ROW(uint8_t, u8); break;
+    case EMBER_DTYPE_INT32: ROW(int32_t, i32); break;
+    case EMBER_DTYPE_INT64: ROW(int64_t, i64); break;
+    default: break;   /* refused by the check */
+    }
+#undef ROW
+}
+
+ember_status ember_arith_check(const ember_op_args *a, ember_error *err) {
+    const ember_tensor *x = a->in[0], *y = a->in[1], *out = a->out;
+    char xs[64], ys[64], os[64];
+    if (x->dtype != out->dtype || y->dtype != out->dtype || out->dtype == EMBER_DTYPE_BOOL ||
+        out->dtype > EMBER_DTYPE_UINT8)
+        return ember_fail(err, EMBER_ERR_VERIFY, "dtypes %d, %d -> %d: inputs and output must share a numeric dtype",
+                          (int)x->dtype, (int)y->dtype, (int)out->dtype);
+    if (!ember_broadcast_result(x, y, out))
+        return ember_fail(err, EMBER_ERR_VERIFY, "inputs %s and %s do not broadcast to the output %s",
+                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(y, ys, sizeof ys),
+                          ember_shape_str(out, os, sizeof os));
+    return EMBER_OK;
+}
+
+void ember_arith_eval(const ember_op_args *a, const ember_arith_rows *rows) {
+    arith_ctx c = {a->in[0]->data, a->in[1]->data, a->out->data, a->out->dtype, a->p->act.activation, rows};
+    ember_bcast_iter it;
+    ember_bcast_init(&it, a->out, a->in[0], a->in[1], NULL);
+    ember_bcast_rows_threads(&it, arith_row, &c, a->threads);
 }

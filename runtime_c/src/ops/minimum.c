@@ -1,14 +1,5 @@
-/* MINIMUM: out = min(a, b) with numpy broadcasting, then the fused activation
- * (BinaryOptions). a, b and out share one dtype: FLOAT32, INT8, INT32, INT64 or UINT8;
- * out's shape is the broadcast of a's and b's. A NaN in either input propagates. */
-#include "op.h"
-
-/* The fused activation on an integer result (already in its dtype's range). */
-static int64_t act_int(int64_t v, int32_t activation) {
-    if (activation == EMBER_ACT_RELU) return v > 0 ? v : 0;
-    if (activation == EMBER_ACT_RELU6) return v > 0 ? (v < 6 ? v : 6) : 0;
-    return v;
-}
+/* MINIMUM: out = min(a, b) (arith.h). A NaN in either input propagates. */
+#include "arith.h"
 
 static float min_f32(float a, float b) {
     return isnan(a) || a < b ? a : b;   /* b when b is NaN */
@@ -21,56 +12,13 @@ static void minimum_f32(const float *a, const float *b, float *y, int64_t n, int
     ember_activate_row(y, n, act);
 }
 
-#define MINIMUM_INT(NAME, T)                                                                          \
-    static void NAME(const T *a, const T *b, T *y, int64_t n, int64_t da, int64_t db, int32_t act) { \
-        for (int64_t i = 0; i < n; i++)                                                               \
-            y[i] = (T)act_int(a[i * da] < b[i * db] ? a[i * da] : b[i * db], act);                    \
-    }
-MINIMUM_INT(minimum_i8, int8_t)
-MINIMUM_INT(minimum_u8, uint8_t)
-MINIMUM_INT(minimum_i32, int32_t)
-MINIMUM_INT(minimum_i64, int64_t)
-
-typedef struct minimum_ctx { const void *a, *b; void *y; uint8_t dtype; int32_t activation; } minimum_ctx;
-
-static void minimum_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t ic, int64_t n, int64_t da,
-                        int64_t db, int64_t dc) {
-    const minimum_ctx *c = (const minimum_ctx *)ctx;
-    (void)ic;
-    (void)dc;
-#define ROW(T, FN) FN((const T *)c->a + ia, (const T *)c->b + ib, (T *)c->y + o, n, da, db, c->activation)
-    switch (c->dtype) {
-    case EMBER_DTYPE_FLOAT32: ROW(float, minimum_f32); break;
-    case EMBER_DTYPE_INT8: ROW(int8_t, minimum_i8); break;
-    case EMBER_DTYPE_UINT8: ROW(uint8_t, minimum_u8); break;
-    case EMBER_DTYPE_INT32: ROW(int32_t, minimum_i32); break;
-    case EMBER_DTYPE_INT64: ROW(int64_t, minimum_i64); break;
-    default: break;   /* refused by check */
-    }
-#undef ROW
-}
-
-static ember_status check(const ember_op_args *a, ember_error *err) {
-    const ember_tensor *x = a->in[0], *y = a->in[1], *out = a->out;
-    char xs[64], ys[64], os[64];
-    if (x->dtype != out->dtype || y->dtype != out->dtype || out->dtype == EMBER_DTYPE_BOOL ||
-        out->dtype > EMBER_DTYPE_UINT8)
-        return ember_fail(err, EMBER_ERR_VERIFY, "dtypes %d, %d -> %d: inputs and output must share a numeric dtype",
-                          (int)x->dtype, (int)y->dtype, (int)out->dtype);
-    if (!ember_broadcast_result(x, y, out))
-        return ember_fail(err, EMBER_ERR_VERIFY, "inputs %s and %s do not broadcast to the output %s",
-                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(y, ys, sizeof ys),
-                          ember_shape_str(out, os, sizeof os));
-    return EMBER_OK;
-}
+#define MINIMUM_INT(T, x, y) ((x) < (y) ? (x) : (y))
+EMBER_ARITH_INT_ROWS(minimum, MINIMUM_INT)
 
 static ember_status eval(const ember_op_args *a, ember_error *err) {
-    minimum_ctx c = {a->in[0]->data, a->in[1]->data, a->out->data, a->out->dtype, a->p->act.activation};
-    ember_bcast_iter it;
     (void)err;
-    ember_bcast_init(&it, a->out, a->in[0], a->in[1], NULL);
-    ember_bcast_rows_threads(&it, minimum_row, &c, a->threads);
+    ember_arith_eval(a, &minimum_rows);
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_minimum = {"MINIMUM", check, eval};
+const ember_op_impl ember_op_minimum = {"MINIMUM", ember_arith_check, eval};

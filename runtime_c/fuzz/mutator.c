@@ -27,7 +27,7 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 
 enum { K_DIM, K_INT, K_FLOAT, K_INDEX, K_VECLEN, K_OFFSET };
 /* kinds of objects an offset may be retargeted to */
-enum { C_INDEX_VEC, C_SHAPE_VEC, C_TENSOR, C_OPERATOR, C_OPTIONS, C_QUANT, C_CLASSES };
+enum { CL_INDEX_VEC, CL_SHAPE_VEC, CL_TENSOR, CL_OPERATOR, CL_OPTIONS, CL_QUANT, CL_COUNT };
 
 typedef struct site { uint8_t kind, size, cls; uint32_t pos, a, b; } site;
 typedef struct target { uint8_t cls; uint32_t pos; } target;
@@ -90,7 +90,7 @@ static uint32_t offset_site(const fb_table *t, int id, uint8_t cls) {
 static void vector_sites(const fb_table *t, int id, uint32_t elem, uint8_t kind, uint32_t a, uint8_t cls) {
     fb_vec v;
     ember_error e = quiet();
-    if (cls < C_CLASSES) offset_site(t, id, cls);
+    if (cls < CL_COUNT) offset_site(t, id, cls);
     if (fb_sub_vector(&w.f, t, id, elem, elem, &v, &e, "") != EMBER_OK || v.pos == 0) return;
     add_site(K_VECLEN, 4, v.pos - 4, v.len, 0, 0);
     for (uint32_t i = 0; i < v.len && i < 256; i++) add_site(kind, (uint8_t)elem, v.pos + elem * i, a, 0, 0);
@@ -117,7 +117,7 @@ static void all_fields(const fb_table *t) {
 static void walk_quant(const fb_table *owner, int id) {
     fb_table q;
     ember_error e = quiet();
-    uint32_t to = offset_site(owner, id, C_QUANT);
+    uint32_t to = offset_site(owner, id, CL_QUANT);
     if (to == 0 || fb_sub_table(&w.f, owner, id, 0, &q, &e, "") != EMBER_OK || q.pos == 0) return;
     all_fields(&q);
     fb_vec v;
@@ -135,7 +135,7 @@ static void walk_tensor(const fb_table *t, uint32_t n_tensors) {
     field_site(t, T_LAYOUT, K_INT, 1);
     field_site(t, T_OFFSET, K_INT, 8);
     field_site(t, T_NBYTES, K_INT, 8);
-    vector_sites(t, T_SHAPE, 8, K_DIM, t->pos, C_SHAPE_VEC);
+    vector_sites(t, T_SHAPE, 8, K_DIM, t->pos, CL_SHAPE_VEC);
     fb_vec dims;
     ember_error e = quiet();
     if (fb_sub_vector(&w.f, t, T_DIMS, 24, 8, &dims, &e, "") == EMBER_OK)
@@ -157,12 +157,12 @@ static void walk_method(const fb_table *m) {
     for (uint32_t i = 0; i < tensors.len && i < 1024; i++) {
         fb_table t;
         if (fb_vec_table(&w.f, &tensors, i, &t, &e, "") != EMBER_OK) return;
-        add_target(C_TENSOR, t.pos);
-        add_site(K_OFFSET, 4, tensors.pos + 4 * i, 0, 0, C_TENSOR);
+        add_target(CL_TENSOR, t.pos);
+        add_site(K_OFFSET, 4, tensors.pos + 4 * i, 0, 0, CL_TENSOR);
         walk_tensor(&t, tensors.len);
     }
-    vector_sites(m, M_INPUTS, 4, K_INDEX, tensors.len, C_INDEX_VEC);
-    vector_sites(m, M_OUTPUTS, 4, K_INDEX, tensors.len, C_INDEX_VEC);
+    vector_sites(m, M_INPUTS, 4, K_INDEX, tensors.len, CL_INDEX_VEC);
+    vector_sites(m, M_OUTPUTS, 4, K_INDEX, tensors.len, CL_INDEX_VEC);
     if (fb_sub_vector(&w.f, m, M_SYMBOLS, 4, 4, &symbols, &e, "") == EMBER_OK)
         for (uint32_t i = 0; i < symbols.len; i++) {
             fb_table s;
@@ -174,13 +174,13 @@ static void walk_method(const fb_table *m) {
     for (uint32_t i = 0; i < ops.len && i < 1024; i++) {
         fb_table op, opt;
         if (fb_vec_table(&w.f, &ops, i, &op, &e, "") != EMBER_OK) return;
-        add_target(C_OPERATOR, op.pos);
-        add_site(K_OFFSET, 4, ops.pos + 4 * i, 0, 0, C_OPERATOR);
+        add_target(CL_OPERATOR, op.pos);
+        add_site(K_OFFSET, 4, ops.pos + 4 * i, 0, 0, CL_OPERATOR);
         field_site(&op, O_OPCODE, K_INT, 2);
         field_site(&op, O_OPTIONS_TYPE, K_INT, 1);
-        vector_sites(&op, O_INPUTS, 4, K_INDEX, tensors.len, C_INDEX_VEC);
-        vector_sites(&op, O_OUTPUTS, 4, K_INDEX, tensors.len, C_INDEX_VEC);
-        if (offset_site(&op, O_OPTIONS, C_OPTIONS) != 0 &&
+        vector_sites(&op, O_INPUTS, 4, K_INDEX, tensors.len, CL_INDEX_VEC);
+        vector_sites(&op, O_OUTPUTS, 4, K_INDEX, tensors.len, CL_INDEX_VEC);
+        if (offset_site(&op, O_OPTIONS, CL_OPTIONS) != 0 &&
             fb_sub_table(&w.f, &op, O_OPTIONS, 0, &opt, &e, "") == EMBER_OK && opt.pos != 0)
             all_fields(&opt);
         walk_quant(&op, O_QUANT);

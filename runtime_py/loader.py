@@ -66,7 +66,8 @@ def _check(cond, message):
 
 
 def _s(value) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    """A FlatBuffer string as text; an absent one (None) is empty, as in the C runtime."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else ("" if value is None else str(value))
 
 
 def _nbytes(shape, dtype, where):

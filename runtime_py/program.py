@@ -10,16 +10,12 @@ import numpy as np
 
 from runtime_py.errors import ExecutionError, InputError, VerifyError
 from runtime_py.kernels.gather import IndexOutOfRange
-from runtime_py.loader import DTYPES, MAX_ELEMENTS, OPCODE_NAMES, parse, read, verify
+from runtime_py.loader import DTYPES, MAX_ELEMENTS, OPCODE_NAMES, _s, parse, read, verify
 from schema.ops import INT8_OPS, INT8_WEIGHT_OPS, SPECS
 from runtime_py.kernels.int8 import QuantArgs
 from runtime_py.ops import INT8_KERNELS, KERNELS, options_kwargs
 from schema import fb
 from schema.layout import unpack as unpack_panels16
-
-
-def _s(value):
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else (value or "")
 
 
 class Method:

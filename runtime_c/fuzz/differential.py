@@ -137,12 +137,8 @@ def _prepare(program: bytes, load):
     """The program loaded and every method prepared: the Python loader verifies every op
     at load, the C runtime at load and init, so the two are compared together."""
     p = load(program)
-    names = p.method_names if hasattr(p, "method_names") else [_name(m) for m in p._fb.methods]
+    names = p.method_names if hasattr(p, "method_names") else list(p.methods)
     return p, {name: p.method(name) for name in names}
-
-
-def _name(m):
-    return m.name.decode() if isinstance(m.name, bytes) else str(m.name)
 
 
 def check(data: bytes) -> tuple[str, str]:

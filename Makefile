@@ -80,6 +80,7 @@ fuzz: setup
 	@$(MAKE) --no-print-directory -C runtime_c fuzz-build
 	@mkdir -p runtime_c/build/fuzz/corpus runtime_c/build/fuzz/findings
 	runtime_c/build/fuzz/fuzz_program -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=4096 \
+	  -dict=runtime_c/fuzz/ember.dict \
 	  -max_len=100000 -print_final_stats=1 -artifact_prefix=runtime_c/build/fuzz/findings/ \
 	  runtime_c/build/fuzz/corpus runtime_c/fuzz/corpus
 	$(PY) -W ignore runtime_c/fuzz/differential.py runtime_c/build/fuzz/corpus

@@ -146,6 +146,7 @@ def test_short_fuzz_run_then_differential(fuzz_binaries, tmp_path):
     work = tmp_path / "corpus"
     work.mkdir()
     r = subprocess.run([fuzz_binaries["asan"], f"-max_total_time={FUZZ_SECONDS}", "-timeout=20",
+                        f"-dict={os.path.join(FUZZ, 'ember.dict')}",
                         "-rss_limit_mb=4096", "-max_len=100000", "-print_final_stats=1",
                         f"-artifact_prefix={tmp_path}/", str(work), os.path.join(FUZZ, "corpus")],
                        capture_output=True, text=True, timeout=FUZZ_SECONDS + 600)

@@ -109,6 +109,47 @@ def verify(program, file_size: int) -> None:
             raise VerifyError(f"method '{_s(m.name)}': inconsistent program ({type(e).__name__}: {e})") from None
 
 
+def _verify_tensor(t, where, maxv, seg_size, arena_size):
+    """One tensor: dtype, shape against nbytes, dynamic expressions against the shape at
+    the symbols' maxima (maxv), storage and offset, quantization, layout."""
+    _check(t.dtype in DTYPES, f"{where}: dtype {t.dtype} not in the DType enum")
+    shape = _list(t.shape)
+    nbytes = _nbytes(shape, DTYPES[t.dtype], where)
+    _check(t.nbytes == nbytes, f"{where}: nbytes {t.nbytes} != {nbytes} for shape {shape}")
+    if t.dims is not None:
+        _check(len(t.dims) == len(shape), f"{where}: {len(t.dims)} dims for rank {len(shape)}")
+        for d, e in enumerate(t.dims):
+            for sym in (e.symA, e.symB):
+                _check(-1 <= sym < len(maxv),
+                       f"{where} dim {d}: symbol {sym} out of range [-1, {len(maxv)})")
+            _check(e.coeff >= 0 and abs(e.add) <= MAX_ELEMENTS, f"{where} dim {d}: bad expression")
+            a = maxv[e.symA] if e.symA >= 0 else 1
+            b = maxv[e.symB] if e.symB >= 0 else 1
+            value = e.coeff * a * b + e.add if e.coeff else e.add
+            _check(value == shape[d], f"{where} dim {d}: expression gives {value} at the "
+                                      f"maxima, shape says {shape[d]}")
+    if t.storage == fb.Storage.CONSTANT:
+        _check(t.offset % CONSTANT_ALIGNMENT == 0,
+               f"{where}: constant offset {t.offset} not {CONSTANT_ALIGNMENT}-byte aligned")
+        _check(t.offset + t.nbytes <= seg_size,
+               f"{where}: data [{t.offset}, {t.offset + t.nbytes}) exceeds constant segment "
+               f"of {seg_size} bytes")
+        _check(t.dims is None, f"{where}: a constant cannot have dynamic dimensions")
+    elif t.storage == fb.Storage.ARENA:
+        _check(t.offset % ARENA_ALIGNMENT == 0,
+               f"{where}: arena offset {t.offset} not {ARENA_ALIGNMENT}-byte aligned")
+        _check(t.offset + t.nbytes <= arena_size,
+               f"{where}: [{t.offset}, {t.offset + t.nbytes}) exceeds arena of {arena_size} bytes")
+    else:
+        raise VerifyError(f"{where}: storage {t.storage} not in the Storage enum")
+    if t.quantization is not None:
+        _verify_quantization(t, shape, where)
+    _check(t.layout in LAYOUT_NAMES, f"{where}: layout {t.layout} not in the Layout enum")
+    if t.layout != fb.Layout.ROW_MAJOR:
+        _check(t.storage == fb.Storage.CONSTANT and t.dtype == fb.DType.FLOAT32 and len(shape) == 2,
+               f"{where}: layout {LAYOUT_NAMES[t.layout]} needs a FLOAT32 rank-2 constant")
+
+
 def _verify_method(m, seg_size):
     name = _s(m.name)
     tensors = m.tensors or []
@@ -119,43 +160,7 @@ def _verify_method(m, seg_size):
                f"method '{name}' symbol {i}: range [{s.min}, {s.max}] invalid")
     maxv = [s.max for s in symbols]
     for i, t in enumerate(tensors):
-        where = f"method '{name}' tensor {i}"
-        _check(t.dtype in DTYPES, f"{where}: dtype {t.dtype} not in the DType enum")
-        shape = _list(t.shape)
-        nbytes = _nbytes(shape, DTYPES[t.dtype], where)
-        _check(t.nbytes == nbytes, f"{where}: nbytes {t.nbytes} != {nbytes} for shape {shape}")
-        if t.dims is not None:
-            _check(len(t.dims) == len(shape), f"{where}: {len(t.dims)} dims for rank {len(shape)}")
-            for d, e in enumerate(t.dims):
-                for sym in (e.symA, e.symB):
-                    _check(-1 <= sym < len(symbols),
-                           f"{where} dim {d}: symbol {sym} out of range [-1, {len(symbols)})")
-                _check(e.coeff >= 0 and abs(e.add) <= MAX_ELEMENTS, f"{where} dim {d}: bad expression")
-                a = maxv[e.symA] if e.symA >= 0 else 1
-                b = maxv[e.symB] if e.symB >= 0 else 1
-                value = e.coeff * a * b + e.add if e.coeff else e.add
-                _check(value == shape[d], f"{where} dim {d}: expression gives {value} at the "
-                                          f"maxima, shape says {shape[d]}")
-        if t.storage == fb.Storage.CONSTANT:
-            _check(t.offset % CONSTANT_ALIGNMENT == 0,
-                   f"{where}: constant offset {t.offset} not {CONSTANT_ALIGNMENT}-byte aligned")
-            _check(t.offset + t.nbytes <= seg_size,
-                   f"{where}: data [{t.offset}, {t.offset + t.nbytes}) exceeds constant segment "
-                   f"of {seg_size} bytes")
-            _check(t.dims is None, f"{where}: a constant cannot have dynamic dimensions")
-        elif t.storage == fb.Storage.ARENA:
-            _check(t.offset % ARENA_ALIGNMENT == 0,
-                   f"{where}: arena offset {t.offset} not {ARENA_ALIGNMENT}-byte aligned")
-            _check(t.offset + t.nbytes <= m.arenaSize,
-                   f"{where}: [{t.offset}, {t.offset + t.nbytes}) exceeds arena of {m.arenaSize} bytes")
-        else:
-            raise VerifyError(f"{where}: storage {t.storage} not in the Storage enum")
-        if t.quantization is not None:
-            _verify_quantization(t, shape, where)
-        _check(t.layout in LAYOUT_NAMES, f"{where}: layout {t.layout} not in the Layout enum")
-        if t.layout != fb.Layout.ROW_MAJOR:
-            _check(t.storage == fb.Storage.CONSTANT and t.dtype == fb.DType.FLOAT32 and len(shape) == 2,
-                   f"{where}: layout {LAYOUT_NAMES[t.layout]} needs a FLOAT32 rank-2 constant")
+        _verify_tensor(t, f"method '{name}' tensor {i}", maxv, seg_size, m.arenaSize)
 
     def index(i, what, allow_absent=False):
         if allow_absent and i == -1:
@@ -210,7 +215,11 @@ def _verify_method(m, seg_size):
         if tensors[i].storage == fb.Storage.ARENA:
             _check(i in written, f"method '{name}' output {k}: tensor {i} is never written")
     _check_plan(name, tensors, inputs, outputs, m.operators or [])
-    for c, case in enumerate(m.testCases or []):
+    _verify_test_cases(name, m.testCases or [], seg_size)
+
+
+def _verify_test_cases(name, cases, seg_size):
+    for c, case in enumerate(cases):
         for kind, datas in (("input", case.inputs or []), ("output", case.outputs or [])):
             for j, td in enumerate(datas):
                 where = f"method '{name}' test case {c} {kind} {j}"
@@ -345,64 +354,37 @@ def _prepare_int8(op, ins, outs, quant, where):
         _check(len(mult) == 1, f"{where} ({op}): needs 1 multiplier, has {len(mult)}")
 
 
-def _prepare(op, ins, outs, options, where, quant=None):
-    """Static checks of one operator: dtypes, ranks and the shape rules that do not
-    depend on run-time sizes (checked at the maxima)."""
-    out = outs[0]
+def _prepare_conv2d(ins, out, options, where, int8):
     shape = lambda t: _list(t.shape)  # noqa: E731
-    # quantized int8 (the op's integer kernel) or plain int8 arithmetic (the generic one)
-    int8 = op in INT8_OPS and out.dtype == fb.DType.INT8 and out.quantization is not None
-    if int8:
-        _prepare_int8(op, ins, outs, quant, where)
-        ins = ins[:1] if op in INT8_TABLE_INPUT else ins
-    else:
-        _check(quant is None or op in QUANT_PASSTHROUGH, f"{where} ({op}): QuantParams on a float operator")
-        if op in INT8_TABLE_INPUT:
-            _check(len(ins) == 1, f"{where} ({op}): a table input is for int8 operators only")
-    if op == "QUANTIZE":
-        _check(ins[0].dtype == fb.DType.FLOAT32 and out.dtype == fb.DType.INT8 and _per_tensor(out)
-               and shape(ins[0]) == shape(out), f"{where} (QUANTIZE): FLOAT32 in, per-tensor INT8 out, same shape")
-    elif op == "DEQUANTIZE":
-        _check(ins[0].dtype == fb.DType.INT8 and _per_tensor(ins[0]) and out.dtype == fb.DType.FLOAT32
-               and shape(ins[0]) == shape(out), f"{where} (DEQUANTIZE): per-tensor INT8 in, FLOAT32 out, same shape")
-    int8_weight = False
-    if op in INT8_WEIGHT_OPS and not int8 and ins[1].dtype == fb.DType.INT8:
-        q = ins[1].quantization
-        _check(q is not None and q.axis in (-1, 0) and not any(_list(q.zeroPoint))
-               and len(q.scale) in (1, _list(ins[1].shape)[0]),
-               f"{where} ({op}): an INT8 weight needs symmetric scales per output channel")
-        int8_weight = True                      # the float rule for the other operands
-    elif getattr(options, "dynamicQuantization", False):
-        raise VerifyError(f"{where} ({op}): dynamic_quantization needs an INT8 weight")
-    if op in _FLOAT_ONLY and not int8:
-        for p, t in enumerate(ins + outs):
-            _check(t is None or t.dtype == fb.DType.FLOAT32 or (p == 1 and int8_weight),
-                   f"{where} ({op}): operand {p} must be FLOAT32")
-    if op in _BOOL_OUT:
-        _check(out.dtype == fb.DType.BOOL, f"{where} ({op}): output must be BOOL")
+    x, w = shape(ins[0]), shape(ins[1])
+    _check(len(x) == 4 and len(w) == 4 and len(shape(out)) == 4,
+           f"{where} (CONV2D): input, weight and output must be rank 4")
+    g = options.groups
+    _check(g >= 1 and x[1] % g == 0 and w[0] % g == 0 and w[1] * g == x[1],
+           f"{where} (CONV2D): {x[1]} input channels, weight {w}, groups {g} inconsistent")
+    _check(options.strideH >= 1 and options.strideW >= 1 and options.dilationH >= 1
+           and options.dilationW >= 1, f"{where} (CONV2D): stride and dilation must be >= 1")
+    _check(min(options.padTop, options.padLeft, options.padBottom, options.padRight) >= 0,
+           f"{where} (CONV2D): negative padding")
+    _check(all(k <= 1 or d <= MAX_ELEMENTS // (k - 1)
+               for k, d in ((w[2], options.dilationH), (w[3], options.dilationW))),
+           f"{where} (CONV2D): dilation ({options.dilationH}, {options.dilationW}) spreads the kernel past 2^40")
+    oh = (x[2] + options.padTop + options.padBottom - options.dilationH * (w[2] - 1) - 1) // options.strideH + 1
+    ow = (x[3] + options.padLeft + options.padRight - options.dilationW * (w[3] - 1) - 1) // options.strideW + 1
+    _check(shape(out) == [x[0], w[0], oh, ow],
+           f"{where} (CONV2D): output shape {shape(out)}, expected {[x[0], w[0], oh, ow]}")
+    if len(ins) > 2 and ins[2] is not None:
+        _check(shape(ins[2]) == [w[0]], f"{where} (CONV2D): bias shape {shape(ins[2])} != [{w[0]}]")
+    if len(ins) > 3 and ins[3] is not None:
+        _check(not int8 and shape(ins[3]) == shape(out),
+               f"{where} (CONV2D): a residual must be FLOAT32 with the output's shape {shape(out)}")
+
+
+def _option_rules(op, ins, out, options, where, int8):
+    """The rules an op's options set (kernel, stride, padding, axes, permutation)."""
+    shape = lambda t: _list(t.shape)  # noqa: E731
     if op == "CONV2D":
-        x, w = shape(ins[0]), shape(ins[1])
-        _check(len(x) == 4 and len(w) == 4 and len(shape(out)) == 4,
-               f"{where} (CONV2D): input, weight and output must be rank 4")
-        g = options.groups
-        _check(g >= 1 and x[1] % g == 0 and w[0] % g == 0 and w[1] * g == x[1],
-               f"{where} (CONV2D): {x[1]} input channels, weight {w}, groups {g} inconsistent")
-        _check(options.strideH >= 1 and options.strideW >= 1 and options.dilationH >= 1
-               and options.dilationW >= 1, f"{where} (CONV2D): stride and dilation must be >= 1")
-        _check(min(options.padTop, options.padLeft, options.padBottom, options.padRight) >= 0,
-               f"{where} (CONV2D): negative padding")
-        _check(all(k <= 1 or d <= MAX_ELEMENTS // (k - 1)
-                   for k, d in ((w[2], options.dilationH), (w[3], options.dilationW))),
-               f"{where} (CONV2D): dilation ({options.dilationH}, {options.dilationW}) spreads the kernel past 2^40")
-        oh = (x[2] + options.padTop + options.padBottom - options.dilationH * (w[2] - 1) - 1) // options.strideH + 1
-        ow = (x[3] + options.padLeft + options.padRight - options.dilationW * (w[3] - 1) - 1) // options.strideW + 1
-        _check(shape(out) == [x[0], w[0], oh, ow],
-               f"{where} (CONV2D): output shape {shape(out)}, expected {[x[0], w[0], oh, ow]}")
-        if len(ins) > 2 and ins[2] is not None:
-            _check(shape(ins[2]) == [w[0]], f"{where} (CONV2D): bias shape {shape(ins[2])} != [{w[0]}]")
-        if len(ins) > 3 and ins[3] is not None:
-            _check(not int8 and shape(ins[3]) == shape(out),
-                   f"{where} (CONV2D): a residual must be FLOAT32 with the output's shape {shape(out)}")
+        _prepare_conv2d(ins, out, options, where, int8)
     elif op == "FULLY_CONNECTED":
         x, w = shape(ins[0]), shape(ins[1])
         _check(len(w) == 2 and len(x) >= 1 and x[-1] == w[1] and shape(out) == x[:-1] + [w[0]],
@@ -450,6 +432,44 @@ def _prepare(op, ins, outs, options, where, quant=None):
         pads = _list(options.pads)
         _check(len(pads) == 2 * len(shape(ins[0])) and min(pads, default=0) >= 0,
                f"{where} (PAD): pads {pads} invalid for rank {len(shape(ins[0]))}")
+
+
+def _prepare(op, ins, outs, options, where, quant=None):
+    """Static checks of one operator: dtypes, ranks and the shape rules that do not
+    depend on run-time sizes (checked at the maxima)."""
+    out = outs[0]
+    shape = lambda t: _list(t.shape)  # noqa: E731
+    # quantized int8 (the op's integer kernel) or plain int8 arithmetic (the generic one)
+    int8 = op in INT8_OPS and out.dtype == fb.DType.INT8 and out.quantization is not None
+    if int8:
+        _prepare_int8(op, ins, outs, quant, where)
+        ins = ins[:1] if op in INT8_TABLE_INPUT else ins
+    else:
+        _check(quant is None or op in QUANT_PASSTHROUGH, f"{where} ({op}): QuantParams on a float operator")
+        if op in INT8_TABLE_INPUT:
+            _check(len(ins) == 1, f"{where} ({op}): a table input is for int8 operators only")
+    if op == "QUANTIZE":
+        _check(ins[0].dtype == fb.DType.FLOAT32 and out.dtype == fb.DType.INT8 and _per_tensor(out)
+               and shape(ins[0]) == shape(out), f"{where} (QUANTIZE): FLOAT32 in, per-tensor INT8 out, same shape")
+    elif op == "DEQUANTIZE":
+        _check(ins[0].dtype == fb.DType.INT8 and _per_tensor(ins[0]) and out.dtype == fb.DType.FLOAT32
+               and shape(ins[0]) == shape(out), f"{where} (DEQUANTIZE): per-tensor INT8 in, FLOAT32 out, same shape")
+    int8_weight = False
+    if op in INT8_WEIGHT_OPS and not int8 and ins[1].dtype == fb.DType.INT8:
+        q = ins[1].quantization
+        _check(q is not None and q.axis in (-1, 0) and not any(_list(q.zeroPoint))
+               and len(q.scale) in (1, _list(ins[1].shape)[0]),
+               f"{where} ({op}): an INT8 weight needs symmetric scales per output channel")
+        int8_weight = True                      # the float rule for the other operands
+    elif getattr(options, "dynamicQuantization", False):
+        raise VerifyError(f"{where} ({op}): dynamic_quantization needs an INT8 weight")
+    if op in _FLOAT_ONLY and not int8:
+        for p, t in enumerate(ins + outs):
+            _check(t is None or t.dtype == fb.DType.FLOAT32 or (p == 1 and int8_weight),
+                   f"{where} ({op}): operand {p} must be FLOAT32")
+    if op in _BOOL_OUT:
+        _check(out.dtype == fb.DType.BOOL, f"{where} ({op}): output must be BOOL")
+    _option_rules(op, ins, out, options, where, int8)
     act = getattr(options, "activation", None)
     _check(act is None or act in _ACTIVATIONS, f"{where} ({op}): activation {act} not in the Activation enum")
     _shape_rules(op, [shape(t) if t is not None else None for t in ins], shape(out), options, where)

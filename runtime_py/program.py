@@ -49,6 +49,7 @@ class Method:
                 kwargs["weight_scales"] = np.array(self.tensors[ins[1]].quantization.scale, np.float32)
             self._ops.append((name, kernel, ins, outs, kwargs, _s(op.source)))
         self._arena = None
+        self._sizes_checked = None   # the sizes every dynamic tensor was last checked at
 
     def _check_exp_table(self, index, k):
         """int8 SOFTMAX's exp table (a constant, as the C runtime checks at init): entries in
@@ -162,6 +163,11 @@ class Method:
             if tuple(a.shape) != want:
                 raise InputError(f"input {k} ('{_s(self.tensors[i].name)}'): shape {list(a.shape)}, "
                                  f"expected {list(want)} (declared {self._describe(i)['shape']})")
+        if values != self._sizes_checked:   # every dynamic tensor's size, as the C runtime's bind
+            for i, t in enumerate(self.tensors):
+                if t.dims is not None:
+                    self._shape(i, values)
+            self._sizes_checked = list(values)
         return values
 
     def _shape(self, index, values):
@@ -212,9 +218,6 @@ class Method:
 
         for i, a in zip(self._inputs, arrays):
             view(i)[...] = a
-        for i in range(len(self.tensors)):   # every size, as the C runtime evaluates them all
-            if self.tensors[i].dims is not None:
-                self._shape(i, values)
         for k, (name, kernel, ins, outs, opts, source) in enumerate(self._ops):
             args = [view(i) if i >= 0 else None for i in ins] + [view(i) for i in outs]
             try:

@@ -4,7 +4,8 @@
  *
  * Each op's file defines its float row and instantiates its integer rows with
  * EMBER_ARITH_INT_ROWS; the check and the broadcast walk (rows split over threads,
- * dispatch on the dtype) are shared (common.c). */
+ * dispatch on the dtype) are shared (common.c). POW shares the check and ember_act_int;
+ * its rows can fail (a negative integer exponent), so it walks on its own. */
 #ifndef EMBER_ARITH_H
 #define EMBER_ARITH_H
 

@@ -25,6 +25,15 @@ int ember_broadcast_result(const ember_tensor *a, const ember_tensor *b, const e
     return 1;
 }
 
+ember_status ember_check_broadcast_result(const ember_tensor *a, const ember_tensor *b, const ember_tensor *out,
+                                          ember_error *err) {
+    char as[64], bs[64], os[64];
+    if (ember_broadcast_result(a, b, out)) return EMBER_OK;
+    return ember_fail(err, EMBER_ERR_VERIFY, "inputs %s and %s do not broadcast to the output %s",
+                      ember_shape_str(a, as, sizeof as), ember_shape_str(b, bs, sizeof bs),
+                      ember_shape_str(out, os, sizeof os));
+}
+
 const char *ember_shape_str(const ember_tensor *t, char *buf, size_t size) {
     size_t used = 0;
     if (size == 0) return buf;
@@ -208,7 +217,12 @@ void ember_threads_for(const ember_threads *th, int64_t total, int64_t grain, em
 }
 
 /* ---- comparisons (compare.h) ----------------------------------------------------------- */
-typedef struct compare_ctx { const void *a, *b; uint8_t *y; uint8_t dtype; const ember_compare_rows *rows; } compare_ctx;
+typedef struct compare_ctx {
+    const void *a, *b;
+    uint8_t *y;
+    uint8_t dtype;
+    const ember_compare_rows *rows;
+} compare_ctx;
 
 static void compare_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t ic, int64_t n, int64_t da, int64_t db,
                         int64_t dc) {
@@ -230,15 +244,10 @@ static void compare_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t ic
 
 ember_status ember_compare_check(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *y = a->in[1], *out = a->out;
-    char xs[64], ys[64], os[64];
     if (x->dtype != y->dtype || x->dtype > EMBER_DTYPE_UINT8 || out->dtype != EMBER_DTYPE_BOOL)
         return ember_fail(err, EMBER_ERR_VERIFY, "dtypes %d, %d -> %d: inputs must share a dtype, output must be BOOL",
                           (int)x->dtype, (int)y->dtype, (int)out->dtype);
-    if (!ember_broadcast_result(x, y, out))
-        return ember_fail(err, EMBER_ERR_VERIFY, "inputs %s and %s do not broadcast to the output %s",
-                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(y, ys, sizeof ys),
-                          ember_shape_str(out, os, sizeof os));
-    return EMBER_OK;
+    return ember_check_broadcast_result(x, y, out, err);
 }
 
 void ember_compare_eval(const ember_op_args *a, const ember_compare_rows *rows) {
@@ -277,16 +286,11 @@ static void arith_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t ic, 
 
 ember_status ember_arith_check(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *y = a->in[1], *out = a->out;
-    char xs[64], ys[64], os[64];
     if (x->dtype != out->dtype || y->dtype != out->dtype || out->dtype == EMBER_DTYPE_BOOL ||
         out->dtype > EMBER_DTYPE_UINT8)
         return ember_fail(err, EMBER_ERR_VERIFY, "dtypes %d, %d -> %d: inputs and output must share a numeric dtype",
                           (int)x->dtype, (int)y->dtype, (int)out->dtype);
-    if (!ember_broadcast_result(x, y, out))
-        return ember_fail(err, EMBER_ERR_VERIFY, "inputs %s and %s do not broadcast to the output %s",
-                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(y, ys, sizeof ys),
-                          ember_shape_str(out, os, sizeof os));
-    return EMBER_OK;
+    return ember_check_broadcast_result(x, y, out, err);
 }
 
 void ember_arith_eval(const ember_op_args *a, const ember_arith_rows *rows) {

@@ -19,15 +19,10 @@ static void logical_and_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_
 
 static ember_status check(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *y = a->in[1], *out = a->out;
-    char xs[64], ys[64], os[64];
     if (x->dtype != EMBER_DTYPE_BOOL || y->dtype != EMBER_DTYPE_BOOL || out->dtype != EMBER_DTYPE_BOOL)
         return ember_fail(err, EMBER_ERR_VERIFY, "dtypes %d, %d -> %d: inputs and output must be BOOL",
                           (int)x->dtype, (int)y->dtype, (int)out->dtype);
-    if (!ember_broadcast_result(x, y, out))
-        return ember_fail(err, EMBER_ERR_VERIFY, "inputs %s and %s do not broadcast to the output %s",
-                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(y, ys, sizeof ys),
-                          ember_shape_str(out, os, sizeof os));
-    return EMBER_OK;
+    return ember_check_broadcast_result(x, y, out, err);
 }
 
 static ember_status eval(const ember_op_args *a, ember_error *err) {

@@ -45,6 +45,9 @@ static inline int ember_same_shape(const ember_tensor *a, const ember_tensor *b)
 int ember_broadcastable(const ember_tensor *in, const ember_tensor *out);
 /* The broadcast shape of a and b equals out's shape. */
 int ember_broadcast_result(const ember_tensor *a, const ember_tensor *b, const ember_tensor *out);
+/* The same as a check: EMBER_OK, or a message naming the three shapes. */
+ember_status ember_check_broadcast_result(const ember_tensor *a, const ember_tensor *b, const ember_tensor *out,
+                                          ember_error *err);
 /* Writes "[2, 3, 4]" into buf (for messages). */
 const char *ember_shape_str(const ember_tensor *t, char *buf, size_t size);
 

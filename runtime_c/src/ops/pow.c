@@ -6,14 +6,7 @@
  * that wraps around like numpy's (in uint64, converted back modulo 2^N); a negative
  * integer exponent is a run-time error, as numpy raises "Integers to negative integer
  * powers are not allowed". */
-#include "op.h"
-
-/* The fused activation on an integer result (already in its dtype's range). */
-static int64_t act_int(int64_t v, int32_t activation) {
-    if (activation == EMBER_ACT_RELU) return v > 0 ? v : 0;
-    if (activation == EMBER_ACT_RELU6) return v > 0 ? (v < 6 ? v : 6) : 0;
-    return v;
-}
+#include "arith.h"   /* the shared check and integer activation */
 
 /* base ** e modulo 2^64, by squaring. */
 static uint64_t ipow(uint64_t base, uint64_t e) {
@@ -44,7 +37,7 @@ static int pow_f32(const float *a, const float *b, float *y, int64_t n, int64_t 
         for (int64_t i = 0; i < n; i++) {                                                            \
             int64_t e = (int64_t)b[i * db];                                                          \
             if (e < 0) return 1;                                                                     \
-            y[i] = (T)act_int((T)ipow((uint64_t)(int64_t)a[i * da], (uint64_t)e), act);              \
+            y[i] = (T)ember_act_int((T)ipow((uint64_t)(int64_t)a[i * da], (uint64_t)e), act);        \
         }                                                                                            \
         return 0;                                                                                    \
     }
@@ -73,20 +66,6 @@ static void pow_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t ic, in
 #undef ROW
 }
 
-static ember_status check(const ember_op_args *a, ember_error *err) {
-    const ember_tensor *x = a->in[0], *y = a->in[1], *out = a->out;
-    char xs[64], ys[64], os[64];
-    if (x->dtype != out->dtype || y->dtype != out->dtype || out->dtype == EMBER_DTYPE_BOOL ||
-        out->dtype > EMBER_DTYPE_UINT8)
-        return ember_fail(err, EMBER_ERR_VERIFY, "dtypes %d, %d -> %d: inputs and output must share a numeric dtype",
-                          (int)x->dtype, (int)y->dtype, (int)out->dtype);
-    if (!ember_broadcast_result(x, y, out))
-        return ember_fail(err, EMBER_ERR_VERIFY, "inputs %s and %s do not broadcast to the output %s",
-                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(y, ys, sizeof ys),
-                          ember_shape_str(out, os, sizeof os));
-    return EMBER_OK;
-}
-
 static ember_status eval(const ember_op_args *a, ember_error *err) {
     pow_ctx c = {a->in[0]->data, a->in[1]->data, a->out->data, a->out->dtype, a->p->act.activation, 0};
     ember_bcast_iter it;
@@ -97,4 +76,4 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_pow = {"POW", check, eval};
+const ember_op_impl ember_op_pow = {"POW", ember_arith_check, eval};

@@ -23,7 +23,8 @@ help:
 	@echo "make test        set up and run the whole test suite (what CI runs)"
 	@echo "make bench       set up (with ONNX Runtime) and benchmark Ember against its peers"
 	@echo "make fuzz        fuzz the C runtime for FUZZ_SECONDS (default 600), then the C-vs-Python differential"
-	@echo "make schema      regenerate schema/program_generated.py (flatc) and the C runtime's generated files"
+	@echo "make schema      after editing schema/ops.py or program.fbs: regenerate the OpCode enum, the op"
+	@echo "                 semantics in schema/README.md, program_generated.py (flatc), the C runtime's tables"
 	@echo "make setup       the venv (pyproject.toml pins), Debian packages, the C runtime"
 	@echo "make apt         only the Debian packages (cross compilers, qemu, clang, libFuzzer)"
 	@echo "make c-runtime   only the C runtime and its test programs"
@@ -69,6 +70,7 @@ bench: setup $(BENCH_STAMP)
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 schema: setup
+	$(PY) schema/generate.py
 	$(VENV)/bin/flatc --python --gen-object-api --gen-onefile -o schema schema/program.fbs
 	$(PY) runtime_c/tools/gen_op_table.py
 

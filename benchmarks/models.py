@@ -123,16 +123,19 @@ class DSCNN(nn.Module):
         return self.fc(self.features(x).mean((2, 3)))
 
 
-def mobilenet_v2():
+def _cnn(cls, shape):
+    """A CNN with settled batch-norm statistics, and its example input."""
     torch.manual_seed(0)
-    x = torch.randn(1, 3, 224, 224)
-    return _settle_bn(MobileNetV2(), (x,)), (x,)
+    x = torch.randn(*shape)
+    return _settle_bn(cls(), (x,)), (x,)
+
+
+def mobilenet_v2():
+    return _cnn(MobileNetV2, (1, 3, 224, 224))
 
 
 def resnet18():
-    torch.manual_seed(0)
-    x = torch.randn(1, 3, 224, 224)
-    return _settle_bn(ResNet18(), (x,)), (x,)
+    return _cnn(ResNet18, (1, 3, 224, 224))
 
 
 def vit_tiny():
@@ -157,9 +160,7 @@ def gpt_decoder():
 
 
 def ds_cnn():
-    torch.manual_seed(0)
-    x = torch.randn(1, 1, 49, 10)
-    return _settle_bn(DSCNN(), (x,)), (x,)
+    return _cnn(DSCNN, (1, 1, 49, 10))
 
 
 def mlp():

@@ -17,7 +17,7 @@ sys.path.insert(0, HERE)
 
 import digits  # noqa: E402
 
-EMBER = [sys.executable, "-m", "exporter.cli"]
+EMBER = [sys.executable, "-m", "ember.cli"]
 PROGRAM = os.path.join("demo", "out", "digits.ember")
 PROGRAM_INT8 = os.path.join("demo", "out", "digits_int8.ember")
 

@@ -112,7 +112,7 @@ class Graph:
     symbols: list = field(default_factory=list)   # list[Symbol]
     arena_size: int = 0
     live_bytes_lower_bound: int = 0
-    layouts: dict = field(default_factory=dict)    # constant name -> Layout name, set by the planner
+    layouts: dict = field(default_factory=dict)    # constant name -> Layout name (passes/choose_layouts.py)
     _counter: int = 0
 
     def max_values(self) -> list:
@@ -171,6 +171,9 @@ class Graph:
         self.outputs = [new if n == old else n for n in self.outputs]
 
     def copy(self) -> "Graph":
-        return dataclasses.replace(self, tensors=dict(self.tensors),
+        """An independent copy: passes and the planner may change it freely (constant data
+        arrays are shared, never written in place)."""
+        return dataclasses.replace(self, tensors={k: dataclasses.replace(t) for k, t in self.tensors.items()},
                                    nodes=[dataclasses.replace(n) for n in self.nodes],
-                                   inputs=list(self.inputs), outputs=list(self.outputs))
+                                   inputs=list(self.inputs), outputs=list(self.outputs),
+                                   symbols=list(self.symbols), layouts=dict(self.layouts))

@@ -17,8 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-from exporter.layouts import choose_layouts
-from exporter.passes.fuse_residual import fuse_residual
 from schema import ARENA_ALIGNMENT
 from schema.ops import VIEW_OPS
 
@@ -39,16 +37,6 @@ class Group:
 
 def _align(n: int, a: int = ARENA_ALIGNMENT) -> int:
     return (n + a - 1) // a * a
-
-
-def fold_constant_views(graph):
-    """A view of a constant is itself a constant (reshaped data)."""
-    for node in list(graph.nodes):
-        if node.op in VIEW_OPS and graph.tensors[node.inputs[0]].is_constant:
-            out = graph.tensors[node.outputs[0]]
-            if out.is_static:
-                out.data = graph.tensors[node.inputs[0]].data.reshape(out.shape([]))
-                graph.nodes.remove(node)
 
 
 def storage_groups(graph) -> list:
@@ -148,14 +136,9 @@ def check_plan(groups) -> None:
                                 f"while both live")
 
 
-def plan(graph, fuse=True):
-    """Where every tensor lives: arena offsets, and the layout of each constant. First the
-    fusions that only the final (float or quantized) graph may get: skip connections into
-    float convolutions (fuse=False keeps every tensor, as calibration needs)."""
-    if fuse:
-        fuse_residual(graph)
-    fold_constant_views(graph)
-    graph.layouts = choose_layouts(graph)
+def plan(graph):
+    """Where every tensor lives: the arena offset of each non-constant tensor (and the
+    arena's size). Only assigns offsets: the graph's operators are left as they are."""
     groups = storage_groups(graph)
     graph.arena_size = place(groups)
     check_plan(groups)

@@ -25,5 +25,14 @@ def load(source, backend: str = "py"):
     raise ValueError(f"unknown backend {backend!r}: expected 'py' or 'c'")
 
 
-__all__ = ["load", "Program", "Method", "EmberError", "FormatError", "VersionError",
+def kernel(op: str):
+    """The float reference kernel of operator `op` (an OpCode name such as "SIGMOID"):
+    kernel(*inputs, out, **options) writes the result into `out` in the inputs' precision.
+    The exporter uses it for the tables of int8 elementwise operators."""
+    import importlib
+    stem = op.lower()
+    return getattr(importlib.import_module(f"runtime_py.kernels.{stem}"), stem)
+
+
+__all__ = ["load", "kernel", "Program", "Method", "EmberError", "FormatError", "VersionError",
            "VerifyError", "InputError", "ExecutionError"]

@@ -1,8 +1,10 @@
-"""The operator table: for every OpCode, its options table and arity.
+"""The operator table: every op in one place - its number (OPCODES), options table and
+arity (SPECS), dtype and int8 rules (the sets below) and semantics (SEMANTICS).
 
-This list drives the serializer, both runtimes' verification and the test
-parametrization; a test checks that it covers the schema's OpCode enum exactly.
-Semantics are written in schema/README.md.
+This module drives the serializer, both runtimes' verification, the C runtime's
+generated table (runtime_c/tools/gen_op_table.py), the `enum OpCode` of
+schema/program.fbs and the "Operators" section of schema/README.md (schema/generate.py),
+and the tests' parametrization.
 """
 from dataclasses import dataclass
 
@@ -90,3 +92,225 @@ FLOAT_ONLY = frozenset({"CONV2D", "FULLY_CONNECTED", "SIGMOID", "TANH", "GELU", 
                         "REDUCE_MEAN"})
 BOOL_OUT = frozenset({"EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL",
                       "LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT", "REDUCE_ANY"})
+
+
+# Every OpCode, in value order: an op's position is its number in the file format (the
+# runtimes' kernel tables are indexed by it). Append only; never reorder. schema/generate.py
+# writes the `enum OpCode` of schema/program.fbs from this list.
+OPCODES = [
+    "CONV2D", "FULLY_CONNECTED", "BATCH_MATMUL", "ADD", "SUB", "MUL", "DIV", "POW", "MAXIMUM",
+    "MINIMUM", "EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL",
+    "LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT", "WHERE", "RELU", "CLAMP", "SIGMOID", "TANH", "GELU",
+    "EXP", "LOG", "SQRT", "RSQRT", "NEG", "ABS", "ERF", "HARDSWISH", "SOFTMAX", "LOG_SOFTMAX",
+    "LAYER_NORM", "MAX_POOL2D", "AVG_POOL2D", "REDUCE_MEAN", "REDUCE_SUM", "REDUCE_MAX",
+    "REDUCE_ANY", "CONCAT", "SLICE", "PAD", "RESHAPE", "PERMUTE", "EXPAND", "GATHER", "CAST",
+    "ARANGE", "FULL", "RESIZE_NEAREST", "RESIZE_BILINEAR", "CUMSUM", "QUANTIZE", "DEQUANTIZE",
+]
+
+# What each op computes, the semantics every runtime implements (markdown). schema/generate.py
+# writes them into schema/README.md, section "Operators".
+SEMANTICS = {
+    "CONV2D": """\
+`x (N,C,H,W), weight (O,C/g,KH,KW), [bias (O)], [residual (N,O,OH,OW)] -> (N,O,OH,OW)`, float32.
+`OH = (H + pad_top + pad_bottom - dilation_h*(KH-1) - 1) // stride_h + 1` (same for W).
+Zero padding.
+`out[n,o,i,j] = bias[o] + sum_{c in group(o), kh, kw} x[n,c,i*sh+kh*dh-pt, j*sw+kw*dw-pl] * w[o,c',kh,kw]`,
+then `+ residual[n,o,i,j]` when given (a skip connection the exporter fused; added in 2.1:
+a 2.0 runtime refuses the fourth input), then `activation`;
+groups split C and O into `g` equal parts. 1-D convolutions are exported as CONV2D with H = 1.
+An int8 CONV2D takes no residual.
+""",
+    "FULLY_CONNECTED": """\
+`x (..., K), weight (N, K), [bias (N)] -> (..., N)`: `x @ weight^T + bias`, then `activation`.
+A FLOAT32 constant weight may be stored `PANELS16` (see "Constant layouts"); the
+arithmetic is the same.
+""",
+    "BATCH_MATMUL": """\
+`a (..., M, K), b (..., K, N) -> (..., M, N)`; rank >= 2, batch dimensions broadcast.
+""",
+    "ADD": """\
+`a + b`, broadcasting, then `activation` (BinaryOptions). Inputs and output share a dtype.
+""",
+    "SUB": """\
+`a - b`, broadcasting.
+""",
+    "MUL": """\
+`a * b`, broadcasting.
+""",
+    "DIV": """\
+`a / b`, broadcasting; float true division (IEEE: x/0 is ±inf or NaN).
+""",
+    "POW": """\
+`a ** b`, broadcasting, float.
+""",
+    "MAXIMUM": """\
+Elementwise max, broadcasting (NaN propagates).
+""",
+    "MINIMUM": """\
+Elementwise min, broadcasting (NaN propagates).
+""",
+    "EQUAL": """\
+`a == b` -> BOOL, broadcasting. Inputs share a dtype (the exporter casts to torch's promoted type).
+""",
+    "NOT_EQUAL": """\
+`a != b` -> BOOL.
+""",
+    "LESS": """\
+`a < b` -> BOOL.
+""",
+    "LESS_EQUAL": """\
+`a <= b` -> BOOL.
+""",
+    "GREATER": """\
+`a > b` -> BOOL.
+""",
+    "GREATER_EQUAL": """\
+`a >= b` -> BOOL.
+""",
+    "LOGICAL_AND": """\
+BOOL `a and b`, broadcasting.
+""",
+    "LOGICAL_OR": """\
+BOOL `a or b`, broadcasting.
+""",
+    "LOGICAL_NOT": """\
+BOOL `not x`.
+""",
+    "WHERE": """\
+`condition (BOOL), a, b -> condition ? a : b`, all three broadcast; `a`, `b` and the output share a dtype.
+""",
+    "RELU": """\
+`max(x, 0)`; any numeric dtype.
+""",
+    "CLAMP": """\
+`min(max(x, min), max)`, float32; a bound may be ±inf.
+""",
+    "SIGMOID": """\
+`1 / (1 + exp(-x))`, computed without overflow for large |x|.
+""",
+    "TANH": """\
+`tanh(x)`.
+""",
+    "GELU": """\
+`tanh_approximation = false`: `x * (1 + erf(x / sqrt(2))) / 2`;
+`true`: `x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) / 2`. Python computes in float64;
+the C runtime in float32 within 8 ulp (erf) and 16 ulp (tanh form, |x| <= 3) of the exact value.
+""",
+    "EXP": """\
+`exp(x)`.
+""",
+    "LOG": """\
+`log(x)`; `log(0) = -inf`, negative -> NaN.
+""",
+    "SQRT": """\
+`sqrt(x)`; negative -> NaN.
+""",
+    "RSQRT": """\
+`1 / sqrt(x)`; `rsqrt(0) = inf`.
+""",
+    "NEG": """\
+`-x`.
+""",
+    "ABS": """\
+`|x|`.
+""",
+    "ERF": """\
+The error function. (numpy has no erf: the Python kernel uses the Maclaurin
+series below |x| = 4 and the asymptotic erfc expansion above, |error| < 1e-9.)
+""",
+    "HARDSWISH": """\
+`x * min(max(x + 3, 0), 6) / 6`.
+""",
+    "SOFTMAX": """\
+Along `axis`: `exp(x - max) / sum(exp(x - max))`. A slice that is entirely -inf gives NaN, as in torch.
+""",
+    "LOG_SOFTMAX": """\
+Along `axis`: `(x - max) - log(sum(exp(x - max)))`.
+""",
+    "LAYER_NORM": """\
+`x, [weight], [bias]`; normalizes over dimensions `[axis, rank)`:
+`(x - mean) / sqrt(var + epsilon) * weight + bias`, with the biased variance
+(divided by the count). `weight` and `bias` have the normalized shape.
+""",
+    "MAX_POOL2D": """\
+NCHW; windows of `kernel_h x kernel_w` with stride, dilation and padding;
+padding never wins (it is -inf). torch's `ceil_mode` is expressed as extra
+`pad_bottom` / `pad_right` by the exporter. `count_include_pad` and `divisor` are unused.
+""",
+    "AVG_POOL2D": """\
+NCHW; window sum divided by `divisor` if > 0, else by `kernel_h*kernel_w` when
+`count_include_pad`, else by the number of window elements inside the
+unpadded input. Padding is zero. (The exporter rejects torch's `ceil_mode`
+when it changes the output size.)
+""",
+    "REDUCE_MEAN": """\
+Mean over `axes` (sorted, distinct); `keep_dims` keeps them as size 1. float32.
+""",
+    "REDUCE_SUM": """\
+Sum over `axes`.
+""",
+    "REDUCE_MAX": """\
+Maximum over `axes`.
+""",
+    "REDUCE_ANY": """\
+BOOL: any element true over `axes`.
+""",
+    "CONCAT": """\
+Inputs (1..64) joined along `axis`; all other dimensions equal, one dtype.
+""",
+    "SLICE": """\
+`out = x[start : start + step*(n-1) + 1 : step]` along `axis`, where `n` is the
+output's size on `axis`; `start >= 0`, `step >= 1`, and the last index is inside `x`.
+""",
+    "PAD": """\
+Constant padding with `value`; `pads = [before_0, after_0, before_1, after_1, ...]`, all >= 0.
+""",
+    "RESHAPE": """\
+Same elements in row-major order, the output's shape. A view: the output
+shares the input's arena bytes and no data moves.
+""",
+    "PERMUTE": """\
+`out.shape[i] = x.shape[perm[i]]`; `perm` is a permutation of `0..rank-1`.
+""",
+    "EXPAND": """\
+Broadcast `x` to the output's shape (numpy rules) and materialize it.
+""",
+    "GATHER": """\
+`data, indices (INT64 or INT32) -> take(data, indices, axis)`:
+`out.shape = data.shape[:axis] + indices.shape + data.shape[axis+1:]`. An index in
+`[-n, 0)` counts from the end; any index outside `[-n, n)` is a run-time error
+(checked while running: it depends on data).
+""",
+    "CAST": """\
+Convert to the output's dtype: float to integer truncates toward zero; to BOOL is `x != 0`.
+""",
+    "ARANGE": """\
+No inputs; `out[i] = start + i * step` for `i` in `[0, n)`, `n` the output's size (computed in float64, then converted).
+""",
+    "FULL": """\
+No inputs; every element is `value`.
+""",
+    "RESIZE_NEAREST": """\
+NCHW; `out[.., i, j] = x[.., min(floor(i * scale_h), H-1), min(floor(j * scale_w), W-1)]`
+with float32 products; `scale = 1/scale_factor` when the model gave one, else
+`in/out` (torch's `nearest`, not `nearest-exact`).
+""",
+    "RESIZE_BILINEAR": """\
+NCHW; the source coordinate of output index `d` is `d*(in-1)/(out-1)` with
+`align_corners`, else `max((d + 0.5)*scale - 0.5, 0)`; interpolate between
+`floor(src)` and `min(floor(src)+1, in-1)` in float32, rows then columns.
+""",
+    "CUMSUM": """\
+Inclusive cumulative sum along `axis`.
+""",
+    "QUANTIZE": """\
+FLOAT32 -> INT8 with the output's scale `s` and zero point `z`:
+`out = clamp(rint(x / s) + z, -128, 127)`; `x / s` is one float32 division, `rint`
+rounds half to even; the rounded value is clamped to [-512, 512] before the
+integer conversion; NaN gives `z`.
+""",
+    "DEQUANTIZE": """\
+INT8 -> FLOAT32 with the input's scale `s` and zero point `z`:
+`out = float32(x - z) * s`, one float32 multiplication (the same bits in every runtime).
+""",
+}

@@ -17,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def ember(*args, cwd=None):
-    result = subprocess.run([sys.executable, "-m", "exporter.cli", *map(str, args)],
+    result = subprocess.run([sys.executable, "-m", "ember.cli", *map(str, args)],
                             capture_output=True, text=True, cwd=cwd or ROOT)
     return result.returncode, result.stdout, result.stderr
 

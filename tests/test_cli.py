@@ -39,7 +39,7 @@ FACTORIES = textwrap.dedent("""
 
 
 def ember(*args, cwd):
-    result = subprocess.run([sys.executable, "-m", "exporter.cli", *map(str, args)],
+    result = subprocess.run([sys.executable, "-m", "ember.cli", *map(str, args)],
                             capture_output=True, text=True, cwd=cwd,
                             env={**os.environ, "PYTHONPATH": ROOT})
     return result.returncode, result.stdout, result.stderr
@@ -52,7 +52,8 @@ def work(tmp_path_factory):
     rc, out, err = ember("export", "nets.py:model_a", "-o", "a.ember", "--batch-max", "8", cwd=d)
     assert rc == 0, err
     assert "wrote a.ember" in out
-    assert "[5/5]" in err                      # progress lines go to stderr
+    steps = re.findall(r"^\[(\d+)/(\d+)\] ", err, re.M)   # progress lines go to stderr, numbered
+    assert [int(a) for a, _ in steps] == list(range(1, len(steps) + 1)) and {int(b) for _, b in steps} == {len(steps)}
     return d
 
 

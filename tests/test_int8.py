@@ -193,7 +193,7 @@ def test_cli_export_inspect_validate_int8(tmp_path):
     (tmp_path / "model.py").write_text(
         "import sys\nsys.path.insert(0, %r)\nfrom zoo_models import cnn\n\ndef make():\n    return cnn()\n"
         % os.path.dirname(os.path.abspath(__file__)))
-    ember = [sys.executable, "-m", "exporter.cli"]
+    ember = [sys.executable, "-m", "ember.cli"]
     out = tmp_path / "cnn8.ember"
     r = subprocess.run(ember + ["export", f"{tmp_path}/model.py:make", "-o", str(out), "--quantize", "int8",
                                 "--calibration", str(tmp_path / "calib.npy")], capture_output=True, text=True)

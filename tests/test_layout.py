@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import torch
 
-import exporter.memory_plan
 import runtime_py
 from exporter import export_module
 from schema import fb
@@ -109,7 +108,8 @@ def _export_with_layouts(monkeypatch, choose):
         def forward(self, x):
             return self.fc(x) + self.c
 
-    monkeypatch.setattr(exporter.memory_plan, "choose_layouts", choose)
+    # the module (exporter.passes.choose_layouts the attribute is the pass function)
+    monkeypatch.setattr(importlib.import_module("exporter.passes.choose_layouts"), "choose", choose)
     return export_module(AddConst().eval(), (torch.randn(4, 16),), bundle_test=False)
 
 

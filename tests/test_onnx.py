@@ -11,7 +11,7 @@ from onnx import TensorProto, helper
 
 import runtime_py
 from exporter import ExportError, export_onnx
-from exporter.onnx_import import import_onnx
+from exporter.frontends.onnx import import_onnx
 from helpers import C_ATOL, C_RTOL, FLOAT_ATOL, FLOAT_RTOL, eager
 from zoo_models import ZOO
 
@@ -49,7 +49,7 @@ def test_zoo_model_through_onnx(name, tmp_path):
 def test_cli_export_and_validate_against_the_reference_evaluator(tmp_path):
     _, _, path = to_onnx("cnn", tmp_path)
     out = tmp_path / "cnn.ember"
-    ember = [sys.executable, "-m", "exporter.cli"]
+    ember = [sys.executable, "-m", "ember.cli"]
     r = subprocess.run(ember + ["export", path, "-o", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     r = subprocess.run(ember + ["validate", path, str(out)], capture_output=True, text=True)
@@ -67,7 +67,7 @@ def _fails(model_or_bytes, tmp_path, match):
     path.write_bytes(model_or_bytes if isinstance(model_or_bytes, bytes) else model_or_bytes.SerializeToString())
     with pytest.raises(ExportError, match=match):
         export_onnx(str(path))
-    r = subprocess.run([sys.executable, "-m", "exporter.cli", "export", str(path), "-o", str(tmp_path / "o.ember")],
+    r = subprocess.run([sys.executable, "-m", "ember.cli", "export", str(path), "-o", str(tmp_path / "o.ember")],
                        capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].startswith("ember: error:"), r.stderr
 
@@ -140,7 +140,7 @@ def _dynamic_onnx(tmp_path):
 def test_dynamic_dimensions_bounded_from_the_command_line(tmp_path):
     from onnx.reference import ReferenceEvaluator
     path, out = _dynamic_onnx(tmp_path), str(tmp_path / "dyn.ember")
-    ember = [sys.executable, "-m", "exporter.cli"]
+    ember = [sys.executable, "-m", "ember.cli"]
     r = subprocess.run(ember + ["export", path, "-o", out], capture_output=True, text=True)
     assert r.returncode == 2 and "dimension 0 is dynamic ('batch'): bound it with --dim batch=MAX" in r.stderr
     r = subprocess.run(ember + ["export", path, "-o", out, "--dim", "batch=4", "--dim", "seq=2..16"],

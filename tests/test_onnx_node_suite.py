@@ -1,4 +1,4 @@
-"""onnx's backend node tests against Ember, through exporter/onnx_backend.py, on both
+"""onnx's backend node tests against Ember, through tests/onnx_backend.py, on both
 runtimes: every CPU node test of the installed onnx package runs, except those listed
 in tests/onnx_node_skips.txt, each there under its reason (a dtype Ember lacks, an op
 outside Ember's op set, an unsupported variant). Each test that runs must pass at the
@@ -10,7 +10,7 @@ import numpy as np
 import onnx.backend.test
 import pytest
 
-from exporter.onnx_backend import EmberBackend, EmberCBackend
+from onnx_backend import EmberBackend, EmberCBackend
 
 SKIPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "onnx_node_skips.txt")
 

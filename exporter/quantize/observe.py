@@ -1,5 +1,5 @@
-"""Observers: run the float program on the Python runtime over the calibration
-batches and record, for every tensor an operator writes, the range to quantize.
+"""Observers: run the float graph (exporter/reference.py) over the calibration batches
+and record, for every tensor an operator writes, the range to quantize.
 
   minmax      the smallest and largest value seen (the default)
   percentile  the 0.01st and 99.99th percentiles of the values seen (clips rare outliers)
@@ -11,7 +11,6 @@ import time
 
 import numpy as np
 
-from exporter.errors import ExportError
 
 METHODS = ("minmax", "percentile")
 _SAMPLE = 1 << 16        # values kept per tensor and batch for the percentile observer
@@ -41,15 +40,10 @@ class _Range:
         return self.lo, self.hi
 
 
-def observe(float_program: bytes, batches, method: str = "minmax", method_name: str = "forward",
-            progress: bool = False) -> dict:
-    """{tensor name: (lo, hi)} over every batch, for inputs and operator outputs."""
-    import runtime_py
-    if method not in METHODS:
-        raise ExportError(f"unknown calibration observer '{method}' (choose from {', '.join(METHODS)})")
-    program = runtime_py.load(float_program)
-    m = program.method(method_name)
-    names = [i["name"] for i in m.inputs]
+def observe(reference, batches, method: str = "minmax", progress: bool = False) -> dict:
+    """{tensor name: (lo, hi)} over every batch, for inputs and operator outputs; `reference`
+    is the float graph as an exporter.reference.Reference."""
+    names = reference.input_names
     ranges: dict = {}
     rng = np.random.default_rng(0)
     t0 = time.perf_counter()
@@ -59,10 +53,7 @@ def observe(float_program: bytes, batches, method: str = "minmax", method_name: 
             ranges.setdefault(name, _Range()).add(a, method, rng)
 
     for b, batch in enumerate(batches):
-        try:
-            m.run(*batch, trace=trace)
-        except runtime_py.InputError as e:
-            raise ExportError(f"calibration batch {b}: {e}") from None
+        reference.run(batch, trace=trace, what=f"calibration batch {b}")
         for name, a in zip(names, batch):
             ranges.setdefault(name, _Range()).add(np.asarray(a), method, rng)
         if progress and (b + 1 == len(batches) or time.perf_counter() - t0 > 1.0):

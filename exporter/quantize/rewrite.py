@@ -20,7 +20,7 @@ import numpy as np
 from exporter.errors import ExportError
 from exporter.ir import Graph, Node, QParams
 from exporter.quantize import params as P
-from runtime_py.kernels._common import erf
+from exporter.reference import elementwise
 
 JOINING = {"ADD", "SUB", "MUL", "CONCAT", "AVG_POOL2D", "MAX_POOL2D", "REDUCE_MEAN"}
 PASSTHROUGH = {"RESHAPE", "PERMUTE", "SLICE", "EXPAND", "PAD"}
@@ -28,20 +28,9 @@ SOFTMAX_OUT = QParams(np.array([1.0 / 256.0], np.float32), np.array([-128], np.i
 ADD_LEFT_SHIFT = 20
 
 
-def _gelu(x, tanh_approximation=False):
-    if tanh_approximation:
-        return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
-    return 0.5 * x * (1 + erf(x / math.sqrt(2)))
-
-
-TABLE_FUNCS = {
-    "SIGMOID": lambda x, o: 1 / (1 + np.exp(-x)),
-    "TANH": lambda x, o: np.tanh(x),
-    "GELU": lambda x, o: _gelu(x, bool(o.get("tanh_approximation"))),
-    "HARDSWISH": lambda x, o: x * np.clip(x + 3, 0, 6) / 6,
-    "RELU": lambda x, o: np.maximum(x, 0),
-    "CLAMP": lambda x, o: np.clip(x, o.get("min", -np.inf), o.get("max", np.inf)),
-}
+# Elementwise functions an int8 operator computes through a table of its 256 results
+# (the float function itself comes from the reference kernel: exporter/reference.py).
+TABLE_OPS = {"SIGMOID", "TANH", "GELU", "HARDSWISH", "RELU", "CLAMP"}
 
 
 class _Rewriter:
@@ -66,7 +55,7 @@ class _Rewriter:
     def _data_inputs(self, node):
         if node.op in ("CONV2D", "FULLY_CONNECTED"):
             return [node.inputs[0]]
-        if node.op in ("SOFTMAX",) or node.op in TABLE_FUNCS or node.op in PASSTHROUGH:
+        if node.op in ("SOFTMAX",) or node.op in TABLE_OPS or node.op in PASSTHROUGH:
             return [node.inputs[0]]
         return [n for n in node.inputs if n is not None]
 
@@ -90,7 +79,7 @@ class _Rewriter:
             return all(self._is_q(n) or self._finite_range(n) for n in data) and self._finite_range(out)
         if op in PASSTHROUGH:
             return self._is_q(data[0]) and (op != "PAD" or math.isfinite(node.options.get("value", 0.0)))
-        if op in TABLE_FUNCS:
+        if op in TABLE_OPS:
             return self._is_q(data[0]) and self._finite_range(out)
         if op == "SOFTMAX":
             return self._is_q(data[0])
@@ -132,83 +121,88 @@ class _Rewriter:
             return max(-128, zp), min(127, zp + int(round(6.0 / scale)))
         return -128, 127
 
-    def _emit_int8(self, node):
-        op = node.op
-        ins = list(node.inputs)
-        src = node.source
-        s = lambda name: float(self.qp[name].scale[0])          # noqa: E731
-        zp = lambda name: int(self.qp[name].zero_point[0])       # noqa: E731
+    # ---- one emitter per family: (node) -> (int8 inputs, output qparams, quant fields) ----
+    def _s(self, name) -> float:
+        return float(self.qp[name].scale[0])
+
+    def _zp(self, name) -> int:
+        return int(self.qp[name].zero_point[0])
+
+    def _passthrough(self, node):
+        """Views and data movement: the input's quantization passes through."""
+        x = self._int8_of(node.inputs[0])
         quant = {}
-        if op in PASSTHROUGH:
-            x = self._int8_of(ins[0])
-            qp = self.qp[x]
-            out = self._new_output(node, qp)
-            if op == "PAD":
-                v = node.options.get("value", 0.0)
-                quant["fill"] = int(np.clip(np.rint(np.float32(v) / qp.scale[0]) + zp(x), -128, 127))
-            self.nodes.append(Node(op, [x] + ins[1:], [out], dict(node.options), src, quant or None))
-            return
-        if op in TABLE_FUNCS or op == "SOFTMAX":
-            x = self._int8_of(ins[0])
-            q_in = np.arange(-128, 128, dtype=np.float64)
-            real = (q_in - zp(x)) * s(x)
-            if op == "SOFTMAX":
-                qp = SOFTMAX_OUT
-                steps = np.arange(256, dtype=np.float64) - 255
-                table = np.rint(np.exp(steps * s(x)) * (1 << 20)).astype(np.int32)
-            else:
-                qp = P.activation_qparams(*self.ranges[node.outputs[0]])
-                with np.errstate(all="ignore"):
-                    y = TABLE_FUNCS[op](real, node.options)
-                table = np.clip(np.rint(y / np.float64(qp.scale[0])) + int(qp.zero_point[0]), -128, 127)
-                table = table.astype(np.int8)
-            t = self.g.add_constant(f"{node.outputs[0]}_table", table)
-            out = self._new_output(node, qp)
-            self.nodes.append(Node(op, [x, t], [out], dict(node.options), src, {}))
-            return
-        qp_out = P.activation_qparams(*self.ranges[node.outputs[0]])
-        if op in ("CONV2D", "FULLY_CONNECTED"):
-            x = self._int8_of(ins[0])
-            w = self.g.tensors[ins[1]].data
-            wq, wqp = P.weight_per_channel(w, 0)
-            wname = self.g.add_constant(ins[1] + "_q", wq)
-            self.g.tensors[wname].quant = wqp
-            new_ins = [x, wname]
-            if len(ins) > 2 and ins[2] is not None:
-                # INT32 at scale x_scale * w_scale[c], zero point 0: implied by its
-                # operator, so the bias carries no Quantization table of its own.
-                bq = P.bias_int32(self.g.tensors[ins[2]].data, s(x), wqp.scale)
-                new_ins.append(self.g.add_constant(ins[2] + "_q", bq))
-            reals = np.float64(s(x)) * wqp.scale.astype(np.float64) / np.float64(qp_out.scale[0])
-            quant["multiplier"], quant["shift"] = P.multipliers(reals, f"{op} at {src or node.outputs[0]}")
-            quant["act_min"], quant["act_max"] = self._clamp(node.options.get("activation", 0), qp_out)
-        elif op == "BATCH_MATMUL":
-            a, b = self._int8_of(ins[0]), self._int8_of(ins[1])
-            new_ins = [a, b]
-            quant["multiplier"], quant["shift"] = P.multipliers([s(a) * s(b) / float(qp_out.scale[0])], op)
-        elif op in ("ADD", "SUB"):
-            a, b = self._int8_of(ins[0]), self._int8_of(ins[1])
-            new_ins = [a, b]
-            twice = 2.0 * max(s(a), s(b))
-            reals = [s(a) / twice, s(b) / twice, twice / ((1 << ADD_LEFT_SHIFT) * float(qp_out.scale[0]))]
-            quant["multiplier"], quant["shift"] = P.multipliers(reals, op)
-            quant["left_shift"] = ADD_LEFT_SHIFT
-            quant["act_min"], quant["act_max"] = self._clamp(node.options.get("activation", 0), qp_out)
-        elif op == "MUL":
-            a, b = self._int8_of(ins[0]), self._int8_of(ins[1])
-            new_ins = [a, b]
-            quant["multiplier"], quant["shift"] = P.multipliers([s(a) * s(b) / float(qp_out.scale[0])], op)
-            quant["act_min"], quant["act_max"] = self._clamp(node.options.get("activation", 0), qp_out)
-        elif op == "CONCAT":
-            new_ins = [self._int8_of(n) for n in ins]
-            quant["multiplier"], quant["shift"] = P.multipliers(
-                [s(n) / float(qp_out.scale[0]) for n in new_ins], op)
-        else:   # AVG_POOL2D, MAX_POOL2D, REDUCE_MEAN
-            x = self._int8_of(ins[0])
-            new_ins = [x]
-            quant["multiplier"], quant["shift"] = P.multipliers([s(x) / float(qp_out.scale[0])], op)
-        out = self._new_output(node, qp_out)
-        self.nodes.append(Node(op, new_ins, [out], dict(node.options), src, quant))
+        if node.op == "PAD":
+            v = node.options.get("value", 0.0)
+            quant["fill"] = int(np.clip(np.rint(np.float32(v) / self.qp[x].scale[0]) + self._zp(x), -128, 127))
+        return [x] + list(node.inputs[1:]), self.qp[x], quant or None
+
+    def _table(self, node):
+        """An elementwise function as a 256-entry table of int8 results (SOFTMAX: of exp)."""
+        x = self._int8_of(node.inputs[0])
+        real = (np.arange(-128, 128, dtype=np.float64) - self._zp(x)) * self._s(x)
+        if node.op == "SOFTMAX":
+            qp = SOFTMAX_OUT
+            steps = np.arange(256, dtype=np.float64) - 255
+            table = np.rint(np.exp(steps * self._s(x)) * (1 << 20)).astype(np.int32)
+        else:
+            qp = P.activation_qparams(*self.ranges[node.outputs[0]])
+            y = elementwise(node.op, real, node.options)
+            table = np.clip(np.rint(y / np.float64(qp.scale[0])) + int(qp.zero_point[0]), -128, 127).astype(np.int8)
+        return [x, self.g.add_constant(f"{node.outputs[0]}_table", table)], qp, {}
+
+    def _weighted(self, node, qp_out):
+        """CONV2D, FULLY_CONNECTED: per-channel int8 weights, an int32 bias."""
+        ins, src = node.inputs, node.source
+        x = self._int8_of(ins[0])
+        wq, wqp = P.weight_per_channel(self.g.tensors[ins[1]].data, 0)
+        wname = self.g.add_constant(ins[1] + "_q", wq)
+        self.g.tensors[wname].quant = wqp
+        new_ins = [x, wname]
+        if len(ins) > 2 and ins[2] is not None:
+            # INT32 at scale x_scale * w_scale[c], zero point 0: implied by its
+            # operator, so the bias carries no Quantization table of its own.
+            bq = P.bias_int32(self.g.tensors[ins[2]].data, self._s(x), wqp.scale)
+            new_ins.append(self.g.add_constant(ins[2] + "_q", bq))
+        reals = np.float64(self._s(x)) * wqp.scale.astype(np.float64) / np.float64(qp_out.scale[0])
+        quant = dict(zip(("multiplier", "shift"), P.multipliers(reals, f"{node.op} at {src or node.outputs[0]}")))
+        return new_ins, quant
+
+    def _add_sub(self, node, qp_out):
+        a, b = self._int8_of(node.inputs[0]), self._int8_of(node.inputs[1])
+        twice = 2.0 * max(self._s(a), self._s(b))
+        reals = [self._s(a) / twice, self._s(b) / twice, twice / ((1 << ADD_LEFT_SHIFT) * float(qp_out.scale[0]))]
+        return [a, b], {**dict(zip(("multiplier", "shift"), P.multipliers(reals, node.op))),
+                        "left_shift": ADD_LEFT_SHIFT}
+
+    def _product(self, node, qp_out):
+        """MUL, BATCH_MATMUL: one rescale of the product of two int8 operands."""
+        a, b = self._int8_of(node.inputs[0]), self._int8_of(node.inputs[1])
+        real = self._s(a) * self._s(b) / float(qp_out.scale[0])
+        return [a, b], dict(zip(("multiplier", "shift"), P.multipliers([real], node.op)))
+
+    def _rescaled(self, node, qp_out):
+        """CONCAT, pooling, REDUCE_MEAN: each input rescaled to the output's scale."""
+        new_ins = [self._int8_of(n) for n in node.inputs]
+        reals = [self._s(n) / float(qp_out.scale[0]) for n in new_ins]
+        return new_ins, dict(zip(("multiplier", "shift"), P.multipliers(reals, node.op)))
+
+    _REQUANTIZED = {"CONV2D": _weighted, "FULLY_CONNECTED": _weighted, "ADD": _add_sub, "SUB": _add_sub,
+                    "MUL": _product, "BATCH_MATMUL": _product}
+    _ACTIVATED = {"CONV2D", "FULLY_CONNECTED", "ADD", "SUB", "MUL"}   # a fused activation clamps
+
+    def _emit_int8(self, node):
+        if node.op in PASSTHROUGH:
+            ins, qp, quant = self._passthrough(node)
+        elif node.op in TABLE_OPS or node.op == "SOFTMAX":
+            ins, qp, quant = self._table(node)
+        else:
+            qp = P.activation_qparams(*self.ranges[node.outputs[0]])
+            ins, quant = self._REQUANTIZED.get(node.op, _Rewriter._rescaled)(self, node, qp)
+            if node.op in self._ACTIVATED:
+                quant["act_min"], quant["act_max"] = self._clamp(node.options.get("activation", 0), qp)
+        out = self._new_output(node, qp)
+        self.nodes.append(Node(node.op, ins, [out], dict(node.options), node.source, quant))
 
     def run(self) -> Graph:
         g = self.g

@@ -4,6 +4,7 @@ import numpy as np
 
 from exporter.ir import Dim, Graph, Node, QParams
 from exporter.memory_plan import plan
+from exporter.passes import finish
 from exporter.serialize import MethodSpec, serialize
 
 
@@ -20,5 +21,5 @@ def quant_program(shape, scale, zero_point, roundtrip):
         out = g.add_tensor("y", np.float32, dims, exact=True)
         g.nodes.append(Node("DEQUANTIZE", [q], [out]))
     g.inputs, g.outputs = [x], [out]
-    plan(g)
+    plan(finish(g))
     return serialize([MethodSpec("forward", g)], {})

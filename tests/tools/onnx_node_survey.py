@@ -18,7 +18,7 @@ import time
 import warnings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, ROOT)
+sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]   # the packages; tests/onnx_backend.py
 SKIPS = os.path.join(ROOT, "tests", "onnx_node_skips.txt")
 
 
@@ -39,8 +39,8 @@ _OPS: list = []      # operator counts of the programs compiled for the running 
 
 def _counting_compile():
     """Wrap the backend's compile step to record each program's operator count."""
-    import exporter.onnx_backend as backend
-    from exporter.onnx_import import import_onnx
+    import onnx_backend as backend
+    from exporter.frontends.onnx import import_onnx
     compile_ = backend._compile
 
     def counted(model, runtime, feeds=None, bind=None):
@@ -93,7 +93,7 @@ def reason(message):
 
 
 def main():
-    from exporter.onnx_backend import EmberBackend, EmberCBackend
+    from onnx_backend import EmberBackend, EmberCBackend
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="print the counts, do not write the list")
     args = ap.parse_args()

@@ -16,7 +16,13 @@ import numpy as np
 from schema.layout import PANEL
 
 
-def choose_layouts(graph) -> dict:
+def choose_layouts(graph):
+    """Set graph.layouts: the constants not stored row-major (choose() below)."""
+    graph.layouts = choose(graph)
+    return graph
+
+
+def choose(graph) -> dict:
     """constant name -> Layout name, for the constants not stored row-major."""
     users = graph.consumers()
     outputs = set(graph.outputs)

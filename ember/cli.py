@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-VERSION = "0.1.0"
+from ember import __version__
 
 
 class CliError(Exception):
@@ -65,7 +65,18 @@ def _fmt_bytes(n: int) -> str:
 
 
 # ---- commands ---------------------------------------------------------------
+def _exporter_packages(command):
+    """`ember export` and `ember validate` need torch and onnx, which a runtime-only install
+    (pip install 'ember[runtime]') leaves out: say so in one line."""
+    import importlib.util
+    for name in ("torch", "onnx"):
+        if importlib.util.find_spec(name) is None:
+            raise CliError(f"'ember {command}' needs the exporter's packages and {name} is not installed: "
+                           f"pip install 'ember[export]' (ember run and ember inspect need only the runtime)")
+
+
 def cmd_export(args):
+    _exporter_packages("export")
     from exporter import DynamicDim, export_spec
     dynamic = []
     if args.batch_max:
@@ -221,8 +232,10 @@ def _onnx_reference(path, arrays, method):
 
 
 def cmd_validate(args):
+    _exporter_packages("validate")
     import torch
-    from exporter.capture import capture, load_factory
+
+    from exporter.frontends.torch import capture, load_factory
     program = _py_program(args.program)
     method = program.method(args.method)
     arrays = load_inputs(args.input, method)
@@ -281,7 +294,7 @@ def cmd_validate(args):
 
 def build_parser():
     p = argparse.ArgumentParser(prog="ember", description="Export PyTorch models to Ember programs and run them.")
-    p.add_argument("--version", action="version", version=f"ember {VERSION}")
+    p.add_argument("--version", action="version", version=f"ember {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     e = sub.add_parser("export", help="export a model to a .ember program",

@@ -2,12 +2,13 @@
 suite can run against the Python runtime or the C runtime:
 
     import onnx.backend.test
-    from exporter.onnx_backend import EmberBackend
+    from onnx_backend import EmberBackend              # tests/ on sys.path
     onnx.backend.test.BackendTest(EmberBackend, __name__)        # Python runtime
     onnx.backend.test.BackendTest(EmberCBackend, __name__)       # C runtime (libember.so)
 
-prepare() imports the model (exporter/onnx_import.py), runs the passes and the memory
-planner, serializes the program and loads it; run() feeds the inputs in graph order.
+prepare() imports the model (exporter/frontends/onnx), runs the export's stages
+(exporter/pipeline.py: passes, finish, plan, serialize; no test case) and loads the
+program; run() feeds the inputs in graph order. Used by tests only.
 
 An Ember program has static shapes and options, fixed at export. A model that takes
 such a value as a graph input (Reshape's shape, a reduction's axes, Pad's pads, a
@@ -24,18 +25,17 @@ import numpy as np
 from onnx.backend.base import Backend, BackendRep
 
 import runtime_py
+from exporter import ExportOptions
 from exporter.errors import ExportError, UnsupportedOpsError
-from exporter.memory_plan import plan
-from exporter.onnx_import import TraceError, import_onnx
-from exporter.passes import run_all
-from exporter.serialize import MethodSpec, serialize
+from exporter.frontends import Imported
+from exporter.frontends.onnx import TraceError, import_onnx
+from exporter.pipeline import export
 
 
 def _compile(model, runtime, feeds=None, bind=None):
-    graph, _ = import_onnx(model, feeds, bind)
-    run_all(graph)
-    plan(graph)
-    data = serialize([MethodSpec("forward", graph)], {"source": "onnx backend"})
+    graph, examples = import_onnx(model, feeds, bind)
+    imported = Imported(graph, examples, reference=None, source="onnx backend")
+    data = export(imported, ExportOptions(bundle_test=False), progress=lambda text: None)
     return runtime_py.load(data, backend=runtime)
 
 

@@ -20,15 +20,6 @@ from exporter.errors import ExportError
 
 
 @dataclass
-class DynamicDim:
-    """Dimension `dim` of every input of rank > dim is dynamic, named `name`, up to `max`."""
-    name: str
-    dim: int
-    max: int
-    min: int = 1
-
-
-@dataclass
 class Captured:
     program: torch.export.ExportedProgram
     example_inputs: tuple

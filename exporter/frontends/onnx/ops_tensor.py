@@ -1,0 +1,154 @@
+"""ONNX handlers: views, data movement, indexing and resizing."""
+from __future__ import annotations
+
+import numpy as np
+
+from exporter.frontends.onnx.registry import Unsupported, handles
+from exporter.ir import Dim, Node
+
+
+@handles("Identity", "Flatten", "Reshape", "Squeeze", "Unsqueeze")
+def _view(ctx, node, a):
+    # the output shape comes from the shape trace; a shape or axes input must then be a
+    # constant (a run-time value could give another shape than the traced one)
+    if len(node.input) > 1:
+        ctx.constant(node.input[1], "the target shape" if node.op_type == "Reshape" else "axes",
+                     symbolic_ok=node.op_type == "Reshape")
+    ctx.emit("RESHAPE", [ctx.t(node.input[0])], node.output[0])
+
+
+@handles("Concat")
+def _concat(ctx, node, a):
+    rank = ctx.rank(node.input[0])
+    ctx.emit("CONCAT", [ctx.t(i) for i in node.input], node.output[0], axis=int(a["axis"]) % rank)
+
+
+@handles("Transpose")
+def _transpose(ctx, node, a):
+    rank = ctx.rank(node.input[0])
+    ctx.emit("PERMUTE", [ctx.t(node.input[0])], node.output[0], perm=list(a.get("perm", range(rank - 1, -1, -1))))
+
+
+@handles("Pad")
+def _pad(ctx, node, a):
+    if a.get("mode", b"constant") not in (b"constant", "constant"):
+        raise Unsupported("only constant padding")
+    pads = ctx.constant(node.input[1], "pads")
+    value = ctx.constant(node.input[2], "the pad value") if len(node.input) > 2 else None
+    value = np.float32(0) if value is None or value.size == 0 else value
+    axes = ctx.constant(node.input[3], "axes") if len(node.input) > 3 else None
+    rank = ctx.rank(node.input[0])
+    pads = [int(v) for v in pads.tolist()]
+    if axes is not None:        # pads of the named axes only
+        full = [0] * (2 * rank)
+        axes = [int(v) % rank for v in axes.tolist()]
+        for k, axis in enumerate(axes):
+            full[axis], full[axis + rank] = pads[k], pads[k + len(axes)]
+        pads = full
+    x = ctx.t(node.input[0])
+    shape = [d + pads[i] + pads[i + rank] for i, d in enumerate(ctx.dims(x))]
+    ctx.emit("PAD", [x], node.output[0], shape=shape,
+             pads=[v for d in range(rank) for v in (pads[d], pads[d + rank])], value=float(value))
+
+
+@handles("Resize")
+def _resize(ctx, node, a):
+    """torch's nearest (asymmetric, floor) and bilinear (half_pixel or align_corners)."""
+    def text(key, default):
+        v = a.get(key, default)
+        return v.decode() if isinstance(v, bytes) else v
+    for i in node.input[1:]:
+        ctx.constant(i, "roi, scales and sizes")
+    mode, ctm = text("mode", "nearest"), text("coordinate_transformation_mode", "half_pixel")
+    rank = ctx.rank(node.input[0])
+    if rank != 4:
+        raise Unsupported("Resize of a rank-4 (NCHW) tensor only")
+    in_shape, out_shape = ctx.static_shape(node.input[0]), ctx.static_shape(node.output[0])
+    if in_shape[:2] != out_shape[:2]:
+        raise Unsupported("Resize of the batch or channel dimension")
+    scales = ctx.const.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
+    scale_h = scale_w = 0.0
+    if scales is not None and scales.size == 4:
+        scale_h, scale_w = 1.0 / float(scales[2]), 1.0 / float(scales[3])
+    if mode == "nearest" and ctm == "asymmetric" and text("nearest_mode", "round_prefer_floor") == "floor":
+        ctx.emit("RESIZE_NEAREST", [ctx.t(node.input[0])], node.output[0], align_corners=False,
+                 scale_h=scale_h, scale_w=scale_w)
+    elif mode == "linear" and ctm in ("half_pixel", "pytorch_half_pixel", "align_corners"):
+        ctx.emit("RESIZE_BILINEAR", [ctx.t(node.input[0])], node.output[0], align_corners=ctm == "align_corners",
+                 scale_h=scale_h if ctm != "align_corners" else 0.0, scale_w=scale_w if ctm != "align_corners" else 0.0)
+    else:
+        raise Unsupported(f"mode {mode} with coordinate_transformation_mode {ctm} has no Ember equivalent")
+
+
+@handles("Gather")
+def _gather(ctx, node, a):
+    rank = ctx.rank(node.input[0])
+    ctx.emit("GATHER", [ctx.t(node.input[0]), ctx.t(node.input[1])], node.output[0],
+             axis=int(a.get("axis", 0)) % rank)
+
+
+@handles("Expand")
+def _expand(ctx, node, a):
+    ctx.constant(node.input[1], "the target shape", symbolic_ok=True)
+    ctx.emit("EXPAND", [ctx.t(node.input[0])], node.output[0])
+
+
+@handles("Where")
+def _where(ctx, node, a):
+    ctx.emit("WHERE", [ctx.t(i) for i in node.input], node.output[0])
+
+
+def slice_axis(ctx, x, axis, start, step, out_name, shape):
+    out = ctx.g.add_tensor(out_name, ctx.g.tensors[x].dtype, [Dim.static(d) for d in shape])
+    ctx.g.nodes.append(Node("SLICE", [x], [out], {"axis": axis, "start": int(start), "step": int(step)}, ctx.src))
+    return out
+
+
+@handles("Split")
+def _split(ctx, node, a):
+    x = ctx.t(node.input[0])
+    dims = ctx.dims(x)
+    axis = int(a.get("axis", 0)) % len(dims)
+    if len(node.input) > 1:
+        ctx.constant(node.input[1], "split")
+    start = 0
+    for o in node.output:
+        shape = ctx.static_shape(o)
+        ctx.env[o] = slice_axis(ctx, x, axis, start, 1, o, shape)
+        start += shape[axis]
+
+
+@handles("Slice")
+def _slice(ctx, node, a):
+    x = ctx.t(node.input[0])
+    dims = ctx.dims(x)
+    starts, ends, axes, steps = [ctx.constant(i, "starts, ends, axes and steps")
+                                 for i in list(node.input[1:]) + [""] * (5 - len(node.input))]
+    axes = list(range(len(starts))) if axes is None else [int(v) % len(dims) for v in axes]
+    steps = [1] * len(axes) if steps is None else [int(v) for v in steps]
+    if any(st <= 0 for st in steps):
+        raise Unsupported("negative or zero steps")
+    shape = list(dims)
+    for k, (axis, st) in enumerate(zip(axes, steps)):
+        n = dims[axis]
+        b = int(starts[k])
+        b = max(0, min(n, b + n if b < 0 else b))
+        e = int(ends[k])
+        e = max(0, min(n, e + n if e < 0 else e))
+        shape[axis] = max(0, -(-(e - b) // st))
+        last = k == len(axes) - 1
+        x = slice_axis(ctx, x, axis, b, st, node.output[0] if last else node.output[0] + f"_{k}", shape)
+    ctx.env[node.output[0]] = x
+
+
+@handles("Trilu")
+def _trilu(ctx, node, a):
+    """Trilu = where(mask, x, 0) with the constant triangle mask of the last two axes."""
+    k = ctx.constant(node.input[1], "k") if len(node.input) > 1 else None
+    k = 0 if k is None else int(k)
+    x = ctx.t(node.input[0])
+    rows, cols = ctx.dims(x)[-2:]
+    i, j = np.arange(rows)[:, None], np.arange(cols)[None, :]
+    mask = (j - i >= k) if a.get("upper", 1) else (j - i <= k)
+    zero = ctx.g.add_constant("zero", np.zeros((), ctx.g.tensors[x].dtype))
+    ctx.emit("WHERE", [ctx.g.add_constant("trilu_mask", mask), x, zero], node.output[0])

@@ -1,0 +1,37 @@
+"""The PyTorch front end: a model -> torch.export (core ATen) -> the Ember IR.
+
+    captured = capture_module(model, example_inputs)     # capture.py
+    graph = lower(captured)                               # context.py + ops_*.py
+
+Importing the ops_* modules registers their lowering functions (registry.py)."""
+import numpy as np
+import torch
+
+from exporter.frontends import Imported, as_numpy
+from exporter.frontends.torch import ops_math, ops_nn, ops_tensor  # noqa: F401  (registers the lowerings)
+from exporter.frontends.torch.capture import Captured, capture, capture_module, load_factory
+from exporter.options import DynamicDim
+from exporter.frontends.torch.context import Lowering
+
+__all__ = ["Captured", "DynamicDim", "capture", "capture_module", "imported", "load_factory", "lower"]
+
+
+def lower(captured: Captured):
+    """The Ember IR graph of a captured program; every unsupported op is reported at once."""
+    return Lowering(captured).run()
+
+
+def imported(captured: Captured, progress=lambda text: None) -> Imported:
+    """The neutral front-end result of a captured program: lowered, with eager PyTorch as
+    the reference for the bundled test case."""
+    progress("lowering to Ember IR")
+    graph = lower(captured)
+
+    def reference(inputs):
+        module = captured.model if captured.model is not None else captured.program.module()
+        with torch.no_grad():
+            out = module(*[torch.from_numpy(np.ascontiguousarray(a)) for a in inputs])
+        return as_numpy(out if isinstance(out, (tuple, list)) else [out])
+
+    return Imported(graph, as_numpy(captured.example_inputs), reference, captured.source,
+                    [vars(d) for d in captured.dynamic])

@@ -1,0 +1,299 @@
+"""The torch front end's lowering context: an ExportedProgram walked node by node into
+the Ember IR.
+
+Each supported ATen overload has one small function in LOWERINGS (registry.py; the
+functions in ops_*.py). Nodes whose inputs are all constants are folded with torch
+(fold.py).
+Every unsupported operator is collected, then reported in one ExportError
+that names the op and the user's source line.
+"""
+from __future__ import annotations
+
+import operator
+import re
+
+import numpy as np
+import sympy
+import torch
+import torch.fx
+
+from exporter.frontends.torch.capture import Captured
+from exporter.errors import ExportError, UnsupportedOpsError
+from exporter.ir import Dim, Graph, Symbol
+from exporter.frontends.torch.fold import try_fold
+from exporter.frontends.torch.registry import LOWERINGS, SKIP
+
+aten = torch.ops.aten
+
+TORCH_TO_NUMPY = {torch.float32: np.float32, torch.int8: np.int8, torch.int32: np.int32,
+                  torch.int64: np.int64, torch.bool: np.bool_, torch.uint8: np.uint8}
+
+
+class Unsupported(Exception):
+    """Raised by a lowering function: this use of the op has no Ember equivalent."""
+
+
+def source_line(node: torch.fx.Node) -> str:
+    """The innermost user frame of the node's stack trace, as 'file:line: code'."""
+    trace = node.meta.get("stack_trace") or ""
+    frames = re.findall(r'File "([^"]+)", line (\d+), in [^\n]*\n\s*([^\n]*)', trace)
+    user = [f for f in frames if "/torch/" not in f[0] and "/transformers/" not in f[0]] or frames
+    if not user:
+        return ""
+    path, line, code = user[-1]
+    return f"{path}:{line}: {code.strip()}"
+
+
+def numpy_dtype(torch_dtype) -> np.dtype:
+    if torch_dtype not in TORCH_TO_NUMPY:
+        raise Unsupported(f"dtype {torch_dtype} is not supported")
+    return np.dtype(TORCH_TO_NUMPY[torch_dtype])
+
+
+def to_numpy(t: torch.Tensor) -> np.ndarray:
+    t = t.detach()
+    if t.dtype not in TORCH_TO_NUMPY:
+        if t.is_floating_point():
+            t = t.float()
+        else:
+            raise Unsupported(f"constant of dtype {t.dtype} is not supported")
+    array = t.contiguous().numpy()
+    return np.ascontiguousarray(array).reshape(array.shape)
+
+
+class Lowering:
+    def __init__(self, captured: Captured):
+        self.ep = captured.program
+        self.graph = Graph()
+        self.env: dict = {}          # fx node name -> IR tensor name | tuple | python value
+        self.constants: dict = {}    # fx node name -> torch value (folded or parameter)
+        self.const_ir: dict = {}     # fx node name -> IR constant tensor name
+        self.symbols: dict = {}      # sympy symbol -> index in graph.symbols
+        self.node: torch.fx.Node | None = None
+        self.dynamic = captured.dynamic
+
+    # ---- shapes -------------------------------------------------------------
+    def dim(self, size) -> Dim:
+        if isinstance(size, int):
+            return Dim.static(size)
+        expr = sympy.expand(size.node.expr)
+        if expr.is_Integer:
+            return Dim.static(int(expr))
+        const, rest = expr.as_coeff_Add()
+        coeff, factors = rest.as_coeff_mul()
+        syms = []
+        for f in factors:
+            if f.is_Symbol:
+                syms.append(f)
+            elif f.is_Pow and f.base.is_Symbol and f.exp.is_Integer and f.exp > 0:
+                syms += [f.base] * int(f.exp)
+            else:
+                raise Unsupported(f"dimension {expr} is not of the form c*a*b+d")
+        if len(syms) > 2 or not coeff.is_Integer or not const.is_Integer:
+            raise Unsupported(f"dimension {expr} is not of the form c*a*b+d")
+        idx = []
+        for s in syms:
+            if s not in self.symbols:
+                raise Unsupported(f"dimension {expr} depends on a size that is not an input dimension")
+            idx.append(self.symbols[s])
+        idx += [-1] * (2 - len(idx))
+        return Dim(int(coeff), int(const), idx[0], idx[1])
+
+    def dims(self, shape) -> tuple:
+        return tuple(self.dim(s) for s in shape)
+
+    def meta(self, node=None, index=None):
+        val = (node or self.node).meta.get("val")
+        if index is not None:
+            val = val[index]
+        return val
+
+    # ---- tensors ------------------------------------------------------------
+    def t(self, arg, dtype=None) -> str:
+        """IR tensor name for an fx argument; python scalars become constants."""
+        if isinstance(arg, torch.fx.Node):
+            if arg.name in self.constants:
+                if arg.name not in self.const_ir:
+                    value = self.constants[arg.name]
+                    if not isinstance(value, torch.Tensor):
+                        value = torch.tensor(value)
+                    self.const_ir[arg.name] = self.graph.add_constant(arg.name, to_numpy(value))
+                name = self.const_ir[arg.name]
+            else:
+                name = self.env[arg.name]
+                if not isinstance(name, str):
+                    raise Unsupported(f"argument {arg.name} is not a tensor")
+            if dtype is not None and self.graph.tensors[name].dtype != np.dtype(dtype):
+                name = self.cast(name, dtype)
+            return name
+        if isinstance(arg, (bool, int, float)):
+            return self.graph.add_constant("scalar", np.array(arg, dtype=dtype or np.float32))
+        raise Unsupported(f"argument of type {type(arg).__name__} is not supported")
+
+    def const_value(self, arg):
+        """The numpy value of a constant argument, or None."""
+        if isinstance(arg, torch.fx.Node) and arg.name in self.constants:
+            v = self.constants[arg.name]
+            return to_numpy(v) if isinstance(v, torch.Tensor) else np.array(v)
+        return None
+
+    def dtype_of(self, name: str) -> np.dtype:
+        return self.graph.tensors[name].dtype
+
+    def dims_of(self, name: str) -> tuple:
+        return self.graph.tensors[name].dims
+
+    def new(self, dtype, dims, hint=None) -> str:
+        return self.graph.add_tensor(hint or self.node.name, dtype, dims)
+
+    def out(self, index=None, dtype=None) -> str:
+        val = self.meta(index=index)
+        return self.new(dtype or numpy_dtype(val.dtype), self.dims(val.shape))
+
+    def emit(self, op, inputs, outputs=None, **options) -> str:
+        outputs = outputs or [self.out()]
+        self.graph.nodes.append(_node(op, inputs, outputs, options, self.src))
+        return outputs[0]
+
+    def cast(self, name, dtype) -> str:
+        out = self.new(dtype, self.dims_of(name), hint=name + "_cast")
+        self.graph.nodes.append(_node("CAST", [name], [out], {}, self.src))
+        return out
+
+    def reshape(self, name, dims) -> str:
+        out = self.new(self.dtype_of(name), dims, hint=name + "_view")
+        self.graph.nodes.append(_node("RESHAPE", [name], [out], {}, self.src))
+        return out
+
+    # ---- driver -------------------------------------------------------------
+    def run(self) -> Graph:
+        sig = self.ep.graph_signature
+        params = {**sig.inputs_to_parameters, **sig.inputs_to_buffers}
+        lifted = sig.inputs_to_lifted_tensor_constants
+        state = self.ep.state_dict
+        user_inputs = [n for n in self.ep.graph.nodes if n.op == "placeholder"
+                       and n.name not in params and n.name not in lifted]
+        self._bind_symbols(user_inputs)
+        unsupported = []
+        for node in self.ep.graph.nodes:
+            self.node = node
+            self.src = source_line(node)
+            if node.op == "placeholder":
+                if node.name in params:
+                    key = params[node.name]
+                    # non-persistent buffers are not in the state dict
+                    self.constants[node.name] = state[key] if key in state else self.ep.constants[key]
+                elif node.name in lifted:
+                    self.constants[node.name] = self.ep.constants[lifted[node.name]]
+                else:
+                    val = node.meta["val"]
+                    try:
+                        dtype = numpy_dtype(val.dtype)
+                    except Unsupported as e:
+                        raise ExportError(f"input '{node.name}': {e}") from None
+                    name = self.graph.add_tensor(node.name, dtype, self.dims(val.shape), exact=True)
+                    self.env[node.name] = name
+                    self.graph.inputs.append(name)
+            elif node.op == "call_function":
+                try:
+                    self._lower_node(node)
+                except Unsupported as e:
+                    unsupported.append((node, str(e)))
+                    self._poison(node)
+            elif node.op == "output":
+                outs = node.args[0]
+                for o in (outs if isinstance(outs, (list, tuple)) else [outs]):
+                    if not isinstance(o, torch.fx.Node):
+                        raise ExportError("model outputs must be tensors")
+                    self.graph.outputs.append(self.t(o))
+        self._name_outputs()
+        if unsupported:
+            lines = []
+            for node, why in unsupported:
+                where = f" at {source_line(node)}" if source_line(node) else ""
+                lines.append(f"  {node.target}{where}: {why}")
+            raise UnsupportedOpsError(f"{len(unsupported)} operator(s) cannot be exported:\n" + "\n".join(lines))
+        return self.graph
+
+    def _name_outputs(self):
+        """Outputs are called `output` (or `output_0`, `output_1`, ...) when those names are free."""
+        outs = self.graph.outputs
+        for i, name in enumerate(list(outs)):
+            want = "output" if len(outs) == 1 else f"output_{i}"
+            t = self.graph.tensors[name]
+            if (want not in self.graph.tensors and outs.count(name) == 1 and not t.is_constant
+                    and name not in self.graph.inputs):
+                self.graph.rename(name, want)
+
+    def _bind_symbols(self, user_inputs):
+        names = {}
+        for i, node in enumerate(user_inputs):
+            for d, size in enumerate(node.meta["val"].shape):
+                if isinstance(size, int):
+                    continue
+                expr = size.node.expr
+                if not expr.is_Symbol or expr in self.symbols:
+                    continue
+                rng = self.ep.range_constraints.get(expr)
+                hi = rng.upper if rng is not None else None
+                if hi is None or not getattr(hi, "is_finite", True) or hi == sympy.oo:
+                    raise ExportError(f"input {i} dimension {d} is dynamic without a maximum")
+                label = next((dd.name for dd in self.dynamic if dd.dim == d), f"dim{d}")
+                lo = next((dd.min for dd in self.dynamic if dd.dim == d), 1)
+                names[expr] = label
+                self.symbols[expr] = len(self.graph.symbols)
+                self.graph.symbols.append(Symbol(label, int(lo), int(hi)))
+
+    def _poison(self, node):
+        """Keep going after an unsupported op so every problem is reported at once."""
+        val = node.meta.get("val")
+        if isinstance(val, torch.Tensor):
+            self.env[node.name] = self.new(np.float32, [])
+        elif isinstance(val, (list, tuple)):
+            self.env[node.name] = tuple(self.new(np.float32, []) for _ in val)
+
+    def _lower_node(self, node):
+        target = node.target
+        if target is operator.getitem:
+            src, idx = node.args
+            if src.name in self.constants:
+                self.constants[node.name] = self.constants[src.name][idx]
+            else:
+                self.env[node.name] = self.env[src.name][idx]
+            return
+        if not isinstance(target, torch._ops.OpOverload):
+            # Python arithmetic on sizes (operator.mul, sym_size...): shapes come from metadata.
+            self.env[node.name] = None
+            return
+        if target in SKIP:
+            self.env[node.name] = None
+            return
+        folded = try_fold(node, self.constants)
+        if folded is not None:
+            self.constants[node.name] = folded
+            return
+        fn = LOWERINGS.get(target)
+        if fn is None:
+            raise Unsupported("no Ember lowering for this operator")
+        result = fn(self, *node.args, **node.kwargs)
+        self.env[node.name] = result
+
+
+def _node(op, inputs, outputs, options, source):
+    from exporter.ir import Node
+    return Node(op, list(inputs), list(outputs), dict(options), source)
+
+
+def _axis(axis, rank):
+    axis = int(axis)
+    if not -rank <= axis < max(rank, 1):
+        raise Unsupported(f"axis {axis} out of range for rank {rank}")
+    return axis % max(rank, 1)
+
+
+
+def _pair(v):
+    if isinstance(v, int):
+        return (v, v)
+    v = list(v)
+    return (int(v[0]), int(v[0])) if len(v) == 1 else (int(v[0]), int(v[1]))

@@ -1,0 +1,181 @@
+"""Lowerings of elementwise math, activations, softmax and normalization."""
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+import torch
+
+from exporter.frontends.torch.context import Unsupported, _axis, numpy_dtype
+from exporter.frontends.builder import batch_norm
+from exporter.frontends.torch.registry import LOWERINGS, lowers
+
+aten = torch.ops.aten
+
+
+# ---- elementwise ------------------------------------------------------------
+def _promote(ctx, a, b):
+    """torch's result type of a binary op between tensors/scalars, as numpy."""
+    def kind(v):
+        if isinstance(v, torch.fx.Node):
+            val = v.meta.get("val") if v.name not in ctx.constants else ctx.constants[v.name]
+            return val.dtype if isinstance(val, torch.Tensor) else torch.tensor(val).dtype
+        return None
+    ta, tb = kind(a), kind(b)
+    if ta is None:
+        ta = torch.float32 if isinstance(a, float) else tb
+    if tb is None:
+        tb = torch.float32 if isinstance(b, float) else ta
+    if ta == tb:
+        return numpy_dtype(ta)
+    fa, fb = ta.is_floating_point, tb.is_floating_point
+    if fa and not fb:
+        return numpy_dtype(ta)
+    if fb and not fa:
+        return numpy_dtype(tb)
+    return numpy_dtype(torch.promote_types(ta, tb))
+
+
+def _binary(op):
+    def lower(ctx, a, b, alpha=1, **kwargs):
+        if kwargs.get("rounding_mode") is not None:
+            raise Unsupported(f"rounding_mode={kwargs['rounding_mode']!r} is not supported")
+        out_dtype = numpy_dtype(ctx.meta().dtype)
+        compute = out_dtype if op not in _COMPARE else _promote(ctx, a, b)
+        if op in _LOGICAL:
+            compute = np.dtype(np.bool_)
+        x, y = ctx.t(a, compute), ctx.t(b, compute)
+        if alpha != 1:
+            y = ctx.emit("MUL", [y, ctx.t(alpha, compute)], [ctx.new(compute, ctx.dims_of(y))])
+        return ctx.emit(op, [x, y])
+    return lower
+
+
+_COMPARE = {"EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL",
+            "LOGICAL_AND", "LOGICAL_OR"}
+_LOGICAL = {"LOGICAL_AND", "LOGICAL_OR"}
+
+for _op, _names in {
+    "ADD": ["add.Tensor", "add.Scalar"], "SUB": ["sub.Tensor", "sub.Scalar", "rsub.Scalar"],
+    "MUL": ["mul.Tensor", "mul.Scalar"], "DIV": ["div.Tensor", "div.Scalar", "div.Tensor_mode"],
+    "POW": ["pow.Tensor_Scalar", "pow.Tensor_Tensor"],
+    "MAXIMUM": ["maximum.default"], "MINIMUM": ["minimum.default"],
+    "EQUAL": ["eq.Tensor", "eq.Scalar"], "NOT_EQUAL": ["ne.Tensor", "ne.Scalar"],
+    "LESS": ["lt.Tensor", "lt.Scalar"], "LESS_EQUAL": ["le.Tensor", "le.Scalar"],
+    "GREATER": ["gt.Tensor", "gt.Scalar"], "GREATER_EQUAL": ["ge.Tensor", "ge.Scalar"],
+    "LOGICAL_AND": ["logical_and.default", "bitwise_and.Tensor"],
+    "LOGICAL_OR": ["logical_or.default", "bitwise_or.Tensor"],
+}.items():
+    for _n in _names:
+        _packet, _overload = _n.split(".")
+        LOWERINGS[getattr(getattr(aten, _packet), _overload)] = _binary(_op)
+
+
+@lowers(aten.rsub.Scalar)
+def _rsub(ctx, a, b, alpha=1):
+    dtype = numpy_dtype(ctx.meta().dtype)
+    x = ctx.t(a, dtype)
+    if alpha != 1:
+        x = ctx.emit("MUL", [x, ctx.t(alpha, dtype)], [ctx.new(dtype, ctx.dims_of(x))])
+    return ctx.emit("SUB", [ctx.t(b, dtype), x])
+
+
+@lowers(aten.bitwise_and.Tensor, aten.bitwise_or.Tensor)
+def _bitwise(ctx, a, b):
+    if ctx.meta().dtype != torch.bool:
+        raise Unsupported("bitwise ops are supported on bool tensors only")
+    return _binary("LOGICAL_AND" if "and" in str(ctx.node.target) else "LOGICAL_OR")(ctx, a, b)
+
+
+@lowers(aten.logical_not.default, aten.bitwise_not.default)
+def _not(ctx, x):
+    return ctx.emit("LOGICAL_NOT", [ctx.t(x, np.bool_)])
+
+
+@lowers(aten.where.self)
+def _where(ctx, c, a, b):
+    dtype = numpy_dtype(ctx.meta().dtype)
+    return ctx.emit("WHERE", [ctx.t(c, np.bool_), ctx.t(a, dtype), ctx.t(b, dtype)])
+
+
+def _unary(op, **options):
+    def lower(ctx, x, *args):
+        dtype = numpy_dtype(ctx.meta().dtype)
+        return ctx.emit(op, [ctx.t(x, dtype)], **options)
+    return lower
+
+
+for _op, _ov in {"RELU": aten.relu.default, "SIGMOID": aten.sigmoid.default,
+                 "TANH": aten.tanh.default, "EXP": aten.exp.default, "LOG": aten.log.default,
+                 "SQRT": aten.sqrt.default, "RSQRT": aten.rsqrt.default, "NEG": aten.neg.default,
+                 "ABS": aten.abs.default, "ERF": aten.erf.default,
+                 "HARDSWISH": aten.hardswish.default}.items():
+    LOWERINGS[_ov] = _unary(_op)
+
+
+@lowers(aten.silu.default)
+def _silu(ctx, x):
+    src = ctx.t(x)
+    sig = ctx.emit("SIGMOID", [src], [ctx.new(ctx.dtype_of(src), ctx.dims_of(src))])
+    return ctx.emit("MUL", [src, sig])
+
+
+@lowers(aten.hardsigmoid.default)
+def _hardsigmoid(ctx, x):
+    src = ctx.t(x)
+    dims, dt = ctx.dims_of(src), ctx.dtype_of(src)
+    shifted = ctx.emit("ADD", [src, ctx.t(3.0)], [ctx.new(dt, dims)])
+    clipped = ctx.emit("CLAMP", [shifted], [ctx.new(dt, dims)], min=0.0, max=6.0)
+    return ctx.emit("DIV", [clipped, ctx.t(6.0)])
+
+
+@lowers(aten.gelu.default)
+def _gelu(ctx, x, approximate="none"):
+    return ctx.emit("GELU", [ctx.t(x)], tanh_approximation=(approximate == "tanh"))
+
+
+@lowers(aten.hardtanh.default, aten.clamp.default)
+def _clamp(ctx, x, lo=None, hi=None):
+    if ctx.meta().dtype != torch.float32:
+        raise Unsupported("clamp is supported on float32 only")
+    lo = -math.inf if lo is None else float(lo)
+    hi = math.inf if hi is None else float(hi)
+    if lo == 0.0 and hi == math.inf:
+        return ctx.emit("RELU", [ctx.t(x)])
+    return ctx.emit("CLAMP", [ctx.t(x)], min=lo, max=hi)
+
+
+@lowers(aten._softmax.default, aten._log_softmax.default)
+def _softmax(ctx, x, dim, half_to_float=False):
+    src = ctx.t(x)
+    op = "SOFTMAX" if "log" not in str(ctx.node.target) else "LOG_SOFTMAX"
+    return ctx.emit(op, [src], axis=_axis(dim, len(ctx.dims_of(src))))
+
+
+@lowers(aten.native_layer_norm.default)
+def _layer_norm(ctx, x, normalized_shape, weight, bias, eps):
+    for user in ctx.node.users:
+        if user.target is operator.getitem and user.args[1] != 0:
+            raise Unsupported("layer norm mean/rstd outputs are not supported")
+    src = ctx.t(x)
+    rank = len(ctx.dims_of(src))
+    inputs = [src, ctx.t(weight) if weight is not None else None,
+              ctx.t(bias) if bias is not None else None]
+    out = ctx.emit("LAYER_NORM", inputs, [ctx.out(index=0)],
+                   axis=rank - len(normalized_shape), epsilon=float(eps))
+    return (out, None, None)
+
+
+@lowers(aten._native_batch_norm_legit_no_training.default)
+def _batch_norm(ctx, x, weight, bias, mean, var, momentum, eps):
+    """Inference batch norm as a per-channel affine; fold_batchnorm merges it into a conv."""
+    mean, var = ctx.const_value(mean), ctx.const_value(var)
+    w = ctx.const_value(weight) if weight is not None else None
+    b = ctx.const_value(bias) if bias is not None else None
+    if mean is None or var is None or (weight is not None and w is None) or (bias is not None and b is None):
+        raise Unsupported("batch norm needs constant statistics and affine parameters")
+    out = batch_norm(ctx.graph, ctx.t(x), ctx.out(index=0), mean, var, eps, w, b, ctx.src)
+    return (out, None, None)
+
+

@@ -1,0 +1,160 @@
+"""Lowerings of linear algebra, convolution, pooling and reductions."""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+import torch
+
+from exporter.frontends.torch.context import Unsupported, _axis, _pair, numpy_dtype
+from exporter.frontends.torch.registry import LOWERINGS, lowers
+from exporter.ir import Dim
+
+aten = torch.ops.aten
+
+
+# ---- linear algebra ---------------------------------------------------------
+@lowers(aten.addmm.default)
+def _addmm(ctx, bias, x, w, beta=1, alpha=1):
+    if beta != 1 or alpha != 1:
+        raise Unsupported("addmm with beta/alpha other than 1")
+    wv = ctx.const_value(w)
+    if wv is not None and wv.ndim == 2:
+        weight = ctx.graph.add_constant("fc_weight", np.ascontiguousarray(wv.T))
+        return ctx.emit("FULLY_CONNECTED", [ctx.t(x), weight, ctx.t(bias)], activation=0)
+    prod = ctx.emit("BATCH_MATMUL", [ctx.t(x), ctx.t(w)], [ctx.out()])
+    return ctx.emit("ADD", [prod, ctx.t(bias)])
+
+
+@lowers(aten.mm.default)
+def _mm(ctx, x, w):
+    wv = ctx.const_value(w)
+    if wv is not None and wv.ndim == 2:
+        weight = ctx.graph.add_constant("fc_weight", np.ascontiguousarray(wv.T))
+        return ctx.emit("FULLY_CONNECTED", [ctx.t(x), weight], activation=0)
+    return ctx.emit("BATCH_MATMUL", [ctx.t(x), ctx.t(w)])
+
+
+@lowers(aten.bmm.default)
+def _bmm(ctx, a, b):
+    return ctx.emit("BATCH_MATMUL", [ctx.t(a), ctx.t(b)])
+
+
+@lowers(aten.convolution.default)
+def _convolution(ctx, x, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
+    if transposed:
+        raise Unsupported("transposed convolution is not supported")
+    w = ctx.const_value(weight)
+    if w is None:
+        raise Unsupported("convolution weights must be constant")
+    b = ctx.t(bias) if bias is not None else None
+    src = ctx.t(x)
+    if w.ndim == 3:          # conv1d as conv2d over a height of 1
+        n, c, length = ctx.dims_of(src)
+        src = ctx.reshape(src, (n, c, Dim.static(1), length))
+        wt = ctx.graph.add_constant("conv_weight", w[:, :, None, :])
+        out_dims = ctx.dims(ctx.meta().shape)
+        out4 = ctx.new(np.float32, (out_dims[0], out_dims[1], Dim.static(1), out_dims[2]))
+        y = ctx.emit("CONV2D", [src, wt, b], [out4], stride_h=1, stride_w=stride[0], pad_top=0,
+                     pad_bottom=0, pad_left=padding[0], pad_right=padding[0], dilation_h=1,
+                     dilation_w=dilation[0], groups=groups, activation=0)
+        return ctx.reshape(y, out_dims)
+    if w.ndim != 4:
+        raise Unsupported(f"{w.ndim - 2}-D convolution is not supported")
+    wt = ctx.graph.add_constant("conv_weight", w)
+    return ctx.emit("CONV2D", [src, wt, b], stride_h=stride[0], stride_w=stride[1],
+                    pad_top=padding[0], pad_bottom=padding[0], pad_left=padding[1],
+                    pad_right=padding[1], dilation_h=dilation[0], dilation_w=dilation[1],
+                    groups=groups, activation=0)
+
+
+# ---- pooling and reductions -------------------------------------------------
+def _pool_pads(in_size, out_size, k, s, p, d):
+    """Bottom/right padding that makes floor division give torch's (ceil-mode) size."""
+    need = (out_size - 1) * s + (k - 1) * d + 1 - (in_size + 2 * p)
+    return p + max(need, 0)
+
+
+@lowers(aten.max_pool2d_with_indices.default, aten.max_pool2d.default)
+def _max_pool(ctx, x, kernel, stride=(), padding=0, dilation=1, ceil_mode=False):
+    for user in ctx.node.users:
+        if user.target is operator.getitem and user.args[1] != 0:
+            raise Unsupported("max pool indices are not supported")
+    src = ctx.t(x)
+    kh, kw = _pair(kernel)
+    sh, sw = _pair(stride) if stride else (kh, kw)
+    ph, pw = _pair(padding)
+    dh, dw = _pair(dilation)
+    val = ctx.meta(index=0) if isinstance(ctx.meta(), (tuple, list)) else ctx.meta()
+    in_h, in_w = ctx.dims_of(src)[2].add, ctx.dims_of(src)[3].add
+    oh, ow = int(val.shape[2]), int(val.shape[3])
+    out = ctx.new(np.float32, ctx.dims(val.shape))
+    ctx.emit("MAX_POOL2D", [src], [out], kernel_h=kh, kernel_w=kw, stride_h=sh, stride_w=sw,
+             pad_top=ph, pad_left=pw, pad_bottom=_pool_pads(in_h, oh, kh, sh, ph, dh),
+             pad_right=_pool_pads(in_w, ow, kw, sw, pw, dw), dilation_h=dh, dilation_w=dw,
+             count_include_pad=False, divisor=0)
+    return (out, None) if isinstance(ctx.meta(), (tuple, list)) else out
+
+
+@lowers(aten.avg_pool2d.default)
+def _avg_pool(ctx, x, kernel, stride=(), padding=0, ceil_mode=False, count_include_pad=True,
+              divisor_override=None):
+    src = ctx.t(x)
+    kh, kw = _pair(kernel)
+    sh, sw = _pair(stride) if stride else (kh, kw)
+    ph, pw = _pair(padding)
+    in_h, in_w = ctx.dims_of(src)[2].add, ctx.dims_of(src)[3].add
+    oh, ow = int(ctx.meta().shape[2]), int(ctx.meta().shape[3])
+    if oh != (in_h + 2 * ph - kh) // sh + 1 or ow != (in_w + 2 * pw - kw) // sw + 1:
+        raise Unsupported("avg_pool2d with ceil_mode changing the output size")
+    return ctx.emit("AVG_POOL2D", [src], kernel_h=kh, kernel_w=kw, stride_h=sh, stride_w=sw,
+                    pad_top=ph, pad_left=pw, pad_bottom=ph, pad_right=pw,
+                    count_include_pad=bool(count_include_pad), divisor=int(divisor_override or 0))
+
+
+@lowers(aten._adaptive_avg_pool2d.default, aten.adaptive_avg_pool2d.default)
+def _adaptive_avg_pool(ctx, x, output_size):
+    src = ctx.t(x)
+    h, w = ctx.dims_of(src)[2].add, ctx.dims_of(src)[3].add
+    oh, ow = _pair(output_size)
+    if (oh, ow) == (1, 1):
+        return ctx.emit("REDUCE_MEAN", [src], axes=[2, 3], keep_dims=True)
+    if h % oh or w % ow:
+        raise Unsupported(f"adaptive average pool from {h}x{w} to {oh}x{ow} (not a divisor)")
+    return ctx.emit("AVG_POOL2D", [src], kernel_h=h // oh, kernel_w=w // ow, stride_h=h // oh,
+                    stride_w=w // ow, count_include_pad=True, divisor=0)
+
+
+def _reduce(op):
+    def lower(ctx, x, dims=None, keepdim=False, dtype=None, **kwargs):
+        src = ctx.t(x)
+        rank = len(ctx.dims_of(src))
+        if dims is None or (isinstance(dims, (list, tuple)) and len(dims) == 0):
+            axes = list(range(rank))
+        elif isinstance(dims, int):
+            axes = [_axis(dims, rank)]
+        else:
+            axes = sorted({_axis(d, rank) for d in dims})
+        want = numpy_dtype(ctx.meta().dtype)
+        if op != "REDUCE_ANY" and ctx.dtype_of(src) != want:
+            src = ctx.cast(src, want)
+        return ctx.emit(op, [src], axes=axes, keep_dims=bool(keepdim))
+    return lower
+
+
+LOWERINGS[aten.mean.dim] = _reduce("REDUCE_MEAN")
+LOWERINGS[aten.mean.default] = _reduce("REDUCE_MEAN")
+LOWERINGS[aten.sum.dim_IntList] = _reduce("REDUCE_SUM")
+LOWERINGS[aten.sum.default] = _reduce("REDUCE_SUM")
+LOWERINGS[aten.amax.default] = _reduce("REDUCE_MAX")
+LOWERINGS[aten.any.dim] = _reduce("REDUCE_ANY")
+LOWERINGS[aten.any.dims] = _reduce("REDUCE_ANY")
+
+
+@lowers(aten.cumsum.default)
+def _cumsum(ctx, x, dim, dtype=None):
+    want = numpy_dtype(ctx.meta().dtype)
+    src = ctx.t(x, want)
+    return ctx.emit("CUMSUM", [src], axis=_axis(dim, len(ctx.dims_of(src))))
+
+

@@ -1,0 +1,216 @@
+"""Lowerings of views, copies and data movement (reshape, permute, cat, slice, pad, index, ...)."""
+from __future__ import annotations
+
+
+import torch
+
+from exporter.frontends.torch.context import Unsupported, _axis, numpy_dtype
+from exporter.frontends.torch.registry import LOWERINGS, lowers
+from exporter.ir import Dim
+
+aten = torch.ops.aten
+
+
+def _identity(ctx, x, *args, **kwargs):
+    return ctx.t(x)
+
+
+LOWERINGS[aten.clone.default] = _identity
+LOWERINGS[aten.alias.default] = _identity
+LOWERINGS[aten.detach.default] = _identity
+LOWERINGS[aten.lift_fresh_copy.default] = _identity
+LOWERINGS[aten.contiguous.default] = _identity
+
+
+@lowers(aten._to_copy.default)
+def _to_copy(ctx, x, dtype=None, **kwargs):
+    src = ctx.t(x)
+    want = numpy_dtype(ctx.meta().dtype)
+    return src if ctx.dtype_of(src) == want else ctx.cast(src, want)
+
+
+@lowers(aten.view.default, aten._unsafe_view.default, aten.reshape.default,
+        aten.squeeze.dims, aten.squeeze.dim, aten.squeeze.default, aten.unsqueeze.default,
+        aten.view_copy.default, aten.flatten.using_ints)
+def _reshape(ctx, x, *args):
+    src = ctx.t(x)
+    dims = ctx.dims(ctx.meta().shape)
+    if dims == ctx.dims_of(src):
+        return src
+    return ctx.reshape(src, dims)
+
+
+@lowers(aten.permute.default)
+def _permute(ctx, x, perm):
+    src = ctx.t(x)
+    perm = [_axis(p, len(perm)) for p in perm]
+    if perm == sorted(perm):
+        return src
+    return ctx.emit("PERMUTE", [src], perm=perm)
+
+
+@lowers(aten.t.default)
+def _t(ctx, x):
+    src = ctx.t(x)
+    if len(ctx.dims_of(src)) < 2:
+        return src
+    return ctx.emit("PERMUTE", [src], perm=[1, 0])
+
+
+@lowers(aten.transpose.int)
+def _transpose(ctx, x, a, b):
+    src = ctx.t(x)
+    rank = len(ctx.dims_of(src))
+    perm = list(range(rank))
+    a, b = _axis(a, rank), _axis(b, rank)
+    perm[a], perm[b] = perm[b], perm[a]
+    return src if a == b else ctx.emit("PERMUTE", [src], perm=perm)
+
+
+@lowers(aten.expand.default)
+def _expand(ctx, x, sizes, implicit=False):
+    src = ctx.t(x)
+    dims = ctx.dims(ctx.meta().shape)
+    if dims == ctx.dims_of(src):
+        return src
+    return ctx.emit("EXPAND", [src])
+
+
+
+
+@lowers(aten.cat.default)
+def _cat(ctx, tensors, dim=0):
+    dtype = numpy_dtype(ctx.meta().dtype)
+    names = [ctx.t(t, dtype) for t in tensors]
+    names = [n for n in names if not (len(ctx.dims_of(n)) == 1 and ctx.dims_of(n)[0] == Dim.static(0))]
+    rank = len(ctx.meta().shape)
+    if len(names) == 1:
+        return names[0]
+    return ctx.emit("CONCAT", names, axis=_axis(dim, rank))
+
+
+def _static_index(value, size_dim, what):
+    if isinstance(value, torch.fx.Node) or not isinstance(value, int):
+        raise Unsupported(f"{what} must be a constant integer")
+    if value < 0:
+        if not size_dim.is_static:
+            raise Unsupported(f"negative {what} on a dynamic dimension")
+        value += size_dim.add
+    return max(value, 0)
+
+
+@lowers(aten.slice.Tensor)
+def _slice(ctx, x, dim=0, start=None, end=None, step=1):
+    src = ctx.t(x)
+    dims = ctx.dims_of(src)
+    axis = _axis(dim, len(dims))
+    out_dims = ctx.dims(ctx.meta().shape)
+    if out_dims == dims:
+        return src
+    start = 0 if start is None else _static_index(start, dims[axis], "slice start")
+    if dims[axis].is_static:
+        start = min(start, dims[axis].add)
+    return ctx.emit("SLICE", [src], [ctx.new(ctx.dtype_of(src), out_dims)], axis=axis,
+                    start=start, step=int(step))
+
+
+@lowers(aten.select.int)
+def _select(ctx, x, dim, index):
+    src = ctx.t(x)
+    dims = ctx.dims_of(src)
+    axis = _axis(dim, len(dims))
+    start = _static_index(index, dims[axis], "select index")
+    kept = dims[:axis] + (Dim.static(1),) + dims[axis + 1:]
+    piece = ctx.emit("SLICE", [src], [ctx.new(ctx.dtype_of(src), kept)], axis=axis, start=start, step=1)
+    return ctx.reshape(piece, ctx.dims(ctx.meta().shape))
+
+
+@lowers(aten.split_with_sizes.default, aten.split.Tensor)
+def _split(ctx, x, sizes, dim=0):
+    src = ctx.t(x)
+    dims = ctx.dims_of(src)
+    axis = _axis(dim, len(dims))
+    outs, start = [], 0
+    for val in ctx.meta():
+        out_dims = ctx.dims(val.shape)
+        outs.append(ctx.emit("SLICE", [src], [ctx.new(ctx.dtype_of(src), out_dims)],
+                             axis=axis, start=start, step=1))
+        if not out_dims[axis].is_static:
+            raise Unsupported("split along a dynamic dimension")
+        start += out_dims[axis].add
+    return tuple(outs)
+
+
+@lowers(aten.constant_pad_nd.default)
+def _pad(ctx, x, pad, value=0):
+    src = ctx.t(x)
+    rank = len(ctx.dims_of(src))
+    if any(p < 0 for p in pad):
+        raise Unsupported("negative padding (cropping) is not supported")
+    pads = [0] * (2 * rank)
+    for i in range(len(pad) // 2):
+        d = rank - 1 - i
+        pads[2 * d], pads[2 * d + 1] = int(pad[2 * i]), int(pad[2 * i + 1])
+    return ctx.emit("PAD", [src], pads=pads, value=float(value))
+
+
+@lowers(aten.embedding.default)
+def _embedding(ctx, weight, indices, *args):
+    return ctx.emit("GATHER", [ctx.t(weight), ctx.t(indices)], axis=0)
+
+
+@lowers(aten.index_select.default)
+def _index_select(ctx, x, dim, index):
+    src = ctx.t(x)
+    return ctx.emit("GATHER", [src, ctx.t(index)], axis=_axis(dim, len(ctx.dims_of(src))))
+
+
+@lowers(aten.index.Tensor)
+def _index(ctx, x, indices):
+    present = [(i, t) for i, t in enumerate(indices) if t is not None]
+    if len(present) != 1:
+        raise Unsupported("indexing with more than one index tensor")
+    axis, idx = present[0]
+    if ctx.meta().dtype == torch.bool or idx.meta["val"].dtype == torch.bool:
+        raise Unsupported("boolean mask indexing")
+    return ctx.emit("GATHER", [ctx.t(x), ctx.t(idx)], axis=axis)
+
+
+@lowers(aten.arange.start_step, aten.arange.default, aten.arange.start)
+def _arange(ctx, *args, **kwargs):
+    start, step = (0, 1)
+    if ctx.node.target is aten.arange.start_step:
+        start = args[0]
+        step = args[2] if len(args) > 2 else kwargs.get("step", 1)
+    elif ctx.node.target is aten.arange.start:
+        start = args[0]
+    if isinstance(start, torch.fx.Node) or isinstance(step, torch.fx.Node):
+        raise Unsupported("arange start and step must be constants")
+    return ctx.emit("ARANGE", [], start=float(start), step=float(step))
+
+
+@lowers(aten.full.default, aten.full_like.default, aten.scalar_tensor.default)
+def _full(ctx, *args, **kwargs):
+    value = args[1] if ctx.node.target is not aten.scalar_tensor.default else args[0]
+    if isinstance(value, torch.fx.Node):
+        raise Unsupported("fill value must be a constant")
+    return ctx.emit("FULL", [], value=float(value))
+
+
+def _resize_scale(in_size, out_size, scale):
+    return float(1.0 / scale) if scale else float(in_size) / float(out_size)
+
+
+@lowers(aten.upsample_nearest2d.vec, aten.upsample_bilinear2d.vec)
+def _resize(ctx, x, output_size, *rest):
+    bilinear = ctx.node.target is aten.upsample_bilinear2d.vec
+    align = bool(rest[0]) if bilinear else False
+    scales = rest[1] if bilinear else (rest[0] if rest else None)
+    src = ctx.t(x)
+    in_dims = ctx.dims_of(src)
+    out_shape = ctx.meta().shape
+    sh = _resize_scale(in_dims[2].add, int(out_shape[2]), scales[0] if scales else None)
+    sw = _resize_scale(in_dims[3].add, int(out_shape[3]), scales[1] if scales else None)
+    return ctx.emit("RESIZE_BILINEAR" if bilinear else "RESIZE_NEAREST", [src],
+                    align_corners=align, scale_h=sh, scale_w=sw)
+

@@ -1,0 +1,73 @@
+"""What the caller asks of an export: one ExportOptions, checked when it is made."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from exporter.errors import ExportError
+from exporter.quantize.observe import METHODS as OBSERVERS
+
+
+
+@dataclass
+class DynamicDim:
+    """Dimension `dim` of every input of rank > dim is dynamic, named `name`, up to `max`."""
+    name: str
+    dim: int
+    max: int
+    min: int = 1
+
+
+class QuantMode(str, Enum):
+    """How the program is quantized (docs/quantization.md)."""
+    INT8 = "int8"                          # int8 weights and activations, ranges from calibration
+    INT8_DYNAMIC = "int8-dynamic"          # int8 linear weights, input rows quantized at run time
+    INT8_WEIGHT_ONLY = "int8-weight-only"  # int8 linear weights, float arithmetic
+
+    @classmethod
+    def parse(cls, value) -> QuantMode | None:
+        """None (float), a QuantMode, or its name as the CLI spells it ("int8-dynamic")."""
+        if value is None or value == "" or isinstance(value, cls):
+            return value or None
+        try:
+            return cls(value)
+        except ValueError:
+            raise ExportError(f"unknown quantization '{value}' (supported: "
+                              f"{', '.join(m.value for m in cls)})") from None
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether the mode quantizes activations, from calibration ranges."""
+        return self is QuantMode.INT8
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """method: the program's method name. bundle_test: store a test case (the example
+    inputs and their expected outputs) in the program. verbose: progress on stderr.
+    quantize: a QuantMode (or its name). calibration: for INT8, a .npy/.npz file or folder,
+    `file.py:function`, or a list of input batches. observer: the calibration observer."""
+    method: str = "forward"
+    bundle_test: bool = True
+    verbose: bool = False
+    quantize: QuantMode | None = None
+    calibration: object = None
+    observer: str = "minmax"
+
+    def __post_init__(self):
+        mode = QuantMode.parse(self.quantize)
+        object.__setattr__(self, "quantize", mode)
+        if mode is not None and not mode.calibrated and self.calibration is not None:
+            raise ExportError(f"--quantize {mode.value} needs no calibration data (it quantizes weights only)")
+        if mode is QuantMode.INT8 and self.calibration is None:
+            raise ExportError("--quantize int8 needs calibration data (--calibration DATA)")
+        if mode is None and self.calibration is not None:
+            raise ExportError("calibration data is for --quantize int8")
+        if self.observer not in OBSERVERS:
+            raise ExportError(f"unknown calibration observer '{self.observer}' (choose from {', '.join(OBSERVERS)})")
+
+    def recorded(self) -> dict:
+        """The options a program records in its metadata (export_options)."""
+        if self.quantize is None:
+            return {}
+        return {"quantize": self.quantize.value, **({"observer": self.observer} if self.quantize.calibrated else {})}

@@ -68,11 +68,14 @@ def _fmt_bytes(n: int) -> str:
 def _exporter_packages(command):
     """`ember export` and `ember validate` need torch and onnx, which a runtime-only install
     (pip install 'ember[runtime]') leaves out: say so in one line."""
-    import importlib.util
+    import importlib
     for name in ("torch", "onnx"):
-        if importlib.util.find_spec(name) is None:
+        try:
+            importlib.import_module(name)
+        except ImportError:
             raise CliError(f"'ember {command}' needs the exporter's packages and {name} is not installed: "
-                           f"pip install 'ember[export]' (ember run and ember inspect need only the runtime)")
+                           f"pip install 'ember[export]' (ember run and ember inspect need only the "
+                           f"runtime)") from None
 
 
 def cmd_export(args):

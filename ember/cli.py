@@ -87,8 +87,6 @@ def cmd_export(args):
     if args.seq_max:
         dynamic.append(DynamicDim("seq", 1, args.seq_max))
     out = args.output or os.path.splitext(os.path.basename(args.model.split(":")[0]))[0] + ".ember"
-    if args.calibration and args.quantize != "int8":
-        raise CliError("--calibration is for --quantize int8")
     dims = {}
     for text in args.dim or []:
         m = re.fullmatch(r"\s*([^=\s]+)\s*=\s*(?:(\d+)\s*\.\.\s*)?(\d+)\s*", text)
@@ -296,6 +294,7 @@ def cmd_validate(args):
 
 
 def build_parser():
+    from exporter.options import OBSERVERS, QuantMode      # no torch: the runtime-only install has them
     p = argparse.ArgumentParser(prog="ember", description="Export PyTorch models to Ember programs and run them.")
     p.add_argument("--version", action="version", version=f"ember {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -316,7 +315,7 @@ def build_parser():
                         "to 1..MAX, or MIN..MAX with NAME=MIN..MAX (repeatable); memory is planned for MAX")
     e.add_argument("--no-test-case", action="store_true",
                    help="do not bundle the example inputs and eager outputs as a test case")
-    e.add_argument("--quantize", choices=["int8", "int8-dynamic", "int8-weight-only"],
+    e.add_argument("--quantize", choices=[m.value for m in QuantMode],
                    help="int8: post-training static quantization (per-channel int8 weights, per-tensor "
                         "int8 activations from --calibration ranges); ops without an int8 kernel stay float. "
                         "int8-dynamic: linear layers with int8 weights whose input rows are quantized at run "
@@ -326,7 +325,7 @@ def build_parser():
                    help="calibration inputs for --quantize: a .npy/.npz file or a folder of them (samples "
                         "stacked along dimension 0, one array per input), or FILE.py:FUNCTION / "
                         "MODULE:FUNCTION returning or yielding batches")
-    e.add_argument("--observer", choices=["minmax", "percentile"], default="minmax",
+    e.add_argument("--observer", choices=OBSERVERS, default=OBSERVERS[0],
                    help="activation ranges from calibration: minmax (default) or the 0.01/99.99 "
                         "percentiles (clips outliers)")
     e.add_argument("-q", "--quiet", action="store_true", help="no progress lines")

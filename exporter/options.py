@@ -62,7 +62,7 @@ class ExportOptions:
         if mode is QuantMode.INT8 and self.calibration is None:
             raise ExportError("--quantize int8 needs calibration data (--calibration DATA)")
         if mode is None and self.calibration is not None:
-            raise ExportError("calibration data is for --quantize int8")
+            raise ExportError("--calibration is for --quantize int8")
         if self.observer not in OBSERVERS:
             raise ExportError(f"unknown calibration observer '{self.observer}' (choose from {', '.join(OBSERVERS)})")
 

@@ -288,11 +288,12 @@ def run_block(block, ws, index):
 # ---- the workspace: the repository after `make demo` ---------------------------------------
 @pytest.fixture(scope="module")
 def after_make_demo(tmp_path_factory):
-    """demo/ with the trained digits CNN and demo/out/digits.ember, as `make demo` leaves it."""
+    """demo/ with the trained digits CNN and demo/out/digits.ember, as `make demo` leaves it (4 epochs
+    of training, not 10: the samples need a trained model, not its best accuracy)."""
     demo = tmp_path_factory.mktemp("docs") / "demo"
     demo.mkdir()
     shutil.copy(os.path.join(ROOT, "demo", "digits.py"), demo)
-    train = "import sys; sys.path.insert(0, 'demo'); import digits; digits.train(log=lambda *_: None)"
+    train = "import sys; sys.path.insert(0, 'demo'); import digits; digits.train(epochs=4, log=lambda *_: None)"
     for argv in ([PYTHON, "-c", train],
                  ["ember", "export", "demo/digits.py:trained", "-o", "demo/out/digits.ember", "--batch-max", "512",
                   "-q"]):

@@ -1,7 +1,9 @@
 """The kernel table, indexed by OpCode value, built from schema/ops.py.
 
-`KERNELS[code]` is the kernel function of that op; the adapter `call` unpacks an
-operator's options table into keyword arguments."""
+`KERNELS[code]` is the kernel function of that op and `CHECKS[code]` its `check` (the
+loader's per-operator rules, beside the kernel in runtime_py/kernels/<op>.py); the int8
+kernels and their checks are by op name. `options_kwargs` unpacks an operator's options
+table into keyword arguments."""
 import importlib
 
 from schema import fb
@@ -11,28 +13,28 @@ CODES = {name: value for name, value in vars(fb.OpCode).items() if not name.star
 
 
 def _load():
-    table = [None] * (max(CODES.values()) + 1)
+    kernels, checks = [None] * (max(CODES.values()) + 1), [None] * (max(CODES.values()) + 1)
     for name, code in CODES.items():
         stem = name.lower()
         module = importlib.import_module(f"runtime_py.kernels.{stem}")
-        table[code] = getattr(module, stem)
-    return table
+        kernels[code], checks[code] = getattr(module, stem), module.check
+    return kernels, checks
 
 
-KERNELS = _load()
+KERNELS, CHECKS = _load()
 
 
 def _load_int8():
-    table = {}
+    kernels, checks = {}, {}
     for name in INT8_OPS:
         stem = "lookup" if name in TABLE_OPS else name.lower()
         module = importlib.import_module(f"runtime_py.kernels.int8.{stem}")
-        table[name] = getattr(module, stem)
-    return table
+        kernels[name], checks[name] = getattr(module, stem), module.check
+    return kernels, checks
 
 
-# Integer kernels by op name, for operators whose output is INT8.
-INT8_KERNELS = _load_int8()
+# Integer kernels (and their checks) by op name, for operators whose output is INT8.
+INT8_KERNELS, INT8_CHECKS = _load_int8()
 
 
 def _snake(camel: str) -> str:

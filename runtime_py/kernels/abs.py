@@ -1,8 +1,12 @@
 """ABS: elementwise abs."""
 import numpy as np
 
+from runtime_py.kernels import _checks
 
 
 def abs(x: np.ndarray, out: np.ndarray) -> None:
     with np.errstate(all="ignore"):
         np.abs(x, out=out)
+
+
+check = _checks.elementwise   # output of the input's shape and dtype

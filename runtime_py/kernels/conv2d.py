@@ -7,6 +7,8 @@ or None (a fused skip connection, added after the bias); out: (N, O, OH, OW)."""
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from runtime_py.kernels import _checks
+from runtime_py.kernels._checks import MAX_ELEMENTS, dims, pooled, require
 from runtime_py.kernels._common import apply_activation
 
 
@@ -55,3 +57,25 @@ def _finish(y, bias, residual, out, activation):
     if residual is not None:
         out += residual
     apply_activation(out, activation)
+
+
+def check(ins, out, options, where, int8):
+    """Ranks, groups, stride, dilation and padding; the output's shape; bias (O,); a
+    residual (float only) of the output's shape; the activation."""
+    x, w, y, o = dims(ins[0]), dims(ins[1]), dims(out), options
+    require(len(x) == 4 and len(w) == 4 and len(y) == 4, f"{where}: input, weight and output must be rank 4")
+    require(o.groups >= 1 and x[1] % o.groups == 0 and w[0] % o.groups == 0 and w[1] * o.groups == x[1],
+            f"{where}: {x[1]} input channels, weight {w}, groups {o.groups} inconsistent")
+    require(o.strideH >= 1 and o.strideW >= 1 and o.dilationH >= 1 and o.dilationW >= 1,
+            f"{where}: stride and dilation must be >= 1")
+    require(min(o.padTop, o.padLeft, o.padBottom, o.padRight) >= 0, f"{where}: negative padding")
+    require(all(k <= 1 or d <= MAX_ELEMENTS // (k - 1) for k, d in ((w[2], o.dilationH), (w[3], o.dilationW))),
+            f"{where}: dilation ({o.dilationH}, {o.dilationW}) spreads the kernel past 2^40")
+    want = [x[0], w[0], pooled(x[2], w[2], o.strideH, o.padTop, o.padBottom, o.dilationH),
+            pooled(x[3], w[3], o.strideW, o.padLeft, o.padRight, o.dilationW)]
+    require(y == want, f"{where}: output shape {y}, expected {want}")
+    if len(ins) > 2 and ins[2] is not None:
+        require(dims(ins[2]) == [w[0]], f"{where}: bias shape {dims(ins[2])} != [{w[0]}]")
+    if len(ins) > 3 and ins[3] is not None:
+        require(not int8 and dims(ins[3]) == y, f"{where}: a residual must be FLOAT32 with the output's shape {y}")
+    _checks.activation(options, where)

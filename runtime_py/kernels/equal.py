@@ -1,6 +1,11 @@
 """EQUAL: elementwise equal with numpy broadcasting; the output is BOOL."""
 import numpy as np
 
+from runtime_py.kernels import _checks
+
 
 def equal(a: np.ndarray, b: np.ndarray, out: np.ndarray, *, activation: int = 0) -> None:
     np.equal(a, b, out=out)
+
+
+check = _checks.compare   # inputs of one dtype broadcast to the BOOL output

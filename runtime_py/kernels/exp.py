@@ -1,8 +1,12 @@
 """EXP: elementwise exp."""
 import numpy as np
 
+from runtime_py.kernels import _checks
 
 
 def exp(x: np.ndarray, out: np.ndarray) -> None:
     with np.errstate(all="ignore"):
         np.exp(x, out=out)
+
+
+check = _checks.elementwise   # output of the input's shape and dtype

@@ -9,6 +9,8 @@ With an INT8 weight (per-channel `weight_scales`) and FLOAT32 x, bias, out:
     out = float32(acc) * (sx * scales) + bias, each step in float32."""
 import numpy as np
 
+from runtime_py.kernels import _checks
+from runtime_py.kernels._checks import dims, require
 from runtime_py.kernels._common import apply_activation
 
 
@@ -37,3 +39,12 @@ def fully_connected(x, weight, bias, out, *, activation=0, dynamic_quantization=
         y = y + bias
     out[...] = y
     apply_activation(out, activation)
+
+
+def check(ins, out, options, where, int8):
+    x, w = dims(ins[0]), dims(ins[1])
+    require(len(w) == 2 and len(x) >= 1 and x[-1] == w[1] and dims(out) == x[:-1] + [w[0]],
+            f"{where}: input {x}, weight {w}, output {dims(out)} inconsistent")
+    if len(ins) > 2 and ins[2] is not None:
+        require(dims(ins[2]) == [w[0]], f"{where}: bias shape {dims(ins[2])}")
+    _checks.activation(options, where)

@@ -1,6 +1,7 @@
 """GELU: x * Phi(x) with the exact erf, or torch's tanh approximation."""
 import numpy as np
 
+from runtime_py.kernels import _checks
 from runtime_py.kernels._common import erf
 
 
@@ -11,3 +12,6 @@ def gelu(x: np.ndarray, out: np.ndarray, *, tanh_approximation: bool = False) ->
         out[...] = 0.5 * x64 * (1.0 + np.tanh(inner))
     else:
         out[...] = 0.5 * x64 * (1.0 + erf(x64 / np.sqrt(2.0)))
+
+
+check = _checks.elementwise   # output of the input's shape and dtype

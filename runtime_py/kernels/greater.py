@@ -1,6 +1,11 @@
 """GREATER: elementwise greater with numpy broadcasting; the output is BOOL."""
 import numpy as np
 
+from runtime_py.kernels import _checks
+
 
 def greater(a: np.ndarray, b: np.ndarray, out: np.ndarray, *, activation: int = 0) -> None:
     np.greater(a, b, out=out)
+
+
+check = _checks.compare   # inputs of one dtype broadcast to the BOOL output

@@ -3,6 +3,9 @@
 The variance is the biased one (divided by the count), as in torch."""
 import numpy as np
 
+from runtime_py.kernels import _checks
+from runtime_py.kernels._checks import dims, require
+
 
 def layer_norm(x, weight, bias, out, *, axis: int, epsilon: float) -> None:
     axes = tuple(range(axis, x.ndim))
@@ -15,3 +18,13 @@ def layer_norm(x, weight, bias, out, *, axis: int, epsilon: float) -> None:
     if bias is not None:
         y = y + bias
     out[...] = y
+
+
+def check(ins, out, options, where, int8):
+    """Output of x's shape and dtype; weight and bias (optional) of x.shape[axis:]."""
+    x = dims(ins[0])
+    require(0 <= options.axis < len(x), f"{where}: axis {options.axis} out of range")
+    _checks.same_shape(ins, out, where)
+    require(all(t is None or dims(t) == x[options.axis:] for t in ins[1:3]),
+            f"{where}: weight and bias must be of shape {x}[{options.axis}:]")
+    _checks.same_dtype(ins, out, where, int8)

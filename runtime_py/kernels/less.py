@@ -1,6 +1,11 @@
 """LESS: elementwise less with numpy broadcasting; the output is BOOL."""
 import numpy as np
 
+from runtime_py.kernels import _checks
+
 
 def less(a: np.ndarray, b: np.ndarray, out: np.ndarray, *, activation: int = 0) -> None:
     np.less(a, b, out=out)
+
+
+check = _checks.compare   # inputs of one dtype broadcast to the BOOL output

@@ -1,8 +1,12 @@
 """LOG: elementwise log."""
 import numpy as np
 
+from runtime_py.kernels import _checks
 
 
 def log(x: np.ndarray, out: np.ndarray) -> None:
     with np.errstate(all="ignore"):
         np.log(x, out=out)
+
+
+check = _checks.elementwise   # output of the input's shape and dtype

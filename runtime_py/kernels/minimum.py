@@ -1,6 +1,7 @@
 """MINIMUM: elementwise minimum with numpy broadcasting, then the fused activation."""
 import numpy as np
 
+from runtime_py.kernels import _checks
 from runtime_py.kernels._common import apply_activation
 
 
@@ -8,3 +9,6 @@ def minimum(a: np.ndarray, b: np.ndarray, out: np.ndarray, *, activation: int = 
     with np.errstate(all="ignore"):
         np.minimum(a, b, out=out, casting="unsafe")
     apply_activation(out, activation)
+
+
+check = _checks.arith   # inputs broadcast to the output, one numeric dtype, an activation

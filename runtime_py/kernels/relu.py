@@ -1,8 +1,14 @@
 """RELU: elementwise relu."""
 import numpy as np
 
+from runtime_py.kernels import _checks
 
 
 def relu(x: np.ndarray, out: np.ndarray) -> None:
     with np.errstate(all="ignore"):
         np.maximum(x, np.zeros((), x.dtype), out=out)
+
+
+def check(ins, out, options, where, int8):
+    _checks.elementwise(ins, out, options, where, int8)
+    _checks.numeric(out, where)

@@ -3,6 +3,8 @@ d * (in - 1) / (out - 1); otherwise max((d + 0.5) * scale - 0.5, 0). Interpolate
 floor(src) and min(floor(src) + 1, in - 1). Arithmetic in float32, as torch does."""
 import numpy as np
 
+from runtime_py.kernels import _checks
+
 
 def _axis(out_size, in_size, scale, align_corners):
     d = np.arange(out_size, dtype=np.float32)
@@ -25,3 +27,6 @@ def resize_bilinear(x, out, *, align_corners=False, scale_h=0.0, scale_w=0.0):
     top = x[:, :, h0][:, :, :, w0] * (1 - fw) + x[:, :, h0][:, :, :, w1] * fw
     bottom = x[:, :, h1][:, :, :, w0] * (1 - fw) + x[:, :, h1][:, :, :, w1] * fw
     out[...] = top * (1 - fh) + bottom * fh
+
+
+check = _checks.resize   # (N, C, H, W) to (N, C, OH, OW) by finite scales

@@ -1,8 +1,12 @@
 """SQRT: elementwise sqrt."""
 import numpy as np
 
+from runtime_py.kernels import _checks
 
 
 def sqrt(x: np.ndarray, out: np.ndarray) -> None:
     with np.errstate(all="ignore"):
         np.sqrt(x, out=out)
+
+
+check = _checks.elementwise   # output of the input's shape and dtype

@@ -1,8 +1,12 @@
 """TANH: elementwise tanh."""
 import numpy as np
 
+from runtime_py.kernels import _checks
 
 
 def tanh(x: np.ndarray, out: np.ndarray) -> None:
     with np.errstate(all="ignore"):
         np.tanh(x, out=out)
+
+
+check = _checks.elementwise   # output of the input's shape and dtype

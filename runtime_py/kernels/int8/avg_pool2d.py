@@ -4,6 +4,7 @@ then requantize(mean, m, s)."""
 import numpy as np
 
 from runtime_py.kernels._pool import windows
+from runtime_py.kernels.int8 import _checks
 from runtime_py.kernels.int8._fixed import requantize, round_div
 
 
@@ -18,3 +19,6 @@ def avg_pool2d(x, out, *, q, count_include_pad=True, divisor=0, **window):
         ones = np.ones((1, 1) + x.shape[2:], dtype=np.int64)
         count = windows(ones, out.shape[2:], 0, **window).sum(axis=(4, 5))
     out[...] = requantize(round_div(sums, count), q.multiplier[0], q.shift[0], q.out_zero_point)
+
+
+check = _checks.one_multiplier   # a quantized input, one rescale

@@ -4,6 +4,7 @@ is the input zero point, so it adds 0); out = requantize(acc, m[o], s[o]) within
 import numpy as np
 
 from runtime_py.kernels.conv2d import conv2d as conv2d_f
+from runtime_py.kernels.int8 import _checks
 from runtime_py.kernels.int8._fixed import requantize
 
 
@@ -19,3 +20,6 @@ def conv2d(x, weight, bias, residual, out, *, q, activation=0, **window):
     m = np.broadcast_to(q.multiplier, (o,)).reshape(1, o, 1, 1)
     s = np.broadcast_to(q.shift, (o,)).reshape(1, o, 1, 1)
     out[...] = requantize(acc, m, s, q.out_zero_point, q.act_min, q.act_max)
+
+
+check = _checks.gemm   # a quantized input, an INT8 symmetric weight per channel, an INT32 bias

@@ -2,6 +2,7 @@
 out = requantize(acc, m[n], s[n]) within [act_min, act_max]."""
 import numpy as np
 
+from runtime_py.kernels.int8 import _checks
 from runtime_py.kernels.int8._fixed import requantize
 
 
@@ -12,3 +13,6 @@ def fully_connected(x, weight, bias, out, *, q, activation=0, dynamic_quantizati
     n = weight.shape[0]
     out[...] = requantize(acc, np.broadcast_to(q.multiplier, (n,)), np.broadcast_to(q.shift, (n,)),
                           q.out_zero_point, q.act_min, q.act_max)
+
+
+check = _checks.gemm   # a quantized input, an INT8 symmetric weight per channel, an INT32 bias

@@ -6,6 +6,8 @@ with the output scale 1/256 (and zero point -128) fixed by the exporter. The tab
 checked first: values in [0, 2^24], T[255] >= 1 (so S > 0)."""
 import numpy as np
 
+from runtime_py.kernels.int8 import _checks
+
 
 def softmax(x, table, out, *, q, axis):
     if table.min() < 0 or table.max() > (1 << 24) or table[255] < 1:
@@ -14,3 +16,7 @@ def softmax(x, table, out, *, q, axis):
     e = table.astype(np.int64)[x - x.max(axis=axis, keepdims=True) + 255]
     total = e.sum(axis=axis, keepdims=True)
     out[...] = np.clip((e * 256 + total // 2) // total + q.out_zero_point, -128, 127)
+
+
+def check(ins, quant, where):
+    _checks.table(ins, "INT32", where)

@@ -11,7 +11,7 @@ import numpy as np
 from runtime_py.errors import ExecutionError, InputError, VerifyError
 from runtime_py.kernels.gather import IndexOutOfRange
 from runtime_py.loader import DTYPES, MAX_ELEMENTS, OPCODE_NAMES, _s, parse, read, verify
-from schema.ops import INT8_OPS, INT8_WEIGHT_OPS, SPECS
+from schema.ops import INT8_OPS, INT8_WEIGHT_OPS, OPTIONAL_INPUTS, SPECS
 from runtime_py.kernels.int8 import QuantArgs
 from runtime_py.ops import INT8_KERNELS, KERNELS, options_kwargs
 from schema import fb
@@ -34,7 +34,7 @@ class Method:
             name = OPCODE_NAMES[op.opcode]
             ins = [int(i) for i in op.inputs]
             outs = [int(i) for i in op.outputs]
-            if name in ("CONV2D", "FULLY_CONNECTED", "LAYER_NORM"):   # trailing optional inputs
+            if name in OPTIONAL_INPUTS:   # absent trailing optional inputs: -1, as the kernel takes them all
                 ins += [-1] * (SPECS[name].max_inputs - len(ins))
             kernel, kwargs = KERNELS[op.opcode], options_kwargs(op.options)
             out_t = self.tensors[outs[0]]

@@ -43,3 +43,39 @@ def test_size_above_maximum_is_rejected():
     program = runtime_py.load(export_module(model, (x,), dynamic=[BATCH]))
     with pytest.raises(runtime_py.InputError, match=r"batch' = 9 outside the exported range \[1, 8\]"):
         program.run("forward", np.zeros((9, 20), np.float32))
+
+
+class SmallCNN(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.fc = torch.nn.Linear(8 * 16 * 16, 10)
+
+    def forward(self, x):
+        return self.fc(torch.relu(self.conv(x)).flatten(1))
+
+
+def test_batch_1_example_with_a_dynamic_batch():
+    """The example most users give: batch 1. torch.export would specialize the size-1
+    dimension; the exporter traces with the example doubled along it and keeps the user's
+    example as the bundled test case."""
+    torch.manual_seed(0)
+    model = SmallCNN().eval()
+    x = torch.randn(1, 3, 32, 32)
+    data = export_module(model, (x,), dynamic=[DynamicDim("batch", dim=0, max=64)])
+    extra = [(torch.randn(b, 3, 32, 32),) for b in (2, 5, 64)]
+    program = check_module(model, (x,), data=data, extra_inputs=extra)
+    m = program.method()
+    assert m.symbols == [("batch", 1, 64)]
+    (case_inputs, case_outputs), = [(c[0], c[1]) for c in m.test_cases()]
+    np.testing.assert_array_equal(case_inputs[0], x.numpy())
+    assert case_outputs[0].shape == (1, 10)
+
+
+def test_sequence_1_example_with_a_dynamic_sequence():
+    model, _ = gpt_block()
+    idx = torch.randint(0, 50, (1, 1))
+    g = torch.Generator().manual_seed(6)
+    extra = [(torch.randint(0, 50, (b, t), generator=g),) for b, t in [(1, 16), (3, 5), (8, 2)]]
+    program = check_module(model, (idx,), dynamic=[BATCH, SEQ], extra_inputs=extra)
+    assert program.method().symbols == [("batch", 1, 8), ("seq", 1, 16)]

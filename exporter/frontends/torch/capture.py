@@ -105,11 +105,24 @@ def decompose(program: torch.export.ExportedProgram) -> torch.export.ExportedPro
                               f"{str(e).splitlines()[0]}") from e
 
 
+def _widened(inputs, dynamic):
+    """The inputs torch.export traces with: a dimension marked dynamic that has size 1 in the
+    example is doubled (the example repeated along it), since torch.export specializes a
+    size-1 dimension to the constant 1. The bundled test case keeps the user's example."""
+    out = []
+    for t in inputs:
+        for d in dynamic:
+            if t.dim() > d.dim and t.shape[d.dim] == 1 and d.max >= 2:
+                t = torch.cat([t, t], d.dim)
+        out.append(t)
+    return tuple(out)
+
+
 def capture_module(model, inputs, dynamic=(), source="<module>") -> Captured:
     model = model.eval()
     with _quiet(), torch.no_grad():
         try:
-            program = torch.export.export(model, tuple(inputs),
+            program = torch.export.export(model, _widened(inputs, dynamic),
                                           dynamic_shapes=_dynamic_shapes(inputs, dynamic), strict=False)
         except ExportError:
             raise

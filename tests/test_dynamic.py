@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import runtime_py
-from exporter import DynamicDim, export_module
+from exporter import DynamicDim, ExportError, export_module
 from helpers import check_module
 from zoo_models import gpt_block, hand_encoder, mlp
 
@@ -79,3 +79,41 @@ def test_sequence_1_example_with_a_dynamic_sequence():
     extra = [(torch.randint(0, 50, (b, t), generator=g),) for b, t in [(1, 16), (3, 5), (8, 2)]]
     program = check_module(model, (idx,), dynamic=[BATCH, SEQ], extra_inputs=extra)
     assert program.method().symbols == [("batch", 1, 8), ("seq", 1, 16)]
+
+
+class _StridedConv(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3, stride=2, padding=1)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+class _LiteralView(torch.nn.Module):
+    def forward(self, x):
+        return x.reshape(2, -1)
+
+
+class _TwoInputs(torch.nn.Module):
+    def forward(self, x, y):
+        return x + y[:, :4]
+
+
+@pytest.mark.parametrize("model,inputs,dynamic,message", [
+    # torch.export's guard (h - 1) // 2 + 1 != 1 excludes h = 1, 2: the sizes that work, found
+    # by evaluating the guard over the asked range, and what to pass
+    (_StridedConv(), (torch.randn(2, 3, 32, 32),), [DynamicDim("h", 2, 64)],
+     r"dynamic as asked: h \(input 'x' dimension 2\): the model works for sizes 3\.\.64 only: pass min=3 "
+     r"\(DynamicDim\('h', dim=2, max=64, min=3\)\)$"),
+    (_LiteralView(), (torch.randn(2, 4),), [DynamicDim("batch", 0, 8)],
+     r"batch: the model fixes this size to 2 \(a reshape or view with a literal size\?\): it cannot run at "
+     r"other sizes, so export it without a dynamic batch$"),
+    (_TwoInputs(), (torch.randn(2, 4), torch.randn(2, 6)), [DynamicDim("seq", 1, 8)],
+     r"seq is one size for dimension 1 of every input, but the example's input 'y' has 6 there and input 'x' "
+     r"has 4$"),
+])
+def test_constraints_in_the_users_words(model, inputs, dynamic, message):
+    with pytest.raises(ExportError, match=message) as info:
+        export_module(model.eval(), inputs, dynamic=dynamic)
+    assert "\n" not in str(info.value) and "L['" not in str(info.value)

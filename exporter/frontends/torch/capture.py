@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from exporter.errors import ExportError
+from exporter.frontends.torch.constraints import explain
 
 
 @dataclass
@@ -127,6 +128,9 @@ def capture_module(model, inputs, dynamic=(), source="<module>") -> Captured:
         except ExportError:
             raise
         except Exception as e:
+            constraints = explain(str(e), dynamic)
+            if constraints:
+                raise ExportError(f"torch.export cannot make '{source}' dynamic as asked: {constraints}") from e
             first = str(e).strip().splitlines()[0] if str(e).strip() else ""
             raise ExportError(f"torch.export failed on '{source}': {type(e).__name__}: {first}") from e
     return Captured(decompose(program), tuple(inputs), model, source, list(dynamic))

@@ -1,0 +1,109 @@
+"""torch.export's "Constraints violated" errors in the user's words.
+
+torch.export checks that every size of a dimension marked dynamic works the same way
+through the model. When it does not, it reports guards over `L['x'].size()[2]` and
+suggested fixes; Ember says instead which input and dimension, which sizes the model
+accepts (found by evaluating the guards over the asked range), and what to pass.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+_TERM = r"L\['(\w+)'\]\.size\(\)\[(\d+)\]"
+_GUARD = re.compile(rf"Not all values of (\w+) = {_TERM} in the specified range .*? satisfy the generated "
+                    rf"guard (.*)\.\s*$")
+_CONSTANT = re.compile(r"You marked (\w+) as dynamic but your code specialized it to be a constant \((\d+)\)")
+_SPECIALIZED = re.compile(rf"solving the guards generated for (\w+) = {_TERM} resulted in a specialized "
+                          rf"value of (\d+)")
+_EQUAL = re.compile(rf"The values of (\w+) = {_TERM} and (\w+) = {_TERM} must always be equal")
+_UNEQUAL = re.compile(rf"{_TERM} = (\d+) is not equal to {_TERM} = (\d+)")
+_SAFE = re.compile(r"^[\ss0-9+\-*/%()<>=!,]*$")     # after the size term is replaced by `s`
+
+
+def _holds(guard: str, value: int):
+    """The guard (Python syntax over one size term) at `value`; None if it is not plain
+    integer arithmetic over that one size."""
+    terms = set(re.findall(_TERM, guard))
+    if len(terms) != 1:
+        return None
+    expr = re.sub(_TERM, "s", guard).replace("Max(", "max(").replace("Min(", "min(")
+    if not _SAFE.match(expr.replace("max(", "(").replace("min(", "(")):
+        return None
+    try:
+        return bool(eval(expr, {"__builtins__": {}, "max": max, "min": min}, {"s": value}))  # noqa: S307
+    except (ArithmeticError, SyntaxError, TypeError):
+        return None
+
+
+def _sizes(values: list) -> str:
+    """Allowed sizes in words: a range, the multiples of a number, or a list."""
+    lo, hi = values[0], values[-1]
+    if values == list(range(lo, hi + 1)):
+        return f"{lo}..{hi}"
+    step = math.gcd(*values) if len(values) > 1 else 0
+    if step > 1 and values == list(range(lo, hi + 1, step)):
+        return f"the multiples of {step} in {lo}..{hi}"
+    return ", ".join(map(str, values[:12])) + (", ..." if len(values) > 12 else "")
+
+
+def _where(name, arg, dim):
+    return f"{name} (input '{arg}' dimension {dim})"
+
+
+def _guards_message(guards: dict, dynamic: dict) -> list:
+    lines = []
+    for (name, arg, dim), exprs in guards.items():
+        d = dynamic.get(name)
+        lo, hi = (d.min, d.max) if d is not None else (1, 64)
+        ok = []
+        for v in range(lo, hi + 1):
+            held = [_holds(g, v) for g in exprs]
+            if None in held:
+                ok = None
+                break
+            if all(held):
+                ok.append(v)
+        what = _where(name, arg, dim)
+        if ok is None:
+            readable = "; ".join(re.sub(_TERM, name, g) for g in exprs)
+            lines.append(f"{what}: the model needs {readable}, not every size in {lo}..{hi}")
+        elif not ok:
+            lines.append(f"{what}: no size in {lo}..{hi} works the same way through the model: export it "
+                         f"with a fixed size")
+        elif ok == list(range(ok[0], hi + 1)):
+            lines.append(f"{what}: the model works for sizes {ok[0]}..{hi} only: pass min={ok[0]} "
+                         f"(DynamicDim('{name}', dim={dim}, max={hi}, min={ok[0]}))")
+        else:
+            lines.append(f"{what}: the model works for sizes {_sizes(ok)} only, not every size in {lo}..{hi}")
+    return lines
+
+
+def explain(message: str, dynamic) -> str | None:
+    """One line for a torch.export constraint error, or None when `message` is not one."""
+    if m := _UNEQUAL.search(message):
+        names = [d.name for d in dynamic if d.dim == int(m[2])] or ["a dynamic size"]
+        return (f"{names[0]} is one size for dimension {m[2]} of every input, but the example's input '{m[1]}' "
+                f"has {m[3]} there and input '{m[4]}' has {m[6]}")
+    if "Constraints violated" not in message and "Specializations unexpectedly required" not in message:
+        return None
+    by_name = {d.name: d for d in dynamic}
+    lines, guards, fixed = [], {}, set()
+    for raw in message.splitlines():
+        text = raw.strip().removeprefix("- ")
+        if m := _GUARD.search(text):
+            guards.setdefault((m[1], m[2], int(m[3])), []).append(m[4])
+        elif (m := _CONSTANT.search(text)) and m[1] not in fixed:
+            fixed.add(m[1])
+            lines.append(f"{m[1]}: the model fixes this size to {m[2]} (a reshape or view with a literal size?): it "
+                         f"cannot run at other sizes, so export it without a dynamic {m[1]}")
+        elif (m := _SPECIALIZED.search(text)) and m[1] not in fixed:
+            fixed.add(m[1])
+            lines.append(f"{_where(m[1], m[2], m[3])}: the model fixes this size to {m[4]}: export it without a "
+                         f"dynamic {m[1]}")
+        elif m := _EQUAL.search(text):
+            lines.append(f"{_where(m[1], m[2], m[3])} and {_where(m[4], m[5], m[6])} must be equal: give both "
+                         f"dimensions the same DynamicDim")
+    guards = {k: v for k, v in guards.items() if k[0] not in fixed}
+    lines += _guards_message(guards, by_name)
+    return "; ".join(lines) if lines else None

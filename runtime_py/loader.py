@@ -14,7 +14,7 @@ import os
 import numpy as np
 
 from runtime_py.errors import FormatError, VerifyError
-from runtime_py.kernels._checks import MAX_ELEMENTS, per_tensor
+from runtime_py.kernels._checks import MAX_ELEMENTS, activation, per_tensor
 from runtime_py.kernels._checks import ints as _list
 from runtime_py.kernels._checks import require as _check
 from runtime_py.ops import CHECKS, INT8_CHECKS
@@ -334,3 +334,4 @@ def _prepare(code, ins, outs, options, where, quant=None):
     if op in BOOL_OUT:
         _check(out.dtype == fb.DType.BOOL, f"{where}: output must be BOOL")
     CHECKS[code](ins, out, options, where, int8)
+    activation(options, where)   # the ops that fuse one check it among their own rules; a safety net

@@ -145,13 +145,28 @@ ember_status ember_fail(ember_error *err, ember_status status, const char *fmt, 
 #endif
     ;
 
+/* An op input as the file declares it, before any tensor exists (ember_op_impl.scratch).
+ * Its shape is read from the file as it stands: sizes may be symbolic maxima or, in a
+ * hostile file, anything an int64 holds. */
+typedef struct ember_operand {
+    uint8_t dtype;
+    int32_t rank;                    /* <= EMBER_MAX_RANK */
+    int64_t shape[EMBER_MAX_RANK];
+} ember_operand;
+/* The inputs an op's scratch may look at: the first 4 (CONV2D's x, weight, bias, residual). */
+#define EMBER_SCRATCH_INPUTS 4
+
 /* One op: `check` validates operand dtypes, shapes and options at the current
  * shapes (init, and again when dynamic sizes change); `eval` then runs blind,
- * failing only on data-dependent errors. */
+ * failing only on data-dependent errors. `scratch` (NULL: none) says how many bytes of
+ * kernel scratch the op's kernels (float and int8) need, from its first n_in inputs as
+ * the file declares them (in[p] NULL where input p is absent or unreadable): the method
+ * plans the largest over its ops (ember_method_plan). It must accept any sizes. */
 typedef struct ember_op_impl {
     const char *name;
     ember_status (*check)(const ember_op_args *a, ember_error *err);
     ember_status (*eval)(const ember_op_args *a, ember_error *err);
+    uint64_t (*scratch)(const ember_operand *const *in, int32_t n_in);
 } ember_op_impl;
 
 /* The dispatch table, indexed by op code; NULL where the build omits an op. */

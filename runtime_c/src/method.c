@@ -1,7 +1,6 @@
 /* Methods: lay out caller memory, prepare every op, bind inputs, run. */
 #include <stdio.h>
 
-#include "gemm/gemm.h"
 #include "handles.h"
 
 enum { UNSET = 0, COPIED = 1, CALLER = 2 };   /* ember_tensor.bound for inputs */
@@ -10,34 +9,34 @@ enum { UNSET = 0, COPIED = 1, CALLER = 2 };   /* ember_tensor.bound for inputs *
 
 static size_t align_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
 
-/* Scratch for op `op` (GEMM ops only): one float panel, or for an INT8 input 1 of K taps
- * (a weight's prod(shape[1:]); BATCH_MATMUL's shape[-2]) the int8 GEMM's full-K panel. Tensor indices and shapes were
- * verified by the loader; anything odd here simply asks for nothing extra. */
+/* Input p of an operator as the file declares it, into *o: 0 where it is absent, its
+ * index or shape cannot be read, or its rank passes EMBER_MAX_RANK (the loader verified
+ * all of that; a slip here only plans less scratch). */
+static int read_operand(const fb_buf *f, const fb_vec *tensors, const fb_vec *ins, uint32_t p, ember_operand *o,
+                        ember_error *err) {
+    fb_table t;
+    fb_vec shape;
+    int32_t ti = fb_i32(f, ins->pos + 4 * p);
+    if (ti < 0 || (uint32_t)ti >= tensors->len || fb_vec_table(f, tensors, (uint32_t)ti, &t, err, "tensor") != EMBER_OK ||
+        fb_sub_vector(f, &t, T_SHAPE, 8, 8, &shape, err, "tensor") != EMBER_OK || shape.len > EMBER_MAX_RANK)
+        return 0;
+    o->dtype = (uint8_t)fb_read_int(f, &t, T_DTYPE, 1, 1, 0);
+    o->rank = (int32_t)shape.len;
+    for (uint32_t d = 0; d < shape.len; d++) o->shape[d] = fb_i64(f, shape.pos + 8 * d);
+    return 1;
+}
+
+/* The kernel scratch operator `op` asks for: its op's own answer (ember_op_impl.scratch)
+ * from its first inputs as the file declares them; 0 for ops without scratch. */
 static uint64_t op_scratch(const fb_buf *f, const fb_table *op, const fb_vec *tensors, const fb_vec *ins,
                            ember_error *err) {
-    uint32_t code = (uint32_t)fb_read_int(f, op, O_OPCODE, 2, 0, 0);
-    if (code >= EMBER_OPCODE_COUNT || !(ember_op_specs[code].flags & EMBER_OPF_GEMM)) return 0;
-    uint64_t need = EMBER_GEMM_SCRATCH_BYTES;
-    fb_table w;
-    fb_vec shape;
-    if (ins->len < 2) return need;
-    int32_t wi = fb_i32(f, ins->pos + 4);
-    if (wi < 0 || (uint32_t)wi >= tensors->len || fb_vec_table(f, tensors, (uint32_t)wi, &w, err, "tensor") != EMBER_OK ||
-        fb_sub_vector(f, &w, T_SHAPE, 8, 8, &shape, err, "tensor") != EMBER_OK)
-        return need;
-    if (fb_read_int(f, &w, T_DTYPE, 1, 1, 0) != EMBER_DTYPE_INT8 || shape.len < 2) return need;
-    /* taps: K of BATCH_MATMUL's b (..., K, N); the product of a weight's dims after the first */
-    int bmm = code == EMBER_OPCODE_BATCH_MATMUL;
-    uint32_t first = bmm ? shape.len - 2 : 1, last = bmm ? shape.len - 1 : shape.len;
-    int64_t k = 1;
-    for (uint32_t d = first; d < last && k <= EMBER_GEMM_I8_MAX_K; d++) {
-        int64_t v = fb_i64(f, shape.pos + 8 * d);
-        k = v < 0 ? EMBER_GEMM_I8_MAX_K + 1 : k * v;
-    }
-    /* K = 0 (an empty sum) and K past the int32-exact bound run the kernels' direct paths */
-    if (k < 1 || k > EMBER_GEMM_I8_MAX_K) return need;
-    uint64_t i8 = EMBER_GEMM_I8_SCRATCH_BYTES(k);
-    return i8 > need ? i8 : need;
+    const ember_op_impl *impl = ember_op_lookup((uint32_t)fb_read_int(f, op, O_OPCODE, 2, 0, 0));
+    ember_operand operands[EMBER_SCRATCH_INPUTS];
+    const ember_operand *in[EMBER_SCRATCH_INPUTS];
+    uint32_t n = ins->len < EMBER_SCRATCH_INPUTS ? ins->len : EMBER_SCRATCH_INPUTS;
+    if (impl == NULL || impl->scratch == NULL) return 0;
+    for (uint32_t p = 0; p < n; p++) in[p] = read_operand(f, tensors, ins, p, &operands[p], err) ? &operands[p] : NULL;
+    return impl->scratch(in, (int32_t)n);
 }
 
 ember_status ember_method_find(const ember_program *p, const char *name, fb_table *method, ember_error *err) {
@@ -245,83 +244,86 @@ static ember_status check_plan(ember_method *m, ember_error *err) {
     return EMBER_OK;
 }
 
-static ember_status fill(ember_method *m, const ember_method_layout *l, ember_error *err) {
-    const ember_program *p = m->program;
-    const fb_buf *f = &p->f;
-    fb_vec tensors, inputs, outputs, ops, symbols;
-    TRY(fb_sub_vector(f, &m->table, M_TENSORS, 4, 4, &tensors, err, "method"));
-    TRY(fb_sub_vector(f, &m->table, M_INPUTS, 4, 4, &inputs, err, "method"));
-    TRY(fb_sub_vector(f, &m->table, M_OUTPUTS, 4, 4, &outputs, err, "method"));
-    TRY(fb_sub_vector(f, &m->table, M_OPERATORS, 4, 4, &ops, err, "method"));
-    TRY(fb_sub_vector(f, &m->table, M_SYMBOLS, 4, 4, &symbols, err, "method"));
-    TRY(fb_sub_vector(f, &m->table, M_TEST_CASES, 4, 4, &m->test_cases, err, "method"));
-    m->n_symbols = (int32_t)symbols.len;
-    for (uint32_t i = 0; i < symbols.len && i < EMBER_MAX_SYMBOLS; i++) {
+/* The method's symbols: each one's bounds (the run checks bound sizes against them). */
+static ember_status fill_symbols(ember_method *m, const fb_vec *symbols, ember_error *err) {
+    const fb_buf *f = &m->program->f;
+    m->n_symbols = (int32_t)symbols->len;
+    for (uint32_t i = 0; i < symbols->len && i < EMBER_MAX_SYMBOLS; i++) {
         fb_table s;
-        TRY(fb_vec_table(f, &symbols, i, &s, err, "symbol"));
+        TRY(fb_vec_table(f, symbols, i, &s, err, "symbol"));
         m->sym_min[i] = fb_read_int(f, &s, S_MIN, 8, 1, 0);
         m->sym_max[i] = m->sym_checked[i] = fb_read_int(f, &s, S_MAX, 8, 1, 0);
     }
-    const uint8_t *segment = f->b + p->seg_offset;
-    for (int32_t i = 0; i < l->n_tensors; i++) {
-        fb_table t;
-        fb_vec shape, dims;
-        ember_tensor *x = &m->tensors[i];
-        TRY(fb_vec_table(f, &tensors, (uint32_t)i, &t, err, "tensor"));
-        TRY(fb_sub_vector(f, &t, T_SHAPE, 8, 8, &shape, err, "tensor"));
-        TRY(fb_sub_vector(f, &t, T_DIMS, 24, 8, &dims, err, "tensor"));
-        TRY(fb_sub_string(f, &t, T_NAME, &x->name, err, "tensor"));
-        x->dtype = (uint8_t)fb_read_int(f, &t, T_DTYPE, 1, 1, 0);
-        x->storage = (uint8_t)fb_read_int(f, &t, T_STORAGE, 1, 1, 0);
-        x->rank = (uint8_t)shape.len;
-        x->dims = dims.pos;
-        x->count = 1;
-        for (uint32_t d = 0; d < shape.len; d++) {
-            x->shape[d] = fb_i64(f, shape.pos + 8 * d);
-            x->count *= x->shape[d];
-        }
-        x->max_nbytes = (uint64_t)fb_read_int(f, &t, T_NBYTES, 8, 0, 0);
-        uint64_t offset = (uint64_t)fb_read_int(f, &t, T_OFFSET, 8, 0, 0);
-        x->home = x->data = x->storage == EMBER_STORAGE_CONSTANT ? (void *)(uintptr_t)(segment + offset)
-                                                                 : (void *)(m->arena + offset);
-        TRY(ember_tensor_quant(f, &t, T_QUANTIZATION, x, err));
-        x->layout = (uint8_t)fb_read_int(f, &t, T_LAYOUT, 1, 1, 0);
+    return EMBER_OK;
+}
+
+/* Tensor i: dtype, (maximum) shape, its planned place in the arena or the constant
+ * segment, quantization and layout. */
+static ember_status fill_tensor(ember_method *m, const fb_vec *tensors, int32_t i, ember_error *err) {
+    const ember_program *p = m->program;
+    const fb_buf *f = &p->f;
+    fb_table t;
+    fb_vec shape, dims;
+    ember_tensor *x = &m->tensors[i];
+    TRY(fb_vec_table(f, tensors, (uint32_t)i, &t, err, "tensor"));
+    TRY(fb_sub_vector(f, &t, T_SHAPE, 8, 8, &shape, err, "tensor"));
+    TRY(fb_sub_vector(f, &t, T_DIMS, 24, 8, &dims, err, "tensor"));
+    TRY(fb_sub_string(f, &t, T_NAME, &x->name, err, "tensor"));
+    x->dtype = (uint8_t)fb_read_int(f, &t, T_DTYPE, 1, 1, 0);
+    x->storage = (uint8_t)fb_read_int(f, &t, T_STORAGE, 1, 1, 0);
+    x->rank = (uint8_t)shape.len;
+    x->dims = dims.pos;
+    x->count = 1;
+    for (uint32_t d = 0; d < shape.len; d++) {
+        x->shape[d] = fb_i64(f, shape.pos + 8 * d);
+        x->count *= x->shape[d];
     }
-    int32_t *idx = m->indices;
-    for (uint32_t i = 0; i < inputs.len; i++) *idx++ = fb_i32(f, inputs.pos + 4 * i);
-    for (uint32_t i = 0; i < outputs.len; i++) *idx++ = fb_i32(f, outputs.pos + 4 * i);
-    for (int32_t k = 0; k < l->n_nodes; k++) {
-        fb_table op, options;
-        fb_vec ins, outs;
-        ember_node *n = &m->nodes[k];
-        TRY(fb_vec_table(f, &ops, (uint32_t)k, &op, err, "operator"));
-        TRY(fb_sub_vector(f, &op, O_INPUTS, 4, 4, &ins, err, "operator"));
-        TRY(fb_sub_vector(f, &op, O_OUTPUTS, 4, 4, &outs, err, "operator"));
-        TRY(fb_sub_string(f, &op, O_SOURCE, &n->source, err, "operator"));
-        TRY(fb_sub_table(f, &op, O_OPTIONS, 0, &options, err, "operator"));
-        n->opcode = (uint16_t)fb_read_int(f, &op, O_OPCODE, 2, 0, 0);
-        TRY(ember_decode_quant(f, &op, O_QUANT, &n->quant, err));
-        n->impl = ember_op_lookup(n->opcode);
-        if (outs.len > 0) {
-            int32_t o = fb_i32(f, outs.pos);
-            if (o >= 0 && o < m->n_tensors && m->tensors[o].dtype == EMBER_DTYPE_INT8 &&
-                m->tensors[o].n_scales > 0 && ember_op_lookup_int8(n->opcode) != NULL)
-                n->impl = ember_op_lookup_int8(n->opcode);
-        }
-        if (n->impl == NULL)
-            return ember_fail(err, EMBER_ERR_UNSUPPORTED, "operator %d: op %s is not in this build", (int)k,
-                              ember_opcode_name(n->opcode));
-        n->n_in = (uint16_t)ins.len;
-        n->n_out = (uint16_t)outs.len;
-        n->first = (uint32_t)(idx - m->indices);
-        for (uint32_t i = 0; i < ins.len; i++) *idx++ = fb_i32(f, ins.pos + 4 * i);
-        for (uint32_t i = 0; i < outs.len; i++) *idx++ = fb_i32(f, outs.pos + 4 * i);
-        TRY(ember_decode_options(f, &options, (int32_t)fb_read_int(f, &op, O_OPTIONS_TYPE, 1, 0, 0), &n->params, err,
-                                 "operator"));
+    x->max_nbytes = (uint64_t)fb_read_int(f, &t, T_NBYTES, 8, 0, 0);
+    uint64_t offset = (uint64_t)fb_read_int(f, &t, T_OFFSET, 8, 0, 0);
+    x->home = x->data = x->storage == EMBER_STORAGE_CONSTANT ? (void *)(uintptr_t)(f->b + p->seg_offset + offset)
+                                                             : (void *)(m->arena + offset);
+    TRY(ember_tensor_quant(f, &t, T_QUANTIZATION, x, err));
+    x->layout = (uint8_t)fb_read_int(f, &t, T_LAYOUT, 1, 1, 0);
+    return EMBER_OK;
+}
+
+/* Operator k: its kernel (the int8 one where its output is quantized INT8 and the op has
+ * one), quantization, options, and its operand indices appended at *idx. */
+static ember_status fill_node(ember_method *m, const fb_vec *ops, int32_t k, int32_t **idx, ember_error *err) {
+    const fb_buf *f = &m->program->f;
+    fb_table op, options;
+    fb_vec ins, outs;
+    ember_node *n = &m->nodes[k];
+    TRY(fb_vec_table(f, ops, (uint32_t)k, &op, err, "operator"));
+    TRY(fb_sub_vector(f, &op, O_INPUTS, 4, 4, &ins, err, "operator"));
+    TRY(fb_sub_vector(f, &op, O_OUTPUTS, 4, 4, &outs, err, "operator"));
+    TRY(fb_sub_string(f, &op, O_SOURCE, &n->source, err, "operator"));
+    TRY(fb_sub_table(f, &op, O_OPTIONS, 0, &options, err, "operator"));
+    n->opcode = (uint16_t)fb_read_int(f, &op, O_OPCODE, 2, 0, 0);
+    TRY(ember_decode_quant(f, &op, O_QUANT, &n->quant, err));
+    n->impl = ember_op_lookup(n->opcode);
+    if (outs.len > 0) {
+        int32_t o = fb_i32(f, outs.pos);
+        if (o >= 0 && o < m->n_tensors && m->tensors[o].dtype == EMBER_DTYPE_INT8 && m->tensors[o].n_scales > 0 &&
+            ember_op_lookup_int8(n->opcode) != NULL)
+            n->impl = ember_op_lookup_int8(n->opcode);
     }
-    /* Every arena tensor an op reads was written before (inputs count as written),
-     * and none is written twice;
-     * `bound` serves as the written flag here and is cleared afterwards. */
+    if (n->impl == NULL)
+        return ember_fail(err, EMBER_ERR_UNSUPPORTED, "operator %d: op %s is not in this build", (int)k,
+                          ember_opcode_name(n->opcode));
+    n->n_in = (uint16_t)ins.len;
+    n->n_out = (uint16_t)outs.len;
+    n->first = (uint32_t)(*idx - m->indices);
+    for (uint32_t i = 0; i < ins.len; i++) *(*idx)++ = fb_i32(f, ins.pos + 4 * i);
+    for (uint32_t i = 0; i < outs.len; i++) *(*idx)++ = fb_i32(f, outs.pos + 4 * i);
+    return ember_decode_options(f, &options, (int32_t)fb_read_int(f, &op, O_OPTIONS_TYPE, 1, 0, 0), &n->params, err,
+                                "operator");
+}
+
+/* Every arena tensor an op reads was written before (inputs count as written), none is
+ * written twice, and every output is written. `bound` serves as the written flag here and
+ * is cleared afterwards. */
+static ember_status check_write_order(ember_method *m, ember_error *err) {
     for (int32_t i = 0; i < m->n_inputs; i++) m->tensors[m->indices[i]].bound = 1;
     for (int32_t k = 0; k < m->n_nodes; k++) {
         const ember_node *n = &m->nodes[k];
@@ -348,6 +350,27 @@ static ember_status fill(ember_method *m, const ember_method_layout *l, ember_er
                               (int)m->indices[m->n_inputs + i]);
     }
     for (int32_t i = 0; i < m->n_tensors; i++) m->tensors[i].bound = UNSET;
+    return EMBER_OK;
+}
+
+/* Decodes the method table into m (symbols, tensors, nodes, the operand index list), then
+ * checks the write order and the memory plan. */
+static ember_status fill(ember_method *m, const ember_method_layout *l, ember_error *err) {
+    const fb_buf *f = &m->program->f;
+    fb_vec tensors, inputs, outputs, ops, symbols;
+    TRY(fb_sub_vector(f, &m->table, M_TENSORS, 4, 4, &tensors, err, "method"));
+    TRY(fb_sub_vector(f, &m->table, M_INPUTS, 4, 4, &inputs, err, "method"));
+    TRY(fb_sub_vector(f, &m->table, M_OUTPUTS, 4, 4, &outputs, err, "method"));
+    TRY(fb_sub_vector(f, &m->table, M_OPERATORS, 4, 4, &ops, err, "method"));
+    TRY(fb_sub_vector(f, &m->table, M_SYMBOLS, 4, 4, &symbols, err, "method"));
+    TRY(fb_sub_vector(f, &m->table, M_TEST_CASES, 4, 4, &m->test_cases, err, "method"));
+    TRY(fill_symbols(m, &symbols, err));
+    for (int32_t i = 0; i < l->n_tensors; i++) TRY(fill_tensor(m, &tensors, i, err));
+    int32_t *idx = m->indices;   /* (inputs, outputs, then each node's inputs and outputs) */
+    for (uint32_t i = 0; i < inputs.len; i++) *idx++ = fb_i32(f, inputs.pos + 4 * i);
+    for (uint32_t i = 0; i < outputs.len; i++) *idx++ = fb_i32(f, outputs.pos + 4 * i);
+    for (int32_t k = 0; k < l->n_nodes; k++) TRY(fill_node(m, &ops, k, &idx, err));
+    TRY(check_write_order(m, err));
     return check_plan(m, err);
 }
 

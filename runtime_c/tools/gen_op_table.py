@@ -23,8 +23,21 @@ from schema.ops import (BOOL_OUT, FLOAT_ONLY, INT8_OPS, INT8_TABLE_INPUT, INT8_W
 TARGET = os.path.join(ROOT, "runtime_c", "src", "ops", "table.c")
 SCHEMA_H = os.path.join(ROOT, "runtime_c", "src", "schema.h")
 OP_LIST = os.path.join(ROOT, "runtime_c", "src", "ops", "op_list.mk")
-# Ops whose kernels run the blocked GEMM (src/gemm): their methods get planned GEMM scratch.
-GEMM_OPS = {"CONV2D", "FULLY_CONNECTED", "BATCH_MATMUL"}
+
+
+# The test of a macro inside an expansion that table.c uses to leave out what a build excludes.
+BUILT_MACRO = [
+    "/* EMBER_IF_BUILT(OP, x): NULL where the build defines EMBER_EXCLUDE_<OP> (as 1: -D does), else x,",
+    " * so a left-out op is never referenced (Linux's IS_ENABLED test): each level expands its",
+    " * argument once; EMBER_OUT_1 turns into a leading argument that moves NULL into the second",
+    " * place, any other EMBER_OUT_... stays one junk token in front of NULL. */",
+    "#define EMBER_OUT_1 ~,",
+    "#define EMBER_SECOND(a, b, ...) b",
+    "#define EMBER_IF_BUILT(OP, x) EMBER_IF_BUILT_(EMBER_EXCLUDE_##OP, x)",
+    "#define EMBER_IF_BUILT_(flag, x) EMBER_IF_BUILT__(flag, x)   /* flag: 1, or its own name */",
+    "#define EMBER_IF_BUILT__(flag, x) EMBER_PICK(EMBER_OUT_##flag, x)",
+    "#define EMBER_PICK(out, x) EMBER_SECOND(out NULL, x, ~)",
+]
 
 
 def option_const(name):
@@ -54,24 +67,18 @@ def render():
                                              ("EMBER_OPF_BOOL_OUT", name in BOOL_OUT),
                                              ("EMBER_OPF_INT8", name in INT8_OPS),
                                              ("EMBER_OPF_INT8_WEIGHT", name in INT8_WEIGHT_OPS),
-                                             ("EMBER_OPF_GEMM", name in GEMM_OPS),
                                              ("EMBER_OPF_INT8_TABLE", name in INT8_TABLE_INPUT),
                                              ("EMBER_OPF_QUANT_PASSTHROUGH", name in QUANT_PASSTHROUGH))
                            if on]) or "0"
         lines.append(f'    {{"{name}", {option_const(s.options)}, {s.min_inputs}, {s.max_inputs}, '
                      f'{s.outputs}, 0x{mask:x}, {flags}}},  /* {code} */')
-    lines += ["};", "", "static const ember_op_impl *const impls[EMBER_OPCODE_COUNT] = {"]
-    for _, name in codes:
-        lines += [f"#ifdef EMBER_EXCLUDE_{name}", "    NULL,", "#else",
-                  f"    &ember_op_{name.lower()},", "#endif"]
+    lines += ["};", "", *BUILT_MACRO, "", "static const ember_op_impl *const impls[EMBER_OPCODE_COUNT] = {"]
+    lines += [f"    EMBER_IF_BUILT({name}, &ember_op_{name.lower()})," for _, name in codes]
     lines += ["};", "", "static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {"]
     for _, name in codes:
-        if name not in INT8_OPS:
-            lines.append(f"    NULL,  /* {name} */")
-            continue
         sym = "table_lookup" if name in TABLE_OPS else name.lower()
-        lines += [f"#ifdef EMBER_EXCLUDE_{name}", "    NULL,", "#else",
-                  f"    &ember_op_{sym}_int8,", "#endif"]
+        lines.append(f"    EMBER_IF_BUILT({name}, &ember_op_{sym}_int8)," if name in INT8_OPS else
+                     f"    NULL,  /* {name} */")
     lines += ["};", "",
               "const ember_op_impl *ember_op_lookup(uint32_t opcode) {",
               "    return opcode < EMBER_OPCODE_COUNT ? impls[opcode] : NULL;",

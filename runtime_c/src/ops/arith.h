@@ -2,10 +2,10 @@
  * numpy broadcasting, then the fused activation (BinaryOptions). a, b and out share one
  * dtype: FLOAT32, INT8, INT32, INT64 or UINT8; out's shape is the broadcast of a's and b's.
  *
- * Each op's file defines its float row and instantiates its integer rows with
- * EMBER_ARITH_INT_ROWS; the check and the broadcast walk (rows split over threads,
- * dispatch on the dtype) are shared (common.c). POW shares the check and ember_act_int;
- * its rows can fail (a negative integer exponent), so it walks on its own. */
+ * Each op's file gives only its formulas, for floats and for integers, to EMBER_ARITH_OP;
+ * the check and the broadcast walk (rows split over threads, dispatch on the dtype) are
+ * shared (elementwise.c). POW shares the check and ember_act_int; its rows can fail (a
+ * negative integer exponent), so it walks on its own. */
 #ifndef EMBER_ARITH_H
 #define EMBER_ARITH_H
 
@@ -42,5 +42,22 @@ static inline int64_t ember_act_int(int64_t v, int32_t activation) {
     EMBER_ARITH_INT_ROW(stem##_i32, int32_t, F)                                                      \
     EMBER_ARITH_INT_ROW(stem##_i64, int64_t, F)                                                      \
     static const ember_arith_rows stem##_rows = {stem##_f32, stem##_i8, stem##_u8, stem##_i32, stem##_i64};
+
+/* The float row `stem`_f32: y[i] = act(FF(a[i * da], b[i * db])), FF an expression macro
+ * or a function; the fused activation is a second pass (both loops vectorise). */
+#define EMBER_ARITH_F32_ROW(stem, FF)                                                                \
+    static void stem##_f32(const float *a, const float *b, float *y, int64_t n, int64_t da, int64_t db, \
+                           int32_t act) {                                                            \
+        EMBER_BINARY_ROW(float, a, b, y, n, da, db, FF);                                             \
+        ember_activate_row(y, n, act);                                                               \
+    }
+
+/* A whole arithmetic op from its formulas: FF(u, v) on floats, FI(T, x, y) on integers of
+ * type T; its rows, its eval and its table entry ember_op_`stem`. */
+#define EMBER_ARITH_OP(stem, NAME, FF, FI)                                                           \
+    EMBER_ARITH_F32_ROW(stem, FF)                                                                    \
+    EMBER_ARITH_INT_ROWS(stem, FI)                                                                   \
+    EMBER_EVAL(stem##_eval, ember_arith_eval(a, &stem##_rows))                                      \
+    const ember_op_impl ember_op_##stem = {NAME, ember_arith_check, stem##_eval, NULL};
 
 #endif /* EMBER_ARITH_H */

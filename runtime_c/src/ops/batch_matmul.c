@@ -18,7 +18,7 @@ typedef struct bmm_shape {
 } bmm_shape;
 
 /* One (M, K) x (K, N) product per dtype. a: (M, K); b: (K, N); y: (M, N). */
-static void matmul_f32(const float *a, const float *b, float *y, int64_t m, int64_t k, int64_t n) {
+static void matmul_float(const float *a, const float *b, float *y, int64_t m, int64_t k, int64_t n) {
     /* 64 columns at a time, p outer so b's rows are read in order; each dot product is
      * still summed over p = 0..k-1 in double, rounded once */
     double acc[64];
@@ -59,6 +59,20 @@ static void matmul_bool(const uint8_t *a, const uint8_t *b, uint8_t *y, int64_t 
         }
 }
 
+/* One product of `dtype`: the blocked GEMM for FLOAT32 where th is given (scratch was
+ * planned), else the direct loop of the dtype. */
+static void matmul(const void *a, const void *b, void *y, uint8_t dtype, const bmm_shape *s, const ember_threads *th) {
+    if (dtype == EMBER_DTYPE_FLOAT32 && th != NULL) {
+        ember_f32_gemm g = {s->m, s->n, s->k, (const float *)a, s->k, (const float *)b, s->n, 1, NULL, NULL,
+                            (float *)y, s->n, NULL, 0, EMBER_ACT_NONE, NULL, NULL};
+        ember_f32_gemm_run_threads(&g, th);
+        return;
+    }
+#define MATMUL(T, f) matmul_##T((const T *)a, (const T *)b, (T *)y, s->m, s->k, s->n)
+    EMBER_DTYPE_SWITCH(dtype, MATMUL, matmul_bool((const uint8_t *)a, (const uint8_t *)b, (uint8_t *)y, s->m, s->k, s->n));
+#undef MATMUL
+}
+
 /* Every batch: a, b, y are (batch..., M, K), (batch..., K, N), (batch..., M, N) with
  * a's and b's batch dimensions broadcast by the strides in s. */
 static void batch_matmul(const void *a, const void *b, void *y, uint8_t dtype, const bmm_shape *s,
@@ -67,34 +81,8 @@ static void batch_matmul(const void *a, const void *b, void *y, uint8_t dtype, c
     size_t item = ember_dtype_size((ember_dtype)dtype);
     for (int d = 0; d < s->rank; d++) batches *= s->batch[d];
     for (int64_t t = 0; t < batches; t++) {
-        const char *ap = (const char *)a + (size_t)oa * item, *bp = (const char *)b + (size_t)ob * item;
-        char *yp = (char *)y + (size_t)(t * s->m * s->n) * item;
-        switch (dtype) {
-        case EMBER_DTYPE_FLOAT32:
-            if (th != NULL) {
-                ember_f32_gemm g = {s->m, s->n, s->k, (const float *)ap, s->k, (const float *)bp, s->n, 1, NULL, NULL,
-                                    (float *)yp, s->n, NULL, 0, EMBER_ACT_NONE, NULL, NULL};
-                ember_f32_gemm_run_threads(&g, th);
-                break;
-            }
-            matmul_f32((const float *)ap, (const float *)bp, (float *)yp, s->m, s->k, s->n);
-            break;
-        case EMBER_DTYPE_INT8:
-            matmul_int8_t((const int8_t *)ap, (const int8_t *)bp, (int8_t *)yp, s->m, s->k, s->n);
-            break;
-        case EMBER_DTYPE_UINT8:
-            matmul_uint8_t((const uint8_t *)ap, (const uint8_t *)bp, (uint8_t *)yp, s->m, s->k, s->n);
-            break;
-        case EMBER_DTYPE_INT32:
-            matmul_int32_t((const int32_t *)ap, (const int32_t *)bp, (int32_t *)yp, s->m, s->k, s->n);
-            break;
-        case EMBER_DTYPE_INT64:
-            matmul_int64_t((const int64_t *)ap, (const int64_t *)bp, (int64_t *)yp, s->m, s->k, s->n);
-            break;
-        default:
-            matmul_bool((const uint8_t *)ap, (const uint8_t *)bp, (uint8_t *)yp, s->m, s->k, s->n);
-            break;
-        }
+        matmul((const char *)a + (size_t)oa * item, (const char *)b + (size_t)ob * item,
+               (char *)y + (size_t)(t * s->m * s->n) * item, dtype, s, th);
         for (int d = s->rank - 1; d >= 0; d--) {   /* next batch index, odometer style */
             idx[d]++;
             oa += s->sa[d];
@@ -156,4 +144,10 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_batch_matmul = {"BATCH_MATMUL", check, eval};
+/* Scratch: the GEMM's (op.h), K = b's shape[-2] (b: (..., K, N)). */
+static uint64_t scratch(const ember_operand *const *in, int32_t n_in) {
+    const ember_operand *b = n_in > 1 ? in[1] : NULL;
+    return ember_gemm_scratch(b, b != NULL ? b->rank - 2 : 0, b != NULL ? b->rank - 1 : 0);
+}
+
+const ember_op_impl ember_op_batch_matmul = {"BATCH_MATMUL", check, eval, scratch};

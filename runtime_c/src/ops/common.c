@@ -1,8 +1,8 @@
 /* Helpers shared by op adapters: shape checks, broadcasting and messages. */
+#include <float.h>
 #include <stdio.h>
 
-#include "arith.h"
-#include "compare.h"
+#include "../gemm/gemm.h"
 #include "op.h"
 
 int ember_broadcastable(const ember_tensor *in, const ember_tensor *out) {
@@ -43,6 +43,83 @@ const char *ember_shape_str(const ember_tensor *t, char *buf, size_t size) {
         used += (size_t)snprintf(buf + used, size - used, d ? ", %lld" : "%lld", (long long)t->shape[d]);
     if (used < size) snprintf(buf + used, size - used, "]");
     return buf;
+}
+
+ember_status ember_check_same_shape(const ember_tensor *x, const ember_tensor *out, ember_error *err) {
+    char xs[96], os[96];
+    if (ember_same_shape(x, out)) return EMBER_OK;
+    return ember_fail(err, EMBER_ERR_VERIFY, "input %s and output %s differ in shape", ember_shape_str(x, xs, sizeof xs),
+                      ember_shape_str(out, os, sizeof os));
+}
+
+/* ---- ops along one axis (op.h) ---- */
+ember_axis_rows ember_axis_split(const ember_tensor *x, int axis) {
+    ember_axis_rows r = {1, x->rank > 0 ? x->shape[axis] : 1, 1};
+    for (int d = 0; d < axis && d < x->rank; d++) r.outer *= x->shape[d];
+    for (int d = axis + 1; d < x->rank; d++) r.inner *= x->shape[d];
+    return r;
+}
+
+ember_status ember_axis_check(const ember_tensor *x, const ember_tensor *out, int32_t axis, ember_error *err) {
+    ember_status s = ember_check_same_shape(x, out, err);
+    if (s != EMBER_OK) return s;
+    if (axis < 0 || axis >= (x->rank > 0 ? x->rank : 1))
+        return ember_fail(err, EMBER_ERR_VERIFY, "axis %d out of range for rank %d", (int)axis, (int)x->rank);
+    return EMBER_OK;
+}
+
+ember_status ember_axis_f32_check(const ember_op_args *a, ember_error *err) {
+    if (a->in[0]->dtype != EMBER_DTYPE_FLOAT32 || a->out->dtype != EMBER_DTYPE_FLOAT32)
+        return ember_fail(err, EMBER_ERR_VERIFY, "input and output must be FLOAT32");
+    return ember_axis_check(a->in[0], a->out, a->p->axis.axis, err);
+}
+
+/* ---- pooling and resizing (op.h) ---- */
+static int64_t floor_div(int64_t num, int64_t den) {
+    return num >= 0 ? num / den : -((-num + den - 1) / den);
+}
+
+/* The output size of one spatial axis (<= 0 when the window does not fit once). */
+static int64_t pooled(int64_t in, int32_t k, int32_t s, int32_t before, int32_t after, int32_t d) {
+    return floor_div(in + before + after - (int64_t)d * (k - 1) - 1, s) + 1;
+}
+
+ember_status ember_pool2d_check(const ember_op_args *a, ember_error *err) {
+    const ember_tensor *x = a->in[0], *y = a->out;
+    const ember_pool2d_params *p = &a->p->pool2d;
+    char xs[96], ys[96];
+    if (x->dtype != EMBER_DTYPE_FLOAT32 || y->dtype != EMBER_DTYPE_FLOAT32 || x->rank != 4 || y->rank != 4)
+        return ember_fail(err, EMBER_ERR_VERIFY, "input and output must be rank-4 FLOAT32");
+    if (p->kernel_h < 1 || p->kernel_w < 1 || p->stride_h < 1 || p->stride_w < 1 || p->dilation_h < 1 ||
+        p->dilation_w < 1)
+        return ember_fail(err, EMBER_ERR_VERIFY, "kernel %dx%d, stride %dx%d, dilation %dx%d: each must be >= 1",
+                          (int)p->kernel_h, (int)p->kernel_w, (int)p->stride_h, (int)p->stride_w,
+                          (int)p->dilation_h, (int)p->dilation_w);
+    if (p->pad_top < 0 || p->pad_left < 0 || p->pad_bottom < 0 || p->pad_right < 0)
+        return ember_fail(err, EMBER_ERR_VERIFY, "negative padding");
+    int64_t oh = pooled(x->shape[2], p->kernel_h, p->stride_h, p->pad_top, p->pad_bottom, p->dilation_h);
+    int64_t ow = pooled(x->shape[3], p->kernel_w, p->stride_w, p->pad_left, p->pad_right, p->dilation_w);
+    if (y->shape[0] != x->shape[0] || y->shape[1] != x->shape[1] || y->shape[2] != oh || y->shape[3] != ow)
+        return ember_fail(err, EMBER_ERR_VERIFY, "input %s gives output [%lld, %lld, %lld, %lld], not %s",
+                          ember_shape_str(x, xs, sizeof xs), (long long)x->shape[0], (long long)x->shape[1],
+                          (long long)oh, (long long)ow, ember_shape_str(y, ys, sizeof ys));
+    return EMBER_OK;
+}
+
+ember_status ember_resize_check(const ember_op_args *a, ember_error *err) {
+    const ember_tensor *x = a->in[0], *y = a->out;
+    const ember_resize_params *p = &a->p->resize;
+    char xs[96], ys[96];
+    if (x->dtype != EMBER_DTYPE_FLOAT32 || y->dtype != EMBER_DTYPE_FLOAT32 || x->rank != 4 || y->rank != 4 ||
+        x->shape[0] != y->shape[0] || x->shape[1] != y->shape[1])
+        return ember_fail(err, EMBER_ERR_VERIFY, "input %s and output %s must be FLOAT32 (N, C, H, W) with equal N, C",
+                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(y, ys, sizeof ys));
+    if (y->count > 0 && (x->shape[2] < 1 || x->shape[3] < 1))
+        return ember_fail(err, EMBER_ERR_VERIFY, "input %s has no pixel to sample", ember_shape_str(x, xs, sizeof xs));
+    if (!(p->scale_h >= 0.0f && p->scale_h <= FLT_MAX) || !(p->scale_w >= 0.0f && p->scale_w <= FLT_MAX))
+        return ember_fail(err, EMBER_ERR_VERIFY, "scales %g, %g must be finite and >= 0", (double)p->scale_h,
+                          (double)p->scale_w);
+    return EMBER_OK;
 }
 
 void ember_broadcast_strides(const ember_tensor *in, const ember_tensor *out, int64_t strides[EMBER_MAX_RANK]) {
@@ -216,86 +293,16 @@ void ember_threads_for(const ember_threads *th, int64_t total, int64_t grain, em
     ember_threads_run(th, job.parts, range_task, &job);
 }
 
-/* ---- comparisons (compare.h) ----------------------------------------------------------- */
-typedef struct compare_ctx {
-    const void *a, *b;
-    uint8_t *y;
-    uint8_t dtype;
-    const ember_compare_rows *rows;
-} compare_ctx;
-
-static void compare_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t ic, int64_t n, int64_t da, int64_t db,
-                        int64_t dc) {
-    const compare_ctx *c = (const compare_ctx *)ctx;
-    const ember_compare_rows *r = c->rows;
-    uint8_t *y = c->y + o;
-    (void)ic;
-    (void)dc;
-    switch (c->dtype) {
-    case EMBER_DTYPE_FLOAT32: r->f32((const float *)c->a + ia, (const float *)c->b + ib, y, n, da, db); break;
-    case EMBER_DTYPE_INT8: r->i8((const int8_t *)c->a + ia, (const int8_t *)c->b + ib, y, n, da, db); break;
-    case EMBER_DTYPE_UINT8: r->u8((const uint8_t *)c->a + ia, (const uint8_t *)c->b + ib, y, n, da, db); break;
-    case EMBER_DTYPE_INT32: r->i32((const int32_t *)c->a + ia, (const int32_t *)c->b + ib, y, n, da, db); break;
-    case EMBER_DTYPE_INT64: r->i64((const int64_t *)c->a + ia, (const int64_t *)c->b + ib, y, n, da, db); break;
-    case EMBER_DTYPE_BOOL: r->truth((const uint8_t *)c->a + ia, (const uint8_t *)c->b + ib, y, n, da, db); break;
-    default: break;   /* refused by the check */
+/* ---- GEMM scratch (op.h) ---- */
+uint64_t ember_gemm_scratch(const ember_operand *w, int32_t first, int32_t last) {
+    uint64_t need = EMBER_GEMM_SCRATCH_BYTES;
+    if (w == NULL || w->dtype != EMBER_DTYPE_INT8 || w->rank < 2) return need;
+    int64_t k = 1;
+    for (int32_t d = first; d < last && k <= EMBER_GEMM_I8_MAX_K; d++) {
+        int64_t v = w->shape[d];
+        k = v < 0 ? EMBER_GEMM_I8_MAX_K + 1 : k * v;
     }
-}
-
-ember_status ember_compare_check(const ember_op_args *a, ember_error *err) {
-    const ember_tensor *x = a->in[0], *y = a->in[1], *out = a->out;
-    if (x->dtype != y->dtype || x->dtype > EMBER_DTYPE_UINT8 || out->dtype != EMBER_DTYPE_BOOL)
-        return ember_fail(err, EMBER_ERR_VERIFY, "dtypes %d, %d -> %d: inputs must share a dtype, output must be BOOL",
-                          (int)x->dtype, (int)y->dtype, (int)out->dtype);
-    return ember_check_broadcast_result(x, y, out, err);
-}
-
-void ember_compare_eval(const ember_op_args *a, const ember_compare_rows *rows) {
-    compare_ctx c = {a->in[0]->data, a->in[1]->data, (uint8_t *)a->out->data, a->in[0]->dtype, rows};
-    ember_bcast_iter it;
-    ember_bcast_init(&it, a->out, a->in[0], a->in[1], NULL);
-    ember_bcast_rows_threads(&it, compare_row, &c, a->threads);
-}
-
-/* ---- arithmetic (arith.h) --------------------------------------------------------------- */
-typedef struct arith_ctx {
-    const void *a, *b;
-    void *y;
-    uint8_t dtype;
-    int32_t activation;
-    const ember_arith_rows *rows;
-} arith_ctx;
-
-static void arith_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t ic, int64_t n, int64_t da, int64_t db,
-                      int64_t dc) {
-    const arith_ctx *c = (const arith_ctx *)ctx;
-    const ember_arith_rows *r = c->rows;
-    (void)ic;
-    (void)dc;
-#define ROW(T, FN) r->FN((const T *)c->a + ia, (const T *)c->b + ib, (T *)c->y + o, n, da, db, c->activation)
-    switch (c->dtype) {
-    case EMBER_DTYPE_FLOAT32: ROW(float, f32); break;
-    case EMBER_DTYPE_INT8: ROW(int8_t, i8); break;
-    case EMBER_DTYPE_UINT8: ROW(uint8_t, u8); break;
-    case EMBER_DTYPE_INT32: ROW(int32_t, i32); break;
-    case EMBER_DTYPE_INT64: ROW(int64_t, i64); break;
-    default: break;   /* refused by the check */
-    }
-#undef ROW
-}
-
-ember_status ember_arith_check(const ember_op_args *a, ember_error *err) {
-    const ember_tensor *x = a->in[0], *y = a->in[1], *out = a->out;
-    if (x->dtype != out->dtype || y->dtype != out->dtype || out->dtype == EMBER_DTYPE_BOOL ||
-        out->dtype > EMBER_DTYPE_UINT8)
-        return ember_fail(err, EMBER_ERR_VERIFY, "dtypes %d, %d -> %d: inputs and output must share a numeric dtype",
-                          (int)x->dtype, (int)y->dtype, (int)out->dtype);
-    return ember_check_broadcast_result(x, y, out, err);
-}
-
-void ember_arith_eval(const ember_op_args *a, const ember_arith_rows *rows) {
-    arith_ctx c = {a->in[0]->data, a->in[1]->data, a->out->data, a->out->dtype, a->p->act.activation, rows};
-    ember_bcast_iter it;
-    ember_bcast_init(&it, a->out, a->in[0], a->in[1], NULL);
-    ember_bcast_rows_threads(&it, arith_row, &c, a->threads);
+    if (k < 1 || k > EMBER_GEMM_I8_MAX_K) return need;
+    uint64_t i8 = EMBER_GEMM_I8_SCRATCH_BYTES(k);
+    return i8 > need ? i8 : need;
 }

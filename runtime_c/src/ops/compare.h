@@ -4,8 +4,9 @@
  * compare as IEEE values (every comparison with NaN is false but !=); BOOL inputs as truth
  * values (any nonzero byte is true, false < true).
  *
- * Each op's file instantiates its typed rows with EMBER_COMPARE_ROWS; the check and the
- * broadcast walk (rows split over threads, dispatch on the dtype) are shared (common.c). */
+ * Each op's file gives only its operator to EMBER_COMPARE_OP; the check and the broadcast
+ * walk (rows split over threads, dispatch on the dtype) are shared (elementwise.c).
+ * LOGICAL_AND and LOGICAL_OR walk the same way with their one BOOL row (EMBER_LOGICAL_OP). */
 #ifndef EMBER_COMPARE_H
 #define EMBER_COMPARE_H
 
@@ -41,5 +42,24 @@ void ember_compare_eval(const ember_op_args *a, const ember_compare_rows *rows);
     EMBER_COMPARE_ROW(stem##_truth, uint8_t, EMBER_TRUTH, OP)                                          \
     static const ember_compare_rows stem##_rows = {stem##_f32, stem##_i8, stem##_u8, stem##_i32,      \
                                                    stem##_i64, stem##_truth};
+
+/* The eval (ember_compare_eval of `stem`_rows) and table entry ember_op_`stem` with `check`. */
+#define EMBER_COMPARE_ENTRY(stem, NAME, check)                                                         \
+    EMBER_EVAL(stem##_eval, ember_compare_eval(a, &stem##_rows))                                       \
+    const ember_op_impl ember_op_##stem = {NAME, check, stem##_eval, NULL};
+
+/* A whole comparison op from its operator: its rows, its eval and its table entry. */
+#define EMBER_COMPARE_OP(stem, NAME, OP)                                                               \
+    EMBER_COMPARE_ROWS(stem, OP)                                                                       \
+    EMBER_COMPARE_ENTRY(stem, NAME, ember_compare_check)
+
+/* LOGICAL_AND / LOGICAL_OR: a, b and out BOOL (checked here), out = truth(a) OP truth(b). */
+ember_status ember_logical_check(const ember_op_args *a, ember_error *err);
+
+/* A whole logical op from its operator (&&, ||): its BOOL row, its eval and its table entry. */
+#define EMBER_LOGICAL_OP(stem, NAME, OP)                                                               \
+    EMBER_COMPARE_ROW(stem##_truth, uint8_t, EMBER_TRUTH, OP)                                          \
+    static const ember_compare_rows stem##_rows = {NULL, NULL, NULL, NULL, NULL, stem##_truth};       \
+    EMBER_COMPARE_ENTRY(stem, NAME, ember_logical_check)
 
 #endif /* EMBER_COMPARE_H */

@@ -303,4 +303,10 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_conv2d = {"CONV2D", check, eval};
+/* Scratch: the GEMM's (op.h), K = the weight's taps, prod(w.shape[1:]). */
+static uint64_t scratch(const ember_operand *const *in, int32_t n_in) {
+    const ember_operand *w = n_in > 1 ? in[1] : NULL;
+    return ember_gemm_scratch(w, 1, w != NULL ? w->rank : 0);
+}
+
+const ember_op_impl ember_op_conv2d = {"CONV2D", check, eval, scratch};

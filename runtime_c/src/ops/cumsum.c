@@ -20,29 +20,6 @@ static void cumsum_f32(const float *x, float *y, int64_t outer, int64_t len, int
         }
 }
 
-/* Element i of x widened to int64; a nonzero BOOL byte is 1. */
-static int64_t load_int(const void *x, uint8_t dtype, int64_t i) {
-    switch (dtype) {
-    case EMBER_DTYPE_INT8: return ((const int8_t *)x)[i];
-    case EMBER_DTYPE_INT32: return ((const int32_t *)x)[i];
-    case EMBER_DTYPE_INT64: return ((const int64_t *)x)[i];
-    case EMBER_DTYPE_BOOL: return ((const uint8_t *)x)[i] != 0;
-    default: return ((const uint8_t *)x)[i];
-    }
-}
-
-/* Element i of y = v in y's dtype: integers keep the low bits, FLOAT32 rounds, BOOL is v != 0. */
-static void store_int(void *y, uint8_t dtype, int64_t i, uint64_t v) {
-    switch (dtype) {
-    case EMBER_DTYPE_FLOAT32: ((float *)y)[i] = (float)(int64_t)v; break;
-    case EMBER_DTYPE_INT8: ((int8_t *)y)[i] = (int8_t)(uint8_t)v; break;
-    case EMBER_DTYPE_INT32: ((int32_t *)y)[i] = (int32_t)(uint32_t)v; break;
-    case EMBER_DTYPE_INT64: ((int64_t *)y)[i] = (int64_t)v; break;
-    case EMBER_DTYPE_BOOL: ((uint8_t *)y)[i] = (uint8_t)(v != 0); break;
-    default: ((uint8_t *)y)[i] = (uint8_t)v; break;
-    }
-}
-
 /* x integer or BOOL, y any dtype. */
 static void cumsum_int(const void *x, uint8_t xt, void *y, uint8_t yt, int64_t outer, int64_t len, int64_t inner) {
     for (int64_t o = 0; o < outer; o++)
@@ -50,37 +27,28 @@ static void cumsum_int(const void *x, uint8_t xt, void *y, uint8_t yt, int64_t o
             int64_t base = o * len * inner + i;
             uint64_t acc = 0;
             for (int64_t j = 0; j < len; j++) {
-                acc += (uint64_t)load_int(x, xt, base + j * inner);
-                store_int(y, yt, base + j * inner, acc);
+                acc += (uint64_t)ember_load_int(x, xt, base + j * inner);
+                ember_store_int(y, yt, base + j * inner, acc);
             }
         }
 }
 
 static ember_status check(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *y = a->out;
-    char xs[96], ys[96];
     if (x->dtype == EMBER_DTYPE_FLOAT32 && y->dtype != EMBER_DTYPE_FLOAT32)
         return ember_fail(err, EMBER_ERR_VERIFY, "a FLOAT32 input needs a FLOAT32 output (dtype %d)", (int)y->dtype);
-    if (!ember_same_shape(x, y))
-        return ember_fail(err, EMBER_ERR_VERIFY, "input %s and output %s differ in shape",
-                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(y, ys, sizeof ys));
-    if (a->p->axis.axis < 0 || a->p->axis.axis >= (x->rank > 0 ? x->rank : 1))
-        return ember_fail(err, EMBER_ERR_VERIFY, "axis %d out of range for rank %d", (int)a->p->axis.axis, (int)x->rank);
-    return EMBER_OK;
+    return ember_axis_check(x, y, a->p->axis.axis, err);
 }
 
 static ember_status eval(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *y = a->out;
-    int axis = a->p->axis.axis;
-    int64_t outer = 1, len = x->rank > 0 ? x->shape[axis] : 1, inner = 1;
+    ember_axis_rows r = ember_axis_split(x, a->p->axis.axis);
     (void)err;
-    for (int d = 0; d < axis && d < x->rank; d++) outer *= x->shape[d];
-    for (int d = axis + 1; d < x->rank; d++) inner *= x->shape[d];
     if (x->dtype == EMBER_DTYPE_FLOAT32)
-        cumsum_f32((const float *)x->data, (float *)y->data, outer, len, inner);
+        cumsum_f32((const float *)x->data, (float *)y->data, r.outer, r.len, r.inner);
     else
-        cumsum_int(x->data, x->dtype, y->data, y->dtype, outer, len, inner);
+        cumsum_int(x->data, x->dtype, y->data, y->dtype, r.outer, r.len, r.inner);
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_cumsum = {"CUMSUM", check, eval};
+const ember_op_impl ember_op_cumsum = {"CUMSUM", check, eval, NULL};

@@ -21,4 +21,4 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_dequantize = {"DEQUANTIZE", check, eval};
+const ember_op_impl ember_op_dequantize = {"DEQUANTIZE", check, eval, NULL};

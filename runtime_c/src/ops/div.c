@@ -16,22 +16,7 @@ static int32_t quot_int32_t(double q) {
 static int8_t quot_int8_t(double q) { return (int8_t)(uint8_t)quot_int32_t(q); }
 static uint8_t quot_uint8_t(double q) { return (uint8_t)quot_int32_t(q); }
 
-/* One row: y[i] = a[i * da] / b[i * db] for i in [0, n); da, db are 0 or 1. */
-static void div_f32(const float *a, const float *b, float *y, int64_t n, int64_t da, int64_t db, int32_t act) {
-#define F(u, v) ((u) / (v))
-    EMBER_BINARY_ROW(float, a, b, y, n, da, db, F);
-#undef F
-    ember_activate_row(y, n, act);   /* the fused activation, a second pass */
-}
-
+#define DIV_F32(u, v) ((u) / (v))
 /* quot_<T>: the quotient's conversion to the dtype T */
 #define DIV_INT(T, x, y) quot_##T((double)(x) / (double)(y))
-EMBER_ARITH_INT_ROWS(div, DIV_INT)
-
-static ember_status eval(const ember_op_args *a, ember_error *err) {
-    (void)err;
-    ember_arith_eval(a, &div_rows);
-    return EMBER_OK;
-}
-
-const ember_op_impl ember_op_div = {"DIV", ember_arith_check, eval};
+EMBER_ARITH_OP(div, "DIV", DIV_F32, DIV_INT)

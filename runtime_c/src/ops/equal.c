@@ -1,12 +1,4 @@
 /* EQUAL: out = (a == b) -> BOOL, numpy broadcasting (compare.h). */
 #include "compare.h"
 
-EMBER_COMPARE_ROWS(equal, ==)
-
-static ember_status eval(const ember_op_args *a, ember_error *err) {
-    (void)err;
-    ember_compare_eval(a, &equal_rows);
-    return EMBER_OK;
-}
-
-const ember_op_impl ember_op_equal = {"EQUAL", ember_compare_check, eval};
+EMBER_COMPARE_OP(equal, "EQUAL", ==)

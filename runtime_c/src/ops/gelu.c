@@ -2,8 +2,8 @@
  * true: x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) / 2. In float32 by src/ops/vmath.h
  * (8 lanes at a time where built), within 8 ulp (erf) / 16 ulp (tanh, |x| <= 3) of the
  * exact value; the Python runtime computes in float64 (the C-vs-Python float tolerance).
- * x and out: FLOAT32 of one shape. */
-#include "op.h"
+ * x and out: FLOAT32 of one shape (unary.h's check). */
+#include "unary.h"
 #include "vmath.h"
 
 typedef struct gelu_job { const float *x; float *y; int32_t tanh_approximation; } gelu_job;
@@ -14,18 +14,6 @@ static void gelu_f32(const void *ctx, int64_t begin, int64_t end) {
     ember_vm_row(j->tanh_approximation ? EMBER_VM_GELU_TANH : EMBER_VM_GELU, j->x + begin, j->y + begin, end - begin);
 }
 
-static ember_status check(const ember_op_args *a, ember_error *err) {
-    const ember_tensor *x = a->in[0], *out = a->out;
-    char xs[64], os[64];
-    if (x->dtype != EMBER_DTYPE_FLOAT32 || out->dtype != EMBER_DTYPE_FLOAT32)
-        return ember_fail(err, EMBER_ERR_VERIFY, "dtypes %d -> %d: input and output must be FLOAT32", (int)x->dtype,
-                          (int)out->dtype);
-    if (!ember_same_shape(x, out))
-        return ember_fail(err, EMBER_ERR_VERIFY, "input %s and output %s differ in shape",
-                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(out, os, sizeof os));
-    return EMBER_OK;
-}
-
 static ember_status eval(const ember_op_args *a, ember_error *err) {
     (void)err;
     gelu_job job = {(const float *)a->in[0]->data, (float *)a->out->data, a->p->gelu.tanh_approximation};
@@ -33,4 +21,4 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_gelu = {"GELU", check, eval};
+const ember_op_impl ember_op_gelu = {"GELU", ember_unary_f32_check, eval, NULL};

@@ -47,12 +47,11 @@ static int normalized_shape(const ember_tensor *t, const ember_tensor *x, int ax
 static ember_status check(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *w = a->n_in > 1 ? a->in[1] : NULL, *b = a->n_in > 2 ? a->in[2] : NULL;
     int axis = a->p->layer_norm.axis;
-    char xs[96], ys[96];
+    char xs[96];
     if (x->dtype != EMBER_DTYPE_FLOAT32 || a->out->dtype != EMBER_DTYPE_FLOAT32)
         return ember_fail(err, EMBER_ERR_VERIFY, "input and output must be FLOAT32");
-    if (!ember_same_shape(x, a->out))
-        return ember_fail(err, EMBER_ERR_VERIFY, "input %s and output %s differ in shape",
-                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(a->out, ys, sizeof ys));
+    ember_status s = ember_check_same_shape(x, a->out, err);
+    if (s != EMBER_OK) return s;
     if (axis < 0 || axis >= x->rank)
         return ember_fail(err, EMBER_ERR_VERIFY, "axis %d out of range for rank %d", axis, (int)x->rank);
     if (!normalized_shape(w, x, axis) || !normalized_shape(b, x, axis))
@@ -74,4 +73,4 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_layer_norm = {"LAYER_NORM", check, eval};
+const ember_op_impl ember_op_layer_norm = {"LAYER_NORM", check, eval, NULL};

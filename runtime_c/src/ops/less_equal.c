@@ -1,12 +1,4 @@
 /* LESS_EQUAL: out = (a <= b) -> BOOL, numpy broadcasting (compare.h). */
 #include "compare.h"
 
-EMBER_COMPARE_ROWS(less_equal, <=)
-
-static ember_status eval(const ember_op_args *a, ember_error *err) {
-    (void)err;
-    ember_compare_eval(a, &less_equal_rows);
-    return EMBER_OK;
-}
-
-const ember_op_impl ember_op_less_equal = {"LESS_EQUAL", ember_compare_check, eval};
+EMBER_COMPARE_OP(less_equal, "LESS_EQUAL", <=)

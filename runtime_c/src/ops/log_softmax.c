@@ -17,28 +17,12 @@ static void log_softmax_f32(const float *x, float *y, int64_t outer, int64_t len
         }
 }
 
-static ember_status check(const ember_op_args *a, ember_error *err) {
-    const ember_tensor *x = a->in[0];
-    char xs[96], ys[96];
-    if (x->dtype != EMBER_DTYPE_FLOAT32 || a->out->dtype != EMBER_DTYPE_FLOAT32)
-        return ember_fail(err, EMBER_ERR_VERIFY, "input and output must be FLOAT32");
-    if (!ember_same_shape(x, a->out))
-        return ember_fail(err, EMBER_ERR_VERIFY, "input %s and output %s differ in shape",
-                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(a->out, ys, sizeof ys));
-    if (a->p->axis.axis < 0 || a->p->axis.axis >= (x->rank > 0 ? x->rank : 1))
-        return ember_fail(err, EMBER_ERR_VERIFY, "axis %d out of range for rank %d", (int)a->p->axis.axis, (int)x->rank);
-    return EMBER_OK;
-}
-
 static ember_status eval(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0];
-    int axis = a->p->axis.axis;
-    int64_t outer = 1, len = x->rank > 0 ? x->shape[axis] : 1, inner = 1;
+    ember_axis_rows r = ember_axis_split(x, a->p->axis.axis);
     (void)err;
-    for (int d = 0; d < axis && d < x->rank; d++) outer *= x->shape[d];
-    for (int d = axis + 1; d < x->rank; d++) inner *= x->shape[d];
-    log_softmax_f32((const float *)x->data, (float *)a->out->data, outer, len, inner);
+    log_softmax_f32((const float *)x->data, (float *)a->out->data, r.outer, r.len, r.inner);
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_log_softmax = {"LOG_SOFTMAX", check, eval};
+const ember_op_impl ember_op_log_softmax = {"LOG_SOFTMAX", ember_axis_f32_check, eval, NULL};

@@ -17,7 +17,7 @@
 
 enum { EMBER_OPF_FLOAT_ONLY = 1, EMBER_OPF_BOOL_OUT = 2, EMBER_OPF_INT8 = 4 /* has an int8 kernel */,
        EMBER_OPF_INT8_WEIGHT = 8 /* input 1 may be an INT8 weight of a float op */,
-       EMBER_OPF_GEMM = 16 /* runs the blocked GEMM: its method plans GEMM scratch (src/gemm) */,
+       /* 16: unused (GEMM ops report their scratch through ember_op_impl.scratch) */
        EMBER_OPF_INT8_TABLE = 32 /* input 1 is a lookup table of the int8 kernel: a float op has none */,
        EMBER_OPF_QUANT_PASSTHROUGH = 64 /* data movement: may carry QuantParams with float operands */ };
 
@@ -50,6 +50,36 @@ ember_status ember_check_broadcast_result(const ember_tensor *a, const ember_ten
                                           ember_error *err);
 /* Writes "[2, 3, 4]" into buf (for messages). */
 const char *ember_shape_str(const ember_tensor *t, char *buf, size_t size);
+/* x and out have one shape: EMBER_OK, or a message naming both. */
+ember_status ember_check_same_shape(const ember_tensor *x, const ember_tensor *out, ember_error *err);
+
+/* ---- ops along one axis (SOFTMAX, LOG_SOFTMAX, CUMSUM) --------------------------------- */
+/* x seen as (outer, len, inner) around `axis`: row r = o * inner + i runs along len with
+ * stride inner. A rank-0 x is one row of one. */
+typedef struct ember_axis_rows { int64_t outer, len, inner; } ember_axis_rows;
+ember_axis_rows ember_axis_split(const ember_tensor *x, int axis);
+/* x and out share one shape and axis is inside it (0 for rank 0). */
+ember_status ember_axis_check(const ember_tensor *x, const ember_tensor *out, int32_t axis, ember_error *err);
+/* SOFTMAX and LOG_SOFTMAX: FLOAT32 x and out, then ember_axis_check with AxisOptions. */
+ember_status ember_axis_f32_check(const ember_op_args *a, ember_error *err);
+
+/* ---- pooling and resizing (NCHW) ------------------------------------------------------- */
+/* x (N, C, H, W) and out (N, C, OH, OW) as N * C planes. */
+typedef struct ember_pool_shape { int64_t planes, h, w, oh, ow; } ember_pool_shape;
+static inline ember_pool_shape ember_pool_shape_of(const ember_tensor *x, const ember_tensor *out) {
+    ember_pool_shape s = {x->shape[0] * x->shape[1], x->shape[2], x->shape[3], out->shape[2], out->shape[3]};
+    return s;
+}
+/* The check of AVG_POOL2D and MAX_POOL2D: rank-4 FLOAT32, kernel, stride and dilation >= 1,
+ * padding >= 0, and out's shape the pooled one. */
+ember_status ember_pool2d_check(const ember_op_args *a, ember_error *err);
+/* The check of RESIZE_NEAREST and RESIZE_BILINEAR: FLOAT32 (N, C, H, W) in and out with
+ * equal N, C, a pixel to sample when out has any, and finite scales >= 0. */
+ember_status ember_resize_check(const ember_op_args *a, ember_error *err);
+/* A resize's scale on one axis: the option, or in/out rounded to float32 when it is 0. */
+static inline float ember_resize_scale(float option, int64_t in, int64_t out) {
+    return option != 0.0f ? option : out > 0 ? (float)((double)in / (double)out) : 0.0f;
+}
 
 /* ---- helpers for kernels ------------------------------------------------- */
 /* Reductions (reduce_mean.c): x seen as its kept dimensions (in order: the output's)
@@ -64,6 +94,14 @@ void ember_reduce_split(const ember_tensor *x, const ember_reduce_params *p, emb
 /* Axes distinct and inside x's rank; y's shape is x's with them removed (or 1 with keep_dims). */
 ember_status ember_reduce_check(const ember_tensor *x, const ember_tensor *y, const ember_reduce_params *p,
                                 ember_error *err);
+/* A reduction kernel: x (of dtype xt) reduced as s says into y (of dtype yt, s->outer elements). */
+typedef void (*ember_reduce_fn)(const void *x, uint8_t xt, void *y, uint8_t yt, const ember_reduce_shape *s);
+/* The eval of a REDUCE_* op: splits x by the op's axes and runs fn. */
+static inline void ember_reduce_eval(const ember_op_args *a, ember_reduce_fn fn) {
+    ember_reduce_shape s;
+    ember_reduce_split(a->in[0], &a->p->reduce, &s);
+    fn(a->in[0]->data, a->in[0]->dtype, a->out->data, a->out->dtype, &s);
+}
 /* Advances the row-major index idx over dims; returns the change of the offset. */
 int64_t ember_odometer(int64_t *idx, const int64_t *dims, const int64_t *strides, int n);
 /* The reduced elements of one output as contiguous runs: when the last reduced dimension
@@ -99,6 +137,13 @@ static inline void ember_inside_columns(int64_t w, int64_t ow, int64_t stride, i
     if (*jb < *ja) *jb = *ja;
 }
 
+/* The scratch of an op that runs the blocked GEMM (CONV2D, FULLY_CONNECTED, BATCH_MATMUL)
+ * with w as its B operand: one float panel; where w is INT8 with K = the product of its
+ * sizes in dimensions [first, last) in [1, EMBER_GEMM_I8_MAX_K], the int8 GEMM's full-K
+ * panels if more. K = 0 (an empty sum), K past the int32-exact bound, a negative size or
+ * w NULL or of rank < 2 ask for the float panel only: those run the direct paths. */
+uint64_t ember_gemm_scratch(const ember_operand *w, int32_t first, int32_t last);
+
 /* BATCH_MATMUL's batch strides (elements) of operand t at `rank` batch dimensions of
  * the output, 0 on broadcast ones; `matrix` is t's elements per matrix. */
 void ember_bmm_batch_strides(const ember_tensor *t, int rank, int64_t matrix, int64_t st[EMBER_MAX_RANK]);
@@ -122,10 +167,29 @@ static inline float ember_max_strided(const float *x, int64_t n, int64_t stride)
     return m;
 }
 
-/* The operands of an elementwise float kernel y[i] = f(x[i]), for ember_threads_for; the
- * grain suits libm functions (some tens of nanoseconds an element). */
-typedef struct ember_map_f32 { const float *x; float *y; } ember_map_f32;
-#define EMBER_MAP_GRAIN 4096
+/* Integer sums (REDUCE_SUM, CUMSUM) in int64 with wrap-around, as numpy. Element i of x
+ * widened to int64 (x integer or BOOL; a nonzero BOOL byte is 1). */
+static inline int64_t ember_load_int(const void *x, uint8_t dtype, int64_t i) {
+    switch (dtype) {
+    case EMBER_DTYPE_INT8: return ((const int8_t *)x)[i];
+    case EMBER_DTYPE_INT32: return ((const int32_t *)x)[i];
+    case EMBER_DTYPE_INT64: return ((const int64_t *)x)[i];
+    case EMBER_DTYPE_BOOL: return ((const uint8_t *)x)[i] != 0;
+    default: return ((const uint8_t *)x)[i];
+    }
+}
+
+/* Element i of y = v in y's dtype: integers keep the low bits, FLOAT32 rounds, BOOL is v != 0. */
+static inline void ember_store_int(void *y, uint8_t dtype, int64_t i, uint64_t v) {
+    switch (dtype) {
+    case EMBER_DTYPE_FLOAT32: ((float *)y)[i] = (float)(int64_t)v; break;
+    case EMBER_DTYPE_INT8: ((int8_t *)y)[i] = (int8_t)(uint8_t)v; break;
+    case EMBER_DTYPE_INT32: ((int32_t *)y)[i] = (int32_t)(uint32_t)v; break;
+    case EMBER_DTYPE_INT64: ((int64_t *)y)[i] = (int64_t)v; break;
+    case EMBER_DTYPE_BOOL: ((uint8_t *)y)[i] = (uint8_t)(v != 0); break;
+    default: ((uint8_t *)y)[i] = (uint8_t)v; break;
+    }
+}
 
 /* sum_i a[i] * b[i] in float32 over eight interleaved partial sums (lane u takes i = u mod
  * 8), combined pairwise, then the tail: independent chains a compiler vectorises. */
@@ -169,6 +233,10 @@ static inline void ember_axpy_f32(float *restrict y, float a, const float *restr
     for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
 }
 
+/* numpy's maximum and minimum of floats: a NaN in either operand is the result. */
+static inline float ember_max_nan(float a, float b) { return isnan(a) || a > b ? a : b; }
+static inline float ember_min_nan(float a, float b) { return isnan(a) || a < b ? a : b; }
+
 /* The fused activation; NaN passes through, as numpy's maximum/clip keep it. */
 static inline float ember_activate(float v, int32_t activation) {
     if (activation == EMBER_ACT_RELU) return v < 0.0f ? 0.0f : v;
@@ -203,6 +271,29 @@ static inline void ember_activate_row(float *y, int64_t n, int32_t activation) {
             for (int64_t i_ = 0; i_ < (n); i_++) (y)[i_] = v_;                   \
         }                                                                        \
     } while (0)
+
+/* The eval of an op whose kernel cannot fail: runs the statement `call` (on the operands a)
+ * and returns EMBER_OK. */
+#define EMBER_EVAL(fn, call)                                                     \
+    static ember_status fn(const ember_op_args *a, ember_error *err) {          \
+        (void)err;                                                               \
+        call;                                                                    \
+        return EMBER_OK;                                                         \
+    }
+
+/* A switch on `dtype` running ROW(T, f) for the numeric dtypes (T the C type, f the row's
+ * name in a rows struct: f32, i8, u8, i32, i64) and the statement on_bool for BOOL; other
+ * dtypes do nothing (the op's check refused them). */
+#define EMBER_DTYPE_SWITCH(dtype, ROW, on_bool)                                  \
+    switch (dtype) {                                                             \
+    case EMBER_DTYPE_FLOAT32: ROW(float, f32); break;                            \
+    case EMBER_DTYPE_INT8: ROW(int8_t, i8); break;                               \
+    case EMBER_DTYPE_UINT8: ROW(uint8_t, u8); break;                             \
+    case EMBER_DTYPE_INT32: ROW(int32_t, i32); break;                            \
+    case EMBER_DTYPE_INT64: ROW(int64_t, i64); break;                            \
+    case EMBER_DTYPE_BOOL: on_bool; break;                                       \
+    default: break;                                                              \
+    }
 
 /* Iterate a broadcast elementwise op over out's shape: calls body(i, ia, ib) with
  * the flat output index and the flat input indices. Used by binary/ternary ops. */

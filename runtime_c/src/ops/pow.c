@@ -76,4 +76,4 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_pow = {"POW", ember_arith_check, eval};
+const ember_op_impl ember_op_pow = {"POW", ember_arith_check, eval, NULL};

@@ -14,7 +14,9 @@ static int nonzero(const void *x, uint8_t dtype, int64_t i) {
 }
 
 /* x: x's shape; y: (outer), in the order of x's kept dimensions. */
-static void reduce_any(const void *x, uint8_t dtype, uint8_t *y, const ember_reduce_shape *s) {
+static void reduce_any(const void *x, uint8_t dtype, void *yv, uint8_t yt, const ember_reduce_shape *s) {
+    uint8_t *y = (uint8_t *)yv;   /* BOOL */
+    (void)yt;
     int64_t ik[EMBER_MAX_RANK] = {0}, base = 0;
     for (int64_t o = 0; o < s->outer; o++) {
         int64_t ir[EMBER_MAX_RANK] = {0}, off = base;
@@ -35,11 +37,9 @@ static ember_status check(const ember_op_args *a, ember_error *err) {
 }
 
 static ember_status eval(const ember_op_args *a, ember_error *err) {
-    ember_reduce_shape s;
     (void)err;
-    ember_reduce_split(a->in[0], &a->p->reduce, &s);
-    reduce_any(a->in[0]->data, a->in[0]->dtype, (uint8_t *)a->out->data, &s);
+    ember_reduce_eval(a, reduce_any);
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_reduce_any = {"REDUCE_ANY", check, eval};
+const ember_op_impl ember_op_reduce_any = {"REDUCE_ANY", check, eval, NULL};

@@ -55,22 +55,24 @@ static ember_status check(const ember_op_args *a, ember_error *err) {
     return EMBER_OK;
 }
 
-static ember_status eval(const ember_op_args *a, ember_error *err) {
-    const ember_tensor *x = a->in[0];
-    void *y = a->out->data;
-    ember_reduce_shape s;
-    (void)err;
-    ember_reduce_split(x, &a->p->reduce, &s);
-    if (a->out->count == 0) return EMBER_OK;
-    switch (x->dtype) {
-    case EMBER_DTYPE_FLOAT32: reduce_max_f32((const float *)x->data, (float *)y, &s); break;
-    case EMBER_DTYPE_INT8: reduce_max_i8((const int8_t *)x->data, (int8_t *)y, &s); break;
-    case EMBER_DTYPE_INT32: reduce_max_i32((const int32_t *)x->data, (int32_t *)y, &s); break;
-    case EMBER_DTYPE_INT64: reduce_max_i64((const int64_t *)x->data, (int64_t *)y, &s); break;
-    case EMBER_DTYPE_BOOL: reduce_max_bool((const uint8_t *)x->data, (uint8_t *)y, &s); break;
-    default: reduce_max_u8((const uint8_t *)x->data, (uint8_t *)y, &s); break;
+/* The typed kernel for x's dtype (ember_reduce_fn; the check makes y's the same). */
+static void reduce_max(const void *x, uint8_t xt, void *y, uint8_t yt, const ember_reduce_shape *s) {
+    (void)yt;
+    switch (xt) {
+    case EMBER_DTYPE_FLOAT32: reduce_max_f32((const float *)x, (float *)y, s); break;
+    case EMBER_DTYPE_INT8: reduce_max_i8((const int8_t *)x, (int8_t *)y, s); break;
+    case EMBER_DTYPE_INT32: reduce_max_i32((const int32_t *)x, (int32_t *)y, s); break;
+    case EMBER_DTYPE_INT64: reduce_max_i64((const int64_t *)x, (int64_t *)y, s); break;
+    case EMBER_DTYPE_BOOL: reduce_max_bool((const uint8_t *)x, (uint8_t *)y, s); break;
+    default: reduce_max_u8((const uint8_t *)x, (uint8_t *)y, s); break;
     }
+}
+
+static ember_status eval(const ember_op_args *a, ember_error *err) {
+    (void)err;
+    if (a->out->count == 0) return EMBER_OK;   /* no element to read a first maximum from */
+    ember_reduce_eval(a, reduce_max);
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_reduce_max = {"REDUCE_MAX", check, eval};
+const ember_op_impl ember_op_reduce_max = {"REDUCE_MAX", check, eval, NULL};

@@ -31,12 +31,16 @@ static ember_status check(const ember_op_args *a, ember_error *err) {
     return ember_reduce_check(a->in[0], a->out, &a->p->reduce, err);
 }
 
+/* ember_reduce_fn of reduce_mean_f32 (the check makes x and y FLOAT32). */
+static void reduce_mean(const void *x, uint8_t xt, void *y, uint8_t yt, const ember_reduce_shape *s) {
+    (void)xt, (void)yt;
+    reduce_mean_f32((const float *)x, (float *)y, s);
+}
+
 static ember_status eval(const ember_op_args *a, ember_error *err) {
-    ember_reduce_shape s;
     (void)err;
-    ember_reduce_split(a->in[0], &a->p->reduce, &s);
-    reduce_mean_f32((const float *)a->in[0]->data, (float *)a->out->data, &s);
+    ember_reduce_eval(a, reduce_mean);
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_reduce_mean = {"REDUCE_MEAN", check, eval};
+const ember_op_impl ember_op_reduce_mean = {"REDUCE_MEAN", check, eval, NULL};

@@ -8,8 +8,6 @@
  * Bit-for-bit with the Python runtime unless the compiler fuses multiply-adds (gcc -std=c99
  * does not; clang may on FMA targets, a difference of an ulp).
  * x: (N, C, H, W); out: (N, C, OH, OW). */
-#include <float.h>
-
 #include "op.h"
 
 typedef struct bilinear_axis { float scale; int64_t in, out; int align_corners; } bilinear_axis;
@@ -52,36 +50,15 @@ static void resize_bilinear_f32(const float *x, float *y, int64_t planes, const 
     }
 }
 
-/* The scale in use: the option, or in/out rounded to float32 when it is 0. */
-static float scale_of(float option, int64_t in, int64_t out) {
-    return option != 0.0f ? option : out > 0 ? (float)((double)in / (double)out) : 0.0f;
-}
-
-static ember_status check(const ember_op_args *a, ember_error *err) {
-    const ember_tensor *x = a->in[0], *y = a->out;
-    const ember_resize_params *p = &a->p->resize;
-    char xs[96], ys[96];
-    if (x->dtype != EMBER_DTYPE_FLOAT32 || y->dtype != EMBER_DTYPE_FLOAT32 || x->rank != 4 || y->rank != 4 ||
-        x->shape[0] != y->shape[0] || x->shape[1] != y->shape[1])
-        return ember_fail(err, EMBER_ERR_VERIFY, "input %s and output %s must be FLOAT32 (N, C, H, W) with equal N, C",
-                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(y, ys, sizeof ys));
-    if (y->count > 0 && (x->shape[2] < 1 || x->shape[3] < 1))
-        return ember_fail(err, EMBER_ERR_VERIFY, "input %s has no pixel to sample", ember_shape_str(x, xs, sizeof xs));
-    if (!(p->scale_h >= 0.0f && p->scale_h <= FLT_MAX) || !(p->scale_w >= 0.0f && p->scale_w <= FLT_MAX))
-        return ember_fail(err, EMBER_ERR_VERIFY, "scales %g, %g must be finite and >= 0", (double)p->scale_h,
-                          (double)p->scale_w);
-    return EMBER_OK;
-}
-
 static ember_status eval(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *y = a->out;
     const ember_resize_params *p = &a->p->resize;
-    bilinear_axis ah = {scale_of(p->scale_h, x->shape[2], y->shape[2]), x->shape[2], y->shape[2], p->align_corners};
-    bilinear_axis aw = {scale_of(p->scale_w, x->shape[3], y->shape[3]), x->shape[3], y->shape[3], p->align_corners};
+    bilinear_axis ah = {ember_resize_scale(p->scale_h, x->shape[2], y->shape[2]), x->shape[2], y->shape[2], p->align_corners};
+    bilinear_axis aw = {ember_resize_scale(p->scale_w, x->shape[3], y->shape[3]), x->shape[3], y->shape[3], p->align_corners};
     (void)err;
     if (y->count == 0) return EMBER_OK;
     resize_bilinear_f32((const float *)x->data, (float *)y->data, x->shape[0] * x->shape[1], &ah, &aw);
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_resize_bilinear = {"RESIZE_BILINEAR", check, eval};
+const ember_op_impl ember_op_resize_bilinear = {"RESIZE_BILINEAR", ember_resize_check, eval, NULL};

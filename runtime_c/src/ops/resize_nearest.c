@@ -2,8 +2,6 @@
  *   out[n, c, i, j] = x[n, c, min(floor(i * scale_h), H-1), min(floor(j * scale_w), W-1)]
  * with float32 products; a scale of 0 means in/out (the size ratio). align_corners is unused.
  * x: (N, C, H, W); out: (N, C, OH, OW). */
-#include <float.h>
-
 #include "op.h"
 
 /* The source index of output index i: floor(i * scale) clamped to [0, in - 1]. */
@@ -25,35 +23,14 @@ static void resize_nearest_f32(const float *x, float *y, int64_t planes, int64_t
     }
 }
 
-/* The scale in use: the option, or in/out rounded to float32 when it is 0. */
-static float scale_of(float option, int64_t in, int64_t out) {
-    return option != 0.0f ? option : out > 0 ? (float)((double)in / (double)out) : 0.0f;
-}
-
-static ember_status check(const ember_op_args *a, ember_error *err) {
-    const ember_tensor *x = a->in[0], *y = a->out;
-    const ember_resize_params *p = &a->p->resize;
-    char xs[96], ys[96];
-    if (x->dtype != EMBER_DTYPE_FLOAT32 || y->dtype != EMBER_DTYPE_FLOAT32 || x->rank != 4 || y->rank != 4 ||
-        x->shape[0] != y->shape[0] || x->shape[1] != y->shape[1])
-        return ember_fail(err, EMBER_ERR_VERIFY, "input %s and output %s must be FLOAT32 (N, C, H, W) with equal N, C",
-                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(y, ys, sizeof ys));
-    if (y->count > 0 && (x->shape[2] < 1 || x->shape[3] < 1))
-        return ember_fail(err, EMBER_ERR_VERIFY, "input %s has no pixel to sample", ember_shape_str(x, xs, sizeof xs));
-    if (!(p->scale_h >= 0.0f && p->scale_h <= FLT_MAX) || !(p->scale_w >= 0.0f && p->scale_w <= FLT_MAX))
-        return ember_fail(err, EMBER_ERR_VERIFY, "scales %g, %g must be finite and >= 0", (double)p->scale_h,
-                          (double)p->scale_w);
-    return EMBER_OK;
-}
-
 static ember_status eval(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *y = a->out;
     int64_t h = x->shape[2], w = x->shape[3], oh = y->shape[2], ow = y->shape[3];
     (void)err;
     if (y->count == 0) return EMBER_OK;
     resize_nearest_f32((const float *)x->data, (float *)y->data, x->shape[0] * x->shape[1], h, w, oh, ow,
-                       scale_of(a->p->resize.scale_h, h, oh), scale_of(a->p->resize.scale_w, w, ow));
+                       ember_resize_scale(a->p->resize.scale_h, h, oh), ember_resize_scale(a->p->resize.scale_w, w, ow));
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_resize_nearest = {"RESIZE_NEAREST", check, eval};
+const ember_op_impl ember_op_resize_nearest = {"RESIZE_NEAREST", ember_resize_check, eval, NULL};

@@ -73,9 +73,9 @@ extern const ember_op_impl ember_op_pad_int8;
 extern const ember_op_impl ember_op_table_lookup_int8;
 
 const ember_op_spec ember_op_specs[EMBER_OPCODE_COUNT] = {
-    {"CONV2D", EMBER_OPT_CONV2D, 2, 4, 1, 0xc, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8 | EMBER_OPF_GEMM},  /* 0 */
-    {"FULLY_CONNECTED", EMBER_OPT_FULLY_CONNECTED, 2, 3, 1, 0x4, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8 | EMBER_OPF_INT8_WEIGHT | EMBER_OPF_GEMM},  /* 1 */
-    {"BATCH_MATMUL", EMBER_OPT_NONE, 2, 2, 1, 0x0, EMBER_OPF_INT8 | EMBER_OPF_GEMM},  /* 2 */
+    {"CONV2D", EMBER_OPT_CONV2D, 2, 4, 1, 0xc, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8},  /* 0 */
+    {"FULLY_CONNECTED", EMBER_OPT_FULLY_CONNECTED, 2, 3, 1, 0x4, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8 | EMBER_OPF_INT8_WEIGHT},  /* 1 */
+    {"BATCH_MATMUL", EMBER_OPT_NONE, 2, 2, 1, 0x0, EMBER_OPF_INT8},  /* 2 */
     {"ADD", EMBER_OPT_BINARY, 2, 2, 1, 0x0, EMBER_OPF_INT8},  /* 3 */
     {"SUB", EMBER_OPT_BINARY, 2, 2, 1, 0x0, EMBER_OPF_INT8},  /* 4 */
     {"MUL", EMBER_OPT_BINARY, 2, 2, 1, 0x0, EMBER_OPF_INT8},  /* 5 */
@@ -132,325 +132,84 @@ const ember_op_spec ember_op_specs[EMBER_OPCODE_COUNT] = {
     {"DEQUANTIZE", EMBER_OPT_NONE, 1, 1, 1, 0x0, 0},  /* 56 */
 };
 
+/* EMBER_IF_BUILT(OP, x): NULL where the build defines EMBER_EXCLUDE_<OP> (as 1: -D does), else x,
+ * so a left-out op is never referenced (Linux's IS_ENABLED test): each level expands its
+ * argument once; EMBER_OUT_1 turns into a leading argument that moves NULL into the second
+ * place, any other EMBER_OUT_... stays one junk token in front of NULL. */
+#define EMBER_OUT_1 ~,
+#define EMBER_SECOND(a, b, ...) b
+#define EMBER_IF_BUILT(OP, x) EMBER_IF_BUILT_(EMBER_EXCLUDE_##OP, x)
+#define EMBER_IF_BUILT_(flag, x) EMBER_IF_BUILT__(flag, x)   /* flag: 1, or its own name */
+#define EMBER_IF_BUILT__(flag, x) EMBER_PICK(EMBER_OUT_##flag, x)
+#define EMBER_PICK(out, x) EMBER_SECOND(out NULL, x, ~)
+
 static const ember_op_impl *const impls[EMBER_OPCODE_COUNT] = {
-#ifdef EMBER_EXCLUDE_CONV2D
-    NULL,
-#else
-    &ember_op_conv2d,
-#endif
-#ifdef EMBER_EXCLUDE_FULLY_CONNECTED
-    NULL,
-#else
-    &ember_op_fully_connected,
-#endif
-#ifdef EMBER_EXCLUDE_BATCH_MATMUL
-    NULL,
-#else
-    &ember_op_batch_matmul,
-#endif
-#ifdef EMBER_EXCLUDE_ADD
-    NULL,
-#else
-    &ember_op_add,
-#endif
-#ifdef EMBER_EXCLUDE_SUB
-    NULL,
-#else
-    &ember_op_sub,
-#endif
-#ifdef EMBER_EXCLUDE_MUL
-    NULL,
-#else
-    &ember_op_mul,
-#endif
-#ifdef EMBER_EXCLUDE_DIV
-    NULL,
-#else
-    &ember_op_div,
-#endif
-#ifdef EMBER_EXCLUDE_POW
-    NULL,
-#else
-    &ember_op_pow,
-#endif
-#ifdef EMBER_EXCLUDE_MAXIMUM
-    NULL,
-#else
-    &ember_op_maximum,
-#endif
-#ifdef EMBER_EXCLUDE_MINIMUM
-    NULL,
-#else
-    &ember_op_minimum,
-#endif
-#ifdef EMBER_EXCLUDE_EQUAL
-    NULL,
-#else
-    &ember_op_equal,
-#endif
-#ifdef EMBER_EXCLUDE_NOT_EQUAL
-    NULL,
-#else
-    &ember_op_not_equal,
-#endif
-#ifdef EMBER_EXCLUDE_LESS
-    NULL,
-#else
-    &ember_op_less,
-#endif
-#ifdef EMBER_EXCLUDE_LESS_EQUAL
-    NULL,
-#else
-    &ember_op_less_equal,
-#endif
-#ifdef EMBER_EXCLUDE_GREATER
-    NULL,
-#else
-    &ember_op_greater,
-#endif
-#ifdef EMBER_EXCLUDE_GREATER_EQUAL
-    NULL,
-#else
-    &ember_op_greater_equal,
-#endif
-#ifdef EMBER_EXCLUDE_LOGICAL_AND
-    NULL,
-#else
-    &ember_op_logical_and,
-#endif
-#ifdef EMBER_EXCLUDE_LOGICAL_OR
-    NULL,
-#else
-    &ember_op_logical_or,
-#endif
-#ifdef EMBER_EXCLUDE_LOGICAL_NOT
-    NULL,
-#else
-    &ember_op_logical_not,
-#endif
-#ifdef EMBER_EXCLUDE_WHERE
-    NULL,
-#else
-    &ember_op_where,
-#endif
-#ifdef EMBER_EXCLUDE_RELU
-    NULL,
-#else
-    &ember_op_relu,
-#endif
-#ifdef EMBER_EXCLUDE_CLAMP
-    NULL,
-#else
-    &ember_op_clamp,
-#endif
-#ifdef EMBER_EXCLUDE_SIGMOID
-    NULL,
-#else
-    &ember_op_sigmoid,
-#endif
-#ifdef EMBER_EXCLUDE_TANH
-    NULL,
-#else
-    &ember_op_tanh,
-#endif
-#ifdef EMBER_EXCLUDE_GELU
-    NULL,
-#else
-    &ember_op_gelu,
-#endif
-#ifdef EMBER_EXCLUDE_EXP
-    NULL,
-#else
-    &ember_op_exp,
-#endif
-#ifdef EMBER_EXCLUDE_LOG
-    NULL,
-#else
-    &ember_op_log,
-#endif
-#ifdef EMBER_EXCLUDE_SQRT
-    NULL,
-#else
-    &ember_op_sqrt,
-#endif
-#ifdef EMBER_EXCLUDE_RSQRT
-    NULL,
-#else
-    &ember_op_rsqrt,
-#endif
-#ifdef EMBER_EXCLUDE_NEG
-    NULL,
-#else
-    &ember_op_neg,
-#endif
-#ifdef EMBER_EXCLUDE_ABS
-    NULL,
-#else
-    &ember_op_abs,
-#endif
-#ifdef EMBER_EXCLUDE_ERF
-    NULL,
-#else
-    &ember_op_erf,
-#endif
-#ifdef EMBER_EXCLUDE_HARDSWISH
-    NULL,
-#else
-    &ember_op_hardswish,
-#endif
-#ifdef EMBER_EXCLUDE_SOFTMAX
-    NULL,
-#else
-    &ember_op_softmax,
-#endif
-#ifdef EMBER_EXCLUDE_LOG_SOFTMAX
-    NULL,
-#else
-    &ember_op_log_softmax,
-#endif
-#ifdef EMBER_EXCLUDE_LAYER_NORM
-    NULL,
-#else
-    &ember_op_layer_norm,
-#endif
-#ifdef EMBER_EXCLUDE_MAX_POOL2D
-    NULL,
-#else
-    &ember_op_max_pool2d,
-#endif
-#ifdef EMBER_EXCLUDE_AVG_POOL2D
-    NULL,
-#else
-    &ember_op_avg_pool2d,
-#endif
-#ifdef EMBER_EXCLUDE_REDUCE_MEAN
-    NULL,
-#else
-    &ember_op_reduce_mean,
-#endif
-#ifdef EMBER_EXCLUDE_REDUCE_SUM
-    NULL,
-#else
-    &ember_op_reduce_sum,
-#endif
-#ifdef EMBER_EXCLUDE_REDUCE_MAX
-    NULL,
-#else
-    &ember_op_reduce_max,
-#endif
-#ifdef EMBER_EXCLUDE_REDUCE_ANY
-    NULL,
-#else
-    &ember_op_reduce_any,
-#endif
-#ifdef EMBER_EXCLUDE_CONCAT
-    NULL,
-#else
-    &ember_op_concat,
-#endif
-#ifdef EMBER_EXCLUDE_SLICE
-    NULL,
-#else
-    &ember_op_slice,
-#endif
-#ifdef EMBER_EXCLUDE_PAD
-    NULL,
-#else
-    &ember_op_pad,
-#endif
-#ifdef EMBER_EXCLUDE_RESHAPE
-    NULL,
-#else
-    &ember_op_reshape,
-#endif
-#ifdef EMBER_EXCLUDE_PERMUTE
-    NULL,
-#else
-    &ember_op_permute,
-#endif
-#ifdef EMBER_EXCLUDE_EXPAND
-    NULL,
-#else
-    &ember_op_expand,
-#endif
-#ifdef EMBER_EXCLUDE_GATHER
-    NULL,
-#else
-    &ember_op_gather,
-#endif
-#ifdef EMBER_EXCLUDE_CAST
-    NULL,
-#else
-    &ember_op_cast,
-#endif
-#ifdef EMBER_EXCLUDE_ARANGE
-    NULL,
-#else
-    &ember_op_arange,
-#endif
-#ifdef EMBER_EXCLUDE_FULL
-    NULL,
-#else
-    &ember_op_full,
-#endif
-#ifdef EMBER_EXCLUDE_RESIZE_NEAREST
-    NULL,
-#else
-    &ember_op_resize_nearest,
-#endif
-#ifdef EMBER_EXCLUDE_RESIZE_BILINEAR
-    NULL,
-#else
-    &ember_op_resize_bilinear,
-#endif
-#ifdef EMBER_EXCLUDE_CUMSUM
-    NULL,
-#else
-    &ember_op_cumsum,
-#endif
-#ifdef EMBER_EXCLUDE_QUANTIZE
-    NULL,
-#else
-    &ember_op_quantize,
-#endif
-#ifdef EMBER_EXCLUDE_DEQUANTIZE
-    NULL,
-#else
-    &ember_op_dequantize,
-#endif
+    EMBER_IF_BUILT(CONV2D, &ember_op_conv2d),
+    EMBER_IF_BUILT(FULLY_CONNECTED, &ember_op_fully_connected),
+    EMBER_IF_BUILT(BATCH_MATMUL, &ember_op_batch_matmul),
+    EMBER_IF_BUILT(ADD, &ember_op_add),
+    EMBER_IF_BUILT(SUB, &ember_op_sub),
+    EMBER_IF_BUILT(MUL, &ember_op_mul),
+    EMBER_IF_BUILT(DIV, &ember_op_div),
+    EMBER_IF_BUILT(POW, &ember_op_pow),
+    EMBER_IF_BUILT(MAXIMUM, &ember_op_maximum),
+    EMBER_IF_BUILT(MINIMUM, &ember_op_minimum),
+    EMBER_IF_BUILT(EQUAL, &ember_op_equal),
+    EMBER_IF_BUILT(NOT_EQUAL, &ember_op_not_equal),
+    EMBER_IF_BUILT(LESS, &ember_op_less),
+    EMBER_IF_BUILT(LESS_EQUAL, &ember_op_less_equal),
+    EMBER_IF_BUILT(GREATER, &ember_op_greater),
+    EMBER_IF_BUILT(GREATER_EQUAL, &ember_op_greater_equal),
+    EMBER_IF_BUILT(LOGICAL_AND, &ember_op_logical_and),
+    EMBER_IF_BUILT(LOGICAL_OR, &ember_op_logical_or),
+    EMBER_IF_BUILT(LOGICAL_NOT, &ember_op_logical_not),
+    EMBER_IF_BUILT(WHERE, &ember_op_where),
+    EMBER_IF_BUILT(RELU, &ember_op_relu),
+    EMBER_IF_BUILT(CLAMP, &ember_op_clamp),
+    EMBER_IF_BUILT(SIGMOID, &ember_op_sigmoid),
+    EMBER_IF_BUILT(TANH, &ember_op_tanh),
+    EMBER_IF_BUILT(GELU, &ember_op_gelu),
+    EMBER_IF_BUILT(EXP, &ember_op_exp),
+    EMBER_IF_BUILT(LOG, &ember_op_log),
+    EMBER_IF_BUILT(SQRT, &ember_op_sqrt),
+    EMBER_IF_BUILT(RSQRT, &ember_op_rsqrt),
+    EMBER_IF_BUILT(NEG, &ember_op_neg),
+    EMBER_IF_BUILT(ABS, &ember_op_abs),
+    EMBER_IF_BUILT(ERF, &ember_op_erf),
+    EMBER_IF_BUILT(HARDSWISH, &ember_op_hardswish),
+    EMBER_IF_BUILT(SOFTMAX, &ember_op_softmax),
+    EMBER_IF_BUILT(LOG_SOFTMAX, &ember_op_log_softmax),
+    EMBER_IF_BUILT(LAYER_NORM, &ember_op_layer_norm),
+    EMBER_IF_BUILT(MAX_POOL2D, &ember_op_max_pool2d),
+    EMBER_IF_BUILT(AVG_POOL2D, &ember_op_avg_pool2d),
+    EMBER_IF_BUILT(REDUCE_MEAN, &ember_op_reduce_mean),
+    EMBER_IF_BUILT(REDUCE_SUM, &ember_op_reduce_sum),
+    EMBER_IF_BUILT(REDUCE_MAX, &ember_op_reduce_max),
+    EMBER_IF_BUILT(REDUCE_ANY, &ember_op_reduce_any),
+    EMBER_IF_BUILT(CONCAT, &ember_op_concat),
+    EMBER_IF_BUILT(SLICE, &ember_op_slice),
+    EMBER_IF_BUILT(PAD, &ember_op_pad),
+    EMBER_IF_BUILT(RESHAPE, &ember_op_reshape),
+    EMBER_IF_BUILT(PERMUTE, &ember_op_permute),
+    EMBER_IF_BUILT(EXPAND, &ember_op_expand),
+    EMBER_IF_BUILT(GATHER, &ember_op_gather),
+    EMBER_IF_BUILT(CAST, &ember_op_cast),
+    EMBER_IF_BUILT(ARANGE, &ember_op_arange),
+    EMBER_IF_BUILT(FULL, &ember_op_full),
+    EMBER_IF_BUILT(RESIZE_NEAREST, &ember_op_resize_nearest),
+    EMBER_IF_BUILT(RESIZE_BILINEAR, &ember_op_resize_bilinear),
+    EMBER_IF_BUILT(CUMSUM, &ember_op_cumsum),
+    EMBER_IF_BUILT(QUANTIZE, &ember_op_quantize),
+    EMBER_IF_BUILT(DEQUANTIZE, &ember_op_dequantize),
 };
 
 static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {
-#ifdef EMBER_EXCLUDE_CONV2D
-    NULL,
-#else
-    &ember_op_conv2d_int8,
-#endif
-#ifdef EMBER_EXCLUDE_FULLY_CONNECTED
-    NULL,
-#else
-    &ember_op_fully_connected_int8,
-#endif
-#ifdef EMBER_EXCLUDE_BATCH_MATMUL
-    NULL,
-#else
-    &ember_op_batch_matmul_int8,
-#endif
-#ifdef EMBER_EXCLUDE_ADD
-    NULL,
-#else
-    &ember_op_add_int8,
-#endif
-#ifdef EMBER_EXCLUDE_SUB
-    NULL,
-#else
-    &ember_op_sub_int8,
-#endif
-#ifdef EMBER_EXCLUDE_MUL
-    NULL,
-#else
-    &ember_op_mul_int8,
-#endif
+    EMBER_IF_BUILT(CONV2D, &ember_op_conv2d_int8),
+    EMBER_IF_BUILT(FULLY_CONNECTED, &ember_op_fully_connected_int8),
+    EMBER_IF_BUILT(BATCH_MATMUL, &ember_op_batch_matmul_int8),
+    EMBER_IF_BUILT(ADD, &ember_op_add_int8),
+    EMBER_IF_BUILT(SUB, &ember_op_sub_int8),
+    EMBER_IF_BUILT(MUL, &ember_op_mul_int8),
     NULL,  /* DIV */
     NULL,  /* POW */
     NULL,  /* MAXIMUM */
@@ -465,31 +224,11 @@ static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {
     NULL,  /* LOGICAL_OR */
     NULL,  /* LOGICAL_NOT */
     NULL,  /* WHERE */
-#ifdef EMBER_EXCLUDE_RELU
-    NULL,
-#else
-    &ember_op_table_lookup_int8,
-#endif
-#ifdef EMBER_EXCLUDE_CLAMP
-    NULL,
-#else
-    &ember_op_table_lookup_int8,
-#endif
-#ifdef EMBER_EXCLUDE_SIGMOID
-    NULL,
-#else
-    &ember_op_table_lookup_int8,
-#endif
-#ifdef EMBER_EXCLUDE_TANH
-    NULL,
-#else
-    &ember_op_table_lookup_int8,
-#endif
-#ifdef EMBER_EXCLUDE_GELU
-    NULL,
-#else
-    &ember_op_table_lookup_int8,
-#endif
+    EMBER_IF_BUILT(RELU, &ember_op_table_lookup_int8),
+    EMBER_IF_BUILT(CLAMP, &ember_op_table_lookup_int8),
+    EMBER_IF_BUILT(SIGMOID, &ember_op_table_lookup_int8),
+    EMBER_IF_BUILT(TANH, &ember_op_table_lookup_int8),
+    EMBER_IF_BUILT(GELU, &ember_op_table_lookup_int8),
     NULL,  /* EXP */
     NULL,  /* LOG */
     NULL,  /* SQRT */
@@ -497,47 +236,19 @@ static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {
     NULL,  /* NEG */
     NULL,  /* ABS */
     NULL,  /* ERF */
-#ifdef EMBER_EXCLUDE_HARDSWISH
-    NULL,
-#else
-    &ember_op_table_lookup_int8,
-#endif
-#ifdef EMBER_EXCLUDE_SOFTMAX
-    NULL,
-#else
-    &ember_op_softmax_int8,
-#endif
+    EMBER_IF_BUILT(HARDSWISH, &ember_op_table_lookup_int8),
+    EMBER_IF_BUILT(SOFTMAX, &ember_op_softmax_int8),
     NULL,  /* LOG_SOFTMAX */
     NULL,  /* LAYER_NORM */
-#ifdef EMBER_EXCLUDE_MAX_POOL2D
-    NULL,
-#else
-    &ember_op_max_pool2d_int8,
-#endif
-#ifdef EMBER_EXCLUDE_AVG_POOL2D
-    NULL,
-#else
-    &ember_op_avg_pool2d_int8,
-#endif
-#ifdef EMBER_EXCLUDE_REDUCE_MEAN
-    NULL,
-#else
-    &ember_op_reduce_mean_int8,
-#endif
+    EMBER_IF_BUILT(MAX_POOL2D, &ember_op_max_pool2d_int8),
+    EMBER_IF_BUILT(AVG_POOL2D, &ember_op_avg_pool2d_int8),
+    EMBER_IF_BUILT(REDUCE_MEAN, &ember_op_reduce_mean_int8),
     NULL,  /* REDUCE_SUM */
     NULL,  /* REDUCE_MAX */
     NULL,  /* REDUCE_ANY */
-#ifdef EMBER_EXCLUDE_CONCAT
-    NULL,
-#else
-    &ember_op_concat_int8,
-#endif
+    EMBER_IF_BUILT(CONCAT, &ember_op_concat_int8),
     NULL,  /* SLICE */
-#ifdef EMBER_EXCLUDE_PAD
-    NULL,
-#else
-    &ember_op_pad_int8,
-#endif
+    EMBER_IF_BUILT(PAD, &ember_op_pad_int8),
     NULL,  /* RESHAPE */
     NULL,  /* PERMUTE */
     NULL,  /* EXPAND */

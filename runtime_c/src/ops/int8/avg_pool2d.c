@@ -2,12 +2,11 @@
  * window's sum of (x - x_zp) divided by the float op's count (divisor if > 0, else the
  * window area when count_include_pad, else the taps inside the input), rounded half
  * away from zero; out = clamp(mbqm(mean, m0, s0) + out_zp, -128, 127). */
-#include "fixed.h"
+#include "pool.h"
 
-extern const ember_op_impl ember_op_avg_pool2d;
-
-static void avg_pool2d_i8(const int8_t *x, int8_t *y, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow,
-                          const ember_pool2d_params *p, const ember_quant *q, int32_t x_zp, int32_t y_zp) {
+static void avg_pool2d_i8(const int8_t *x, int8_t *y, const ember_pool_shape *s, const ember_pool2d_params *p,
+                          const ember_quant *q, int32_t x_zp, int32_t y_zp) {
+    int64_t planes = s->planes, h = s->h, w = s->w, oh = s->oh, ow = s->ow;
     int32_t m = ember_q_at(q->multiplier, 0), sh = ember_q_shift(q, 0);
     int64_t area = (int64_t)p->kernel_h * p->kernel_w;
     for (int64_t c = 0; c < planes; c++) {
@@ -31,19 +30,4 @@ static void avg_pool2d_i8(const int8_t *x, int8_t *y, int64_t planes, int64_t h,
     }
 }
 
-static ember_status check(const ember_op_args *a, ember_error *err) {
-    if (!ember_is_q8(a->in[0]) || !ember_is_q8(a->out))
-        return ember_fail(err, EMBER_ERR_VERIFY, "int8: input and output must be quantized INT8");
-    ember_status s = ember_check_as_float(&ember_op_avg_pool2d, a, err);
-    return s != EMBER_OK ? s : ember_check_quant(a, 1, err);
-}
-
-static ember_status eval(const ember_op_args *a, ember_error *err) {
-    const ember_tensor *x = a->in[0], *y = a->out;
-    (void)err;
-    avg_pool2d_i8((const int8_t *)x->data, (int8_t *)y->data, x->shape[0] * x->shape[1], x->shape[2], x->shape[3],
-                  y->shape[2], y->shape[3], &a->p->pool2d, a->q, x->zero_point, y->zero_point);
-    return EMBER_OK;
-}
-
-const ember_op_impl ember_op_avg_pool2d_int8 = {"AVG_POOL2D", check, eval};
+EMBER_Q8_POOL_OP(avg_pool2d, "AVG_POOL2D")

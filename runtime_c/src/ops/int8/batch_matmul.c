@@ -28,13 +28,7 @@ typedef struct bmm_i8_gemm {
 
 static void pack_b(const void *ctx, int64_t k, int64_t j0, int64_t nc, int16_t *panel) {
     const bmm_i8_gemm *t = (const bmm_i8_gemm *)ctx;
-    int64_t k2 = (k + 1) / 2;
-    memset(panel, 0, (size_t)(k2 * 2 * EMBER_GEMM_NR) * sizeof(int16_t));
-    for (int64_t p = 0; p < k; p++) {
-        const int8_t *bp = t->b + p * t->n + j0;   /* (nc) */
-        int16_t *dst = panel + (p / 2) * 2 * EMBER_GEMM_NR + p % 2;
-        for (int64_t j = 0; j < nc; j++) dst[2 * j] = (int16_t)(bp[j] - t->b_zp);
-    }
+    ember_i8_pack_pairs(t->b + j0, t->n, 0, k, nc, t->b_zp, panel);   /* b: (K, N) */
 }
 
 static void store_rows(void *ctx, int64_t i0, int64_t rows, int64_t j0, int64_t cols, const int32_t *tile) {
@@ -46,10 +40,7 @@ static void store_rows(void *ctx, int64_t i0, int64_t rows, int64_t j0, int64_t 
 }
 
 static ember_status check(const ember_op_args *a, ember_error *err) {
-    if (!ember_is_q8(a->in[0]) || !ember_is_q8(a->in[1]) || !ember_is_q8(a->out))
-        return ember_fail(err, EMBER_ERR_VERIFY, "int8: operands must be quantized INT8");
-    ember_status s = ember_op_batch_matmul.check(a, err);
-    return s != EMBER_OK ? s : ember_check_quant(a, 1, err);
+    return ember_check_q8(&ember_op_batch_matmul, a, 2, 1, err);
 }
 
 static ember_status eval(const ember_op_args *a, ember_error *err) {
@@ -84,4 +75,4 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_batch_matmul_int8 = {"BATCH_MATMUL", check, eval};
+const ember_op_impl ember_op_batch_matmul_int8 = {"BATCH_MATMUL", check, eval, NULL};

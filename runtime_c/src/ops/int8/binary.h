@@ -50,10 +50,7 @@ static void q8_add_sub_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t
 }
 
 static inline ember_status q8_add_sub_check(const ember_op_impl *float_op, const ember_op_args *a, ember_error *err) {
-    if (!ember_is_q8(a->in[0]) || !ember_is_q8(a->in[1]) || !ember_is_q8(a->out))
-        return ember_fail(err, EMBER_ERR_VERIFY, "int8: operands must be quantized INT8");
-    ember_status s = float_op->check(a, err);
-    return s != EMBER_OK ? s : ember_check_quant(a, 3, err);
+    return ember_check_q8(float_op, a, 2, 3, err);
 }
 
 static inline void q8_add_sub(const ember_op_args *a, int32_t sign) {

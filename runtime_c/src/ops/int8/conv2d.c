@@ -328,4 +328,4 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_conv2d_int8 = {"CONV2D", check, eval};
+const ember_op_impl ember_op_conv2d_int8 = {"CONV2D", check, eval, NULL};

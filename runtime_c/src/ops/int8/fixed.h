@@ -241,6 +241,40 @@ static inline ember_status ember_check_quant(const ember_op_args *a, int32_t n, 
     return EMBER_OK;
 }
 
+/* One B panel of the int8 GEMM (gemm.h: (ceil(k / 2), NR, 2) int16, pairs along K, zero
+ * past k and nc) from int8 values minus their zero point: B(p, j) = src(p, j) - zp for
+ * p < k, j < nc, where src(p, j) is src[p * ld + j] (rows along K: BATCH_MATMUL's b) or,
+ * with `transposed`, src[j * ld + p] (FULLY_CONNECTED's activation rows). The inner loop
+ * runs along src's contiguous dimension. */
+static inline void ember_i8_pack_pairs(const int8_t *src, int64_t ld, int transposed, int64_t k, int64_t nc,
+                                       int32_t zp, int16_t *panel) {
+    memset(panel, 0, (size_t)(((k + 1) / 2) * 2 * EMBER_GEMM_NR) * sizeof(int16_t));
+    if (!transposed) {
+        for (int64_t p = 0; p < k; p++) {
+            int16_t *dst = panel + (p / 2) * 2 * EMBER_GEMM_NR + p % 2;   /* (NR) at stride 2 */
+            for (int64_t j = 0; j < nc; j++) dst[2 * j] = (int16_t)(src[p * ld + j] - zp);
+        }
+        return;
+    }
+    for (int64_t j = 0; j < nc; j++)
+        for (int64_t p = 0; p < k; p++)
+            panel[(p / 2) * 2 * EMBER_GEMM_NR + 2 * j + p % 2] = (int16_t)(src[j * ld + p] - zp);
+}
+
+/* The usual int8 check: inputs 0 .. n_in-1 and the output quantized INT8, then the float
+ * op's check (with one input, on its operands seen as FLOAT32: ember_check_as_float), then
+ * QuantParams with n_quant multiplier/shift pairs. */
+static inline ember_status ember_check_q8(const ember_op_impl *float_op, const ember_op_args *a, int n_in,
+                                          int32_t n_quant, ember_error *err) {
+    int quantized = ember_is_q8(a->out);
+    for (int i = 0; i < n_in; i++) quantized = quantized && ember_is_q8(a->in[i]);
+    if (!quantized)
+        return ember_fail(err, EMBER_ERR_VERIFY, "int8: %s must be quantized INT8",
+                          n_in == 1 ? "input and output" : "operands");
+    ember_status s = n_in == 1 ? ember_check_as_float(float_op, a, err) : float_op->check(a, err);
+    return s != EMBER_OK ? s : ember_check_quant(a, n_quant, err);
+}
+
 /* CONV2D / FULLY_CONNECTED: quantized INT8 input and output, INT8 weight, INT32 bias,
  * the float op's shape checks, and one multiplier per output channel (or one). */
 static inline ember_status ember_check_weighted(const ember_op_impl *float_op, const ember_op_args *a,

@@ -17,13 +17,7 @@ typedef struct fc_i8_gemm {
 
 static void pack_rows(const void *ctx, int64_t k, int64_t j0, int64_t nc, int16_t *panel) {
     const fc_i8_gemm *t = (const fc_i8_gemm *)ctx;
-    int64_t k2 = (k + 1) / 2;
-    memset(panel, 0, (size_t)(k2 * 2 * EMBER_GEMM_NR) * sizeof(int16_t));
-    for (int64_t j = 0; j < nc; j++) {
-        const int8_t *xr = t->x + (j0 + j) * k;    /* (K) */
-        for (int64_t p = 0; p < k; p++)
-            panel[(p / 2) * 2 * EMBER_GEMM_NR + 2 * j + p % 2] = (int16_t)(xr[p] - t->x_zp);
-    }
+    ember_i8_pack_pairs(t->x + j0 * k, k, 1, k, nc, t->x_zp, panel);   /* x: (rows, K) */
 }
 
 static void store_rows(void *ctx, int64_t i0, int64_t rows, int64_t j0, int64_t cols, const int32_t *tile) {
@@ -139,4 +133,4 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_fully_connected_int8 = {"FULLY_CONNECTED", check, eval};
+const ember_op_impl ember_op_fully_connected_int8 = {"FULLY_CONNECTED", check, eval, NULL};

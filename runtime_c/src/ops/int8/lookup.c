@@ -22,4 +22,4 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_table_lookup_int8 = {"TABLE_LOOKUP_INT8", check, eval};
+const ember_op_impl ember_op_table_lookup_int8 = {"TABLE_LOOKUP_INT8", check, eval, NULL};

@@ -1,9 +1,7 @@
 /* MAX_POOL2D int8, NCHW (reference: runtime_py/kernels/int8/max_pool2d.py): each
  * window's maximum (padding never wins; a window wholly in the padding takes -2^40),
  * centred and requantized: out = clamp(mbqm(max - x_zp, m0, s0) + out_zp, -128, 127). */
-#include "fixed.h"
-
-extern const ember_op_impl ember_op_max_pool2d;
+#include "pool.h"
 
 /* mx[j] = max(mx[j], x[j * sw]) for j < n; inlined with constant strides 1 and 2 so the
  * loop vectorises. */
@@ -17,8 +15,9 @@ static inline void max_row_i8(int8_t *restrict mx, const int8_t *restrict x, int
  * row inside (h0 < h1) take their maximum tap by tap over chunks of the row, starting
  * from -128 (no int8 is below it, and each window has a tap), then one requantization
  * pass per chunk; the others go window by window. The same integers either way. */
-static void max_pool2d_i8(const int8_t *x, int8_t *y, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow,
-                          const ember_pool2d_params *p, const ember_quant *q, int32_t x_zp, int32_t y_zp) {
+static void max_pool2d_i8(const int8_t *x, int8_t *y, const ember_pool_shape *s, const ember_pool2d_params *p,
+                          const ember_quant *q, int32_t x_zp, int32_t y_zp) {
+    int64_t planes = s->planes, h = s->h, w = s->w, oh = s->oh, ow = s->ow;
     int32_t m = ember_q_at(q->multiplier, 0), sh = ember_q_shift(q, 0);
     int64_t sw = p->stride_w, dw = p->dilation_w, ja, jb;   /* windows inside the image: [ja, jb) */
     ember_inside_columns(w, ow, sw, p->pad_left, dw * (p->kernel_w - 1), &ja, &jb);
@@ -64,19 +63,4 @@ static void max_pool2d_i8(const int8_t *x, int8_t *y, int64_t planes, int64_t h,
     }
 }
 
-static ember_status check(const ember_op_args *a, ember_error *err) {
-    if (!ember_is_q8(a->in[0]) || !ember_is_q8(a->out))
-        return ember_fail(err, EMBER_ERR_VERIFY, "int8: input and output must be quantized INT8");
-    ember_status s = ember_check_as_float(&ember_op_max_pool2d, a, err);
-    return s != EMBER_OK ? s : ember_check_quant(a, 1, err);
-}
-
-static ember_status eval(const ember_op_args *a, ember_error *err) {
-    const ember_tensor *x = a->in[0], *y = a->out;
-    (void)err;
-    max_pool2d_i8((const int8_t *)x->data, (int8_t *)y->data, x->shape[0] * x->shape[1], x->shape[2], x->shape[3],
-                  y->shape[2], y->shape[3], &a->p->pool2d, a->q, x->zero_point, y->zero_point);
-    return EMBER_OK;
-}
-
-const ember_op_impl ember_op_max_pool2d_int8 = {"MAX_POOL2D", check, eval};
+EMBER_Q8_POOL_OP(max_pool2d, "MAX_POOL2D")

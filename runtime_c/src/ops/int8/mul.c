@@ -22,10 +22,7 @@ static void mul_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t ic, in
 }
 
 static ember_status check(const ember_op_args *a, ember_error *err) {
-    if (!ember_is_q8(a->in[0]) || !ember_is_q8(a->in[1]) || !ember_is_q8(a->out))
-        return ember_fail(err, EMBER_ERR_VERIFY, "int8: operands must be quantized INT8");
-    ember_status s = ember_op_mul.check(a, err);
-    return s != EMBER_OK ? s : ember_check_quant(a, 1, err);
+    return ember_check_q8(&ember_op_mul, a, 2, 1, err);
 }
 
 static ember_status eval(const ember_op_args *a, ember_error *err) {
@@ -38,4 +35,4 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_mul_int8 = {"MUL", check, eval};
+const ember_op_impl ember_op_mul_int8 = {"MUL", check, eval, NULL};

@@ -19,4 +19,4 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     return ember_op_pad.eval(&with_fill, err);
 }
 
-const ember_op_impl ember_op_pad_int8 = {"PAD", check, eval};
+const ember_op_impl ember_op_pad_int8 = {"PAD", check, eval, NULL};

@@ -44,14 +44,11 @@ static ember_status check(const ember_op_args *a, ember_error *err) {
 
 static ember_status eval(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0];
-    int axis = a->p->axis.axis;
-    int64_t outer = 1, len = x->rank > 0 ? x->shape[axis] : 1, inner = 1;
+    ember_axis_rows r = ember_axis_split(x, a->p->axis.axis);
     (void)err;
-    for (int d = 0; d < axis && d < x->rank; d++) outer *= x->shape[d];
-    for (int d = axis + 1; d < x->rank; d++) inner *= x->shape[d];
-    softmax_i8((const int8_t *)x->data, (const int32_t *)a->in[1]->data, (int8_t *)a->out->data, outer, len, inner,
-               a->out->zero_point);
+    softmax_i8((const int8_t *)x->data, (const int32_t *)a->in[1]->data, (int8_t *)a->out->data, r.outer, r.len,
+               r.inner, a->out->zero_point);
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_softmax_int8 = {"SOFTMAX", check, eval};
+const ember_op_impl ember_op_softmax_int8 = {"SOFTMAX", check, eval, NULL};

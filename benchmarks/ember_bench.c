@@ -22,20 +22,10 @@
 #include "ember.h"
 #include "ember_pool.h"
 #include "npy.h"
+#include "timing.h"
 
 #define MAX_IO 16
 #define MAX_RUNS 100000
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static double times[MAX_RUNS];
 
@@ -70,7 +60,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ember_bench: -t %d: cannot run on that many threads\n", threads);
         return 2;
     }
-    double t0 = now_ms();
+    double t0 = timing_now_ms();
     int fd = open(path, O_RDONLY);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
@@ -88,7 +78,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ember_bench: %s: %s\n", path, ember_program_message(prog));
         return 1;
     }
-    double t1 = now_ms();
+    double t1 = timing_now_ms();
     size_t need = 0;
     void *mem = NULL;
     if (ember_method_memory_size_threads(prog, "forward", threads, &need) != EMBER_OK ||
@@ -99,7 +89,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ember_bench: %s\n", ember_method_message(m));
         return 1;
     }
-    double t2 = now_ms();
+    double t2 = timing_now_ms();
     npy_array arrays[MAX_IO];
     memset(arrays, 0, sizeof arrays);
     for (int j = 0; j < n_in; j++) {
@@ -119,12 +109,12 @@ int main(int argc, char **argv) {
                 return 1;
             }
         }
-        double a0 = now_ms();
+        double a0 = timing_now_ms();
         if ((s = ember_method_run(m)) != EMBER_OK) {
             fprintf(stderr, "ember_bench: run: %s\n", ember_method_message(m));
             return 1;
         }
-        double a1 = now_ms();
+        double a1 = timing_now_ms();
         if (r == 2) start = a0;           /* runs 0 and 1 warm up */
         if (r >= 2) {
             times[runs++] = a1 - a0;
@@ -141,7 +131,7 @@ int main(int argc, char **argv) {
             return 1;
         }
     }
-    qsort(times, (size_t)runs, sizeof times[0], cmp_double);
+    qsort(times, (size_t)runs, sizeof times[0], timing_cmp_double);
     printf("{\"load_ms\": %.4f, \"init_ms\": %.4f, \"runs\": %d, \"median_ms\": %.4f, \"p90_ms\": %.4f, "
            "\"method_bytes\": %zu, \"peak_rss_kb\": %ld}\n",
            t1 - t0, t2 - t1, runs, times[runs / 2], times[(runs * 9) / 10 < runs ? (runs * 9) / 10 : runs - 1],

@@ -22,6 +22,7 @@
 #include "ember_pool.h"
 #include "npy.h"
 #include "selftest.h"
+#include "timing.h"
 
 #define MAX_IO 64
 
@@ -43,17 +44,6 @@ static int map_file(const char *path, mapped *m) {
         return -1;
     }
     return 0;
-}
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* Loads `path` and initialises `method`; the caller frees *mem and unmaps. */
@@ -142,25 +132,169 @@ static void usage(void) {
             "OUTDIR/output_<k>.npy, or a summary is printed.\n");
 }
 
-int main(int argc, char **argv) {
-    const char *path = NULL, *outdir = NULL, *method = "forward", *inputs[MAX_IO];
-    int n_inputs = 0, runs = 1, bind = 0, threads = 1;
-    if (argc >= 2 && strcmp(argv[1], "--self-test") == 0) return self_test(argc - 2, argv + 2);
+/* The command line. */
+typedef struct run_options {
+    const char *path, *outdir, *method, *inputs[MAX_IO];
+    int n_inputs, runs, bind, threads;
+} run_options;
+
+/* Fills *o from argv; 0, or 2 after printing what is wrong. */
+static int parse_args(int argc, char **argv, run_options *o) {
+    memset(o, 0, sizeof *o);
+    o->method = "forward";
+    o->runs = o->threads = 1;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-i") == 0 && i + 1 < argc && n_inputs < MAX_IO) inputs[n_inputs++] = argv[++i];
-        else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) outdir = argv[++i];
-        else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--method") == 0 && i + 1 < argc) method = argv[++i];
-        else if (strcmp(argv[i], "--bind") == 0) bind = 1;
-        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = atoi(argv[++i]);
-        else if (argv[i][0] != '-' && path == NULL) path = argv[i];
+        if (strcmp(argv[i], "-i") == 0 && i + 1 < argc && o->n_inputs < MAX_IO) o->inputs[o->n_inputs++] = argv[++i];
+        else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) o->outdir = argv[++i];
+        else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) o->runs = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--method") == 0 && i + 1 < argc) o->method = argv[++i];
+        else if (strcmp(argv[i], "--bind") == 0) o->bind = 1;
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) o->threads = atoi(argv[++i]);
+        else if (argv[i][0] != '-' && o->path == NULL) o->path = argv[i];
         else { usage(); return 2; }
     }
-    if (path == NULL || runs < 1) { usage(); return 2; }
-    if (threads < 1 || threads > EMBER_MAX_THREADS) {
-        fprintf(stderr, "ember_run: --threads %d: must be 1 .. %d\n", threads, EMBER_MAX_THREADS);
+    if (o->path == NULL || o->runs < 1) { usage(); return 2; }
+    if (o->threads < 1 || o->threads > EMBER_MAX_THREADS) {
+        fprintf(stderr, "ember_run: --threads %d: must be 1 .. %d\n", o->threads, EMBER_MAX_THREADS);
         return 2;
     }
+    return 0;
+}
+
+/* Sets m's inputs from the bundled test case 0; feed[j] keeps them for later runs. */
+static int feed_bundled(ember_method *m, ember_tensor_info feed[MAX_IO], int *n_feed) {
+    ember_status s;
+    if (ember_method_test_case_count(m) == 0) {
+        fprintf(stderr, "ember_run: no -i given and the program has no bundled test case\n");
+        return -1;
+    }
+    for (int32_t j = 0; j < ember_method_input_count(m) && j < MAX_IO; j++) {
+        ember_tensor_info in;
+        if ((s = ember_method_test_case_tensor(m, 0, 0, j, &in, NULL, NULL)) != EMBER_OK ||
+            (s = ember_method_set_input(m, j, in.dtype, in.shape, in.rank, in.data, in.nbytes)) != EMBER_OK) {
+            fprintf(stderr, "ember_run: bundled input %d: %s\n", (int)j, ember_method_message(m));
+            return -1;
+        }
+        feed[j] = in;
+    }
+    *n_feed = ember_method_input_count(m);
+    printf("inputs: the bundled test case\n");
+    return 0;
+}
+
+/* Loads o's .npy inputs into arrays and sets (or with --bind, binds) them; feed[j] keeps
+ * copied ones for later runs. */
+static int feed_files(ember_method *m, const run_options *o, npy_array arrays[MAX_IO], ember_tensor_info feed[MAX_IO],
+                      int *n_feed) {
+    if (o->n_inputs != ember_method_input_count(m)) {
+        fprintf(stderr, "ember_run: method '%s' takes %d inputs, %d given\n", o->method,
+                (int)ember_method_input_count(m), o->n_inputs);
+        return -1;
+    }
+    for (int j = 0; j < o->n_inputs; j++) {
+        char err[512];
+        npy_array *a = &arrays[j];
+        if (npy_load(o->inputs[j], a, err, sizeof err) != 0) {
+            fprintf(stderr, "ember_run: %s\n", err);
+            return -1;
+        }
+        ember_status s = o->bind ? ember_method_bind_input(m, j, a->dtype, a->shape, a->rank, a->data, a->nbytes)
+                                 : ember_method_set_input(m, j, a->dtype, a->shape, a->rank, a->data, a->nbytes);
+        if (s != EMBER_OK) {
+            fprintf(stderr, "ember_run: %s: %s\n", o->inputs[j], ember_method_message(m));
+            return -1;
+        }
+        if (!o->bind) {
+            feed[j].dtype = a->dtype;
+            feed[j].rank = a->rank;
+            memcpy(feed[j].shape, a->shape, sizeof a->shape);
+            feed[j].data = a->data;
+            feed[j].nbytes = a->nbytes;
+            *n_feed = j + 1;
+        }
+    }
+    return 0;
+}
+
+/* Runs m `runs` times, setting the copied inputs again before each run after the first
+ * (outside the timing), and prints the time (the median of the first 1000 runs). */
+static int run_timed(ember_method *m, int runs, const ember_tensor_info *feed, int n_feed) {
+    double times[1000];
+    int timed = runs < 1000 ? runs : 1000;
+    ember_status s;
+    for (int r = 0; r < runs; r++) {
+        for (int j = 0; r > 0 && j < n_feed; j++)   /* a copied input serves one run */
+            if ((s = ember_method_set_input(m, j, feed[j].dtype, feed[j].shape, feed[j].rank, feed[j].data,
+                                            feed[j].nbytes)) != EMBER_OK) {
+                fprintf(stderr, "ember_run: input %d: %s\n", j, ember_method_message(m));
+                return -1;
+            }
+        double t0 = timing_now_ms();
+        if ((s = ember_method_run(m)) != EMBER_OK) {
+            fprintf(stderr, "ember_run: run failed: %s (%s)\n", ember_method_message(m), ember_status_str(s));
+            return -1;
+        }
+        if (r < timed) times[r] = timing_now_ms() - t0;
+    }
+    if (runs == 1) {
+        printf("run: %.3f ms\n", times[0]);
+    } else {
+        qsort(times, (size_t)timed, sizeof times[0], timing_cmp_double);
+        printf("runs: %d, median %.3f ms, min %.3f ms, max %.3f ms\n", runs, times[timed / 2], times[0],
+               times[timed - 1]);
+    }
+    return 0;
+}
+
+/* Writes each output to outdir/output_<k>.npy, or without outdir prints its dtype, shape
+ * and first values. */
+static int write_outputs(const ember_method *m, const char *outdir) {
+    for (int32_t j = 0; j < ember_method_output_count(m); j++) {
+        ember_tensor_info out;
+        if (ember_method_output(m, j, &out) != EMBER_OK) return -1;
+        if (outdir != NULL) {
+            char file_name[1024], err[512];
+            snprintf(file_name, sizeof file_name, "%s/output_%d.npy", outdir, (int)j);
+            if (npy_save(file_name, out.dtype, out.shape, out.rank, out.data, out.nbytes, err, sizeof err) != 0) {
+                fprintf(stderr, "ember_run: %s\n", err);
+                return -1;
+            }
+            printf("wrote %s\n", file_name);
+            continue;
+        }
+        printf("output %d '%s': dtype %d shape [", (int)j, out.name, (int)out.dtype);
+        for (int d = 0; d < out.rank; d++) printf(d ? ", %lld" : "%lld", (long long)out.shape[d]);
+        printf("]");
+        if (out.dtype == EMBER_DTYPE_FLOAT32) {
+            const float *v = (const float *)out.data;
+            size_t n = out.nbytes / 4;
+            printf(" first values:");
+            for (size_t i = 0; i < n && i < 6; i++) printf(" %.6g", (double)v[i]);
+        }
+        printf("\n");
+    }
+    return 0;
+}
+
+/* Starts a pool of `threads` and hands it to m. */
+static int start_threads(ember_method *m, int threads, ember_pool **pool) {
+    ember_status s;
+    if ((*pool = ember_pool_create(threads)) == NULL) {
+        fprintf(stderr, "ember_run: cannot start %d threads\n", threads);
+        return -1;
+    }
+    if ((s = ember_method_set_threads(m, threads, ember_pool_parallel_for, *pool)) != EMBER_OK) {
+        fprintf(stderr, "ember_run: %s (%s)\n", ember_method_message(m), ember_status_str(s));
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    run_options o;
+    if (argc >= 2 && strcmp(argv[1], "--self-test") == 0) return self_test(argc - 2, argv + 2);
+    int bad = parse_args(argc, argv, &o);
+    if (bad) return bad;
 
     mapped file = {NULL, 0};
     static ember_program_storage prog_mem;
@@ -170,120 +304,14 @@ int main(int argc, char **argv) {
     ember_pool *pool = NULL;
     npy_array arrays[MAX_IO];
     ember_tensor_info feed[MAX_IO];   /* copied inputs, set again before every run */
-    int n_feed = 0;
-    int rc = 1;
-    ember_status s;
+    int n_feed = 0, rc = 1;
     memset(arrays, 0, sizeof arrays);
-    if (open_method(path, method, &file, &prog_mem, &prog, &mem, &m, 1, threads) != 0) goto done;
-    if (threads > 1) {
-        if ((pool = ember_pool_create(threads)) == NULL) {
-            fprintf(stderr, "ember_run: cannot start %d threads\n", threads);
-            goto done;
-        }
-        if ((s = ember_method_set_threads(m, threads, ember_pool_parallel_for, pool)) != EMBER_OK) {
-            fprintf(stderr, "ember_run: %s (%s)\n", ember_method_message(m), ember_status_str(s));
-            goto done;
-        }
-    }
-
-    if (n_inputs == 0) {
-        if (ember_method_test_case_count(m) == 0) {
-            fprintf(stderr, "ember_run: no -i given and the program has no bundled test case\n");
-            goto done;
-        }
-        for (int32_t j = 0; j < ember_method_input_count(m) && j < MAX_IO; j++) {
-            ember_tensor_info in;
-            if ((s = ember_method_test_case_tensor(m, 0, 0, j, &in, NULL, NULL)) != EMBER_OK ||
-                (s = ember_method_set_input(m, j, in.dtype, in.shape, in.rank, in.data, in.nbytes)) != EMBER_OK) {
-                fprintf(stderr, "ember_run: bundled input %d: %s\n", (int)j, ember_method_message(m));
-                goto done;
-            }
-            feed[j] = in;
-        }
-        n_feed = ember_method_input_count(m);
-        printf("inputs: the bundled test case\n");
-    } else {
-        if (n_inputs != ember_method_input_count(m)) {
-            fprintf(stderr, "ember_run: method '%s' takes %d inputs, %d given\n", method,
-                    (int)ember_method_input_count(m), n_inputs);
-            goto done;
-        }
-        for (int j = 0; j < n_inputs; j++) {
-            char err[512];
-            npy_array *a = &arrays[j];
-            if (npy_load(inputs[j], a, err, sizeof err) != 0) {
-                fprintf(stderr, "ember_run: %s\n", err);
-                goto done;
-            }
-            s = bind ? ember_method_bind_input(m, j, a->dtype, a->shape, a->rank, a->data, a->nbytes)
-                     : ember_method_set_input(m, j, a->dtype, a->shape, a->rank, a->data, a->nbytes);
-            if (s != EMBER_OK) {
-                fprintf(stderr, "ember_run: %s: %s\n", inputs[j], ember_method_message(m));
-                goto done;
-            }
-            if (!bind) {
-                feed[j].dtype = a->dtype;
-                feed[j].rank = a->rank;
-                memcpy(feed[j].shape, a->shape, sizeof a->shape);
-                feed[j].data = a->data;
-                feed[j].nbytes = a->nbytes;
-                n_feed = j + 1;
-            }
-        }
-    }
-    {
-        double times[1000];
-        int timed = runs < 1000 ? runs : 1000;
-        for (int r = 0; r < runs; r++) {
-            /* A copied input serves one run; copy it again (outside the timing). */
-            for (int j = 0; r > 0 && j < n_feed; j++)
-                if ((s = ember_method_set_input(m, j, feed[j].dtype, feed[j].shape, feed[j].rank, feed[j].data,
-                                                feed[j].nbytes)) != EMBER_OK) {
-                    fprintf(stderr, "ember_run: input %d: %s\n", j, ember_method_message(m));
-                    goto done;
-                }
-            double t0 = now_ms();
-            if ((s = ember_method_run(m)) != EMBER_OK) {
-                fprintf(stderr, "ember_run: run failed: %s (%s)\n", ember_method_message(m), ember_status_str(s));
-                goto done;
-            }
-            if (r < timed) times[r] = now_ms() - t0;
-        }
-        if (runs == 1) {
-            printf("run: %.3f ms\n", times[0]);
-        } else {
-            qsort(times, (size_t)timed, sizeof times[0], cmp_double);
-            printf("runs: %d, median %.3f ms, min %.3f ms, max %.3f ms\n", runs, times[timed / 2], times[0],
-                   times[timed - 1]);
-        }
-    }
-    for (int32_t j = 0; j < ember_method_output_count(m); j++) {
-        ember_tensor_info out;
-        if (ember_method_output(m, j, &out) != EMBER_OK) goto done;
-        if (outdir != NULL) {
-            char file_name[1024], err[512];
-            snprintf(file_name, sizeof file_name, "%s/output_%d.npy", outdir, (int)j);
-            if (npy_save(file_name, out.dtype, out.shape, out.rank, out.data, out.nbytes, err, sizeof err) != 0) {
-                fprintf(stderr, "ember_run: %s\n", err);
-                goto done;
-            }
-            printf("wrote %s\n", file_name);
-        } else {
-            printf("output %d '%s': dtype %d shape [", (int)j, out.name, (int)out.dtype);
-            for (int d = 0; d < out.rank; d++) printf(d ? ", %lld" : "%lld", (long long)out.shape[d]);
-            printf("]");
-            if (out.dtype == EMBER_DTYPE_FLOAT32) {
-                const float *v = (const float *)out.data;
-                size_t n = out.nbytes / 4;
-                printf(" first values:");
-                for (size_t i = 0; i < n && i < 6; i++) printf(" %.6g", (double)v[i]);
-            }
-            printf("\n");
-        }
-    }
-    rc = 0;
-done:
-    for (int j = 0; j < n_inputs; j++) npy_free(&arrays[j]);
+    if (open_method(o.path, o.method, &file, &prog_mem, &prog, &mem, &m, 1, o.threads) == 0 &&
+        (o.threads == 1 || start_threads(m, o.threads, &pool) == 0) &&
+        (o.n_inputs == 0 ? feed_bundled(m, feed, &n_feed) : feed_files(m, &o, arrays, feed, &n_feed)) == 0 &&
+        run_timed(m, o.runs, feed, n_feed) == 0 && write_outputs(m, o.outdir) == 0)
+        rc = 0;
+    for (int j = 0; j < o.n_inputs; j++) npy_free(&arrays[j]);
     ember_method_free(m);
     ember_pool_free(pool);
     free(mem);

@@ -103,52 +103,38 @@ ember_status ember_eval_dims(const fb_buf *f, uint32_t dims_pos, int32_t rank, c
     return EMBER_OK;
 }
 
-static ember_status verify_tensor(const fb_buf *f, const fb_table *t, int32_t n_symbols, const int64_t *sym_max,
-                                  uint64_t seg_size, uint64_t arena_size, ember_error *err, const char *what) {
-    uint32_t name;
-    fb_vec shape, dims;
-    int64_t count, at_max[EMBER_MAX_RANK];
-    TRY(fb_sub_string(f, t, T_NAME, &name, err, what));
-    TRY(scalar(f, t, T_DTYPE, 1, err, what));
-    TRY(scalar(f, t, T_STORAGE, 1, err, what));
-    TRY(scalar(f, t, T_OFFSET, 8, err, what));
-    TRY(scalar(f, t, T_NBYTES, 8, err, what));
-    TRY(scalar(f, t, T_LAYOUT, 1, err, what));
-    int64_t dtype = fb_read_int(f, t, T_DTYPE, 1, 1, 0);
-    size_t item = ember_dtype_size((ember_dtype)dtype);
-    if (dtype < 0 || item == 0)
-        return ember_fail(err, EMBER_ERR_UNSUPPORTED, "%s: dtype %lld not in the DType enum", what, (long long)dtype);
-    TRY(fb_sub_vector(f, t, T_SHAPE, 8, 8, &shape, err, what));
-    TRY(shape_count(f, &shape, &count, err, what));
-    uint64_t nbytes = (uint64_t)fb_read_int(f, t, T_NBYTES, 8, 0, 0);
-    if (nbytes != (uint64_t)count * item)
-        return ember_fail(err, EMBER_ERR_VERIFY, "%s: nbytes %llu != %lld elements x %zu bytes", what,
-                          (unsigned long long)nbytes, (long long)count, item);
-    TRY(fb_sub_vector(f, t, T_DIMS, EMBER_DIMEXPR_BYTES, 8, &dims, err, what));
-    int64_t storage = fb_read_int(f, t, T_STORAGE, 1, 1, 0);
-    uint64_t offset = (uint64_t)fb_read_int(f, t, T_OFFSET, 8, 0, 0);
-    if (dims.pos != 0) {
-        if (dims.len != shape.len)
-            return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u dims for rank %u", what, dims.len, shape.len);
-        if (storage == EMBER_STORAGE_CONSTANT)
-            return ember_fail(err, EMBER_ERR_VERIFY, "%s: a constant cannot have dynamic dimensions", what);
-        for (uint32_t d = 0; d < dims.len; d++) {
-            size_t at = (size_t)dims.pos + EMBER_DIMEXPR_BYTES * d;
-            int64_t coeff = fb_i64(f, at), add = fb_i64(f, at + 8);
-            int16_t sa = (int16_t)fb_u16(f, at + 16), sb = (int16_t)fb_u16(f, at + 18);
-            if (sa < -1 || sa >= n_symbols || sb < -1 || sb >= n_symbols)
-                return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %u: symbol %d or %d out of range [-1, %d)",
-                                  what, d, sa, sb, (int)n_symbols);
-            if (coeff < 0 || coeff > EMBER_MAX_ELEMENTS || add < -EMBER_MAX_ELEMENTS || add > EMBER_MAX_ELEMENTS)
-                return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %u: coefficient %lld or constant %lld out of range",
-                                  what, d, (long long)coeff, (long long)add);
-        }
-        TRY(ember_eval_dims(f, dims.pos, (int32_t)dims.len, sym_max, at_max, err, what));
-        for (uint32_t d = 0; d < dims.len; d++)
-            if (at_max[d] != fb_i64(f, shape.pos + 8 * d))
-                return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %u: expression gives %lld at the maxima, shape says %lld",
-                                  what, d, (long long)at_max[d], (long long)fb_i64(f, shape.pos + 8 * d));
+/* A tensor's dynamic dimensions: one DimExpr per dimension (not for a constant), symbols
+ * in range, bounded terms, and each giving the declared shape at the symbols' maxima. */
+static ember_status verify_dims(const fb_buf *f, const fb_vec *dims, const fb_vec *shape, int64_t storage,
+                                int32_t n_symbols, const int64_t *sym_max, ember_error *err, const char *what) {
+    int64_t at_max[EMBER_MAX_RANK];
+    if (dims->len != shape->len)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u dims for rank %u", what, dims->len, shape->len);
+    if (storage == EMBER_STORAGE_CONSTANT)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: a constant cannot have dynamic dimensions", what);
+    for (uint32_t d = 0; d < dims->len; d++) {
+        size_t at = (size_t)dims->pos + EMBER_DIMEXPR_BYTES * d;
+        int64_t coeff = fb_i64(f, at), add = fb_i64(f, at + 8);
+        int16_t sa = (int16_t)fb_u16(f, at + 16), sb = (int16_t)fb_u16(f, at + 18);
+        if (sa < -1 || sa >= n_symbols || sb < -1 || sb >= n_symbols)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %u: symbol %d or %d out of range [-1, %d)",
+                              what, d, sa, sb, (int)n_symbols);
+        if (coeff < 0 || coeff > EMBER_MAX_ELEMENTS || add < -EMBER_MAX_ELEMENTS || add > EMBER_MAX_ELEMENTS)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %u: coefficient %lld or constant %lld out of range",
+                              what, d, (long long)coeff, (long long)add);
     }
+    TRY(ember_eval_dims(f, dims->pos, (int32_t)dims->len, sym_max, at_max, err, what));
+    for (uint32_t d = 0; d < dims->len; d++)
+        if (at_max[d] != fb_i64(f, shape->pos + 8 * d))
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %u: expression gives %lld at the maxima, shape says %lld",
+                              what, d, (long long)at_max[d], (long long)fb_i64(f, shape->pos + 8 * d));
+    return EMBER_OK;
+}
+
+/* A tensor's bytes [offset, offset + nbytes): aligned and inside the constant segment or
+ * the arena, by its storage. */
+static ember_status verify_place(int64_t storage, uint64_t offset, uint64_t nbytes, uint64_t seg_size,
+                                 uint64_t arena_size, ember_error *err, const char *what) {
     if (storage == EMBER_STORAGE_CONSTANT) {
         if (offset % EMBER_CONSTANT_ALIGNMENT != 0)
             return ember_fail(err, EMBER_ERR_VERIFY, "%s: constant offset %llu not %d-byte aligned", what,
@@ -168,6 +154,35 @@ static ember_status verify_tensor(const fb_buf *f, const fb_table *t, int32_t n_
     } else {
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: storage %lld not in the Storage enum", what, (long long)storage);
     }
+    return EMBER_OK;
+}
+
+static ember_status verify_tensor(const fb_buf *f, const fb_table *t, int32_t n_symbols, const int64_t *sym_max,
+                                  uint64_t seg_size, uint64_t arena_size, ember_error *err, const char *what) {
+    uint32_t name;
+    fb_vec shape, dims;
+    int64_t count;
+    TRY(fb_sub_string(f, t, T_NAME, &name, err, what));
+    TRY(scalar(f, t, T_DTYPE, 1, err, what));
+    TRY(scalar(f, t, T_STORAGE, 1, err, what));
+    TRY(scalar(f, t, T_OFFSET, 8, err, what));
+    TRY(scalar(f, t, T_NBYTES, 8, err, what));
+    TRY(scalar(f, t, T_LAYOUT, 1, err, what));
+    int64_t dtype = fb_read_int(f, t, T_DTYPE, 1, 1, 0);
+    size_t item = ember_dtype_size((ember_dtype)dtype);
+    if (dtype < 0 || item == 0)
+        return ember_fail(err, EMBER_ERR_UNSUPPORTED, "%s: dtype %lld not in the DType enum", what, (long long)dtype);
+    TRY(fb_sub_vector(f, t, T_SHAPE, 8, 8, &shape, err, what));
+    TRY(shape_count(f, &shape, &count, err, what));
+    uint64_t nbytes = (uint64_t)fb_read_int(f, t, T_NBYTES, 8, 0, 0);
+    if (nbytes != (uint64_t)count * item)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: nbytes %llu != %lld elements x %zu bytes", what,
+                          (unsigned long long)nbytes, (long long)count, item);
+    TRY(fb_sub_vector(f, t, T_DIMS, EMBER_DIMEXPR_BYTES, 8, &dims, err, what));
+    int64_t storage = fb_read_int(f, t, T_STORAGE, 1, 1, 0);
+    uint64_t offset = (uint64_t)fb_read_int(f, t, T_OFFSET, 8, 0, 0);
+    if (dims.pos != 0) TRY(verify_dims(f, &dims, &shape, storage, n_symbols, sym_max, err, what));
+    TRY(verify_place(storage, offset, nbytes, seg_size, arena_size, err, what));
     int64_t layout = fb_read_int(f, t, T_LAYOUT, 1, 1, 0);
     if (layout != EMBER_LAYOUT_ROW_MAJOR && layout != EMBER_LAYOUT_PANELS16)
         return ember_fail(err, EMBER_ERR_UNSUPPORTED, "%s: layout %lld not in the Layout enum", what, (long long)layout);
@@ -337,10 +352,61 @@ static ember_status count_indices(const fb_buf *f, const fb_vec *ops, uint64_t n
     return EMBER_OK;
 }
 
+/* The method's symbols (at most EMBER_MAX_SYMBOLS, each a range 1 <= min <= max <= 2^40);
+ * sym_max gets each one's maximum. */
+static ember_status verify_symbols(const fb_buf *f, const fb_table *m, fb_vec *symbols, int64_t *sym_max,
+                                   ember_error *err, const char *what) {
+    TRY(fb_sub_vector(f, m, M_SYMBOLS, 4, 4, symbols, err, what));
+    if (symbols->len > EMBER_MAX_SYMBOLS)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u symbols, this runtime supports %d", what, symbols->len,
+                          EMBER_MAX_SYMBOLS);
+    for (uint32_t i = 0; i < symbols->len; i++) {
+        fb_table s;
+        uint32_t sname;
+        TRY(fb_vec_table(f, symbols, i, &s, err, what));
+        TRY(fb_sub_string(f, &s, S_NAME, &sname, err, what));
+        TRY(scalar(f, &s, S_MIN, 8, err, what));
+        TRY(scalar(f, &s, S_MAX, 8, err, what));
+        int64_t lo = fb_read_int(f, &s, S_MIN, 8, 1, 0), hi = fb_read_int(f, &s, S_MAX, 8, 1, 0);
+        if (!(1 <= lo && lo <= hi && hi <= EMBER_MAX_ELEMENTS))
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s symbol %u: range [%lld, %lld] invalid", what, i,
+                              (long long)lo, (long long)hi);
+        sym_max[i] = hi;
+    }
+    return EMBER_OK;
+}
+
+/* The bundled test cases: tolerances, and each input's and output's data. */
+static ember_status verify_test_cases(const ember_program *p, const fb_table *m, ember_error *err, const char *what) {
+    const fb_buf *f = &p->f;
+    fb_vec cases;
+    TRY(fb_sub_vector(f, m, M_TEST_CASES, 4, 4, &cases, err, what));
+    for (uint32_t c = 0; c < cases.len; c++) {
+        fb_table tc;
+        char cwhat[128];
+        snprintf(cwhat, sizeof cwhat, "%s test case %u", what, c);
+        TRY(fb_vec_table(f, &cases, c, &tc, err, cwhat));
+        TRY(scalar(f, &tc, C_ATOL, 4, err, cwhat));
+        TRY(scalar(f, &tc, C_RTOL, 4, err, cwhat));
+        for (int kind = 0; kind < 2; kind++) {
+            fb_vec datas;
+            TRY(fb_sub_vector(f, &tc, kind ? C_OUTPUTS : C_INPUTS, 4, 4, &datas, err, cwhat));
+            for (uint32_t j = 0; j < datas.len; j++) {
+                fb_table td;
+                char dwhat[160];
+                snprintf(dwhat, sizeof dwhat, "%s %s %u", cwhat, kind ? "output" : "input", j);
+                TRY(fb_vec_table(f, &datas, j, &td, err, dwhat));
+                TRY(verify_tensor_data(f, &td, p->seg_size, err, dwhat));
+            }
+        }
+    }
+    return EMBER_OK;
+}
+
 static ember_status verify_method(const ember_program *p, const fb_table *m, int32_t index, ember_error *err) {
     const fb_buf *f = &p->f;
     char what[96];
-    fb_vec tensors, symbols, inputs, outputs, ops, cases;
+    fb_vec tensors, symbols, inputs, outputs, ops;
     uint32_t name;
     int64_t sym_max[EMBER_MAX_SYMBOLS];
     snprintf(what, sizeof what, "method %d", (int)index);
@@ -352,23 +418,7 @@ static ember_status verify_method(const ember_program *p, const fb_table *m, int
     if (arena_size > ((uint64_t)1 << 48))
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: arena of %llu bytes is implausible", what,
                           (unsigned long long)arena_size);
-    TRY(fb_sub_vector(f, m, M_SYMBOLS, 4, 4, &symbols, err, what));
-    if (symbols.len > EMBER_MAX_SYMBOLS)
-        return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u symbols, this runtime supports %d", what, symbols.len,
-                          EMBER_MAX_SYMBOLS);
-    for (uint32_t i = 0; i < symbols.len; i++) {
-        fb_table s;
-        uint32_t sname;
-        TRY(fb_vec_table(f, &symbols, i, &s, err, what));
-        TRY(fb_sub_string(f, &s, S_NAME, &sname, err, what));
-        TRY(scalar(f, &s, S_MIN, 8, err, what));
-        TRY(scalar(f, &s, S_MAX, 8, err, what));
-        int64_t lo = fb_read_int(f, &s, S_MIN, 8, 1, 0), hi = fb_read_int(f, &s, S_MAX, 8, 1, 0);
-        if (!(1 <= lo && lo <= hi && hi <= EMBER_MAX_ELEMENTS))
-            return ember_fail(err, EMBER_ERR_VERIFY, "%s symbol %u: range [%lld, %lld] invalid", what, i,
-                              (long long)lo, (long long)hi);
-        sym_max[i] = hi;
-    }
+    TRY(verify_symbols(f, m, &symbols, sym_max, err, what));
     TRY(fb_sub_vector(f, m, M_TENSORS, 4, 4, &tensors, err, what));
     if (tensors.len > (uint32_t)INT32_MAX / 2)
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u tensors", what, tensors.len);
@@ -403,27 +453,7 @@ static ember_status verify_method(const ember_program *p, const fb_table *m, int
         TRY(fb_vec_table(f, &ops, i, &op, err, owhat));
         TRY(verify_operator(f, &op, &tensors, err, owhat));
     }
-    TRY(fb_sub_vector(f, m, M_TEST_CASES, 4, 4, &cases, err, what));
-    for (uint32_t c = 0; c < cases.len; c++) {
-        fb_table tc;
-        char cwhat[128];
-        snprintf(cwhat, sizeof cwhat, "%s test case %u", what, c);
-        TRY(fb_vec_table(f, &cases, c, &tc, err, cwhat));
-        TRY(scalar(f, &tc, C_ATOL, 4, err, cwhat));
-        TRY(scalar(f, &tc, C_RTOL, 4, err, cwhat));
-        for (int kind = 0; kind < 2; kind++) {
-            fb_vec datas;
-            TRY(fb_sub_vector(f, &tc, kind ? C_OUTPUTS : C_INPUTS, 4, 4, &datas, err, cwhat));
-            for (uint32_t j = 0; j < datas.len; j++) {
-                fb_table td;
-                char dwhat[160];
-                snprintf(dwhat, sizeof dwhat, "%s %s %u", cwhat, kind ? "output" : "input", j);
-                TRY(fb_vec_table(f, &datas, j, &td, err, dwhat));
-                TRY(verify_tensor_data(f, &td, p->seg_size, err, dwhat));
-            }
-        }
-    }
-    return EMBER_OK;
+    return verify_test_cases(p, m, err, what);
 }
 
 static ember_status load(ember_program *p, const void *data, size_t size, ember_error *err) {

@@ -41,25 +41,48 @@ static long peak_rss_kb(void) {
     return kb;
 }
 
-int main(int argc, char **argv) {
+/* The command line. */
+typedef struct bench_options {
+    const char *path, *outdir, *inputs[MAX_IO];
+    double seconds;
+    int n_in, threads;
+} bench_options;
+
+/* The mapped file, the loaded program and its method, and how long loading took. */
+typedef struct bench_model {
+    void *data;          /* the mapped .ember file, `size` bytes */
+    size_t size;
+    ember_program *prog;
+    ember_method *m;
+    void *mem;           /* the method's memory, `need` bytes, 64-byte aligned */
+    size_t need;
+    double load_ms, init_ms;
+} bench_model;
+
+/* Fills *o from argv; 0, or 2 after printing the usage. */
+static int parse_args(int argc, char **argv, bench_options *o) {
+    memset(o, 0, sizeof *o);
+    o->threads = 1;
     if (argc < 5) {
         fprintf(stderr, "usage: ember_bench model.ember SECONDS in.npy [...] -o OUTDIR\n");
         return 2;
     }
-    const char *path = argv[1], *outdir = NULL;
-    double seconds = atof(argv[2]);
-    const char *inputs[MAX_IO];
-    int n_in = 0, threads = 1;
+    o->path = argv[1];
+    o->seconds = atof(argv[2]);
     for (int i = 3; i < argc; i++) {
-        if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) outdir = argv[++i];
-        else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc) threads = atoi(argv[++i]);
-        else if (n_in < MAX_IO) inputs[n_in++] = argv[i];
+        if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) o->outdir = argv[++i];
+        else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc) o->threads = atoi(argv[++i]);
+        else if (o->n_in < MAX_IO) o->inputs[o->n_in++] = argv[i];
     }
-    ember_pool *pool = NULL;
-    if (threads < 1 || threads > EMBER_MAX_THREADS || (threads > 1 && (pool = ember_pool_create(threads)) == NULL)) {
-        fprintf(stderr, "ember_bench: -t %d: cannot run on that many threads\n", threads);
-        return 2;
-    }
+    return 0;
+}
+
+/* Maps and loads the program at path (timed as load_ms), then asks its method's memory
+ * size, allocates it and initializes "forward" on `threads` threads of pool (init_ms).
+ * 0, or 1 after printing what failed. */
+static int load_model(const char *path, int threads, ember_pool *pool, bench_model *b) {
+    static ember_program_storage storage;
+    ember_status s;
     double t0 = timing_now_ms();
     int fd = open(path, O_RDONLY);
     struct stat st;
@@ -67,52 +90,59 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ember_bench: cannot open %s\n", path);
         return 1;
     }
-    void *data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    b->size = (size_t)st.st_size;
+    b->data = mmap(NULL, b->size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
-    if (data == MAP_FAILED) return 1;
-    static ember_program_storage storage;
-    ember_program *prog = NULL;
-    ember_method *m = NULL;
-    ember_status s = ember_program_load(&storage, sizeof storage, data, (size_t)st.st_size, &prog);
-    if (s != EMBER_OK) {
-        fprintf(stderr, "ember_bench: %s: %s\n", path, ember_program_message(prog));
+    if (b->data == MAP_FAILED) return 1;
+    if (ember_program_load(&storage, sizeof storage, b->data, b->size, &b->prog) != EMBER_OK) {
+        fprintf(stderr, "ember_bench: %s: %s\n", path, ember_program_message(b->prog));
         return 1;
     }
     double t1 = timing_now_ms();
-    size_t need = 0;
-    void *mem = NULL;
-    if (ember_method_memory_size_threads(prog, "forward", threads, &need) != EMBER_OK ||
-        posix_memalign(&mem, 64, need) != 0)
+    if (ember_method_memory_size_threads(b->prog, "forward", threads, &b->need) != EMBER_OK ||
+        posix_memalign(&b->mem, 64, b->need) != 0)
         return 1;
-    if ((s = ember_method_init(prog, "forward", mem, need, &m)) != EMBER_OK ||
-        (threads > 1 && (s = ember_method_set_threads(m, threads, ember_pool_parallel_for, pool)) != EMBER_OK)) {
-        fprintf(stderr, "ember_bench: %s\n", ember_method_message(m));
+    if ((s = ember_method_init(b->prog, "forward", b->mem, b->need, &b->m)) != EMBER_OK ||
+        (threads > 1 && (s = ember_method_set_threads(b->m, threads, ember_pool_parallel_for, pool)) != EMBER_OK)) {
+        fprintf(stderr, "ember_bench: %s\n", ember_method_message(b->m));
         return 1;
     }
-    double t2 = timing_now_ms();
-    npy_array arrays[MAX_IO];
-    memset(arrays, 0, sizeof arrays);
-    for (int j = 0; j < n_in; j++) {
+    b->load_ms = t1 - t0;
+    b->init_ms = timing_now_ms() - t1;
+    return 0;
+}
+
+/* Reads the n .npy files into arrays; 0, or 1 after printing what failed. */
+static int load_inputs(const char *const *paths, int n, npy_array arrays[MAX_IO]) {
+    memset(arrays, 0, MAX_IO * sizeof arrays[0]);
+    for (int j = 0; j < n; j++) {
         char err[512];
-        if (npy_load(inputs[j], &arrays[j], err, sizeof err) != 0) {
+        if (npy_load(paths[j], &arrays[j], err, sizeof err) != 0) {
             fprintf(stderr, "ember_bench: %s\n", err);
             return 1;
         }
     }
+    return 0;
+}
+
+/* Runs m, setting its n inputs from arrays before each run (outside the timing): two
+ * warm-up runs, then timed runs into times[] until at least 5 runs and `seconds` have
+ * passed (or MAX_RUNS). The number of timed runs, or -1 after printing what failed. */
+static int run_timed(ember_method *m, const npy_array *arrays, int n, double seconds) {
     int runs = 0;
     double start = 0;
     for (int r = 0; r < MAX_RUNS; r++) {
-        for (int j = 0; j < n_in; j++) {
-            npy_array *a = &arrays[j];
+        for (int j = 0; j < n; j++) {
+            const npy_array *a = &arrays[j];
             if (ember_method_set_input(m, j, a->dtype, a->shape, a->rank, a->data, a->nbytes) != EMBER_OK) {
                 fprintf(stderr, "ember_bench: input %d: %s\n", j, ember_method_message(m));
-                return 1;
+                return -1;
             }
         }
         double a0 = timing_now_ms();
-        if ((s = ember_method_run(m)) != EMBER_OK) {
+        if (ember_method_run(m) != EMBER_OK) {
             fprintf(stderr, "ember_bench: run: %s\n", ember_method_message(m));
-            return 1;
+            return -1;
         }
         double a1 = timing_now_ms();
         if (r == 2) start = a0;           /* runs 0 and 1 warm up */
@@ -121,7 +151,12 @@ int main(int argc, char **argv) {
             if (runs >= 5 && a1 - start >= seconds * 1e3) break;
         }
     }
-    for (int32_t j = 0; outdir && j < ember_method_output_count(m); j++) {
+    return runs;
+}
+
+/* Writes each output of m to outdir/output_<k>.npy; 0, or 1 after printing what failed. */
+static int write_outputs(const ember_method *m, const char *outdir) {
+    for (int32_t j = 0; j < ember_method_output_count(m); j++) {
         ember_tensor_info out;
         char file[1024], err[512];
         if (ember_method_output(m, j, &out) != EMBER_OK) return 1;
@@ -131,14 +166,37 @@ int main(int argc, char **argv) {
             return 1;
         }
     }
+    return 0;
+}
+
+/* Sorts the runs timed runs and prints the JSON line. */
+static void print_report(const bench_model *b, int runs) {
     qsort(times, (size_t)runs, sizeof times[0], timing_cmp_double);
     printf("{\"load_ms\": %.4f, \"init_ms\": %.4f, \"runs\": %d, \"median_ms\": %.4f, \"p90_ms\": %.4f, "
            "\"method_bytes\": %zu, \"peak_rss_kb\": %ld}\n",
-           t1 - t0, t2 - t1, runs, times[runs / 2], times[(runs * 9) / 10 < runs ? (runs * 9) / 10 : runs - 1],
-           need, peak_rss_kb());
-    for (int j = 0; j < n_in; j++) npy_free(&arrays[j]);
-    free(mem);
+           b->load_ms, b->init_ms, runs, times[runs / 2], times[(runs * 9) / 10 < runs ? (runs * 9) / 10 : runs - 1],
+           b->need, peak_rss_kb());
+}
+
+int main(int argc, char **argv) {
+    bench_options o;
+    int bad = parse_args(argc, argv, &o);
+    if (bad) return bad;
+    ember_pool *pool = NULL;
+    if (o.threads < 1 || o.threads > EMBER_MAX_THREADS ||
+        (o.threads > 1 && (pool = ember_pool_create(o.threads)) == NULL)) {
+        fprintf(stderr, "ember_bench: -t %d: cannot run on that many threads\n", o.threads);
+        return 2;
+    }
+    bench_model b = {0};
+    npy_array arrays[MAX_IO];
+    if (load_model(o.path, o.threads, pool, &b) != 0 || load_inputs(o.inputs, o.n_in, arrays) != 0) return 1;
+    int runs = run_timed(b.m, arrays, o.n_in, o.seconds);
+    if (runs < 0 || (o.outdir && write_outputs(b.m, o.outdir) != 0)) return 1;
+    print_report(&b, runs);
+    for (int j = 0; j < o.n_in; j++) npy_free(&arrays[j]);
+    free(b.mem);
     ember_pool_free(pool);
-    munmap(data, (size_t)st.st_size);
+    munmap(b.data, b.size);
     return 0;
 }

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from schema import dims
+
 DTYPE_NAMES = {np.dtype(np.float32): "FLOAT32", np.dtype(np.int8): "INT8",
                np.dtype(np.int32): "INT32", np.dtype(np.int64): "INT64",
                np.dtype(np.bool_): "BOOL", np.dtype(np.uint8): "UINT8"}
@@ -18,23 +20,32 @@ DTYPE_NAMES = {np.dtype(np.float32): "FLOAT32", np.dtype(np.int8): "INT8",
 
 @dataclass(frozen=True)
 class Dim:
-    """One dimension: coeff * S[a] * S[b] + add (a symbol index of -1 is 1).
+    """One dimension: coeff * S[a] * S[b] + add (a symbol index of -1 is 1), or, when
+    `program` is set, a dimension program over the symbols (schema/dims.py): steps
+    (op name, value) for what c*a*b + d cannot say (floor division, min, ...).
 
     A static dimension has coeff 0 and its size in `add`."""
     coeff: int = 0
     add: int = 0
     sym_a: int = -1
     sym_b: int = -1
+    program: tuple = ()
 
     @staticmethod
     def static(n: int) -> "Dim":
         return Dim(0, int(n), -1, -1)
+
+    @staticmethod
+    def of_program(steps) -> "Dim":
+        return Dim(-1, 0, -1, -1, tuple(steps))
 
     @property
     def is_static(self) -> bool:
         return self.coeff == 0
 
     def evaluate(self, values) -> int:
+        if self.program:
+            return dims.evaluate(self.program, values)
         if self.coeff == 0:
             return self.add
         a = values[self.sym_a] if self.sym_a >= 0 else 1
@@ -42,6 +53,8 @@ class Dim:
         return self.coeff * a * b + self.add
 
     def describe(self, names) -> str:
+        if self.program:
+            return dims.describe(self.program, names)
         if self.coeff == 0:
             return str(self.add)
         parts = [] if self.coeff == 1 else [str(self.coeff)]
@@ -114,6 +127,32 @@ class Graph:
     live_bytes_lower_bound: int = 0
     layouts: dict = field(default_factory=dict)    # constant name -> Layout name (passes/choose_layouts.py)
     _counter: int = 0
+
+    def program_problems(self) -> list:
+        """Why a dimension program is unusable: it fails (a divisor below 1, a value past 2^40)
+        or exceeds its value at the symbols' maxima (the planned size) at some sizes in range.
+        Checked on every combination of each symbol's min, max and three sizes between."""
+        import itertools
+        points = [sorted({s.min, s.max, s.min + 1, s.max - 1, (s.min + s.max) // 2} & set(range(s.min, s.max + 1)))
+                  for s in self.symbols]
+        names = [s.name for s in self.symbols]
+        problems = []
+        for name, t in self.tensors.items():
+            for d, dim in enumerate(t.dims):
+                if not dim.program:
+                    continue
+                top = dim.evaluate(self.max_values())
+                for values in itertools.product(*points):
+                    try:
+                        v = dim.evaluate(values)
+                    except dims.DimError as e:
+                        v, why = None, str(e)
+                    if v is None or v < 0 or v > top:
+                        at = ", ".join(f"{n}={x}" for n, x in zip(names, values))
+                        problems.append(f"tensor {name} dimension {d} = {dim.describe(names)} at {at}: "
+                                        + (why if v is None else f"{v}, outside 0..{top} (its size at the maxima)"))
+                        break
+        return problems
 
     def max_values(self) -> list:
         return [s.max for s in self.symbols]

@@ -89,6 +89,16 @@ def _tensor_data(array: np.ndarray, segment: _Segment):
     return td
 
 
+def _dim_program(steps):
+    prog = fb.DimProgramT()
+    prog.steps = []
+    for op, value in steps:
+        step = fb.DimStepT()
+        step.op, step.value = getattr(fb.DimOp, op), int(value)
+        prog.steps.append(step)
+    return prog
+
+
 def _method(spec: MethodSpec, segment: _Segment):
     g = spec.graph
     index = {name: i for i, name in enumerate(g.tensors)}
@@ -107,6 +117,8 @@ def _method(spec: MethodSpec, segment: _Segment):
                 de = fb.DimExprT()
                 de.coeff, de.add, de.symA, de.symB = d.coeff, d.add, d.sym_a, d.sym_b
                 ft.dims.append(de)
+            if any(d.program for d in t.dims):       # schema 2.2: coeff -1 dims
+                ft.dimPrograms = [_dim_program(d.program) for d in t.dims]
         if t.is_constant:
             ft.storage = fb.Storage.CONSTANT
             layout = g.layouts.get(name, "ROW_MAJOR")

@@ -18,7 +18,7 @@ from runtime_py.kernels._checks import MAX_ELEMENTS, activation, per_tensor
 from runtime_py.kernels._checks import ints as _list
 from runtime_py.kernels._checks import require as _check
 from runtime_py.ops import CHECKS, INT8_CHECKS
-from schema import ARENA_ALIGNMENT, CONSTANT_ALIGNMENT, FILE_IDENTIFIER, VERSION_MAJOR, VERSION_MINOR, fb
+from schema import ARENA_ALIGNMENT, CONSTANT_ALIGNMENT, FILE_IDENTIFIER, VERSION_MAJOR, VERSION_MINOR, dims, fb
 from schema.ops import (BOOL_OUT, FLOAT_ONLY, INT8_OPS, INT8_TABLE_INPUT, INT8_WEIGHT_OPS, OPTIONAL_INPUTS,
                         QUANT_PASSTHROUGH, SPECS)
 
@@ -104,6 +104,44 @@ def verify(program, file_size: int) -> None:
             raise VerifyError(f"method '{_s(m.name)}': inconsistent program ({type(e).__name__}: {e})") from None
 
 
+_DIM_OPS = {v: k for k, v in vars(fb.DimOp).items() if not k.startswith("_")}
+
+
+def dim_programs(t) -> list:
+    """Per dimension of tensor `t`, its program as (op name, value) steps, or None."""
+    progs = t.dimPrograms or []
+    return [[(_DIM_OPS.get(st.op, st.op), int(st.value)) for st in (p.steps or [])] if p is not None else None
+            for p in progs] + [None] * (len(t.dims or []) - len(progs))
+
+
+def _verify_dims(t, shape, where, maxv):
+    """Each dimension's DimExpr, or (coeff -1, schema 2.2) its program: well formed and
+    giving the declared shape at the symbols' maxima."""
+    _check(len(t.dims) == len(shape), f"{where}: {len(t.dims)} dims for rank {len(shape)}")
+    progs = dim_programs(t)
+    _check(t.dimPrograms is None or len(t.dimPrograms) == len(shape),
+           f"{where}: {len(t.dimPrograms or [])} dim_programs for rank {len(shape)}")
+    for d, e in enumerate(t.dims):
+        if e.coeff == -1:
+            _check(bool(progs[d]), f"{where} dim {d}: coeff -1 and no dimension program")
+            try:
+                dims.check(progs[d], len(maxv))
+                value = dims.evaluate(progs[d], maxv)
+            except dims.DimError as err:
+                raise VerifyError(f"{where} dim {d}: dimension program: {err}") from None
+        else:
+            _check(not progs[d], f"{where} dim {d}: a dimension program on a DimExpr dimension")
+            for sym in (e.symA, e.symB):
+                _check(-1 <= sym < len(maxv),
+                       f"{where} dim {d}: symbol {sym} out of range [-1, {len(maxv)})")
+            _check(e.coeff >= 0 and abs(e.add) <= MAX_ELEMENTS, f"{where} dim {d}: bad expression")
+            a = maxv[e.symA] if e.symA >= 0 else 1
+            b = maxv[e.symB] if e.symB >= 0 else 1
+            value = e.coeff * a * b + e.add if e.coeff else e.add
+        _check(value == shape[d], f"{where} dim {d}: expression gives {value} at the "
+                                  f"maxima, shape says {shape[d]}")
+
+
 def _verify_tensor(t, where, maxv, seg_size, arena_size):
     """One tensor: dtype, shape against nbytes, dynamic expressions against the shape at
     the symbols' maxima (maxv), storage and offset, quantization, layout."""
@@ -112,17 +150,8 @@ def _verify_tensor(t, where, maxv, seg_size, arena_size):
     nbytes = _nbytes(shape, DTYPES[t.dtype], where)
     _check(t.nbytes == nbytes, f"{where}: nbytes {t.nbytes} != {nbytes} for shape {shape}")
     if t.dims is not None:
-        _check(len(t.dims) == len(shape), f"{where}: {len(t.dims)} dims for rank {len(shape)}")
-        for d, e in enumerate(t.dims):
-            for sym in (e.symA, e.symB):
-                _check(-1 <= sym < len(maxv),
-                       f"{where} dim {d}: symbol {sym} out of range [-1, {len(maxv)})")
-            _check(e.coeff >= 0 and abs(e.add) <= MAX_ELEMENTS, f"{where} dim {d}: bad expression")
-            a = maxv[e.symA] if e.symA >= 0 else 1
-            b = maxv[e.symB] if e.symB >= 0 else 1
-            value = e.coeff * a * b + e.add if e.coeff else e.add
-            _check(value == shape[d], f"{where} dim {d}: expression gives {value} at the "
-                                      f"maxima, shape says {shape[d]}")
+        _verify_dims(t, shape, where, maxv)
+    _check(t.dims is not None or t.dimPrograms is None, f"{where}: dim_programs without dims")
     if t.storage == fb.Storage.CONSTANT:
         _check(t.offset % CONSTANT_ALIGNMENT == 0,
                f"{where}: constant offset {t.offset} not {CONSTANT_ALIGNMENT}-byte aligned")

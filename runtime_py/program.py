@@ -10,10 +10,11 @@ import numpy as np
 
 from runtime_py.errors import ExecutionError, InputError, VerifyError
 from runtime_py.kernels.gather import IndexOutOfRange
-from runtime_py.loader import DTYPES, MAX_ELEMENTS, OPCODE_NAMES, _s, parse, read, verify
+from runtime_py.loader import DTYPES, MAX_ELEMENTS, OPCODE_NAMES, _s, dim_programs, parse, read, verify
 from schema.ops import INT8_OPS, INT8_WEIGHT_OPS, OPTIONAL_INPUTS, SPECS
 from runtime_py.kernels.int8 import QuantArgs
 from runtime_py.ops import INT8_KERNELS, KERNELS, options_kwargs
+from schema import dims as dimprog
 from schema import fb
 from schema.layout import unpack as unpack_panels16
 
@@ -25,6 +26,7 @@ class Method:
         self._m = m
         self.tensors = m.tensors
         self.symbols = [(_s(s.name), s.min, s.max) for s in (m.symbols or [])]
+        self._programs = [dim_programs(t) for t in self.tensors]   # schema 2.2 dimension programs
         self.arena_size = int(m.arenaSize)
         self.live_bytes_lower_bound = int(m.liveBytesLowerBound)
         self._inputs = [int(i) for i in m.inputs]
@@ -86,10 +88,13 @@ class Method:
     def _describe(self, index):
         t = self.tensors[index]
         dims = []
+        progs = self._programs[index]
         for d, n in enumerate(t.shape):
             e = t.dims[d] if t.dims is not None else None
             if e is None or e.coeff == 0:
                 dims.append(int(n))
+            elif e.coeff == -1:
+                dims.append(dimprog.describe(progs[d], [s[0] for s in self.symbols]))
             else:
                 parts = ([str(e.coeff)] if e.coeff != 1 else []) + \
                         [self.symbols[s][0] for s in (e.symA, e.symB) if s >= 0]
@@ -175,9 +180,11 @@ class Method:
         if t.dims is None:
             return tuple(int(n) for n in t.shape)
         out = []
-        for e in t.dims:
+        for d, e in enumerate(t.dims):
             if e.coeff == 0:
                 out.append(int(e.add))
+            elif e.coeff == -1:
+                out.append(self._program_dim(index, d, values))
             else:
                 a = values[e.symA] if e.symA >= 0 else 1
                 b = values[e.symB] if e.symB >= 0 else 1
@@ -187,6 +194,22 @@ class Method:
                                       f"at sizes {values}, outside [0, 2^40]")
                 out.append(v)
         return tuple(out)
+
+    def _program_dim(self, index, d, values):
+        """Dimension d of tensor `index` by its program (schema/dims.py): at most the planned
+        size (the value at the maxima), or the sizes are refused."""
+        t, names = self.tensors[index], [s[0] for s in self.symbols]
+        at = ", ".join(f"{n}={v}" for n, v in zip(names, values))
+        steps = self._programs[index][d]
+        try:
+            v = dimprog.evaluate(steps, values)
+        except dimprog.DimError as e:
+            raise InputError(f"sizes {at}: tensor '{_s(t.name)}' dimension {d} = "
+                             f"{dimprog.describe(steps, names)} cannot be computed: {e}") from None
+        if not 0 <= v <= int(t.shape[d]):
+            raise InputError(f"sizes {at}: tensor '{_s(t.name)}' dimension {d} = {dimprog.describe(steps, names)} "
+                             f"is {v}, outside 0..{int(t.shape[d])} (the size the program was planned for)")
+        return v
 
     def _view(self, index, values):
         t = self.tensors[index]

@@ -31,6 +31,18 @@ class Activation(object):
     RELU6 = 2
 
 
+class DimOp(object):
+    CONST = 0
+    SIZE = 1
+    ADD = 2
+    MUL = 3
+    FLOOR_DIV = 4
+    CEIL_DIV = 5
+    MOD = 6
+    MIN = 7
+    MAX = 8
+
+
 class OpCode(object):
     CONV2D = 0
     FULLY_CONNECTED = 1
@@ -220,6 +232,186 @@ class DimExprT(object):
     # DimExprT
     def Pack(self, builder):
         return CreateDimExpr(builder, self.coeff, self.add, self.symA, self.symB)
+
+
+class DimStep(object):
+    __slots__ = ['_tab']
+
+    @classmethod
+    def SizeOf(cls):
+        return 16
+
+    # DimStep
+    def Init(self, buf, pos):
+        self._tab = flatbuffers.table.Table(buf, pos)
+
+    # DimStep
+    def Op(self): return self._tab.Get(flatbuffers.number_types.Int8Flags, self._tab.Pos + flatbuffers.number_types.UOffsetTFlags.py_type(0))
+    # DimStep
+    def Value(self): return self._tab.Get(flatbuffers.number_types.Int64Flags, self._tab.Pos + flatbuffers.number_types.UOffsetTFlags.py_type(8))
+
+def CreateDimStep(builder, op, value):
+    builder.Prep(8, 16)
+    builder.PrependInt64(value)
+    builder.Pad(7)
+    builder.PrependInt8(op)
+    return builder.Offset()
+
+
+class DimStepT(object):
+
+    # DimStepT
+    def __init__(
+        self,
+        op = 0,
+        value = 0,
+    ):
+        self.op = op  # type: int
+        self.value = value  # type: int
+
+    @classmethod
+    def InitFromBuf(cls, buf, pos):
+        dimStep = DimStep()
+        dimStep.Init(buf, pos)
+        return cls.InitFromObj(dimStep)
+
+    @classmethod
+    def InitFromPackedBuf(cls, buf, pos=0):
+        n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
+        return cls.InitFromBuf(buf, pos+n)
+
+    @classmethod
+    def InitFromObj(cls, dimStep):
+        x = DimStepT()
+        x._UnPack(dimStep)
+        return x
+
+    # DimStepT
+    def _UnPack(self, dimStep):
+        if dimStep is None:
+            return
+        self.op = dimStep.Op()
+        self.value = dimStep.Value()
+
+    # DimStepT
+    def Pack(self, builder):
+        return CreateDimStep(builder, self.op, self.value)
+
+
+class DimProgram(object):
+    __slots__ = ['_tab']
+
+    @classmethod
+    def GetRootAs(cls, buf, offset=0):
+        n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, offset)
+        x = DimProgram()
+        x.Init(buf, n + offset)
+        return x
+
+    @classmethod
+    def GetRootAsDimProgram(cls, buf, offset=0):
+        """This method is deprecated. Please switch to GetRootAs."""
+        return cls.GetRootAs(buf, offset)
+    @classmethod
+    def DimProgramBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
+        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x45\x4D\x42\x52", size_prefixed=size_prefixed)
+
+    # DimProgram
+    def Init(self, buf, pos):
+        self._tab = flatbuffers.table.Table(buf, pos)
+
+    # DimProgram
+    def Steps(self, j):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(4))
+        if o != 0:
+            x = self._tab.Vector(o)
+            x += flatbuffers.number_types.UOffsetTFlags.py_type(j) * 16
+            obj = DimStep()
+            obj.Init(self._tab.Bytes, x)
+            return obj
+        return None
+
+    # DimProgram
+    def StepsLength(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(4))
+        if o != 0:
+            return self._tab.VectorLen(o)
+        return 0
+
+    # DimProgram
+    def StepsIsNone(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(4))
+        return o == 0
+
+def DimProgramStart(builder):
+    builder.StartObject(1)
+
+def DimProgramAddSteps(builder, steps):
+    builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(steps), 0)
+
+def DimProgramStartStepsVector(builder, numElems):
+    return builder.StartVector(16, numElems, 8)
+
+def DimProgramEnd(builder):
+    return builder.EndObject()
+
+
+try:
+    from typing import List
+except:
+    pass
+
+class DimProgramT(object):
+
+    # DimProgramT
+    def __init__(
+        self,
+        steps = None,
+    ):
+        self.steps = steps  # type: Optional[List[DimStepT]]
+
+    @classmethod
+    def InitFromBuf(cls, buf, pos):
+        dimProgram = DimProgram()
+        dimProgram.Init(buf, pos)
+        return cls.InitFromObj(dimProgram)
+
+    @classmethod
+    def InitFromPackedBuf(cls, buf, pos=0):
+        n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
+        return cls.InitFromBuf(buf, pos+n)
+
+    @classmethod
+    def InitFromObj(cls, dimProgram):
+        x = DimProgramT()
+        x._UnPack(dimProgram)
+        return x
+
+    # DimProgramT
+    def _UnPack(self, dimProgram):
+        if dimProgram is None:
+            return
+        if not dimProgram.StepsIsNone():
+            self.steps = []
+            for i in range(dimProgram.StepsLength()):
+                if dimProgram.Steps(i) is None:
+                    self.steps.append(None)
+                else:
+                    dimStep_ = DimStepT.InitFromObj(dimProgram.Steps(i))
+                    self.steps.append(dimStep_)
+
+    # DimProgramT
+    def Pack(self, builder):
+        if self.steps is not None:
+            DimProgramStartStepsVector(builder, len(self.steps))
+            for i in reversed(range(len(self.steps))):
+                self.steps[i].Pack(builder)
+            steps = builder.EndVector()
+        DimProgramStart(builder)
+        if self.steps is not None:
+            DimProgramAddSteps(builder, steps)
+        dimProgram = DimProgramEnd(builder)
+        return dimProgram
 
 
 class Symbol(object):
@@ -645,8 +837,32 @@ class Tensor(object):
             return self._tab.Get(flatbuffers.number_types.Int8Flags, o + self._tab.Pos)
         return 0
 
+    # Tensor
+    def DimPrograms(self, j):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(22))
+        if o != 0:
+            x = self._tab.Vector(o)
+            x += flatbuffers.number_types.UOffsetTFlags.py_type(j) * 4
+            x = self._tab.Indirect(x)
+            obj = DimProgram()
+            obj.Init(self._tab.Bytes, x)
+            return obj
+        return None
+
+    # Tensor
+    def DimProgramsLength(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(22))
+        if o != 0:
+            return self._tab.VectorLen(o)
+        return 0
+
+    # Tensor
+    def DimProgramsIsNone(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(22))
+        return o == 0
+
 def TensorStart(builder):
-    builder.StartObject(9)
+    builder.StartObject(10)
 
 def TensorAddName(builder, name):
     builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(name), 0)
@@ -681,6 +897,12 @@ def TensorAddQuantization(builder, quantization):
 def TensorAddLayout(builder, layout):
     builder.PrependInt8Slot(8, layout, 0)
 
+def TensorAddDimPrograms(builder, dimPrograms):
+    builder.PrependUOffsetTRelativeSlot(9, flatbuffers.number_types.UOffsetTFlags.py_type(dimPrograms), 0)
+
+def TensorStartDimProgramsVector(builder, numElems):
+    return builder.StartVector(4, numElems, 4)
+
 def TensorEnd(builder):
     return builder.EndObject()
 
@@ -704,6 +926,7 @@ class TensorT(object):
         nbytes = 0,
         quantization = None,
         layout = 0,
+        dimPrograms = None,
     ):
         self.name = name  # type: Optional[str]
         self.dtype = dtype  # type: int
@@ -714,6 +937,7 @@ class TensorT(object):
         self.nbytes = nbytes  # type: int
         self.quantization = quantization  # type: Optional[QuantizationT]
         self.layout = layout  # type: int
+        self.dimPrograms = dimPrograms  # type: Optional[List[DimProgramT]]
 
     @classmethod
     def InitFromBuf(cls, buf, pos):
@@ -759,6 +983,14 @@ class TensorT(object):
         if tensor.Quantization() is not None:
             self.quantization = QuantizationT.InitFromObj(tensor.Quantization())
         self.layout = tensor.Layout()
+        if not tensor.DimProgramsIsNone():
+            self.dimPrograms = []
+            for i in range(tensor.DimProgramsLength()):
+                if tensor.DimPrograms(i) is None:
+                    self.dimPrograms.append(None)
+                else:
+                    dimProgram_ = DimProgramT.InitFromObj(tensor.DimPrograms(i))
+                    self.dimPrograms.append(dimProgram_)
 
     # TensorT
     def Pack(self, builder):
@@ -779,6 +1011,14 @@ class TensorT(object):
             dims = builder.EndVector()
         if self.quantization is not None:
             quantization = self.quantization.Pack(builder)
+        if self.dimPrograms is not None:
+            dimProgramslist = []
+            for i in range(len(self.dimPrograms)):
+                dimProgramslist.append(self.dimPrograms[i].Pack(builder))
+            TensorStartDimProgramsVector(builder, len(self.dimPrograms))
+            for i in reversed(range(len(self.dimPrograms))):
+                builder.PrependUOffsetTRelative(dimProgramslist[i])
+            dimPrograms = builder.EndVector()
         TensorStart(builder)
         if self.name is not None:
             TensorAddName(builder, name)
@@ -793,6 +1033,8 @@ class TensorT(object):
         if self.quantization is not None:
             TensorAddQuantization(builder, quantization)
         TensorAddLayout(builder, self.layout)
+        if self.dimPrograms is not None:
+            TensorAddDimPrograms(builder, dimPrograms)
         tensor = TensorEnd(builder)
         return tensor
 

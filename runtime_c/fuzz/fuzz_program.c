@@ -72,7 +72,8 @@ static int set_inputs(ember_method *m, const fuzz_header *h, void **buffers) {
         const ember_tensor *t = &m->tensors[m->indices[i]];
         int64_t shape[EMBER_MAX_RANK], count = 1;
         memcpy(shape, info.shape, sizeof shape);
-        if (t->dims != 0 && ember_eval_dims(&m->program->f, t->dims, t->rank, sym, shape, &quiet, "") != EMBER_OK)
+        ember_dim_ref r = ember_dim_ref_of(t, m->n_symbols);
+        if (t->dims != 0 && ember_eval_dims(&m->program->f, &r, sym, 0, shape, &quiet, "") != EMBER_OK)
             return 0;   /* the set_input below would say why; nothing to fill */
         for (int d = 0; d < info.rank; d++) count *= shape[d];
         size_t nbytes = (size_t)count * ember_dtype_size(info.dtype);

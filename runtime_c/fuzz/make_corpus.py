@@ -24,6 +24,7 @@ import torch  # noqa: E402
 import crafted  # noqa: E402
 import fuzz_input  # noqa: E402
 from exporter import DynamicDim, export_module  # noqa: E402
+from test_dim_programs import HW, LENGTH, AudioEncoder, StridedCNN  # noqa: E402
 from zoo_models import exported, exported_int8, gpt_block, mlp  # noqa: E402
 
 
@@ -64,6 +65,11 @@ def seeds() -> dict:
     model, (idx,) = gpt_block()
     seq = export_module(model, (idx,), dynamic=[DynamicDim("batch", 0, 4), DynamicDim("seq", 1, 16)])
     out["gpt_block_batch_seq"] = fuzz_input.wrap(seq, picks=[2, 6], threads=3)
+    torch.manual_seed(0)      # dimension programs (schema 2.2): sizes through strided layers
+    hw = export_module(StridedCNN().eval(), (torch.randn(1, 3, 32, 32),), dynamic=HW)
+    out["strided_cnn_hw"] = fuzz_input.wrap(hw, picks=[1, 5])
+    out["audio_length_min"] = fuzz_input.wrap(
+        export_module(AudioEncoder().eval(), (torch.randn(2, 1, 100),), dynamic=LENGTH), picks=[0])
     sm = slice_matmul_int8()
     out["slice_matmul_int8"] = fuzz_input.wrap(sm)
     out["slice_matmul_int8_min"] = fuzz_input.wrap(sm, picks=[0])

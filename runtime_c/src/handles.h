@@ -76,7 +76,20 @@ ember_status ember_decode_options(const fb_buf *f, const fb_table *op, int32_t t
 ember_status ember_decode_quant(const fb_buf *f, const fb_table *op, int field, ember_quant *q, ember_error *err);
 ember_status ember_tensor_quant(const fb_buf *f, const fb_table *tensor, int field, ember_tensor *x,
                                 ember_error *err);
-ember_status ember_eval_dims(const fb_buf *f, uint32_t dims_pos, int32_t rank, const int64_t *sym,
+/* Where a tensor's dynamic dimensions are in the (verified) file: its DimExpr vector, its
+ * dim_programs vector (0 when absent, schema 2.2) and its declared (maximum) shape. */
+typedef struct ember_dim_ref {
+    uint32_t dims, programs, n_programs, shape;
+    int32_t rank, n_symbols;
+} ember_dim_ref;
+static inline ember_dim_ref ember_dim_ref_of(const ember_tensor *t, int32_t n_symbols) {
+    ember_dim_ref r = {t->dims, t->programs, t->n_programs, t->shape_pos, t->rank, n_symbols};
+    return r;
+}
+/* Every dimension at sizes sym into shape[]. verify: the loader's first evaluation, at the
+ * maxima (structure checked, errors EMBER_ERR_VERIFY); otherwise a program's value must lie in
+ * 0..the declared size (EMBER_ERR_INPUT: these sizes cannot run). */
+ember_status ember_eval_dims(const fb_buf *f, const ember_dim_ref *r, const int64_t *sym, int verify,
                              int64_t *shape, ember_error *err, const char *what);
 
 #endif /* EMBER_HANDLES_H */

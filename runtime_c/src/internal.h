@@ -62,6 +62,8 @@ typedef struct ember_tensor {
     int64_t count;                   /* elements at the current shape */
     uint64_t max_nbytes;             /* bytes at the maximum shape (the planned region) */
     uint32_t dims;                   /* file offset of the DimExpr vector; 0 when static */
+    uint32_t programs, n_programs;   /* its dim_programs vector (schema 2.2); 0 when absent */
+    uint32_t shape_pos;              /* file offset of its declared (maximum) shape */
     uint32_t name;                   /* file offset of the name string; 0 when absent */
     uint8_t dtype, rank, storage, bound;  /* bound: an input pointing at caller memory */
     uint8_t quantized;               /* per-tensor quantization: scale and zero_point are set */

@@ -263,16 +263,20 @@ static ember_status fill_tensor(ember_method *m, const fb_vec *tensors, int32_t 
     const ember_program *p = m->program;
     const fb_buf *f = &p->f;
     fb_table t;
-    fb_vec shape, dims;
+    fb_vec shape, dims, programs;
     ember_tensor *x = &m->tensors[i];
     TRY(fb_vec_table(f, tensors, (uint32_t)i, &t, err, "tensor"));
     TRY(fb_sub_vector(f, &t, T_SHAPE, 8, 8, &shape, err, "tensor"));
-    TRY(fb_sub_vector(f, &t, T_DIMS, 24, 8, &dims, err, "tensor"));
+    TRY(fb_sub_vector(f, &t, T_DIMS, EMBER_DIMEXPR_BYTES, 8, &dims, err, "tensor"));
+    TRY(fb_sub_vector(f, &t, T_DIM_PROGRAMS, 4, 4, &programs, err, "tensor"));
     TRY(fb_sub_string(f, &t, T_NAME, &x->name, err, "tensor"));
     x->dtype = (uint8_t)fb_read_int(f, &t, T_DTYPE, 1, 1, 0);
     x->storage = (uint8_t)fb_read_int(f, &t, T_STORAGE, 1, 1, 0);
     x->rank = (uint8_t)shape.len;
     x->dims = dims.pos;
+    x->programs = programs.pos;
+    x->n_programs = programs.len;
+    x->shape_pos = shape.pos;
     x->count = 1;
     for (uint32_t d = 0; d < shape.len; d++) {
         x->shape[d] = fb_i64(f, shape.pos + 8 * d);
@@ -459,7 +463,8 @@ ember_status ember_method_input_info(const ember_method *m, int32_t index, ember
     if (t->dims != 0) {   /* report the declared maximum, not the last bound size */
         char scratch[8];
         ember_error quiet = {scratch, sizeof scratch};
-        if (ember_eval_dims(&m->program->f, t->dims, t->rank, m->sym_max, info->shape, &quiet, "") != EMBER_OK)
+        ember_dim_ref r = ember_dim_ref_of(t, m->n_symbols);
+        if (ember_eval_dims(&m->program->f, &r, m->sym_max, 0, info->shape, &quiet, "") != EMBER_OK)
             return EMBER_ERR_STATE;
     }
     return EMBER_OK;
@@ -483,7 +488,8 @@ static ember_status set_input(ember_method *m, int32_t index, ember_dtype dtype,
         return ember_fail(&err, EMBER_ERR_INPUT, "input %d ('%.40s'): rank %d, expected %d", (int)index, name,
                           (int)rank, (int)t->rank);
     if (t->dims != 0) {
-        TRY(ember_eval_dims(&m->program->f, t->dims, t->rank, m->sym_max, maxshape, &err, "input"));
+        ember_dim_ref r = ember_dim_ref_of(t, m->n_symbols);
+        TRY(ember_eval_dims(&m->program->f, &r, m->sym_max, 0, maxshape, &err, "input"));
     } else {
         memcpy(maxshape, t->shape, sizeof maxshape);
     }
@@ -550,7 +556,8 @@ static ember_status bind_sizes(ember_method *m) {
     for (int32_t i = 0; i < m->n_inputs; i++) {
         const ember_tensor *t = &m->tensors[m->indices[i]];
         if (t->dims == 0) continue;
-        TRY(ember_eval_dims(f, t->dims, t->rank, value, want, &err, "input"));
+        ember_dim_ref r = ember_dim_ref_of(t, m->n_symbols);
+        TRY(ember_eval_dims(f, &r, value, 0, want, &err, "input"));
         for (int d = 0; d < t->rank; d++)
             if (want[d] != t->shape[d])
                 return ember_fail(&err, EMBER_ERR_INPUT, "input %d ('%.40s'): dimension %d is %lld, expected %lld",
@@ -561,7 +568,8 @@ static ember_status bind_sizes(ember_method *m) {
     for (int32_t k = 0; k < m->n_tensors; k++) {
         ember_tensor *t = &m->tensors[k];
         if (t->dims == 0) continue;
-        TRY(ember_eval_dims(f, t->dims, t->rank, value, t->shape, &err, "tensor"));
+        ember_dim_ref r = ember_dim_ref_of(t, m->n_symbols);
+        TRY(ember_eval_dims(f, &r, value, 0, t->shape, &err, "tensor"));
         t->count = 1;
         for (int d = 0; d < t->rank; d++) t->count *= t->shape[d];
     }

@@ -77,13 +77,80 @@ static ember_status shape_count(const fb_buf *f, const fb_vec *shape, int64_t *c
     return EMBER_OK;
 }
 
-ember_status ember_eval_dims(const fb_buf *f, uint32_t dims_pos, int32_t rank, const int64_t *sym,
+/* One step of a dimension program on a and b (schema/dims.py has the reference): both within
+ * [-2^40, 2^40], so sums fit and products are checked before they are formed. 0: fails. */
+static int dim_binary(int op, int64_t a, int64_t b, int64_t *out) {
+    int64_t q;
+    if ((op == EMBER_DIM_FLOOR_DIV || op == EMBER_DIM_CEIL_DIV || op == EMBER_DIM_MOD) && b < 1) return 0;
+    switch (op) {
+    case EMBER_DIM_ADD: *out = a + b; return 1;
+    case EMBER_DIM_MUL:
+        if (a != 0 && (b > EMBER_DIM_LIMIT / (a < 0 ? -a : a) || b < -EMBER_DIM_LIMIT / (a < 0 ? -a : a))) return 0;
+        *out = a * b;
+        return 1;
+    case EMBER_DIM_FLOOR_DIV: q = a / b; *out = q - (a % b != 0 && a < 0); return 1;
+    case EMBER_DIM_CEIL_DIV: q = a / b; *out = q + (a % b != 0 && a > 0); return 1;
+    case EMBER_DIM_MOD: q = a % b; *out = q < 0 ? q + b : q; return 1;
+    case EMBER_DIM_MIN: *out = a < b ? a : b; return 1;
+    case EMBER_DIM_MAX: *out = a > b ? a : b; return 1;
+    default: return 0;
+    }
+}
+
+/* Dimension program d of a tensor (schema 2.2) at sizes sym. With `verify`, its structure
+ * is checked first (the loader); the values are checked on every evaluation. */
+static ember_status eval_program(const fb_buf *f, const ember_dim_ref *r, int32_t d, const int64_t *sym,
+                                 int verify, int64_t *out, ember_error *err, const char *what) {
+    fb_vec progs = {r->programs, r->n_programs}, steps;
+    fb_table prog;
+    int64_t stack[EMBER_DIM_MAX_DEPTH];
+    int depth = 0;
+    if (r->programs == 0 || (uint32_t)d >= r->n_programs)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %d: coeff -1 and no dimension program", what, (int)d);
+    TRY(fb_vec_table(f, &progs, (uint32_t)d, &prog, err, "dimension program"));
+    TRY(fb_sub_vector(f, &prog, DP_STEPS, EMBER_DIMSTEP_BYTES, 8, &steps, err, "dimension program"));
+    if (steps.len < 1 || steps.len > EMBER_DIM_MAX_STEPS)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %d: dimension program of %u steps (1 to %d)", what, (int)d,
+                          steps.len, EMBER_DIM_MAX_STEPS);
+    for (uint32_t k = 0; k < steps.len; k++) {
+        int op = f->b[steps.pos + EMBER_DIMSTEP_BYTES * k];
+        int64_t value = fb_i64(f, steps.pos + EMBER_DIMSTEP_BYTES * k + 8), v = 0;
+        int leaf = op == EMBER_DIM_CONST || op == EMBER_DIM_SIZE;
+        if (verify && (op >= EMBER_DIM_COUNT || (op == EMBER_DIM_SIZE && (value < 0 || value >= r->n_symbols)) ||
+                       (op == EMBER_DIM_CONST && (value < -EMBER_DIM_LIMIT || value > EMBER_DIM_LIMIT)) ||
+                       (!leaf && value != 0) || (leaf ? depth >= EMBER_DIM_MAX_DEPTH : depth < 2)))
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %d: dimension program step %u (op %d, value %lld) "
+                              "is malformed at stack depth %d", what, (int)d, k, op, (long long)value, depth);
+        if (op == EMBER_DIM_CONST) v = value;
+        else if (op == EMBER_DIM_SIZE) v = sym[value];
+        else if (!dim_binary(op, stack[depth - 2], stack[depth - 1], &v) || v < -EMBER_DIM_LIMIT || v > EMBER_DIM_LIMIT)
+            return ember_fail(err, verify ? EMBER_ERR_VERIFY : EMBER_ERR_INPUT, "%s dim %d: dimension program step %u "
+                              "fails (a divisor below 1 or a value beyond 2^40) at these sizes", what, (int)d, k);
+        depth -= leaf ? -1 : 1;
+        stack[depth - 1] = v;
+    }
+    if (depth != 1)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %d: dimension program ends with %d values", what, (int)d, depth);
+    *out = stack[0];
+    return EMBER_OK;
+}
+
+ember_status ember_eval_dims(const fb_buf *f, const ember_dim_ref *r, const int64_t *sym, int verify,
                              int64_t *shape, ember_error *err, const char *what) {
-    for (int32_t d = 0; d < rank; d++) {
-        size_t at = (size_t)dims_pos + EMBER_DIMEXPR_BYTES * (size_t)d;
+    for (int32_t d = 0; d < r->rank; d++) {
+        size_t at = (size_t)r->dims + EMBER_DIMEXPR_BYTES * (size_t)d;
         int64_t coeff = fb_i64(f, at), add = fb_i64(f, at + 8);
         int16_t sa = (int16_t)fb_u16(f, at + 16), sb = (int16_t)fb_u16(f, at + 18);
         int64_t v = coeff;
+        if (coeff == -1) {       /* a dimension program: at most the planned size, at any sizes */
+            TRY(eval_program(f, r, d, sym, verify, &v, err, what));
+            if (!verify && (v < 0 || v > fb_i64(f, (size_t)r->shape + 8 * (size_t)d)))
+                return ember_fail(err, EMBER_ERR_INPUT, "%s dim %d: the dimension program gives %lld at these "
+                                  "sizes, outside 0..%lld (the size it was planned for)", what, (int)d, (long long)v,
+                                  (long long)fb_i64(f, (size_t)r->shape + 8 * (size_t)d));
+            shape[d] = v;
+            continue;
+        }
         if (coeff != 0) {
             int64_t a = sa >= 0 ? sym[sa] : 1, b = sb >= 0 ? sym[sb] : 1;
             if (a > EMBER_MAX_ELEMENTS / v) goto overflow;
@@ -104,18 +171,33 @@ ember_status ember_eval_dims(const fb_buf *f, uint32_t dims_pos, int32_t rank, c
 }
 
 /* A tensor's dynamic dimensions: one DimExpr per dimension (not for a constant), symbols
- * in range, bounded terms, and each giving the declared shape at the symbols' maxima. */
-static ember_status verify_dims(const fb_buf *f, const fb_vec *dims, const fb_vec *shape, int64_t storage,
-                                int32_t n_symbols, const int64_t *sym_max, ember_error *err, const char *what) {
+ * in range, bounded terms, a well-formed program where coeff is -1 (schema 2.2) and none
+ * elsewhere, and each giving the declared shape at the symbols' maxima. */
+static ember_status verify_dims(const fb_buf *f, const fb_table *t, const fb_vec *dims, const fb_vec *shape,
+                                int64_t storage, int32_t n_symbols, const int64_t *sym_max, ember_error *err,
+                                const char *what) {
     int64_t at_max[EMBER_MAX_RANK];
+    fb_vec progs;
     if (dims->len != shape->len)
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u dims for rank %u", what, dims->len, shape->len);
     if (storage == EMBER_STORAGE_CONSTANT)
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: a constant cannot have dynamic dimensions", what);
+    TRY(fb_sub_vector(f, t, T_DIM_PROGRAMS, 4, 4, &progs, err, what));
+    if (progs.pos != 0 && progs.len != shape->len)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u dim_programs for rank %u", what, progs.len, shape->len);
     for (uint32_t d = 0; d < dims->len; d++) {
         size_t at = (size_t)dims->pos + EMBER_DIMEXPR_BYTES * d;
         int64_t coeff = fb_i64(f, at), add = fb_i64(f, at + 8);
         int16_t sa = (int16_t)fb_u16(f, at + 16), sb = (int16_t)fb_u16(f, at + 18);
+        fb_table prog;
+        fb_vec steps = {0, 0};
+        if (progs.pos != 0) {
+            TRY(fb_vec_table(f, &progs, d, &prog, err, "dimension program"));
+            TRY(fb_sub_vector(f, &prog, DP_STEPS, EMBER_DIMSTEP_BYTES, 8, &steps, err, "dimension program"));
+        }
+        if (coeff == -1) continue;                  /* checked by eval_program below */
+        if (steps.len != 0)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %u: a dimension program on a DimExpr dimension", what, d);
         if (sa < -1 || sa >= n_symbols || sb < -1 || sb >= n_symbols)
             return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %u: symbol %d or %d out of range [-1, %d)",
                               what, d, sa, sb, (int)n_symbols);
@@ -123,7 +205,8 @@ static ember_status verify_dims(const fb_buf *f, const fb_vec *dims, const fb_ve
             return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %u: coefficient %lld or constant %lld out of range",
                               what, d, (long long)coeff, (long long)add);
     }
-    TRY(ember_eval_dims(f, dims->pos, (int32_t)dims->len, sym_max, at_max, err, what));
+    ember_dim_ref r = {dims->pos, progs.pos, progs.len, shape->pos, (int32_t)dims->len, n_symbols};
+    TRY(ember_eval_dims(f, &r, sym_max, 1, at_max, err, what));
     for (uint32_t d = 0; d < dims->len; d++)
         if (at_max[d] != fb_i64(f, shape->pos + 8 * d))
             return ember_fail(err, EMBER_ERR_VERIFY, "%s dim %u: expression gives %lld at the maxima, shape says %lld",
@@ -181,7 +264,12 @@ static ember_status verify_tensor(const fb_buf *f, const fb_table *t, int32_t n_
     TRY(fb_sub_vector(f, t, T_DIMS, EMBER_DIMEXPR_BYTES, 8, &dims, err, what));
     int64_t storage = fb_read_int(f, t, T_STORAGE, 1, 1, 0);
     uint64_t offset = (uint64_t)fb_read_int(f, t, T_OFFSET, 8, 0, 0);
-    if (dims.pos != 0) TRY(verify_dims(f, &dims, &shape, storage, n_symbols, sym_max, err, what));
+    if (dims.pos != 0) TRY(verify_dims(f, t, &dims, &shape, storage, n_symbols, sym_max, err, what));
+    else {
+        fb_vec progs;
+        TRY(fb_sub_vector(f, t, T_DIM_PROGRAMS, 4, 4, &progs, err, what));
+        if (progs.pos != 0) return ember_fail(err, EMBER_ERR_VERIFY, "%s: dim_programs without dims", what);
+    }
     TRY(verify_place(storage, offset, nbytes, seg_size, arena_size, err, what));
     int64_t layout = fb_read_int(f, t, T_LAYOUT, 1, 1, 0);
     if (layout != EMBER_LAYOUT_ROW_MAJOR && layout != EMBER_LAYOUT_PANELS16)

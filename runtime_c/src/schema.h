@@ -101,6 +101,18 @@ enum {
     EMBER_LAYOUT_PANELS16 = 1,
     EMBER_LAYOUT_COUNT = 2
 };
+enum {
+    EMBER_DIM_CONST = 0,
+    EMBER_DIM_SIZE = 1,
+    EMBER_DIM_ADD = 2,
+    EMBER_DIM_MUL = 3,
+    EMBER_DIM_FLOOR_DIV = 4,
+    EMBER_DIM_CEIL_DIV = 5,
+    EMBER_DIM_MOD = 6,
+    EMBER_DIM_MIN = 7,
+    EMBER_DIM_MAX = 8,
+    EMBER_DIM_COUNT = 9
+};
 /* DType is public (ember.h, EMBER_DTYPE_*): checked against the schema here */
 typedef char ember_dtype_float32_is_0[EMBER_DTYPE_FLOAT32 == 0 ? 1 : -1];
 typedef char ember_dtype_int8_is_1[EMBER_DTYPE_INT8 == 1 ? 1 : -1];
@@ -113,8 +125,13 @@ typedef char ember_dtype_uint8_is_5[EMBER_DTYPE_UINT8 == 5 ? 1 : -1];
 #define EMBER_FILE_IDENTIFIER "EMBR"
 #define EMBER_CONSTANT_ALIGNMENT 64
 #define EMBER_ARENA_ALIGNMENT 16
-typedef char ember_version_is_schema_version[EMBER_VERSION_MAJOR == 2 && EMBER_VERSION_MINOR == 1 ? 1 : -1];
+typedef char ember_version_is_schema_version[EMBER_VERSION_MAJOR == 2 && EMBER_VERSION_MINOR == 2 ? 1 : -1];
 #define EMBER_DIMEXPR_BYTES 24u
+#define EMBER_DIMSTEP_BYTES 16u
+/* dimension programs (schema/dims.py): the value bound, the most steps and stack depth */
+#define EMBER_DIM_LIMIT ((int64_t)1 << 40)
+#define EMBER_DIM_MAX_STEPS 32
+#define EMBER_DIM_MAX_DEPTH 8
 /* the most inputs any op takes (schema/ops.py) */
 #define EMBER_MAX_OP_INPUTS 64
 
@@ -181,6 +198,7 @@ typedef char ember_version_is_schema_version[EMBER_VERSION_MAJOR == 2 && EMBER_V
 #define EMBER_CONV2D_ACTIVATION_DEFAULT 0
 #define EMBER_CONV2D_FIELDS 10
 #define EMBER_CONV2D_SIZES {4, 4, 4, 4, 4, 4, 4, 4, 4, 1}
+enum { /* DimProgram */ DP_STEPS = 0 };
 /* FullOptions: field ids, bytes and defaults */
 #define EMBER_FULL_VALUE 0
 #define EMBER_FULL_VALUE_BYTES 8
@@ -310,7 +328,7 @@ enum { /* Quantization */ Q_SCALE = 0, Q_ZERO_POINT = 1, Q_AXIS = 2 };
 #define EMBER_SLICE_SIZES {4, 8, 8}
 enum { /* Symbol */ S_NAME = 0, S_MIN = 1, S_MAX = 2 };
 enum { /* Tensor */ T_NAME = 0, T_DTYPE = 1, T_SHAPE = 2, T_DIMS = 3, T_STORAGE = 4, T_OFFSET = 5,
-       T_NBYTES = 6, T_QUANTIZATION = 7, T_LAYOUT = 8 };
+       T_NBYTES = 6, T_QUANTIZATION = 7, T_LAYOUT = 8, T_DIM_PROGRAMS = 9 };
 enum { /* TensorData */ D_DTYPE = 0, D_SHAPE = 1, D_OFFSET = 2, D_NBYTES = 3 };
 enum { /* TestCase */ C_INPUTS = 0, C_OUTPUTS = 1, C_ATOL = 2, C_RTOL = 3 };
 

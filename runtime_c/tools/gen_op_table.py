@@ -16,7 +16,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-from schema import ARENA_ALIGNMENT, CONSTANT_ALIGNMENT, FILE_IDENTIFIER, VERSION_MAJOR, VERSION_MINOR, fb  # noqa: E402
+from schema import ARENA_ALIGNMENT, CONSTANT_ALIGNMENT, FILE_IDENTIFIER, VERSION_MAJOR, VERSION_MINOR, dims, fb  # noqa: E402
 from schema.ops import (BOOL_OUT, FLOAT_ONLY, INT8_OPS, INT8_TABLE_INPUT, INT8_WEIGHT_OPS, OPTIONAL_INPUTS,  # noqa: E402
                         QUANT_PASSTHROUGH, SPECS, TABLE_OPS)
 
@@ -101,7 +101,7 @@ def render_list():
 # ---- schema.h ------------------------------------------------------------------------
 # Field-id prefixes of the tables the loader walks (the options tables get EMBER_<TABLE>_).
 PREFIX = {"Program": "P", "Method": "M", "Tensor": "T", "Symbol": "S", "Operator": "O", "TensorData": "D",
-          "TestCase": "C", "Quantization": "Q", "QuantParams": "QP", "KeyValue": "KV"}
+          "TestCase": "C", "Quantization": "Q", "QuantParams": "QP", "KeyValue": "KV", "DimProgram": "DP"}
 SLOT_BYTES = {"Bool": 1, "Int8": 1, "Uint8": 1, "Int16": 2, "Uint16": 2, "Int32": 4, "Uint32": 4,
               "Float32": 4, "Int64": 8, "Uint64": 8, "Float64": 8, "UOffsetTRelative": 4}
 
@@ -164,7 +164,7 @@ def render_schema_h():
              "#ifndef EMBER_SCHEMA_H", "#define EMBER_SCHEMA_H", "", '#include "ember.h"', ""]
     enum = lambda cls: sorted((v, k) for k, v in vars(cls).items() if not k.startswith("_"))  # noqa: E731
     for cls, prefix in ((fb.OpCode, "EMBER_OPCODE_"), (fb.Options, "EMBER_OPT_"), (fb.Activation, "EMBER_ACT_"),
-                        (fb.Storage, "EMBER_STORAGE_"), (fb.Layout, "EMBER_LAYOUT_")):
+                        (fb.Storage, "EMBER_STORAGE_"), (fb.Layout, "EMBER_LAYOUT_"), (fb.DimOp, "EMBER_DIM_")):
         values = enum(cls)
         names = [prefix + (option_const(k)[len("EMBER_OPT_"):] if cls is fb.Options and k != "NONE" else k)
                  for _, k in values]
@@ -181,6 +181,11 @@ def render_schema_h():
               f"typedef char ember_version_is_schema_version[EMBER_VERSION_MAJOR == {VERSION_MAJOR} && "
               f"EMBER_VERSION_MINOR == {VERSION_MINOR} ? 1 : -1];",
               f"#define EMBER_DIMEXPR_BYTES {fb.DimExpr.SizeOf()}u",
+              f"#define EMBER_DIMSTEP_BYTES {fb.DimStep.SizeOf()}u",
+              "/* dimension programs (schema/dims.py): the value bound, the most steps and stack depth */",
+              f"#define EMBER_DIM_LIMIT ((int64_t)1 << {dims.LIMIT.bit_length() - 1})",
+              f"#define EMBER_DIM_MAX_STEPS {dims.MAX_STEPS}",
+              f"#define EMBER_DIM_MAX_DEPTH {dims.MAX_DEPTH}",
               "/* the most inputs any op takes (schema/ops.py) */",
               f"#define EMBER_MAX_OP_INPUTS {max(spec.max_inputs for spec in SPECS.values())}", ""]
     for table, fields in sorted(tables().items()):

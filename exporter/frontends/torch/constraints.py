@@ -37,14 +37,17 @@ def _holds(guard: str, value: int):
 
 
 def _sizes(values: list) -> str:
-    """Allowed sizes in words: a range, the multiples of a number, or a list."""
+    """Allowed sizes in words: runs (1..4, 13..64), or the multiples of a number."""
     lo, hi = values[0], values[-1]
-    if values == list(range(lo, hi + 1)):
-        return f"{lo}..{hi}"
     step = math.gcd(*values) if len(values) > 1 else 0
     if step > 1 and values == list(range(lo, hi + 1, step)):
         return f"the multiples of {step} in {lo}..{hi}"
-    return ", ".join(map(str, values[:12])) + (", ..." if len(values) > 12 else "")
+    runs, start = [], values[0]
+    for a, b in zip(values, values[1:] + [None]):
+        if b != a + 1:
+            runs.append(str(a) if a == start else f"{start}..{a}")
+            start = b
+    return ", ".join(runs[:8]) + (", ..." if len(runs) > 8 else "")
 
 
 def _where(name, arg, dim):
@@ -71,11 +74,22 @@ def _guards_message(guards: dict, dynamic: dict) -> list:
         elif not ok:
             lines.append(f"{what}: no size in {lo}..{hi} works the same way through the model: export it "
                          f"with a fixed size")
+        elif ok == list(range(lo, hi + 1)):
+            readable = "; ".join(re.sub(_TERM, name, g) for g in exprs)
+            lines.append(f"{what}: torch.export could not prove its guard {readable} for every size in "
+                         f"{lo}..{hi}, although it holds at each of them (a limit of torch.export's solver: "
+                         f"writing that part of the model another way may avoid the guard)")
         elif ok == list(range(ok[0], hi + 1)):
             lines.append(f"{what}: the model works for sizes {ok[0]}..{hi} only: pass min={ok[0]} "
                          f"(DynamicDim('{name}', dim={dim}, max={hi}, min={ok[0]}))")
         else:
-            lines.append(f"{what}: the model works for sizes {_sizes(ok)} only, not every size in {lo}..{hi}")
+            tail = hi
+            while tail - 1 in ok:
+                tail -= 1
+            advice = (f": pass min={tail} (DynamicDim('{name}', dim={dim}, max={hi}, min={tail}))"
+                      if hi in ok and tail > lo else "")
+            lines.append(f"{what}: the model works for sizes {_sizes(ok)} only, not every size in {lo}..{hi}"
+                         + advice)
     return lines
 
 

@@ -22,6 +22,7 @@ from exporter.errors import ExportError, UnsupportedOpsError
 from exporter.ir import Dim, Graph, Symbol
 from exporter.frontends.torch.fold import try_fold
 from exporter.frontends.torch.registry import LOWERINGS, SKIP
+from exporter.frontends.torch.sizes import SizeError, dim_of
 
 aten = torch.ops.aten
 
@@ -76,28 +77,10 @@ class Lowering:
     def dim(self, size) -> Dim:
         if isinstance(size, int):
             return Dim.static(size)
-        expr = sympy.expand(size.node.expr)
-        if expr.is_Integer:
-            return Dim.static(int(expr))
-        const, rest = expr.as_coeff_Add()
-        coeff, factors = rest.as_coeff_mul()
-        syms = []
-        for f in factors:
-            if f.is_Symbol:
-                syms.append(f)
-            elif f.is_Pow and f.base.is_Symbol and f.exp.is_Integer and f.exp > 0:
-                syms += [f.base] * int(f.exp)
-            else:
-                raise Unsupported(f"dimension {expr} is not of the form c*a*b+d")
-        if len(syms) > 2 or not coeff.is_Integer or not const.is_Integer:
-            raise Unsupported(f"dimension {expr} is not of the form c*a*b+d")
-        idx = []
-        for s in syms:
-            if s not in self.symbols:
-                raise Unsupported(f"dimension {expr} depends on a size that is not an input dimension")
-            idx.append(self.symbols[s])
-        idx += [-1] * (2 - len(idx))
-        return Dim(int(coeff), int(const), idx[0], idx[1])
+        try:
+            return dim_of(size.node.expr, self.symbols)
+        except SizeError as e:
+            raise Unsupported(str(e)) from None
 
     def dims(self, shape) -> tuple:
         return tuple(self.dim(s) for s in shape)
@@ -207,6 +190,9 @@ class Lowering:
                         raise ExportError("model outputs must be tensors")
                     self.graph.outputs.append(self.t(o))
         self._name_outputs()
+        problems = [] if unsupported else self.graph.program_problems()
+        if problems:
+            raise ExportError("dynamic sizes: " + "; ".join(problems[:4]))
         if unsupported:
             lines = []
             for node, why in unsupported:

@@ -69,6 +69,14 @@ def _convolution(ctx, x, weight, bias, stride, padding, dilation, transposed, ou
 
 
 # ---- pooling and reductions -------------------------------------------------
+def _static_hw(ctx, name, what):
+    """An NCHW tensor's H and W, which `what` needs fixed (not dynamic sizes)."""
+    h, w = ctx.dims_of(name)[2:4]
+    if not (h.is_static and w.is_static):
+        raise Unsupported(f"{what} needs a fixed height and width (here they are dynamic)")
+    return h.add, w.add
+
+
 def _pool_pads(in_size, out_size, k, s, p, d):
     """Bottom/right padding that makes floor division give torch's (ceil-mode) size."""
     need = (out_size - 1) * s + (k - 1) * d + 1 - (in_size + 2 * p)
@@ -86,12 +94,13 @@ def _max_pool(ctx, x, kernel, stride=(), padding=0, dilation=1, ceil_mode=False)
     ph, pw = _pair(padding)
     dh, dw = _pair(dilation)
     val = ctx.meta(index=0) if isinstance(ctx.meta(), (tuple, list)) else ctx.meta()
-    in_h, in_w = ctx.dims_of(src)[2].add, ctx.dims_of(src)[3].add
-    oh, ow = int(val.shape[2]), int(val.shape[3])
     out = ctx.new(np.float32, ctx.dims(val.shape))
+    pads = (ph, pw)
+    if ceil_mode:     # the extra bottom/right padding depends on the sizes: static ones only
+        (in_h, in_w), (oh, ow) = _static_hw(ctx, src, "max_pool2d with ceil_mode"), _static_hw(ctx, out, "")
+        pads = (_pool_pads(in_h, oh, kh, sh, ph, dh), _pool_pads(in_w, ow, kw, sw, pw, dw))
     ctx.emit("MAX_POOL2D", [src], [out], kernel_h=kh, kernel_w=kw, stride_h=sh, stride_w=sw,
-             pad_top=ph, pad_left=pw, pad_bottom=_pool_pads(in_h, oh, kh, sh, ph, dh),
-             pad_right=_pool_pads(in_w, ow, kw, sw, pw, dw), dilation_h=dh, dilation_w=dw,
+             pad_top=ph, pad_left=pw, pad_bottom=pads[0], pad_right=pads[1], dilation_h=dh, dilation_w=dw,
              count_include_pad=False, divisor=0)
     return (out, None) if isinstance(ctx.meta(), (tuple, list)) else out
 
@@ -103,10 +112,10 @@ def _avg_pool(ctx, x, kernel, stride=(), padding=0, ceil_mode=False, count_inclu
     kh, kw = _pair(kernel)
     sh, sw = _pair(stride) if stride else (kh, kw)
     ph, pw = _pair(padding)
-    in_h, in_w = ctx.dims_of(src)[2].add, ctx.dims_of(src)[3].add
-    oh, ow = int(ctx.meta().shape[2]), int(ctx.meta().shape[3])
-    if oh != (in_h + 2 * ph - kh) // sh + 1 or ow != (in_w + 2 * pw - kw) // sw + 1:
-        raise Unsupported("avg_pool2d with ceil_mode changing the output size")
+    if ceil_mode:
+        (in_h, in_w), (oh, ow) = _static_hw(ctx, src, "avg_pool2d with ceil_mode"), ctx.meta().shape[2:]
+        if oh != (in_h + 2 * ph - kh) // sh + 1 or ow != (in_w + 2 * pw - kw) // sw + 1:
+            raise Unsupported("avg_pool2d with ceil_mode changing the output size")
     return ctx.emit("AVG_POOL2D", [src], kernel_h=kh, kernel_w=kw, stride_h=sh, stride_w=sw,
                     pad_top=ph, pad_left=pw, pad_bottom=ph, pad_right=pw,
                     count_include_pad=bool(count_include_pad), divisor=int(divisor_override or 0))
@@ -115,10 +124,10 @@ def _avg_pool(ctx, x, kernel, stride=(), padding=0, ceil_mode=False, count_inclu
 @lowers(aten._adaptive_avg_pool2d.default, aten.adaptive_avg_pool2d.default)
 def _adaptive_avg_pool(ctx, x, output_size):
     src = ctx.t(x)
-    h, w = ctx.dims_of(src)[2].add, ctx.dims_of(src)[3].add
     oh, ow = _pair(output_size)
     if (oh, ow) == (1, 1):
         return ctx.emit("REDUCE_MEAN", [src], axes=[2, 3], keep_dims=True)
+    h, w = _static_hw(ctx, src, f"adaptive average pool to {oh}x{ow}")
     if h % oh or w % ow:
         raise Unsupported(f"adaptive average pool from {h}x{w} to {oh}x{ow} (not a divisor)")
     return ctx.emit("AVG_POOL2D", [src], kernel_h=h // oh, kernel_w=w // ow, stride_h=h // oh,

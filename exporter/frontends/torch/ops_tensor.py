@@ -198,7 +198,7 @@ def _full(ctx, *args, **kwargs):
 
 
 def _resize_scale(in_size, out_size, scale):
-    return float(1.0 / scale) if scale else float(in_size) / float(out_size)
+    return float(1.0 / scale) if scale else float(in_size) / float(int(out_size))
 
 
 @lowers(aten.upsample_nearest2d.vec, aten.upsample_bilinear2d.vec)
@@ -209,8 +209,10 @@ def _resize(ctx, x, output_size, *rest):
     src = ctx.t(x)
     in_dims = ctx.dims_of(src)
     out_shape = ctx.meta().shape
-    sh = _resize_scale(in_dims[2].add, int(out_shape[2]), scales[0] if scales else None)
-    sw = _resize_scale(in_dims[3].add, int(out_shape[3]), scales[1] if scales else None)
+    if not scales and not all(d.is_static for d in in_dims[2:]):
+        raise Unsupported("resizing a dynamic height or width to a given size (a scale factor works)")
+    sh = _resize_scale(in_dims[2].add, out_shape[2], scales[0] if scales else None)
+    sw = _resize_scale(in_dims[3].add, out_shape[3], scales[1] if scales else None)
     return ctx.emit("RESIZE_BILINEAR" if bilinear else "RESIZE_NEAREST", [src],
                     align_corners=align, scale_h=sh, scale_w=sw)
 

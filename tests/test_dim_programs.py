@@ -1,0 +1,163 @@
+"""Dimension programs (schema 2.2, issue 19): sizes torch.export derives through strided
+layers (`(h - 1) // 2 + 1`) exported as postfix programs, run by both runtimes at every
+size in range, printed readably; hostile programs refused by both loaders, and sizes a
+program cannot serve refused at run time by both."""
+import numpy as np
+import pytest
+import torch
+
+import crafted
+import runtime_py
+from exporter import DynamicDim, export_module
+from helpers import check_module
+from schema import dims, fb
+
+
+class StridedCNN(torch.nn.Module):
+    """Stride-2 convolutions (one depthwise), pooling, 2x upsampling, global pooling."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = torch.nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.dw = torch.nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=8)
+        self.pool = torch.nn.MaxPool2d(2)
+        self.up = torch.nn.Upsample(scale_factor=2, mode="nearest")
+        self.pw = torch.nn.Conv2d(8, 16, 1)
+        self.fc = torch.nn.Linear(16, 5)
+
+    def forward(self, x):
+        y = self.pool(torch.relu(self.dw(torch.relu(self.c1(x)))))
+        y = self.pw(self.up(y))
+        return self.fc(y.mean((2, 3))), y
+
+
+class AudioEncoder(torch.nn.Module):
+    """Strided 1-D convolutions over a variable-length signal."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = torch.nn.Conv1d(1, 8, 5, stride=2, padding=2)
+        self.c2 = torch.nn.Conv1d(8, 8, 3, stride=2)
+        self.fc = torch.nn.Linear(8, 4)
+
+    def forward(self, x):
+        y = torch.relu(self.c2(torch.relu(self.c1(x))))
+        return self.fc(y.mean(2)), y
+
+
+HW = [DynamicDim("h", 2, 64, min=16), DynamicDim("w", 3, 64, min=16)]
+LENGTH = [DynamicDim("t", 2, 400, min=16)]
+
+
+@pytest.fixture(scope="module")
+def cnn():
+    torch.manual_seed(0)
+    model = StridedCNN().eval()
+    return model, export_module(model, (torch.randn(1, 3, 32, 32),), dynamic=HW)
+
+
+def test_cnn_any_image_size(cnn):
+    """The minimum, the maximum, odd and mixed sizes: both runtimes against eager."""
+    model, data = cnn
+    sizes = [(16, 16), (17, 33), (31, 50), (63, 17), (64, 64)]
+    program = check_module(model, (torch.randn(1, 3, 32, 32),), data=data,
+                           extra_inputs=[(torch.randn(1, 3, h, w),) for h, w in sizes])
+    out = program.method().outputs[1]
+    assert out["shape"] == [1, 16, "2 * (((h - 1) // 4 - 1) // 2) + 2", "2 * (((w - 1) // 4 - 1) // 2) + 2"]
+
+
+def test_audio_encoder_any_length():
+    torch.manual_seed(0)
+    model = AudioEncoder().eval()
+    data = export_module(model, (torch.randn(2, 1, 100),), dynamic=LENGTH)
+    program = check_module(model, (torch.randn(2, 1, 100),), data=data,
+                           extra_inputs=[(torch.randn(2, 1, t),) for t in (16, 17, 123, 400)])
+    assert program.method().outputs[1]["shape"] == [2, 8, "(t - 1) // 4"]
+
+
+def test_inspect_prints_the_expressions(cnn, tmp_path):
+    from ember.cli import inspect_text
+    path = tmp_path / "cnn.ember"
+    path.write_bytes(cnn[1])
+    text = inspect_text(str(path))
+    assert "size h: 16..64" in text and "size w: 16..64" in text
+    assert "float32[1, 16, 2 * (((h - 1) // 4 - 1) // 2) + 2, 2 * (((w - 1) // 4 - 1) // 2) + 2]" in text
+
+
+@pytest.mark.parametrize("steps,sizes,want", [
+    ([("SIZE", 0), ("CONST", -1), ("ADD", 0), ("CONST", 2), ("FLOOR_DIV", 0)], [7], 3),
+    ([("CONST", -7), ("CONST", 2), ("FLOOR_DIV", 0)], [], -4),          # floor, as Python
+    ([("CONST", -7), ("CONST", 2), ("CEIL_DIV", 0)], [], -3),
+    ([("CONST", 7), ("CONST", 2), ("CEIL_DIV", 0)], [], 4),
+    ([("CONST", -7), ("CONST", 3), ("MOD", 0)], [], 2),
+    ([("SIZE", 0), ("SIZE", 1), ("MIN", 0), ("SIZE", 1), ("MAX", 0)], [5, 9], 9),
+])
+def test_reference_semantics(steps, sizes, want):
+    dims.check(steps, len(sizes))
+    assert dims.evaluate(steps, sizes) == want
+
+
+# ---- hostile programs: the audio encoder's `(t - 1) // 4` dimension, edited ----------------
+@pytest.fixture(scope="module")
+def audio_file():
+    torch.manual_seed(0)
+    return export_module(AudioEncoder().eval(), (torch.randn(2, 1, 100),), dynamic=LENGTH)
+
+
+def _with_program(data, steps, coeff=-1):
+    """The file with the steps (and DimExpr coeff) of the encoder's last convolution's
+    length, `(t - 1) // 4` (99 at the maximum t = 400), replaced."""
+    def edit(p):
+        for t in p.methods[0].tensors:
+            for d, prog in enumerate(t.dimPrograms or []):
+                if prog is not None and prog.steps and t.shape[d] == 99:
+                    prog.steps = []
+                    for op, value in steps:
+                        st = fb.DimStepT()
+                        st.op, st.value = op, value
+                        prog.steps.append(st)
+                    t.dims[d].coeff = coeff
+    return crafted.edit(data, edit)
+
+
+D = fb.DimOp
+T_MINUS_1_DIV_4 = [(D.SIZE, 0), (D.CONST, -1), (D.ADD, 0), (D.CONST, 4), (D.FLOOR_DIV, 0)]
+
+
+@pytest.mark.parametrize("steps,coeff,message", [
+    ([(D.SIZE, 0), (D.CONST, 0), (D.FLOOR_DIV, 0)], -1, "fails|divisor"),               # division by zero
+    ([(D.SIZE, 0), (D.CONST, 1 << 40), (D.MUL, 0)], -1, "fails|beyond 2\\^40"),        # overflow
+    ([(D.SIZE, 0), (D.CONST, (1 << 40) + 1), (D.ADD, 0)], -1, "malformed|beyond 2\\^40"),
+    ([(D.SIZE, 1)], -1, "malformed|out of range"),                                      # no symbol 1
+    ([(D.SIZE, 0), (D.ADD, 0)], -1, "malformed|stack depth"),                           # underflow
+    ([(D.SIZE, 0)] * 9 + [(D.ADD, 0)] * 8, -1, "malformed|stack depth"),                 # depth 9
+    ([(D.SIZE, 0), (D.CONST, 0), (D.ADD, 0)] * 11, -1, "steps"),                         # 33 steps
+    ([(D.SIZE, 0), (D.SIZE, 0)], -1, "ends with 2"),
+    ([(9, 0)], -1, "malformed|unknown op"),
+    ([(D.SIZE, 0), (D.CONST, 2), (D.FLOOR_DIV, 0)], -1, "at the maxima"),               # 200, not 99
+    (T_MINUS_1_DIV_4, 1, "dimension program on a DimExpr"),                             # coeff >= 0
+])
+def test_hostile_programs_are_refused_by_both_loaders(audio_file, steps, coeff, message):
+    bad = _with_program(audio_file, steps, coeff)
+    for backend in ("py", "c"):
+        with pytest.raises(runtime_py.EmberError, match=message):
+            runtime_py.load(bad, backend=backend)
+
+
+def test_the_untouched_program_still_loads(audio_file):
+    for backend in ("py", "c"):
+        runtime_py.load(_with_program(audio_file, T_MINUS_1_DIV_4), backend=backend)
+
+
+def test_sizes_a_program_cannot_serve_are_refused_at_run_time(audio_file):
+    """`(t - 1) // 4 + t % 7 - 1` is 99 at the maximum t = 400, where the arena is planned,
+    and 104 at t = 398: both runtimes refuse that size rather than write past the planned
+    bytes (the convolution's own check would refuse the length next)."""
+    bad = _with_program(audio_file, T_MINUS_1_DIV_4 + [(D.SIZE, 0), (D.CONST, 7), (D.MOD, 0), (D.ADD, 0),
+                                                       (D.CONST, -1), (D.ADD, 0)])
+    x = np.random.default_rng(0).standard_normal((2, 1, 400)).astype(np.float32)
+    for backend in ("py", "c"):
+        program = runtime_py.load(bad, backend=backend)
+        program.run("forward", x)                                    # t = 400: 99, as planned
+        with pytest.raises(runtime_py.InputError, match="outside 0..99"):
+            program.run("forward", x[:, :, :398])

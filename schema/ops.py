@@ -24,7 +24,7 @@ def _spec(name, options, lo, hi=None, outputs=1):
 
 _BINARY = ["ADD", "SUB", "MUL", "DIV", "POW", "MAXIMUM", "MINIMUM", "EQUAL", "NOT_EQUAL",
            "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL", "LOGICAL_AND", "LOGICAL_OR"]
-_UNARY = ["LOGICAL_NOT", "EXP", "LOG", "SQRT", "RSQRT", "NEG", "ABS", "ERF", "RESHAPE", "CAST"]
+_UNARY = ["LOGICAL_NOT", "EXP", "LOG", "SQRT", "RSQRT", "NEG", "ABS", "ERF", "RESHAPE", "CAST", "SIN"]
 # Elementwise ops that run on int8 by a 256-entry table (input 1, INT8, built at export).
 TABLE_OPS = frozenset({"RELU", "SIGMOID", "TANH", "HARDSWISH", "GELU", "CLAMP"})
 
@@ -86,7 +86,7 @@ INT8_WEIGHT_OPS = frozenset({"FULLY_CONNECTED"})
 
 # Ops whose every operand is FLOAT32 (unless the op runs its int8 kernel), and ops
 # whose output is BOOL (checked at load).
-FLOAT_ONLY = frozenset({"CONV2D", "FULLY_CONNECTED", "SIGMOID", "TANH", "GELU", "EXP", "LOG", "SQRT",
+FLOAT_ONLY = frozenset({"CONV2D", "FULLY_CONNECTED", "SIGMOID", "TANH", "GELU", "EXP", "LOG", "SQRT", "SIN",
                         "RSQRT", "ERF", "HARDSWISH", "SOFTMAX", "LOG_SOFTMAX", "LAYER_NORM",
                         "MAX_POOL2D", "AVG_POOL2D", "RESIZE_NEAREST", "RESIZE_BILINEAR", "CLAMP",
                         "REDUCE_MEAN"})
@@ -105,6 +105,7 @@ OPCODES = [
     "LAYER_NORM", "MAX_POOL2D", "AVG_POOL2D", "REDUCE_MEAN", "REDUCE_SUM", "REDUCE_MAX",
     "REDUCE_ANY", "CONCAT", "SLICE", "PAD", "RESHAPE", "PERMUTE", "EXPAND", "GATHER", "CAST",
     "ARANGE", "FULL", "RESIZE_NEAREST", "RESIZE_BILINEAR", "CUMSUM", "QUANTIZE", "DEQUANTIZE",
+    "SIN",
 ]
 
 # What each op computes, the semantics every runtime implements (markdown). schema/generate.py
@@ -312,5 +313,9 @@ integer conversion; NaN gives `z`.
     "DEQUANTIZE": """\
 INT8 -> FLOAT32 with the input's scale `s` and zero point `z`:
 `out = float32(x - z) * s`, one float32 multiplication (the same bits in every runtime).
+""",
+    "SIN": """\
+`sin(x)` elementwise, float32 (the C library's `sinf`; the runtimes agree within float
+tolerance, not bit for bit).
 """,
 }

@@ -101,6 +101,7 @@ class OpCode(object):
     CUMSUM = 54
     QUANTIZE = 55
     DEQUANTIZE = 56
+    SIN = 57
 
 
 class Options(object):

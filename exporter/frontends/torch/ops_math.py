@@ -110,7 +110,7 @@ for _op, _ov in {"RELU": aten.relu.default, "SIGMOID": aten.sigmoid.default,
                  "TANH": aten.tanh.default, "EXP": aten.exp.default, "LOG": aten.log.default,
                  "SQRT": aten.sqrt.default, "RSQRT": aten.rsqrt.default, "NEG": aten.neg.default,
                  "ABS": aten.abs.default, "ERF": aten.erf.default,
-                 "HARDSWISH": aten.hardswish.default}.items():
+                 "HARDSWISH": aten.hardswish.default, "SIN": aten.sin.default}.items():
     LOWERINGS[_ov] = _unary(_op)
 
 

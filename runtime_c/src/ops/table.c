@@ -58,6 +58,7 @@ extern const ember_op_impl ember_op_resize_bilinear;
 extern const ember_op_impl ember_op_cumsum;
 extern const ember_op_impl ember_op_quantize;
 extern const ember_op_impl ember_op_dequantize;
+extern const ember_op_impl ember_op_sin;
 extern const ember_op_impl ember_op_conv2d_int8;
 extern const ember_op_impl ember_op_fully_connected_int8;
 extern const ember_op_impl ember_op_batch_matmul_int8;
@@ -130,6 +131,7 @@ const ember_op_spec ember_op_specs[EMBER_OPCODE_COUNT] = {
     {"CUMSUM", EMBER_OPT_AXIS, 1, 1, 1, 0x0, 0},  /* 54 */
     {"QUANTIZE", EMBER_OPT_NONE, 1, 1, 1, 0x0, 0},  /* 55 */
     {"DEQUANTIZE", EMBER_OPT_NONE, 1, 1, 1, 0x0, 0},  /* 56 */
+    {"SIN", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 57 */
 };
 
 /* EMBER_IF_BUILT(OP, x): NULL where the build defines EMBER_EXCLUDE_<OP> (as 1: -D does), else x,
@@ -201,6 +203,7 @@ static const ember_op_impl *const impls[EMBER_OPCODE_COUNT] = {
     EMBER_IF_BUILT(CUMSUM, &ember_op_cumsum),
     EMBER_IF_BUILT(QUANTIZE, &ember_op_quantize),
     EMBER_IF_BUILT(DEQUANTIZE, &ember_op_dequantize),
+    EMBER_IF_BUILT(SIN, &ember_op_sin),
 };
 
 static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {
@@ -261,6 +264,7 @@ static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {
     NULL,  /* CUMSUM */
     NULL,  /* QUANTIZE */
     NULL,  /* DEQUANTIZE */
+    NULL,  /* SIN */
 };
 
 const ember_op_impl *ember_op_lookup(uint32_t opcode) {
@@ -271,4 +275,4 @@ const ember_op_impl *ember_op_lookup_int8(uint32_t opcode) {
     return opcode < EMBER_OPCODE_COUNT ? int8_impls[opcode] : NULL;
 }
 
-typedef char opcode_count_matches[EMBER_OPCODE_COUNT == 57 ? 1 : -1];
+typedef char opcode_count_matches[EMBER_OPCODE_COUNT == 58 ? 1 : -1];

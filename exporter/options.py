@@ -11,11 +11,24 @@ from exporter.quantize.observe import METHODS as OBSERVERS
 
 @dataclass
 class DynamicDim:
-    """Dimension `dim` of every input of rank > dim is dynamic, named `name`, up to `max`."""
+    """Dimension `dim` of every input of rank > dim is dynamic, named `name`, from `min` up to
+    `max`; with `multiple` k > 1, only the multiples of k (a U-Net whose skip connections meet
+    upsampled maps needs its height and width divisible by 2 per level). The program's size
+    is then the quotient, named `{name}_div{k}`, and the inputs' dimension k times it."""
     name: str
     dim: int
     max: int
     min: int = 1
+    multiple: int = 1
+
+    @property
+    def symbol(self) -> str:
+        return self.name if self.multiple == 1 else f"{self.name}_div{self.multiple}"
+
+    def quotient_range(self) -> tuple:
+        """(min, max) of the program's size: the quotients of the multiples in range."""
+        k = self.multiple
+        return -(-max(self.min, 1) // k), self.max // k
 
 
 class QuantMode(str, Enum):

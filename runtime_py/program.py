@@ -158,6 +158,7 @@ class Method:
                 if e.coeff == 1 and e.add == 0 and e.symA >= 0 and e.symB < 0:
                     if values[e.symA] is None:
                         values[e.symA] = int(a.shape[d])
+        self._bind_multiples(arrays, values)
         for s, (name, lo, hi) in enumerate(self.symbols):
             if values[s] is None:
                 raise InputError(f"size '{name}' is not given by any input dimension")
@@ -174,6 +175,20 @@ class Method:
                     self._shape(i, values)
             self._sizes_checked = list(values)
         return values
+
+    def _bind_multiples(self, arrays, values):
+        """A size no input dimension is exactly, taken from one that is k times it
+        (DynamicDim(multiple=k)): that dimension must be a multiple of k in k*min..k*max."""
+        for k, (i, a) in enumerate(zip(self._inputs, arrays)):
+            t = self.tensors[i]
+            for d, e in enumerate(t.dims if t.dims is not None else []):
+                if e.coeff > 1 and e.add == 0 and e.symA >= 0 and e.symB < 0 and values[e.symA] is None:
+                    v, (name, lo, hi) = int(a.shape[d]), self.symbols[e.symA]
+                    if v % e.coeff or not lo <= v // e.coeff <= hi:
+                        raise InputError(f"input {k} ('{_s(t.name)}') dimension {d} is {v}: it must be a multiple "
+                                         f"of {e.coeff} in {e.coeff * lo}..{e.coeff * hi} ({e.coeff}*{name}, "
+                                         f"{name} in {lo}..{hi})")
+                    values[e.symA] = v // e.coeff
 
     def _shape(self, index, values):
         t = self.tensors[index]

@@ -161,3 +161,52 @@ def test_sizes_a_program_cannot_serve_are_refused_at_run_time(audio_file):
         program.run("forward", x)                                    # t = 400: 99, as planned
         with pytest.raises(runtime_py.InputError, match="outside 0..99"):
             program.run("forward", x[:, :, :398])
+
+
+# ---- sizes that must be multiples: a U-Net --------------------------------------------------
+class UNet(torch.nn.Module):
+    """Two stride-2 levels down, two 2x upsamplings back, each met by its skip connection
+    (a concatenation): height and width must be multiples of 4."""
+
+    def __init__(self):
+        super().__init__()
+        self.e1 = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.e2 = torch.nn.Conv2d(8, 16, 3, stride=2, padding=1)
+        self.e3 = torch.nn.Conv2d(16, 16, 3, stride=2, padding=1)
+        self.up = torch.nn.Upsample(scale_factor=2)
+        self.d2 = torch.nn.Conv2d(32, 8, 3, padding=1)
+        self.d1 = torch.nn.Conv2d(16, 4, 3, padding=1)
+
+    def forward(self, x):
+        a = torch.relu(self.e1(x))
+        b = torch.relu(self.e2(a))
+        c = torch.relu(self.e3(b))
+        y = torch.relu(self.d2(torch.cat([self.up(c), b], 1)))
+        return self.d1(torch.cat([self.up(y), a], 1))
+
+
+def test_unet_multiples_of_4():
+    torch.manual_seed(0)
+    model = UNet().eval()
+    x = torch.randn(1, 3, 32, 32)
+    hw = [DynamicDim("h", 2, 64, min=16, multiple=4), DynamicDim("w", 3, 64, min=16, multiple=4)]
+    data = export_module(model, (x,), dynamic=hw)
+    sizes = [(16, 16), (20, 36), (44, 28), (64, 64)]
+    program = check_module(model, (x,), data=data, extra_inputs=[(torch.randn(1, 3, h, w),) for h, w in sizes])
+    m = program.method()
+    assert m.symbols == [("h_div4", 4, 16), ("w_div4", 4, 16)]
+    assert m.inputs[0]["shape"] == [1, 3, "4*h_div4", "4*w_div4"]
+    odd = np.zeros((1, 3, 30, 32), np.float32)
+    with pytest.raises(runtime_py.InputError, match=r"input 0 \('x'\) dimension 2 is 30: it must be a multiple "
+                                                    r"of 4 in 16\.\.64"):
+        program.run("forward", odd)
+    with pytest.raises(runtime_py.InputError, match=r"dimension 2 is 30: it must be a multiple of 4 in 16\.\.64"):
+        runtime_py.load(data, backend="c").run("forward", odd)
+
+
+def test_unet_without_multiple_is_told_which():
+    with pytest.raises(Exception, match=r"h \(input 'x' dimension 2\): torch.export's guards allow sizes .* only, "
+                                        r"not every size in 16\.\.64: pass multiple=4 \(DynamicDim\('h', dim=2, "
+                                        r"max=64, min=16, multiple=4\)\)"):
+        export_module(UNet().eval(), (torch.randn(1, 3, 32, 32),),
+                      dynamic=[DynamicDim("h", 2, 64, min=16), DynamicDim("w", 3, 64, min=16)])

@@ -104,7 +104,7 @@ class _TwoInputs(torch.nn.Module):
     # torch.export's guard (h - 1) // 2 + 1 != 1 excludes h = 1, 2: the sizes that work, found
     # by evaluating the guard over the asked range, and what to pass
     (_StridedConv(), (torch.randn(2, 3, 32, 32),), [DynamicDim("h", 2, 64)],
-     r"dynamic as asked: h \(input 'x' dimension 2\): the model works for sizes 3\.\.64 only: pass min=3 "
+     r"dynamic as asked: h \(input 'x' dimension 2\): torch.export's guards allow sizes 3\.\.64 only: pass min=3 "
      r"\(DynamicDim\('h', dim=2, max=64, min=3\)\)$"),
     (_LiteralView(), (torch.randn(2, 4),), [DynamicDim("batch", 0, 8)],
      r"batch: the model fixes this size to 2 \(a reshape or view with a literal size\?\): it cannot run at "

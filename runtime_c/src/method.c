@@ -528,6 +528,27 @@ ember_status ember_method_bind_input(ember_method *m, int32_t index, ember_dtype
     return set_input(m, index, dtype, shape, rank, data, nbytes, CALLER);
 }
 
+/* Sizes from input i's dimensions: one that is exactly a size (coeff 1), or, in the second
+ * pass, k times a size not bound yet (DynamicDim(multiple=k)): a multiple of k in range. */
+static ember_status bind_from_input(const ember_method *m, int32_t i, int multiples, int64_t *value,
+                                    ember_error *err) {
+    const fb_buf *f = &m->program->f;
+    const ember_tensor *t = &m->tensors[m->indices[i]];
+    for (int d = 0; t->dims != 0 && d < t->rank; d++) {
+        size_t at = (size_t)t->dims + EMBER_DIMEXPR_BYTES * (size_t)d;
+        int64_t coeff = fb_i64(f, at), v = t->shape[d];
+        int16_t sa = (int16_t)fb_u16(f, at + 16), sb = (int16_t)fb_u16(f, at + 18);
+        int wanted = multiples ? coeff > 1 : coeff == 1;
+        if (!wanted || fb_i64(f, at + 8) != 0 || sa < 0 || sb >= 0 || value[sa] >= 0) continue;
+        if (coeff > 1 && (v % coeff != 0 || v / coeff < m->sym_min[sa] || v / coeff > m->sym_max[sa]))
+            return ember_fail(err, EMBER_ERR_INPUT, "input %d ('%.40s'): dimension %d is %lld: it must be a multiple "
+                              "of %lld in %lld..%lld", (int)i, fb_str(f, t->name), d, (long long)v, (long long)coeff,
+                              (long long)(coeff * m->sym_min[sa]), (long long)(coeff * m->sym_max[sa]));
+        value[sa] = v / coeff;
+    }
+    return EMBER_OK;
+}
+
 /* Binds the dynamic sizes from the inputs, checks every input against them and,
  * when they changed, re-evaluates all shapes and prepares every op again. */
 static ember_status bind_sizes(ember_method *m) {
@@ -535,15 +556,8 @@ static ember_status bind_sizes(ember_method *m) {
     const fb_buf *f = &m->program->f;
     int64_t value[EMBER_MAX_SYMBOLS], want[EMBER_MAX_RANK];
     for (int s = 0; s < m->n_symbols; s++) value[s] = -1;
-    for (int32_t i = 0; i < m->n_inputs; i++) {
-        const ember_tensor *t = &m->tensors[m->indices[i]];
-        for (int d = 0; t->dims != 0 && d < t->rank; d++) {
-            size_t at = (size_t)t->dims + EMBER_DIMEXPR_BYTES * (size_t)d;
-            int16_t sa = (int16_t)fb_u16(f, at + 16), sb = (int16_t)fb_u16(f, at + 18);
-            if (fb_i64(f, at) == 1 && fb_i64(f, at + 8) == 0 && sa >= 0 && sb < 0 && value[sa] < 0)
-                value[sa] = t->shape[d];
-        }
-    }
+    for (int multiples = 0; multiples < 2; multiples++)   /* a dimension that is the size, then k times it */
+        for (int32_t i = 0; i < m->n_inputs; i++) TRY(bind_from_input(m, i, multiples, value, &err));
     int changed = 0;
     for (int s = 0; s < m->n_symbols; s++) {
         if (value[s] < 0)

@@ -76,7 +76,13 @@ def _dynamic_shapes(inputs, dynamic):
     specs = []
     dims_by_name = {}
     for d in dynamic:
-        dims_by_name[d.name] = torch.export.Dim(d.name, min=max(d.min, 1), max=d.max)
+        if d.multiple < 1:
+            raise ExportError(f"DynamicDim '{d.name}': multiple {d.multiple} (must be at least 1)")
+        lo, hi = d.quotient_range()
+        if lo > hi:
+            raise ExportError(f"DynamicDim '{d.name}': no multiple of {d.multiple} in {d.min}..{d.max}")
+        base = torch.export.Dim(d.symbol, min=lo, max=hi)
+        dims_by_name[d.name] = base if d.multiple == 1 else d.multiple * base
     for t in inputs:
         spec = {}
         for d in dynamic:
@@ -84,6 +90,9 @@ def _dynamic_shapes(inputs, dynamic):
                 if t.shape[d.dim] > d.max:
                     raise ExportError(f"example input has size {t.shape[d.dim]} in dimension {d.dim} "
                                       f"({d.name}), larger than the maximum {d.max}")
+                if t.shape[d.dim] % d.multiple:
+                    raise ExportError(f"example input has size {t.shape[d.dim]} in dimension {d.dim} "
+                                      f"({d.name}), not a multiple of {d.multiple}")
                 spec[d.dim] = dims_by_name[d.name]
         specs.append(spec or None)
     return tuple(specs)
@@ -113,7 +122,7 @@ def _widened(inputs, dynamic):
     out = []
     for t in inputs:
         for d in dynamic:
-            if t.dim() > d.dim and t.shape[d.dim] == 1 and d.max >= 2:
+            if t.dim() > d.dim and t.shape[d.dim] == 1 and d.max >= 2 and d.multiple == 1:
                 t = torch.cat([t, t], d.dim)
         out.append(t)
     return tuple(out)

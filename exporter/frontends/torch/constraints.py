@@ -80,17 +80,31 @@ def _guards_message(guards: dict, dynamic: dict) -> list:
                          f"{lo}..{hi}, although it holds at each of them (a limit of torch.export's solver: "
                          f"writing that part of the model another way may avoid the guard)")
         elif ok == list(range(ok[0], hi + 1)):
-            lines.append(f"{what}: the model works for sizes {ok[0]}..{hi} only: pass min={ok[0]} "
+            lines.append(f"{what}: torch.export's guards allow sizes {ok[0]}..{hi} only: pass min={ok[0]} "
                          f"(DynamicDim('{name}', dim={dim}, max={hi}, min={ok[0]}))")
         else:
-            tail = hi
-            while tail - 1 in ok:
-                tail -= 1
-            advice = (f": pass min={tail} (DynamicDim('{name}', dim={dim}, max={hi}, min={tail}))"
-                      if hi in ok and tail > lo else "")
-            lines.append(f"{what}: the model works for sizes {_sizes(ok)} only, not every size in {lo}..{hi}"
-                         + advice)
+            lines.append(f"{what}: torch.export's guards allow sizes {_sizes(ok)} only, not every size in {lo}..{hi}"
+                         + _advice(name, dim, lo, hi, ok))
     return lines
+
+
+def _advice(name, dim, lo, hi, ok) -> str:
+    """What to pass: a higher minimum when the sizes that work are one run up to the maximum
+    that covers half the range or more; else the smallest k whose multiples in range all work
+    (a U-Net: its skip connections meet upsampled maps); else the run up to the maximum."""
+    allowed = set(ok)
+    tail = hi
+    while tail - 1 in allowed:
+        tail -= 1
+    at_least = f": pass min={tail} (DynamicDim('{name}', dim={dim}, max={hi}, min={tail}))"
+    if hi in allowed and tail > lo and hi - tail + 1 >= (hi - lo + 1) // 2:
+        return at_least
+    for k in range(2, 65):
+        multiples = range(-(-lo // k) * k, hi + 1, k)
+        if len(multiples) >= 2 and all(v in allowed for v in multiples):
+            return (f": pass multiple={k} (DynamicDim('{name}', dim={dim}, max={hi}, min={lo}, "
+                    f"multiple={k}))")
+    return at_least if hi in allowed and tail > lo else ""
 
 
 def explain(message: str, dynamic) -> str | None:

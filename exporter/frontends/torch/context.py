@@ -212,22 +212,24 @@ class Lowering:
                 self.graph.rename(name, want)
 
     def _bind_symbols(self, user_inputs):
-        names = {}
+        """One IR symbol per dynamic size the inputs use: a dimension that is the size itself,
+        or k times it (DynamicDim(multiple=k): torch.export's derived dimension)."""
         for i, node in enumerate(user_inputs):
             for d, size in enumerate(node.meta["val"].shape):
                 if isinstance(size, int):
                     continue
                 expr = size.node.expr
-                if not expr.is_Symbol or expr in self.symbols:
+                coeff, sym = expr.as_coeff_Mul()
+                if not sym.is_Symbol or not coeff.is_Integer or coeff < 1 or sym in self.symbols:
                     continue
-                rng = self.ep.range_constraints.get(expr)
+                rng = self.ep.range_constraints.get(sym)
                 hi = rng.upper if rng is not None else None
                 if hi is None or not getattr(hi, "is_finite", True) or hi == sympy.oo:
                     raise ExportError(f"input {i} dimension {d} is dynamic without a maximum")
-                label = next((dd.name for dd in self.dynamic if dd.dim == d), f"dim{d}")
-                lo = next((dd.min for dd in self.dynamic if dd.dim == d), 1)
-                names[expr] = label
-                self.symbols[expr] = len(self.graph.symbols)
+                asked = next((dd for dd in self.dynamic if dd.dim == d), None)
+                label = asked.symbol if asked is not None else f"dim{d}"
+                lo = asked.quotient_range()[0] if asked is not None else 1
+                self.symbols[sym] = len(self.graph.symbols)
                 self.graph.symbols.append(Symbol(label, int(lo), int(hi)))
 
     def _poison(self, node):

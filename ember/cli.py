@@ -10,6 +10,7 @@ import collections
 import os
 import re
 import sys
+import warnings
 
 import numpy as np
 
@@ -379,8 +380,16 @@ def main(argv=None):
     if not args.command:
         parser.print_help()
         return 2
-    from exporter.errors import ExportError
+    from exporter.errors import ExportError, ExportWarning
     from runtime_py.errors import EmberError
+    default_show = warnings.showwarning
+
+    def show(message, category, *args, **kwargs):
+        if issubclass(category, ExportWarning):
+            print(f"ember: note: {message}", file=sys.stderr)
+        else:
+            default_show(message, category, *args, **kwargs)
+    warnings.showwarning = show
     try:
         return args.func(args) or 0
     except (CliError, ExportError, EmberError) as e:

@@ -11,11 +11,11 @@ asks for; QuantMode names the quantizations.
 from __future__ import annotations
 
 from ember import __version__
-from exporter.errors import ExportError, UnsupportedOpsError
+from exporter.errors import ExportError, ExportWarning, UnsupportedOpsError
 from exporter.options import DynamicDim, ExportOptions, QuantMode
 
 __all__ = ["export_module", "export_captured", "export_spec", "export_onnx", "ExportOptions", "QuantMode",
-           "ExportError", "UnsupportedOpsError", "DynamicDim", "__version__"]
+           "ExportError", "ExportWarning", "UnsupportedOpsError", "DynamicDim", "__version__"]
 
 
 def _options(options, kwargs) -> ExportOptions:

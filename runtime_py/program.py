@@ -157,7 +157,11 @@ class Method:
             for d, e in enumerate(t.dims if t.dims is not None else []):
                 if e.coeff == 1 and e.add == 0 and e.symA >= 0 and e.symB < 0:
                     if values[e.symA] is None:
-                        values[e.symA] = int(a.shape[d])
+                        values[e.symA] = v = int(a.shape[d])
+                        name, lo, hi = self.symbols[e.symA]
+                        if not lo <= v <= hi:
+                            raise InputError(f"input {k} ('{_s(t.name)}') dimension {d}: size '{name}' = {v} "
+                                             f"outside the exported range [{lo}, {hi}]")
         self._bind_multiples(arrays, values)
         for s, (name, lo, hi) in enumerate(self.symbols):
             if values[s] is None:

@@ -158,3 +158,37 @@ def test_help_and_version(work):
         assert rc == 0 and "usage: ember " + cmd in out
     rc, out, _ = ember("--version", cwd=work)
     assert rc == 0 and out.startswith("ember ")
+
+
+TOKENS = textwrap.dedent("""
+    import torch
+
+    class Tagger(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = torch.nn.Embedding(50, 16)
+            self.fc = torch.nn.Linear(16, 4)
+
+        def forward(self, idx):
+            return self.fc(torch.relu(self.emb(idx)))
+
+    def make():
+        torch.manual_seed(0)
+        return Tagger().eval(), (torch.randint(0, 50, (1, 1)),)    # one sequence of one token
+""")
+
+
+def test_batch_1_seq_1_example_with_batch_max_and_seq_max(tmp_path):
+    """The example users give (one sequence of one token) with both sizes dynamic: exported,
+    validated on the bundled example, and run at other sizes in both runtimes."""
+    (tmp_path / "tagger.py").write_text(TOKENS)
+    rc, out, err = ember("export", "tagger.py:make", "--batch-max", "4", "--seq-max", "16", "-q", cwd=tmp_path)
+    assert rc == 0, err
+    rc, out, err = ember("validate", "tagger.py:make", "tagger.ember", cwd=tmp_path)
+    assert rc == 0 and "python runtime vs eager: ok" in out, out + err
+    idx = np.random.default_rng(0).integers(0, 50, (3, 16)).astype(np.int64)
+    np.savez(tmp_path / "idx.npz", idx=idx)
+    rc, out, err = ember("validate", "tagger.py:make", "tagger.ember", "--input", "idx.npz", cwd=tmp_path)
+    assert rc == 0 and "c runtime vs eager: ok" in out, out + err
+    program = runtime_py.load(str(tmp_path / "tagger.ember"))
+    assert program.method().symbols == [("batch", 1, 4), ("seq", 1, 16)]

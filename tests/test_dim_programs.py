@@ -8,7 +8,7 @@ import torch
 
 import crafted
 import runtime_py
-from exporter import DynamicDim, export_module
+from exporter import DynamicDim, ExportWarning, export_module
 from helpers import check_module
 from schema import dims, fb
 
@@ -45,6 +45,28 @@ class AudioEncoder(torch.nn.Module):
         return self.fc(y.mean(2)), y
 
 
+class MobileNetLike(torch.nn.Module):
+    """A MobileNetV2 stem and two inverted residual blocks (expand, depthwise, project), the
+    second with its skip connection, then a stride-2 block and global pooling."""
+
+    def __init__(self):
+        super().__init__()
+        bn = torch.nn.BatchNorm2d
+        self.stem = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, stride=2, padding=1), bn(8), torch.nn.ReLU6())
+        self.block = torch.nn.Sequential(torch.nn.Conv2d(8, 32, 1), bn(32), torch.nn.ReLU6(),
+                                         torch.nn.Conv2d(32, 32, 3, padding=1, groups=32), bn(32), torch.nn.ReLU6(),
+                                         torch.nn.Conv2d(32, 8, 1), bn(8))
+        self.down = torch.nn.Sequential(torch.nn.Conv2d(8, 48, 1), torch.nn.ReLU6(),
+                                        torch.nn.Conv2d(48, 48, 3, stride=2, padding=1, groups=48), torch.nn.ReLU6(),
+                                        torch.nn.Conv2d(48, 16, 1))
+        self.head = torch.nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = x + self.block(x)                       # the residual connection
+        return self.head(self.down(x).mean((2, 3)))
+
+
 HW = [DynamicDim("h", 2, 64, min=16), DynamicDim("w", 3, 64, min=16)]
 LENGTH = [DynamicDim("t", 2, 400, min=16)]
 
@@ -64,6 +86,18 @@ def test_cnn_any_image_size(cnn):
                            extra_inputs=[(torch.randn(1, 3, h, w),) for h, w in sizes])
     out = program.method().outputs[1]
     assert out["shape"] == [1, 16, "2 * (((h - 1) // 4 - 1) // 2) + 2", "2 * (((w - 1) // 4 - 1) // 2) + 2"]
+
+
+def test_mobilenet_like_any_image_size():
+    torch.manual_seed(0)
+    model = MobileNetLike().eval()
+    x = torch.randn(1, 3, 40, 40)
+    with torch.no_grad():               # settled batch-norm statistics, not the initial ones
+        model.train()(torch.randn(8, 3, 40, 40))
+    model.eval()
+    data = export_module(model, (x,), dynamic=HW)
+    sizes = [(16, 16), (17, 45), (33, 19), (64, 64)]
+    check_module(model, (x,), data=data, extra_inputs=[(torch.randn(1, 3, h, w),) for h, w in sizes])
 
 
 def test_audio_encoder_any_length():
@@ -204,9 +238,50 @@ def test_unet_multiples_of_4():
         runtime_py.load(data, backend="c").run("forward", odd)
 
 
-def test_unet_without_multiple_is_told_which():
-    with pytest.raises(Exception, match=r"h \(input 'x' dimension 2\): torch.export's guards allow sizes .* only, "
-                                        r"not every size in 16\.\.64: pass multiple=4 \(DynamicDim\('h', dim=2, "
-                                        r"max=64, min=16, multiple=4\)\)"):
-        export_module(UNet().eval(), (torch.randn(1, 3, 32, 32),),
-                      dynamic=[DynamicDim("h", 2, 64, min=16), DynamicDim("w", 3, 64, min=16)])
+def test_unet_without_multiple_takes_the_multiples_and_says_so():
+    with pytest.warns(ExportWarning, match=r"exported for h in 16\.\.64, a multiple of 4; w in 16\.\.64, a "
+                                           r"multiple of 4, not the range asked: .*h \(input 'x' dimension 2\): "
+                                           r"torch.export's guards allow sizes .* only, not every size in 16\.\.64: "
+                                           r"pass multiple=4"):
+        data = export_module(UNet().eval(), (torch.randn(1, 3, 32, 32),),
+                             dynamic=[DynamicDim("h", 2, 64, min=16), DynamicDim("w", 3, 64, min=16)])
+    assert runtime_py.load(data).method().symbols == [("h_div4", 4, 16), ("w_div4", 4, 16)]
+
+
+class UNetAnySize(UNet):
+    """The U-Net with each upsampled map resized to its skip connection's size (as real U-Nets
+    do for sizes that do not halve evenly): any height and width."""
+
+    def forward(self, x):
+        a = torch.relu(self.e1(x))
+        b = torch.relu(self.e2(a))
+        c = torch.relu(self.e3(b))
+        up = torch.nn.functional.interpolate
+        y = torch.relu(self.d2(torch.cat([up(c, size=b.shape[2:]), b], 1)))
+        return self.d1(torch.cat([up(y, size=a.shape[2:], mode="bilinear"), a], 1))
+
+
+def test_unet_any_size():
+    """Odd and even sizes: the resize takes its ratio from the current sizes at run time."""
+    torch.manual_seed(0)
+    model = UNetAnySize().eval()
+    x = torch.randn(1, 3, 32, 32)
+    data = export_module(model, (x,), dynamic=HW)
+    sizes = [(16, 16), (17, 33), (31, 50), (63, 17), (64, 64)]
+    check_module(model, (x,), data=data, extra_inputs=[(torch.randn(1, 3, h, w),) for h, w in sizes])
+
+
+@pytest.mark.parametrize("minor", [0, 1])
+def test_older_minor_versions_still_load(minor):
+    """Schema 2.2 only added dimension programs: a 2.0 or 2.1 file runs in both runtimes."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.ReLU()).eval()
+    x = torch.randn(3, 8)
+    data = export_module(model, (x,), dynamic=[DynamicDim("batch", 0, 8)])
+
+    def older(p):
+        p.versionMinor = minor
+    old = crafted.edit(data, older)
+    for backend in ("py", "c"):
+        (got,) = runtime_py.load(old, backend=backend).run("forward", x.numpy())
+        np.testing.assert_allclose(got, model(x).detach().numpy(), atol=1e-5, rtol=1e-5)

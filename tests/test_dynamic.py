@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import runtime_py
-from exporter import DynamicDim, ExportError, export_module
+from exporter import DynamicDim, ExportError, ExportWarning, export_module
 from helpers import check_module
 from zoo_models import gpt_block, hand_encoder, mlp
 
@@ -41,8 +41,12 @@ def test_encoder_dynamic_sequence():
 def test_size_above_maximum_is_rejected():
     model, (x,) = mlp()
     program = runtime_py.load(export_module(model, (x,), dynamic=[BATCH]))
-    with pytest.raises(runtime_py.InputError, match=r"batch' = 9 outside the exported range \[1, 8\]"):
+    with pytest.raises(runtime_py.InputError, match=r"input 0 \('input'\) dimension 0: size 'batch' = 9 outside "
+                                                    r"the exported range \[1, 8\]"):
         program.run("forward", np.zeros((9, 20), np.float32))
+    with pytest.raises(runtime_py.InputError, match=r"input 0 \('input'\): dimension 0 is 9, expected at most 8"):
+        runtime_py.load(export_module(model, (x,), dynamic=[BATCH]), backend="c").run(
+            "forward", np.zeros((9, 20), np.float32))
 
 
 class SmallCNN(torch.nn.Module):
@@ -101,11 +105,6 @@ class _TwoInputs(torch.nn.Module):
 
 
 @pytest.mark.parametrize("model,inputs,dynamic,message", [
-    # torch.export's guard (h - 1) // 2 + 1 != 1 excludes h = 1, 2: the sizes that work, found
-    # by evaluating the guard over the asked range, and what to pass
-    (_StridedConv(), (torch.randn(2, 3, 32, 32),), [DynamicDim("h", 2, 64)],
-     r"dynamic as asked: h \(input 'x' dimension 2\): torch.export's guards allow sizes 3\.\.64 only: pass min=3 "
-     r"\(DynamicDim\('h', dim=2, max=64, min=3\)\)$"),
     (_LiteralView(), (torch.randn(2, 4),), [DynamicDim("batch", 0, 8)],
      r"batch: the model fixes this size to 2 \(a reshape or view with a literal size\?\): it cannot run at "
      r"other sizes, so export it without a dynamic batch$"),
@@ -117,3 +116,17 @@ def test_constraints_in_the_users_words(model, inputs, dynamic, message):
     with pytest.raises(ExportError, match=message) as info:
         export_module(model.eval(), inputs, dynamic=dynamic)
     assert "\n" not in str(info.value) and "L['" not in str(info.value)
+
+
+def test_a_narrower_range_that_works_is_taken_and_said():
+    """torch.export's guard (h - 1) // 2 + 1 != 1 excludes h = 1, 2: the sizes that work are
+    found by evaluating the guard over the asked range; the export takes 3..64 and says so."""
+    torch.manual_seed(0)
+    model = _StridedConv().eval()
+    with pytest.warns(ExportWarning, match=r"'_StridedConv' exported for h in 3\.\.64, not the range asked: h \(input "
+                                           r"'x' dimension 2\): torch.export's guards allow sizes 3\.\.64 only: pass "
+                                           r"min=3 \(DynamicDim\('h', dim=2, max=64, min=3\)\)$"):
+        data = export_module(model, (torch.randn(2, 3, 32, 32),), dynamic=[DynamicDim("h", 2, 64)])
+    program = check_module(model, (torch.randn(2, 3, 32, 32),), data=data,
+                           extra_inputs=[(torch.randn(2, 3, h, 32),) for h in (3, 4, 33, 64)])
+    assert program.method().symbols == [("h", 3, 64)]

@@ -540,6 +540,10 @@ static ember_status bind_from_input(const ember_method *m, int32_t i, int multip
         int16_t sa = (int16_t)fb_u16(f, at + 16), sb = (int16_t)fb_u16(f, at + 18);
         int wanted = multiples ? coeff > 1 : coeff == 1;
         if (!wanted || fb_i64(f, at + 8) != 0 || sa < 0 || sb >= 0 || value[sa] >= 0) continue;
+        if (coeff == 1 && (v < m->sym_min[sa] || v > m->sym_max[sa]))
+            return ember_fail(err, EMBER_ERR_INPUT, "input %d ('%.40s'): dimension %d is %lld, outside the exported "
+                              "range [%lld, %lld] of its size", (int)i, fb_str(f, t->name), d, (long long)v,
+                              (long long)m->sym_min[sa], (long long)m->sym_max[sa]);
         if (coeff > 1 && (v % coeff != 0 || v / coeff < m->sym_min[sa] || v / coeff > m->sym_max[sa]))
             return ember_fail(err, EMBER_ERR_INPUT, "input %d ('%.40s'): dimension %d is %lld: it must be a multiple "
                               "of %lld in %lld..%lld", (int)i, fb_str(f, t->name), d, (long long)v, (long long)coeff,

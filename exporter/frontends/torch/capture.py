@@ -7,6 +7,7 @@ Produces an ExportedProgram decomposed to core ATen ops.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import importlib.util
 import os
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
-from exporter.errors import ExportError
+from exporter.errors import ExportError, ExportWarning
 from exporter.frontends.torch.constraints import explain
 
 
@@ -128,20 +129,44 @@ def _widened(inputs, dynamic):
     return tuple(out)
 
 
-def capture_module(model, inputs, dynamic=(), source="<module>") -> Captured:
-    model = model.eval()
+def _export(model, inputs, dynamic, source):
+    """torch.export's program, or (None, the exception)."""
     with _quiet(), torch.no_grad():
         try:
-            program = torch.export.export(model, _widened(inputs, dynamic),
-                                          dynamic_shapes=_dynamic_shapes(inputs, dynamic), strict=False)
+            return torch.export.export(model, _widened(inputs, dynamic),
+                                       dynamic_shapes=_dynamic_shapes(inputs, dynamic), strict=False), None
         except ExportError:
             raise
         except Exception as e:
-            constraints = explain(str(e), dynamic)
-            if constraints:
-                raise ExportError(f"torch.export cannot make '{source}' dynamic as asked: {constraints}") from e
-            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            raise ExportError(f"torch.export failed on '{source}': {type(e).__name__}: {first}") from e
+            return None, e
+
+
+def _described(d) -> str:
+    return f"{d.name} in {d.min}..{d.max}" + (f", a multiple of {d.multiple}" if d.multiple > 1 else "")
+
+
+def capture_module(model, inputs, dynamic=(), source="<module>") -> Captured:
+    """torch.export of `model` on `inputs` with the sizes `dynamic`. When torch.export's guards
+    hold on a narrower range than asked (a higher minimum, or multiples of k), the export is
+    done with that range and an ExportWarning says so; when they cannot, one ExportError says
+    which input and dimension, what works and what to pass."""
+    model = model.eval()
+    program, error = _export(model, inputs, dynamic, source)
+    if error is not None:
+        why = explain(str(error), dynamic)
+        if why is None:
+            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise ExportError(f"torch.export failed on '{source}': {type(error).__name__}: {first}") from error
+        narrowed = [dataclasses.replace(d, **why.fixes.get(d.name, {})) for d in dynamic]
+        if why.complete and narrowed != list(dynamic):
+            program, retry_error = _export(model, inputs, narrowed, source)
+            if retry_error is None:
+                changed = [_described(d) for d, a in zip(narrowed, dynamic) if d != a]
+                warnings.warn(ExportWarning(f"'{source}' exported for {'; '.join(changed)}, not the range "
+                                            f"asked: {why.text}"), stacklevel=3)
+                dynamic = narrowed
+        if program is None:
+            raise ExportError(f"torch.export cannot make '{source}' dynamic as asked: {why.text}") from error
     return Captured(decompose(program), tuple(inputs), model, source, list(dynamic))
 
 

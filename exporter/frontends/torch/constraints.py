@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass, field
 
 _TERM = r"L\['(\w+)'\]\.size\(\)\[(\d+)\]"
 _GUARD = re.compile(rf"Not all values of (\w+) = {_TERM} in the specified range .*? satisfy the generated "
@@ -55,6 +56,8 @@ def _where(name, arg, dim):
 
 
 def _guards_message(guards: dict, dynamic: dict) -> list:
+    """(line, fix) per dynamic size with failing guards; fix is the DynamicDim change that
+    makes every guard hold (min=K or multiple=K), or None."""
     lines = []
     for (name, arg, dim), exprs in guards.items():
         d = dynamic.get(name)
@@ -70,52 +73,63 @@ def _guards_message(guards: dict, dynamic: dict) -> list:
         what = _where(name, arg, dim)
         if ok is None:
             readable = "; ".join(re.sub(_TERM, name, g) for g in exprs)
-            lines.append(f"{what}: the model needs {readable}, not every size in {lo}..{hi}")
+            lines.append((f"{what}: the model needs {readable}, not every size in {lo}..{hi}", None))
         elif not ok:
-            lines.append(f"{what}: no size in {lo}..{hi} works the same way through the model: export it "
-                         f"with a fixed size")
+            lines.append((f"{what}: no size in {lo}..{hi} works the same way through the model: export it "
+                          f"with a fixed size", None))
         elif ok == list(range(lo, hi + 1)):
             readable = "; ".join(re.sub(_TERM, name, g) for g in exprs)
-            lines.append(f"{what}: torch.export could not prove its guard {readable} for every size in "
-                         f"{lo}..{hi}, although it holds at each of them (a limit of torch.export's solver: "
-                         f"writing that part of the model another way may avoid the guard)")
+            lines.append((f"{what}: torch.export could not prove its guard {readable} for every size in "
+                          f"{lo}..{hi}, although it holds at each of them (a limit of torch.export's solver: "
+                          f"writing that part of the model another way may avoid the guard)", None))
         elif ok == list(range(ok[0], hi + 1)):
-            lines.append(f"{what}: torch.export's guards allow sizes {ok[0]}..{hi} only: pass min={ok[0]} "
-                         f"(DynamicDim('{name}', dim={dim}, max={hi}, min={ok[0]}))")
+            lines.append((f"{what}: torch.export's guards allow sizes {ok[0]}..{hi} only: pass min={ok[0]} "
+                          f"(DynamicDim('{name}', dim={dim}, max={hi}, min={ok[0]}))", {"min": ok[0]}))
         else:
-            lines.append(f"{what}: torch.export's guards allow sizes {_sizes(ok)} only, not every size in {lo}..{hi}"
-                         + _advice(name, dim, lo, hi, ok))
+            advice, fix = _advice(name, dim, lo, hi, ok)
+            lines.append((f"{what}: torch.export's guards allow sizes {_sizes(ok)} only, not every size in "
+                          f"{lo}..{hi}" + advice, fix))
     return lines
 
 
-def _advice(name, dim, lo, hi, ok) -> str:
-    """What to pass: a higher minimum when the sizes that work are one run up to the maximum
-    that covers half the range or more; else the smallest k whose multiples in range all work
-    (a U-Net: its skip connections meet upsampled maps); else the run up to the maximum."""
+def _advice(name, dim, lo, hi, ok) -> tuple:
+    """(what to pass, the DynamicDim change): a higher minimum when the sizes that work are one
+    run up to the maximum that covers half the range or more; else the smallest k whose
+    multiples in range all work (a U-Net: its skip connections meet upsampled maps); else the
+    run up to the maximum; ("", None) when none of these."""
     allowed = set(ok)
     tail = hi
     while tail - 1 in allowed:
         tail -= 1
-    at_least = f": pass min={tail} (DynamicDim('{name}', dim={dim}, max={hi}, min={tail}))"
+    at_least = (f": pass min={tail} (DynamicDim('{name}', dim={dim}, max={hi}, min={tail}))", {"min": tail})
     if hi in allowed and tail > lo and hi - tail + 1 >= (hi - lo + 1) // 2:
         return at_least
     for k in range(2, 65):
         multiples = range(-(-lo // k) * k, hi + 1, k)
         if len(multiples) >= 2 and all(v in allowed for v in multiples):
-            return (f": pass multiple={k} (DynamicDim('{name}', dim={dim}, max={hi}, min={lo}, "
-                    f"multiple={k}))")
-    return at_least if hi in allowed and tail > lo else ""
+            return (f": pass multiple={k} (DynamicDim('{name}', dim={dim}, max={hi}, min={lo}, multiple={k}))",
+                    {"multiple": k})
+    return at_least if hi in allowed and tail > lo else ("", None)
 
 
-def explain(message: str, dynamic) -> str | None:
-    """One line for a torch.export constraint error, or None when `message` is not one."""
+@dataclass
+class Explanation:
+    """text: one line for the user. fixes: {size name: DynamicDim changes} that make every
+    violated guard hold, complete when every line of the text has one."""
+    text: str
+    fixes: dict = field(default_factory=dict)
+    complete: bool = False
+
+
+def explain(message: str, dynamic) -> Explanation | None:
+    """A torch.export constraint error in the user's words, or None when `message` is not one."""
     if m := _UNEQUAL.search(message):
         names = [d.name for d in dynamic if d.dim == int(m[2])] or ["a dynamic size"]
-        return (f"{names[0]} is one size for dimension {m[2]} of every input, but the example's input '{m[1]}' "
-                f"has {m[3]} there and input '{m[4]}' has {m[6]}")
+        return Explanation(f"{names[0]} is one size for dimension {m[2]} of every input, but the example's input "
+                           f"'{m[1]}' has {m[3]} there and input '{m[4]}' has {m[6]}")
     if "Constraints violated" not in message and "Specializations unexpectedly required" not in message:
         return None
-    by_name = {d.name: d for d in dynamic}
+    by_name = {d.name: d for d in dynamic if d.multiple == 1}
     lines, guards, fixed = [], {}, set()
     for raw in message.splitlines():
         text = raw.strip().removeprefix("- ")
@@ -123,15 +137,19 @@ def explain(message: str, dynamic) -> str | None:
             guards.setdefault((m[1], m[2], int(m[3])), []).append(m[4])
         elif (m := _CONSTANT.search(text)) and m[1] not in fixed:
             fixed.add(m[1])
-            lines.append(f"{m[1]}: the model fixes this size to {m[2]} (a reshape or view with a literal size?): it "
-                         f"cannot run at other sizes, so export it without a dynamic {m[1]}")
+            lines.append((f"{m[1]}: the model fixes this size to {m[2]} (a reshape or view with a literal size?): "
+                          f"it cannot run at other sizes, so export it without a dynamic {m[1]}", None))
         elif (m := _SPECIALIZED.search(text)) and m[1] not in fixed:
             fixed.add(m[1])
-            lines.append(f"{_where(m[1], m[2], m[3])}: the model fixes this size to {m[4]}: export it without a "
-                         f"dynamic {m[1]}")
+            lines.append((f"{_where(m[1], m[2], m[3])}: the model fixes this size to {m[4]}: export it without a "
+                          f"dynamic {m[1]}", None))
         elif m := _EQUAL.search(text):
-            lines.append(f"{_where(m[1], m[2], m[3])} and {_where(m[4], m[5], m[6])} must be equal: give both "
-                         f"dimensions the same DynamicDim")
+            lines.append((f"{_where(m[1], m[2], m[3])} and {_where(m[4], m[5], m[6])} must be equal: give both "
+                          f"dimensions the same DynamicDim", None))
     guards = {k: v for k, v in guards.items() if k[0] not in fixed}
-    lines += _guards_message(guards, by_name)
-    return "; ".join(lines) if lines else None
+    pairs = _guards_message(guards, by_name)
+    lines += pairs
+    if not lines:
+        return None
+    fixes = {key[0]: fix for key, (_, fix) in zip(guards, pairs) if fix is not None}
+    return Explanation("; ".join(text for text, _ in lines), fixes, all(fix is not None for _, fix in lines))

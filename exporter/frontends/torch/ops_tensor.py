@@ -209,10 +209,11 @@ def _resize(ctx, x, output_size, *rest):
     src = ctx.t(x)
     in_dims = ctx.dims_of(src)
     out_shape = ctx.meta().shape
-    if not scales and not all(d.is_static for d in in_dims[2:]):
-        raise Unsupported("resizing a dynamic height or width to a given size (a scale factor works)")
-    sh = _resize_scale(in_dims[2].add, out_shape[2], scales[0] if scales else None)
-    sw = _resize_scale(in_dims[3].add, out_shape[3], scales[1] if scales else None)
+    # no scale factor: the size ratio in / out, at export for static sizes, else at run time
+    # (a scale of 0: the runtimes take in / out of the current sizes, as torch does)
+    sh, sw = (0.0 if not scales and not (d_in.is_static and d_out.is_static) else
+              _resize_scale(d_in.add, size, scales[k] if scales else None)
+              for k, (d_in, d_out, size) in enumerate(zip(in_dims[2:], ctx.dims(out_shape)[2:], out_shape[2:])))
     return ctx.emit("RESIZE_BILINEAR" if bilinear else "RESIZE_NEAREST", [src],
                     align_corners=align, scale_h=sh, scale_w=sw)
 

@@ -19,6 +19,7 @@ _SPECIALIZED = re.compile(rf"solving the guards generated for (\w+) = {_TERM} re
                           rf"value of (\d+)")
 _EQUAL = re.compile(rf"The values of (\w+) = {_TERM} and (\w+) = {_TERM} must always be equal")
 _UNEQUAL = re.compile(rf"{_TERM} = (\d+) is not equal to {_TERM} = (\d+)")
+_MAX_EVALUATED = 1 << 16     # sizes a guard is evaluated at, at most
 _SAFE = re.compile(r"^[\ss0-9+\-*/%()<>=!,]*$")     # after the size term is replaced by `s`
 
 
@@ -62,8 +63,8 @@ def _guards_message(guards: dict, dynamic: dict) -> list:
     for (name, arg, dim), exprs in guards.items():
         d = dynamic.get(name)
         lo, hi = (d.min, d.max) if d is not None else (1, 64)
-        ok = []
-        for v in range(lo, hi + 1):
+        ok = None if hi - lo > _MAX_EVALUATED else []      # a huge range: the guards as they are
+        for v in range(lo, hi + 1) if ok is not None else ():
             held = [_holds(g, v) for g in exprs]
             if None in held:
                 ok = None

@@ -398,6 +398,16 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("ember: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:        # a bug: one line, not a traceback (EMBER_TRACEBACK=1 shows it)
+        if os.environ.get("EMBER_TRACEBACK"):
+            raise
+        where = e.__traceback__
+        while where is not None and where.tb_next is not None:
+            where = where.tb_next
+        at = f" at {os.path.relpath(where.tb_frame.f_code.co_filename)}:{where.tb_lineno}" if where else ""
+        print(f"ember: error: internal error{at}: {type(e).__name__}: {e} (a bug in Ember: please report it; "
+              f"EMBER_TRACEBACK=1 shows the traceback)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -148,3 +148,46 @@ def test_missing_factory_and_bad_spec(tmp_path):
     assert_one_line_error(rc, err, "not found")
     rc, _, err = ember("export", "just_a_name")
     assert_one_line_error(rc, err, "expected FILE.py:FACTORY")
+
+
+def test_a_lowering_bug_is_reported_with_the_others(monkeypatch):
+    """An unexpected exception inside one lowering becomes that op's line of the report, and the
+    collection goes on past it: every problem at once, never a traceback."""
+    import torch
+
+    from exporter import UnsupportedOpsError
+    from exporter.frontends.torch import registry
+
+    def broken(ctx, x):
+        raise IndexError("list index out of range")
+    monkeypatch.setitem(registry.LOWERINGS, torch.ops.aten.relu.default, broken)
+
+    class Model(torch.nn.Module):
+        def forward(self, x):
+            return torch.relu(x) + torch.sort(x, dim=-1).values
+
+    with pytest.raises(UnsupportedOpsError) as info:
+        export_module(Model(), (torch.randn(2, 5),))
+    text = str(info.value)
+    assert text.startswith("2 operator(s) cannot be exported:")
+    assert "aten.relu.default at " in text
+    assert "internal error while lowering: IndexError: list index out of range" in text
+    assert "aten.sort" in text
+
+
+def test_an_unexpected_error_is_one_line(monkeypatch, tmp_path, capsys):
+    """Anywhere else (a stage, a runtime): `ember: error: internal error at FILE:LINE: ...`, exit 2."""
+    import ember.cli
+    import exporter.pipeline
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(exporter.pipeline, "export", boom)
+    monkeypatch.delenv("EMBER_TRACEBACK", raising=False)
+    (tmp_path / "m.py").write_text("import torch\ndef make():\n    return torch.nn.ReLU(), (torch.randn(2),)\n")
+    rc = ember.cli.main(["export", f"{tmp_path}/m.py:make", "-o", str(tmp_path / "m.ember"), "-q"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ember: error: internal error at ")
+    assert "RuntimeError: boom (a bug in Ember: please report it; EMBER_TRACEBACK=1 shows the traceback)" in lines[0]

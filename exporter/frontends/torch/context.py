@@ -183,6 +183,11 @@ class Lowering:
                 except Unsupported as e:
                     unsupported.append((node, str(e)))
                     self._poison(node)
+                except ExportError:
+                    raise
+                except Exception as e:   # a bug in a lowering: reported like an unsupported op, and on
+                    unsupported.append((node, f"internal error while lowering: {type(e).__name__}: {e}"))
+                    self._poison(node)
             elif node.op == "output":
                 outs = node.args[0]
                 for o in (outs if isinstance(outs, (list, tuple)) else [outs]):

@@ -24,7 +24,8 @@ def _spec(name, options, lo, hi=None, outputs=1):
 
 _BINARY = ["ADD", "SUB", "MUL", "DIV", "POW", "MAXIMUM", "MINIMUM", "EQUAL", "NOT_EQUAL",
            "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL", "LOGICAL_AND", "LOGICAL_OR"]
-_UNARY = ["LOGICAL_NOT", "EXP", "LOG", "SQRT", "RSQRT", "NEG", "ABS", "ERF", "RESHAPE", "CAST", "SIN"]
+_UNARY = ["LOGICAL_NOT", "EXP", "LOG", "SQRT", "RSQRT", "NEG", "ABS", "ERF", "RESHAPE", "CAST", "SIN",
+          "COS", "TAN", "ASIN", "ACOS", "ATAN", "SINH", "COSH", "FLOOR", "CEIL", "ROUND", "SIGN", "LOG1P", "EXPM1"]
 # Elementwise ops that run on int8 by a 256-entry table (input 1, INT8, built at export).
 TABLE_OPS = frozenset({"RELU", "SIGMOID", "TANH", "HARDSWISH", "GELU", "CLAMP"})
 
@@ -87,6 +88,8 @@ INT8_WEIGHT_OPS = frozenset({"FULLY_CONNECTED"})
 # Ops whose every operand is FLOAT32 (unless the op runs its int8 kernel), and ops
 # whose output is BOOL (checked at load).
 FLOAT_ONLY = frozenset({"CONV2D", "FULLY_CONNECTED", "SIGMOID", "TANH", "GELU", "EXP", "LOG", "SQRT", "SIN",
+                        "COS", "TAN", "ASIN", "ACOS", "ATAN", "SINH", "COSH", "FLOOR", "CEIL", "ROUND", "SIGN",
+                        "LOG1P", "EXPM1",
                         "RSQRT", "ERF", "HARDSWISH", "SOFTMAX", "LOG_SOFTMAX", "LAYER_NORM",
                         "MAX_POOL2D", "AVG_POOL2D", "RESIZE_NEAREST", "RESIZE_BILINEAR", "CLAMP",
                         "REDUCE_MEAN"})
@@ -105,7 +108,8 @@ OPCODES = [
     "LAYER_NORM", "MAX_POOL2D", "AVG_POOL2D", "REDUCE_MEAN", "REDUCE_SUM", "REDUCE_MAX",
     "REDUCE_ANY", "CONCAT", "SLICE", "PAD", "RESHAPE", "PERMUTE", "EXPAND", "GATHER", "CAST",
     "ARANGE", "FULL", "RESIZE_NEAREST", "RESIZE_BILINEAR", "CUMSUM", "QUANTIZE", "DEQUANTIZE",
-    "SIN",
+    "SIN", "COS", "TAN", "ASIN", "ACOS", "ATAN", "SINH",
+    "COSH", "FLOOR", "CEIL", "ROUND", "SIGN", "LOG1P", "EXPM1",
 ]
 
 # What each op computes, the semantics every runtime implements (markdown). schema/generate.py
@@ -317,5 +321,45 @@ INT8 -> FLOAT32 with the input's scale `s` and zero point `z`:
     "SIN": """\
 `sin(x)` elementwise, float32 (the C library's `sinf`; the runtimes agree within float
 tolerance, not bit for bit).
+""",
+    "COS": """\
+`cos(x)` elementwise, float32 (the C library's `cosf`).
+""",
+    "TAN": """\
+`tan(x)` elementwise, float32 (`tanf`).
+""",
+    "ASIN": """\
+`asin(x)` elementwise, float32 (`asinf`); NaN outside [-1, 1].
+""",
+    "ACOS": """\
+`acos(x)` elementwise, float32 (`acosf`); NaN outside [-1, 1].
+""",
+    "ATAN": """\
+`atan(x)` elementwise, float32 (`atanf`).
+""",
+    "SINH": """\
+`sinh(x)` elementwise, float32 (`sinhf`); overflows to ±inf.
+""",
+    "COSH": """\
+`cosh(x)` elementwise, float32 (`coshf`); overflows to inf.
+""",
+    "FLOOR": """\
+`floor(x)` elementwise, float32: exact in every runtime.
+""",
+    "CEIL": """\
+`ceil(x)` elementwise, float32: exact in every runtime.
+""",
+    "ROUND": """\
+`round(x)` elementwise, float32, halves to even (`rintf` in the default rounding mode, as
+torch.round): exact in every runtime.
+""",
+    "SIGN": """\
+`(x > 0) - (x < 0)`: 1, -1, or +0 for ±0 and NaN (as torch.sign), float32: exact in every runtime.
+""",
+    "LOG1P": """\
+`log(1 + x)` elementwise, float32, accurate near 0 (`log1pf`).
+""",
+    "EXPM1": """\
+`exp(x) - 1` elementwise, float32, accurate near 0 (`expm1f`).
 """,
 }

@@ -102,6 +102,19 @@ class OpCode(object):
     QUANTIZE = 55
     DEQUANTIZE = 56
     SIN = 57
+    COS = 58
+    TAN = 59
+    ASIN = 60
+    ACOS = 61
+    ATAN = 62
+    SINH = 63
+    COSH = 64
+    FLOOR = 65
+    CEIL = 66
+    ROUND = 67
+    SIGN = 68
+    LOG1P = 69
+    EXPM1 = 70
 
 
 class Options(object):

@@ -110,8 +110,31 @@ for _op, _ov in {"RELU": aten.relu.default, "SIGMOID": aten.sigmoid.default,
                  "TANH": aten.tanh.default, "EXP": aten.exp.default, "LOG": aten.log.default,
                  "SQRT": aten.sqrt.default, "RSQRT": aten.rsqrt.default, "NEG": aten.neg.default,
                  "ABS": aten.abs.default, "ERF": aten.erf.default,
-                 "HARDSWISH": aten.hardswish.default, "SIN": aten.sin.default}.items():
+                 "HARDSWISH": aten.hardswish.default, "SIN": aten.sin.default,
+                 "COS": aten.cos.default, "TAN": aten.tan.default, "ASIN": aten.asin.default,
+                 "ACOS": aten.acos.default, "ATAN": aten.atan.default, "SINH": aten.sinh.default,
+                 "COSH": aten.cosh.default, "LOG1P": aten.log1p.default, "EXPM1": aten.expm1.default}.items():
     LOWERINGS[_ov] = _unary(_op)
+
+
+def _rounding(op):
+    """FLOOR, CEIL, ROUND of a float; an integer tensor is already whole (torch returns it)."""
+    def lower(ctx, x):
+        src = ctx.t(x)
+        return src if ctx.dtype_of(src).kind in "iub" else ctx.emit(op, [src])
+    return lower
+
+
+for _op, _ov in {"FLOOR": aten.floor.default, "CEIL": aten.ceil.default, "ROUND": aten.round.default}.items():
+    LOWERINGS[_ov] = _rounding(_op)
+
+
+@lowers(aten.sign.default)
+def _sign(ctx, x):
+    src = ctx.t(x)
+    if ctx.dtype_of(src).kind != "f":
+        raise Unsupported("sign of an integer tensor (Ember's SIGN is float32)")
+    return ctx.emit("SIGN", [src])
 
 
 @lowers(aten.silu.default)
@@ -128,6 +151,35 @@ def _hardsigmoid(ctx, x):
     shifted = ctx.emit("ADD", [src, ctx.t(3.0)], [ctx.new(dt, dims)])
     clipped = ctx.emit("CLAMP", [shifted], [ctx.new(dt, dims)], min=0.0, max=6.0)
     return ctx.emit("DIV", [clipped, ctx.t(6.0)])
+
+
+@lowers(aten.leaky_relu.default)
+def _leaky_relu(ctx, x, negative_slope=0.01):
+    """x if x > 0 else slope * x: max(x, slope * x) for a slope up to 1, min above."""
+    src = ctx.t(x)
+    scaled = ctx.emit("MUL", [src, ctx.t(float(negative_slope))], [ctx.new(ctx.dtype_of(src), ctx.dims_of(src))])
+    return ctx.emit("MAXIMUM" if negative_slope <= 1 else "MINIMUM", [src, scaled])
+
+
+@lowers(aten.elu.default)
+def _elu(ctx, x, alpha=1.0, scale=1.0, input_scale=1.0):
+    """scale * x if x > 0 else alpha * scale * expm1(input_scale * x), as torch computes it."""
+    src = ctx.t(x)
+    dt, dims = ctx.dtype_of(src), ctx.dims_of(src)
+
+    def new():
+        return [ctx.new(dt, dims)]
+    inner = src if input_scale == 1 else ctx.emit("MUL", [src, ctx.t(float(input_scale))], new())
+    neg = ctx.emit("MUL", [ctx.emit("EXPM1", [inner], new()), ctx.t(float(alpha * scale))], new())
+    pos = src if scale == 1 else ctx.emit("MUL", [src, ctx.t(float(scale))], new())
+    positive = ctx.emit("GREATER", [src, ctx.t(0.0)], [ctx.new(np.dtype(np.bool_), dims)])
+    return ctx.emit("WHERE", [positive, pos, neg])
+
+
+@lowers(aten.reciprocal.default)
+def _reciprocal(ctx, x):
+    src = ctx.t(x, np.float32)
+    return ctx.emit("DIV", [ctx.t(1.0), src])
 
 
 @lowers(aten.gelu.default)

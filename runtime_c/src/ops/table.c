@@ -59,6 +59,19 @@ extern const ember_op_impl ember_op_cumsum;
 extern const ember_op_impl ember_op_quantize;
 extern const ember_op_impl ember_op_dequantize;
 extern const ember_op_impl ember_op_sin;
+extern const ember_op_impl ember_op_cos;
+extern const ember_op_impl ember_op_tan;
+extern const ember_op_impl ember_op_asin;
+extern const ember_op_impl ember_op_acos;
+extern const ember_op_impl ember_op_atan;
+extern const ember_op_impl ember_op_sinh;
+extern const ember_op_impl ember_op_cosh;
+extern const ember_op_impl ember_op_floor;
+extern const ember_op_impl ember_op_ceil;
+extern const ember_op_impl ember_op_round;
+extern const ember_op_impl ember_op_sign;
+extern const ember_op_impl ember_op_log1p;
+extern const ember_op_impl ember_op_expm1;
 extern const ember_op_impl ember_op_conv2d_int8;
 extern const ember_op_impl ember_op_fully_connected_int8;
 extern const ember_op_impl ember_op_batch_matmul_int8;
@@ -132,6 +145,19 @@ const ember_op_spec ember_op_specs[EMBER_OPCODE_COUNT] = {
     {"QUANTIZE", EMBER_OPT_NONE, 1, 1, 1, 0x0, 0},  /* 55 */
     {"DEQUANTIZE", EMBER_OPT_NONE, 1, 1, 1, 0x0, 0},  /* 56 */
     {"SIN", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 57 */
+    {"COS", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 58 */
+    {"TAN", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 59 */
+    {"ASIN", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 60 */
+    {"ACOS", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 61 */
+    {"ATAN", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 62 */
+    {"SINH", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 63 */
+    {"COSH", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 64 */
+    {"FLOOR", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 65 */
+    {"CEIL", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 66 */
+    {"ROUND", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 67 */
+    {"SIGN", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 68 */
+    {"LOG1P", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 69 */
+    {"EXPM1", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 70 */
 };
 
 /* EMBER_IF_BUILT(OP, x): NULL where the build defines EMBER_EXCLUDE_<OP> (as 1: -D does), else x,
@@ -204,6 +230,19 @@ static const ember_op_impl *const impls[EMBER_OPCODE_COUNT] = {
     EMBER_IF_BUILT(QUANTIZE, &ember_op_quantize),
     EMBER_IF_BUILT(DEQUANTIZE, &ember_op_dequantize),
     EMBER_IF_BUILT(SIN, &ember_op_sin),
+    EMBER_IF_BUILT(COS, &ember_op_cos),
+    EMBER_IF_BUILT(TAN, &ember_op_tan),
+    EMBER_IF_BUILT(ASIN, &ember_op_asin),
+    EMBER_IF_BUILT(ACOS, &ember_op_acos),
+    EMBER_IF_BUILT(ATAN, &ember_op_atan),
+    EMBER_IF_BUILT(SINH, &ember_op_sinh),
+    EMBER_IF_BUILT(COSH, &ember_op_cosh),
+    EMBER_IF_BUILT(FLOOR, &ember_op_floor),
+    EMBER_IF_BUILT(CEIL, &ember_op_ceil),
+    EMBER_IF_BUILT(ROUND, &ember_op_round),
+    EMBER_IF_BUILT(SIGN, &ember_op_sign),
+    EMBER_IF_BUILT(LOG1P, &ember_op_log1p),
+    EMBER_IF_BUILT(EXPM1, &ember_op_expm1),
 };
 
 static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {
@@ -265,6 +304,19 @@ static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {
     NULL,  /* QUANTIZE */
     NULL,  /* DEQUANTIZE */
     NULL,  /* SIN */
+    NULL,  /* COS */
+    NULL,  /* TAN */
+    NULL,  /* ASIN */
+    NULL,  /* ACOS */
+    NULL,  /* ATAN */
+    NULL,  /* SINH */
+    NULL,  /* COSH */
+    NULL,  /* FLOOR */
+    NULL,  /* CEIL */
+    NULL,  /* ROUND */
+    NULL,  /* SIGN */
+    NULL,  /* LOG1P */
+    NULL,  /* EXPM1 */
 };
 
 const ember_op_impl *ember_op_lookup(uint32_t opcode) {
@@ -275,4 +327,4 @@ const ember_op_impl *ember_op_lookup_int8(uint32_t opcode) {
     return opcode < EMBER_OPCODE_COUNT ? int8_impls[opcode] : NULL;
 }
 
-typedef char opcode_count_matches[EMBER_OPCODE_COUNT == 58 ? 1 : -1];
+typedef char opcode_count_matches[EMBER_OPCODE_COUNT == 71 ? 1 : -1];

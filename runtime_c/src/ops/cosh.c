@@ -1,0 +1,12 @@
+/* COSH: cosh(x), float32 (schema/ops.py).
+ * x and out: FLOAT32 of one shape (unary.h). */
+#include "unary.h"
+
+static void cosh_f32(const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        float v = x[i];
+        y[i] = coshf(v);
+    }
+}
+
+EMBER_UNARY_F32_OP(cosh, "COSH", EMBER_MAP_GRAIN)

@@ -1,0 +1,12 @@
+/* EXPM1: exp(x) - 1, float32 (schema/ops.py).
+ * x and out: FLOAT32 of one shape (unary.h). */
+#include "unary.h"
+
+static void expm1_f32(const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        float v = x[i];
+        y[i] = expm1f(v);
+    }
+}
+
+EMBER_UNARY_F32_OP(expm1, "EXPM1", EMBER_MAP_GRAIN)

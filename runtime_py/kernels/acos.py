@@ -1,0 +1,12 @@
+"""ACOS: acos(x), elementwise."""
+import numpy as np
+
+from runtime_py.kernels import _checks
+
+
+def acos(x: np.ndarray, out: np.ndarray) -> None:
+    with np.errstate(all="ignore"):
+        np.arccos(x, out=out)
+
+
+check = _checks.elementwise   # output of the input's shape and dtype

@@ -1,0 +1,12 @@
+"""COS: cos(x), elementwise."""
+import numpy as np
+
+from runtime_py.kernels import _checks
+
+
+def cos(x: np.ndarray, out: np.ndarray) -> None:
+    with np.errstate(all="ignore"):
+        np.cos(x, out=out)
+
+
+check = _checks.elementwise   # output of the input's shape and dtype

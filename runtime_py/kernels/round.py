@@ -1,0 +1,12 @@
+"""ROUND: round(x), elementwise."""
+import numpy as np
+
+from runtime_py.kernels import _checks
+
+
+def round(x: np.ndarray, out: np.ndarray) -> None:
+    with np.errstate(all="ignore"):
+        np.rint(x, out=out)
+
+
+check = _checks.elementwise   # output of the input's shape and dtype

@@ -6,11 +6,14 @@ are views into the mapped file. Nothing is copied at load.
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from runtime_py.errors import ExecutionError, InputError, VerifyError
 from runtime_py.kernels.gather import IndexOutOfRange
 from runtime_py.loader import DTYPES, MAX_ELEMENTS, OPCODE_NAMES, _s, dim_programs, parse, read, verify
+from runtime_py.loader import _prepare as prepare
 from schema.ops import INT8_OPS, INT8_WEIGHT_OPS, OPTIONAL_INPUTS, SPECS
 from runtime_py.kernels.int8 import QuantArgs
 from runtime_py.ops import INT8_KERNELS, KERNELS, options_kwargs
@@ -173,10 +176,9 @@ class Method:
             if tuple(a.shape) != want:
                 raise InputError(f"input {k} ('{_s(self.tensors[i].name)}'): shape {list(a.shape)}, "
                                  f"expected {list(want)} (declared {self._describe(i)['shape']})")
-        if values != self._sizes_checked:   # every dynamic tensor's size, as the C runtime's bind
-            for i, t in enumerate(self.tensors):
-                if t.dims is not None:
-                    self._shape(i, values)
+        if values != self._sizes_checked:   # as the C runtime's bind: every dynamic tensor's size,
+            shapes = {i: self._shape(i, values) for i, t in enumerate(self.tensors) if t.dims is not None}
+            self._check_operators(shapes)    # then every operator's rules at those sizes
             self._sizes_checked = list(values)
         return values
 
@@ -213,6 +215,19 @@ class Method:
                                       f"at sizes {values}, outside [0, 2^40]")
                 out.append(v)
         return tuple(out)
+
+    def _check_operators(self, shapes):
+        """Each operator's load-time rules (loader._prepare) again at new sizes: a file whose
+        shapes agree at the maxima but not at these sizes is refused, not run."""
+        def at(i):
+            if i < 0 or i not in shapes:
+                return self.tensors[i] if i >= 0 else None
+            t = copy.copy(self.tensors[i])
+            t.shape = list(shapes[i])
+            return t
+        for k, op in enumerate(self._m.operators or []):
+            prepare(op.opcode, [at(int(i)) for i in op.inputs], [at(int(i)) for i in op.outputs], op.options,
+                    f"method '{self.name}' operator {k} at these sizes", op.quant)
 
     def _program_dim(self, index, d, values):
         """Dimension d of tensor `index` by its program (schema/dims.py): at most the planned

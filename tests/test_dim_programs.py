@@ -285,3 +285,25 @@ def test_older_minor_versions_still_load(minor):
     for backend in ("py", "c"):
         (got,) = runtime_py.load(old, backend=backend).run("forward", x.numpy())
         np.testing.assert_allclose(got, model(x).detach().numpy(), atol=1e-5, rtol=1e-5)
+
+
+def test_shapes_that_agree_only_at_the_maxima_are_refused_at_run_time(cnn):
+    """The first convolution's output height `(h - 1) // 2 + 1` replaced by `h // 2`: the same
+    32 at h = 64, where the loaders check each operator, but 8 instead of 9 at h = 17. Both
+    runtimes check every operator again at new sizes and refuse (found by the fuzzer)."""
+    def halve(p):
+        for t in p.methods[0].tensors:
+            for prog in t.dimPrograms or []:
+                if prog is not None and [(s.op, s.value) for s in prog.steps] == [
+                        (D.CONST, 1), (D.CONST, -1), (D.SIZE, 0), (D.ADD, 0), (D.CONST, 2), (D.FLOOR_DIV, 0),
+                        (D.ADD, 0)]:                                     # 1 + (-1 + h) // 2
+                    prog.steps = prog.steps[2:3] + prog.steps[4:6]       # h // 2
+                    return
+        raise AssertionError("no (h - 1) // 2 + 1 dimension")
+    bad = crafted.edit(cnn[1], halve)
+    x = np.zeros((1, 3, 17, 20), np.float32)
+    for backend in ("py", "c"):
+        program = runtime_py.load(bad, backend=backend)
+        program.run("forward", np.zeros((1, 3, 64, 64), np.float32))
+        with pytest.raises(runtime_py.EmberError, match="CONV2D"):
+            program.run("forward", x)

@@ -5,6 +5,7 @@ import numpy as np
 
 from exporter.frontends.onnx.model import ONNX_DTYPES
 from exporter.frontends.onnx.registry import HANDLERS, Unsupported, handles
+from schema.ops import FLOAT_ONLY
 
 
 for _onnx, _ember in {"Add": "ADD", "Sub": "SUB", "Mul": "MUL", "Div": "DIV", "Pow": "POW", "Max": "MAXIMUM",
@@ -30,9 +31,14 @@ for _onnx, _ember in {"Add": "ADD", "Sub": "SUB", "Mul": "MUL", "Div": "DIV", "P
 
 for _onnx, _ember in {"Relu": "RELU", "Sigmoid": "SIGMOID", "Tanh": "TANH", "Exp": "EXP", "Log": "LOG",
                       "Sqrt": "SQRT", "Neg": "NEG", "Abs": "ABS", "Erf": "ERF", "Not": "LOGICAL_NOT",
-                      "HardSwish": "HARDSWISH"}.items():
+                      "HardSwish": "HARDSWISH", "Sin": "SIN", "Cos": "COS", "Tan": "TAN", "Asin": "ASIN",
+                      "Acos": "ACOS", "Atan": "ATAN", "Sinh": "SINH", "Cosh": "COSH", "Floor": "FLOOR",
+                      "Ceil": "CEIL", "Round": "ROUND", "Sign": "SIGN"}.items():
     def _unary(ctx, node, a, _op=_ember):
-        ctx.emit(_op, [ctx.t(node.input[0])], node.output[0])
+        x = ctx.t(node.input[0])
+        if _op in FLOAT_ONLY and ctx.g.tensors[x].dtype != np.float32:
+            raise Unsupported(f"{node.op_type} of {ctx.g.tensors[x].dtype} (Ember's {_op} is float32)")
+        ctx.emit(_op, [x], node.output[0])
     HANDLERS[_onnx] = _unary
 
 

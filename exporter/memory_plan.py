@@ -7,10 +7,11 @@ any member to the last read of any member. Graph inputs are live from the
 start; graph outputs until the end.
 
 Placement tries a few orderings (largest first, longest lived first, execution
-order, largest size x lifetime first); each puts a group in the tightest gap
-between already placed groups whose lifetimes intersect its own. The smallest
-arena wins. `check_plan` verifies the result independently, and the
-lower bound (the most bytes simultaneously live) is recorded for reports.
+order, largest size x lifetime first, by last use, largest and latest first); each
+puts a group in the tightest gap between already placed groups whose lifetimes
+intersect its own. The smallest arena wins. `check_plan` verifies the result
+independently, and the lower bound (the most bytes simultaneously live) is recorded
+for reports.
 """
 from __future__ import annotations
 
@@ -106,6 +107,8 @@ _ORDERS = [
     lambda g: (-(g.last - g.first), -g.size, g.root),           # longest lived first
     lambda g: (g.first, -g.size, g.root),                       # in execution order
     lambda g: (-g.size * (g.last - g.first + 1), g.root),       # largest area first
+    lambda g: (g.last, -g.size, g.root),                        # by last use (first freed, first placed)
+    lambda g: (-g.size, -g.first, g.root),                      # largest first, the later ones first
 ]
 
 

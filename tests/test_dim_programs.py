@@ -307,3 +307,13 @@ def test_shapes_that_agree_only_at_the_maxima_are_refused_at_run_time(cnn):
         program.run("forward", np.zeros((1, 3, 64, 64), np.float32))
         with pytest.raises(runtime_py.EmberError, match="CONV2D"):
             program.run("forward", x)
+
+
+def test_the_arena_is_the_live_bytes_bound_at_the_maxima():
+    """Planned once at the maxima: arena / live-bytes lower bound = 1.00 for these networks."""
+    for model, x, dynamic in [(StridedCNN(), torch.randn(1, 3, 32, 32), HW),
+                              (MobileNetLike(), torch.randn(1, 3, 40, 40), HW),
+                              (UNetAnySize(), torch.randn(1, 3, 32, 32), HW),
+                              (AudioEncoder(), torch.randn(2, 1, 100), LENGTH)]:
+        m = runtime_py.load(export_module(model.eval(), (x,), dynamic=dynamic, bundle_test=False)).method()
+        assert m.arena_size == m.live_bytes_lower_bound, (type(model).__name__, m.arena_size, m.live_bytes_lower_bound)

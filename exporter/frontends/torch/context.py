@@ -267,7 +267,8 @@ class Lowering:
             return
         fn = LOWERINGS.get(target)
         if fn is None:
-            raise Unsupported("no Ember lowering for this operator")
+            from exporter.frontends.torch.coverage import EXCLUDED
+            raise Unsupported(EXCLUDED.get(str(target), "no Ember lowering for this operator"))
         result = fn(self, *node.args, **node.kwargs)
         self.env[node.name] = result
 

@@ -25,7 +25,8 @@ def _spec(name, options, lo, hi=None, outputs=1):
 _BINARY = ["ADD", "SUB", "MUL", "DIV", "POW", "MAXIMUM", "MINIMUM", "EQUAL", "NOT_EQUAL",
            "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL", "LOGICAL_AND", "LOGICAL_OR"]
 _UNARY = ["LOGICAL_NOT", "EXP", "LOG", "SQRT", "RSQRT", "NEG", "ABS", "ERF", "RESHAPE", "CAST", "SIN",
-          "COS", "TAN", "ASIN", "ACOS", "ATAN", "SINH", "COSH", "FLOOR", "CEIL", "ROUND", "SIGN", "LOG1P", "EXPM1"]
+          "COS", "TAN", "ASIN", "ACOS", "ATAN", "SINH", "COSH", "FLOOR", "CEIL", "ROUND", "SIGN", "LOG1P", "EXPM1",
+          "ASINH", "ACOSH", "ATANH", "LOG2", "LOG10", "TRUNC"]
 # Elementwise ops that run on int8 by a 256-entry table (input 1, INT8, built at export).
 TABLE_OPS = frozenset({"RELU", "SIGMOID", "TANH", "HARDSWISH", "GELU", "CLAMP"})
 
@@ -89,7 +90,7 @@ INT8_WEIGHT_OPS = frozenset({"FULLY_CONNECTED"})
 # whose output is BOOL (checked at load).
 FLOAT_ONLY = frozenset({"CONV2D", "FULLY_CONNECTED", "SIGMOID", "TANH", "GELU", "EXP", "LOG", "SQRT", "SIN",
                         "COS", "TAN", "ASIN", "ACOS", "ATAN", "SINH", "COSH", "FLOOR", "CEIL", "ROUND", "SIGN",
-                        "LOG1P", "EXPM1",
+                        "LOG1P", "EXPM1", "ASINH", "ACOSH", "ATANH", "LOG2", "LOG10", "TRUNC",
                         "RSQRT", "ERF", "HARDSWISH", "SOFTMAX", "LOG_SOFTMAX", "LAYER_NORM",
                         "MAX_POOL2D", "AVG_POOL2D", "RESIZE_NEAREST", "RESIZE_BILINEAR", "CLAMP",
                         "REDUCE_MEAN"})
@@ -110,6 +111,7 @@ OPCODES = [
     "ARANGE", "FULL", "RESIZE_NEAREST", "RESIZE_BILINEAR", "CUMSUM", "QUANTIZE", "DEQUANTIZE",
     "SIN", "COS", "TAN", "ASIN", "ACOS", "ATAN", "SINH",
     "COSH", "FLOOR", "CEIL", "ROUND", "SIGN", "LOG1P", "EXPM1",
+    "ASINH", "ACOSH", "ATANH", "LOG2", "LOG10", "TRUNC",
 ]
 
 # What each op computes, the semantics every runtime implements (markdown). schema/generate.py
@@ -361,5 +363,23 @@ torch.round): exact in every runtime.
 """,
     "EXPM1": """\
 `exp(x) - 1` elementwise, float32, accurate near 0 (`expm1f`).
+""",
+    "ASINH": """\
+`asinh(x)` elementwise, float32 (`asinhf`).
+""",
+    "ACOSH": """\
+`acosh(x)` elementwise, float32 (`acoshf`); NaN below 1.
+""",
+    "ATANH": """\
+`atanh(x)` elementwise, float32 (`atanhf`); ±inf at ±1, NaN beyond.
+""",
+    "LOG2": """\
+`log2(x)` elementwise, float32 (`log2f`).
+""",
+    "LOG10": """\
+`log10(x)` elementwise, float32 (`log10f`).
+""",
+    "TRUNC": """\
+`trunc(x)`: rounded toward zero, float32: exact in every runtime.
 """,
 }

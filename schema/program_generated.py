@@ -115,6 +115,12 @@ class OpCode(object):
     SIGN = 68
     LOG1P = 69
     EXPM1 = 70
+    ASINH = 71
+    ACOSH = 72
+    ATANH = 73
+    LOG2 = 74
+    LOG10 = 75
+    TRUNC = 76
 
 
 class Options(object):

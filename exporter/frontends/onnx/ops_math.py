@@ -33,7 +33,8 @@ for _onnx, _ember in {"Relu": "RELU", "Sigmoid": "SIGMOID", "Tanh": "TANH", "Exp
                       "Sqrt": "SQRT", "Neg": "NEG", "Abs": "ABS", "Erf": "ERF", "Not": "LOGICAL_NOT",
                       "HardSwish": "HARDSWISH", "Sin": "SIN", "Cos": "COS", "Tan": "TAN", "Asin": "ASIN",
                       "Acos": "ACOS", "Atan": "ATAN", "Sinh": "SINH", "Cosh": "COSH", "Floor": "FLOOR",
-                      "Ceil": "CEIL", "Round": "ROUND", "Sign": "SIGN"}.items():
+                      "Ceil": "CEIL", "Round": "ROUND", "Sign": "SIGN", "Asinh": "ASINH", "Acosh": "ACOSH",
+                      "Atanh": "ATANH"}.items():
     def _unary(ctx, node, a, _op=_ember):
         x = ctx.t(node.input[0])
         if _op in FLOAT_ONLY and ctx.g.tensors[x].dtype != np.float32:

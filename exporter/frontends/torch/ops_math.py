@@ -59,7 +59,7 @@ _LOGICAL = {"LOGICAL_AND", "LOGICAL_OR"}
 for _op, _names in {
     "ADD": ["add.Tensor", "add.Scalar"], "SUB": ["sub.Tensor", "sub.Scalar", "rsub.Scalar"],
     "MUL": ["mul.Tensor", "mul.Scalar"], "DIV": ["div.Tensor", "div.Scalar", "div.Tensor_mode"],
-    "POW": ["pow.Tensor_Scalar", "pow.Tensor_Tensor"],
+    "POW": ["pow.Tensor_Scalar", "pow.Tensor_Tensor", "pow.Scalar"],
     "MAXIMUM": ["maximum.default"], "MINIMUM": ["minimum.default"],
     "EQUAL": ["eq.Tensor", "eq.Scalar"], "NOT_EQUAL": ["ne.Tensor", "ne.Scalar"],
     "LESS": ["lt.Tensor", "lt.Scalar"], "LESS_EQUAL": ["le.Tensor", "le.Scalar"],
@@ -88,6 +88,38 @@ def _bitwise(ctx, a, b):
     return _binary("LOGICAL_AND" if "and" in str(ctx.node.target) else "LOGICAL_OR")(ctx, a, b)
 
 
+@lowers(aten.logical_xor.default, aten.bitwise_xor.Tensor)
+def _xor(ctx, a, b):
+    """Truth values that differ: NOT_EQUAL of the operands as BOOL (bitwise: bool tensors only)."""
+    if ctx.node.target is aten.bitwise_xor.Tensor and ctx.meta().dtype != torch.bool:
+        raise Unsupported("bitwise ops are supported on bool tensors only")
+    return ctx.emit("NOT_EQUAL", [ctx.t(a, np.bool_), ctx.t(b, np.bool_)])
+
+
+@lowers(aten.isnan.default)
+def _isnan(ctx, x):
+    src = ctx.t(x)
+    return ctx.emit("NOT_EQUAL", [src, src])          # only NaN differs from itself
+
+
+@lowers(aten.isinf.default)
+def _isinf(ctx, x):
+    src = ctx.t(x, np.float32)
+    size = ctx.emit("ABS", [src], [ctx.new(np.float32, ctx.dims_of(src))])
+    return ctx.emit("EQUAL", [size, ctx.t(math.inf)])
+
+
+@lowers(aten.clamp.Tensor)
+def _clamp_tensor(ctx, x, lo=None, hi=None):
+    """min(max(x, lo), hi) with tensor bounds (either may be absent), broadcasting."""
+    dtype = numpy_dtype(ctx.meta().dtype)
+    out = ctx.t(x, dtype)
+    for op, bound in (("MAXIMUM", lo), ("MINIMUM", hi)):
+        if bound is not None:
+            out = ctx.emit(op, [out, ctx.t(bound, dtype)])       # each of the output's (broadcast) shape
+    return out
+
+
 @lowers(aten.logical_not.default, aten.bitwise_not.default)
 def _not(ctx, x):
     return ctx.emit("LOGICAL_NOT", [ctx.t(x, np.bool_)])
@@ -113,7 +145,9 @@ for _op, _ov in {"RELU": aten.relu.default, "SIGMOID": aten.sigmoid.default,
                  "HARDSWISH": aten.hardswish.default, "SIN": aten.sin.default,
                  "COS": aten.cos.default, "TAN": aten.tan.default, "ASIN": aten.asin.default,
                  "ACOS": aten.acos.default, "ATAN": aten.atan.default, "SINH": aten.sinh.default,
-                 "COSH": aten.cosh.default, "LOG1P": aten.log1p.default, "EXPM1": aten.expm1.default}.items():
+                 "COSH": aten.cosh.default, "LOG1P": aten.log1p.default, "EXPM1": aten.expm1.default,
+                 "ASINH": aten.asinh.default, "ACOSH": aten.acosh.default, "ATANH": aten.atanh.default,
+                 "LOG2": aten.log2.default, "LOG10": aten.log10.default}.items():
     LOWERINGS[_ov] = _unary(_op)
 
 
@@ -125,7 +159,8 @@ def _rounding(op):
     return lower
 
 
-for _op, _ov in {"FLOOR": aten.floor.default, "CEIL": aten.ceil.default, "ROUND": aten.round.default}.items():
+for _op, _ov in {"FLOOR": aten.floor.default, "CEIL": aten.ceil.default, "ROUND": aten.round.default,
+                 "TRUNC": aten.trunc.default}.items():
     LOWERINGS[_ov] = _rounding(_op)
 
 

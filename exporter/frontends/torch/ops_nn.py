@@ -1,6 +1,7 @@
 """Lowerings of linear algebra, convolution, pooling and reductions."""
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -158,6 +159,44 @@ LOWERINGS[aten.sum.default] = _reduce("REDUCE_SUM")
 LOWERINGS[aten.amax.default] = _reduce("REDUCE_MAX")
 LOWERINGS[aten.any.dim] = _reduce("REDUCE_ANY")
 LOWERINGS[aten.any.dims] = _reduce("REDUCE_ANY")
+LOWERINGS[aten.any.default] = _reduce("REDUCE_ANY")
+
+
+@lowers(aten.amin.default)
+def _amin(ctx, x, dims=(), keepdim=False):
+    """-max(-x): exact for floats (integers would wrap at their minimum)."""
+    src = ctx.t(x)
+    if ctx.dtype_of(src) != np.float32:
+        raise Unsupported("amin is supported on float32 only")
+    neg = ctx.emit("NEG", [src], [ctx.new(np.float32, ctx.dims_of(src))])
+    rank = len(ctx.dims_of(src))
+    axes = sorted({_axis(d, rank) for d in dims}) if dims else list(range(rank))
+    biggest = ctx.emit("REDUCE_MAX", [neg], [ctx.new(np.float32, ctx.dims(ctx.meta().shape))], axes=axes,
+                       keep_dims=bool(keepdim))
+    return ctx.emit("NEG", [biggest])
+
+
+@lowers(aten.var.correction, aten.var.dim)
+def _var(ctx, x, dims=None, *args, correction=None, keepdim=False, unbiased=None):
+    """mean((x - mean(x))^2) * n / (n - correction) over static reduced dimensions."""
+    if ctx.node.target is aten.var.dim:        # var.dim(x, dim, unbiased=True, keepdim=False)
+        unbiased = args[0] if args else (True if unbiased is None else unbiased)
+        keepdim = args[1] if len(args) > 1 else keepdim
+        correction = 1 if unbiased else 0
+    src = ctx.t(x, np.float32)
+    shape, rank = ctx.dims_of(src), len(ctx.dims_of(src))
+    axes = sorted({_axis(d, rank) for d in dims}) if dims else list(range(rank))
+    if not all(shape[a].is_static for a in axes):
+        raise Unsupported("variance over a dynamic dimension")
+    n = int(np.prod([shape[a].add for a in axes]))
+    kept = tuple(Dim.static(1) if a in axes else d for a, d in enumerate(shape))
+    mean = ctx.emit("REDUCE_MEAN", [src], [ctx.new(np.float32, kept)], axes=axes, keep_dims=True)
+    diff = ctx.emit("SUB", [src, mean], [ctx.new(np.float32, shape)], activation=0)
+    square = ctx.emit("MUL", [diff, diff], [ctx.new(np.float32, shape)], activation=0)
+    correction = 1 if correction is None else float(correction)
+    out_dims = ctx.dims(ctx.meta().shape)
+    total = ctx.emit("REDUCE_MEAN", [square], [ctx.new(np.float32, out_dims)], axes=axes, keep_dims=bool(keepdim))
+    return ctx.emit("MUL", [total, ctx.t(n / (n - correction) if n > correction else math.nan)], activation=0)
 
 
 @lowers(aten.cumsum.default)

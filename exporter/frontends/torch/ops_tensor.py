@@ -189,7 +189,31 @@ def _arange(ctx, *args, **kwargs):
     return ctx.emit("ARANGE", [], start=float(start), step=float(step))
 
 
-@lowers(aten.full.default, aten.full_like.default, aten.scalar_tensor.default)
+@lowers(aten.empty.memory_format, aten.empty_strided.default)
+def _empty(ctx, *args, **kwargs):
+    """Uninitialized memory: zeros (any value is valid; zeros are reproducible)."""
+    return ctx.emit("FULL", [], value=0.0)
+
+
+@lowers(aten.repeat.default)
+def _repeat(ctx, x, repeats):
+    """Tiling as a view: x (..., a, ...) reshaped with a 1 before each axis, expanded to the
+    repeat counts, reshaped to (..., r*a, ...)."""
+    src = ctx.t(x)
+    dims = ctx.dims_of(src)
+    repeats = [int(r) for r in repeats]
+    lead = len(repeats) - len(dims)
+    if lead < 0 or not all(d.is_static for d in dims):
+        raise Unsupported("repeat of a dynamic dimension or with fewer repeats than dimensions")
+    sizes = [1] * lead + [d.add for d in dims]
+    pairs = [Dim.static(v) for a in sizes for v in (1, a)]
+    grown = ctx.reshape(src, tuple(pairs))
+    wide = tuple(Dim.static(v) for r, a in zip(repeats, sizes) for v in (r, a))
+    tiled = ctx.emit("EXPAND", [grown], [ctx.new(ctx.dtype_of(src), wide)])
+    return ctx.reshape(tiled, ctx.dims(ctx.meta().shape))
+
+
+@lowers(aten.full.default, aten.full_like.default, aten.scalar_tensor.default, aten.fill.Scalar)
 def _full(ctx, *args, **kwargs):
     value = args[1] if ctx.node.target is not aten.scalar_tensor.default else args[0]
     if isinstance(value, torch.fx.Node):

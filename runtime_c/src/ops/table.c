@@ -72,6 +72,12 @@ extern const ember_op_impl ember_op_round;
 extern const ember_op_impl ember_op_sign;
 extern const ember_op_impl ember_op_log1p;
 extern const ember_op_impl ember_op_expm1;
+extern const ember_op_impl ember_op_asinh;
+extern const ember_op_impl ember_op_acosh;
+extern const ember_op_impl ember_op_atanh;
+extern const ember_op_impl ember_op_log2;
+extern const ember_op_impl ember_op_log10;
+extern const ember_op_impl ember_op_trunc;
 extern const ember_op_impl ember_op_conv2d_int8;
 extern const ember_op_impl ember_op_fully_connected_int8;
 extern const ember_op_impl ember_op_batch_matmul_int8;
@@ -158,6 +164,12 @@ const ember_op_spec ember_op_specs[EMBER_OPCODE_COUNT] = {
     {"SIGN", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 68 */
     {"LOG1P", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 69 */
     {"EXPM1", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 70 */
+    {"ASINH", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 71 */
+    {"ACOSH", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 72 */
+    {"ATANH", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 73 */
+    {"LOG2", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 74 */
+    {"LOG10", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 75 */
+    {"TRUNC", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 76 */
 };
 
 /* EMBER_IF_BUILT(OP, x): NULL where the build defines EMBER_EXCLUDE_<OP> (as 1: -D does), else x,
@@ -243,6 +255,12 @@ static const ember_op_impl *const impls[EMBER_OPCODE_COUNT] = {
     EMBER_IF_BUILT(SIGN, &ember_op_sign),
     EMBER_IF_BUILT(LOG1P, &ember_op_log1p),
     EMBER_IF_BUILT(EXPM1, &ember_op_expm1),
+    EMBER_IF_BUILT(ASINH, &ember_op_asinh),
+    EMBER_IF_BUILT(ACOSH, &ember_op_acosh),
+    EMBER_IF_BUILT(ATANH, &ember_op_atanh),
+    EMBER_IF_BUILT(LOG2, &ember_op_log2),
+    EMBER_IF_BUILT(LOG10, &ember_op_log10),
+    EMBER_IF_BUILT(TRUNC, &ember_op_trunc),
 };
 
 static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {
@@ -317,6 +335,12 @@ static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {
     NULL,  /* SIGN */
     NULL,  /* LOG1P */
     NULL,  /* EXPM1 */
+    NULL,  /* ASINH */
+    NULL,  /* ACOSH */
+    NULL,  /* ATANH */
+    NULL,  /* LOG2 */
+    NULL,  /* LOG10 */
+    NULL,  /* TRUNC */
 };
 
 const ember_op_impl *ember_op_lookup(uint32_t opcode) {
@@ -327,4 +351,4 @@ const ember_op_impl *ember_op_lookup_int8(uint32_t opcode) {
     return opcode < EMBER_OPCODE_COUNT ? int8_impls[opcode] : NULL;
 }
 
-typedef char opcode_count_matches[EMBER_OPCODE_COUNT == 71 ? 1 : -1];
+typedef char opcode_count_matches[EMBER_OPCODE_COUNT == 77 ? 1 : -1];

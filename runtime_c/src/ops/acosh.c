@@ -1,0 +1,9 @@
+/* ACOSH: acosh(x), float32 (schema/ops.py).
+ * x and out: FLOAT32 of one shape (unary.h). */
+#include "unary.h"
+
+static void acosh_f32(const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = acoshf(x[i]);
+}
+
+EMBER_UNARY_F32_OP(acosh, "ACOSH", EMBER_MAP_GRAIN)

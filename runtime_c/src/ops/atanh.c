@@ -1,0 +1,9 @@
+/* ATANH: atanh(x), float32 (schema/ops.py).
+ * x and out: FLOAT32 of one shape (unary.h). */
+#include "unary.h"
+
+static void atanh_f32(const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = atanhf(x[i]);
+}
+
+EMBER_UNARY_F32_OP(atanh, "ATANH", EMBER_MAP_GRAIN)

@@ -1,0 +1,12 @@
+"""ASINH: asinh(x), elementwise."""
+import numpy as np
+
+from runtime_py.kernels import _checks
+
+
+def asinh(x: np.ndarray, out: np.ndarray) -> None:
+    with np.errstate(all="ignore"):
+        np.arcsinh(x, out=out)
+
+
+check = _checks.elementwise   # output of the input's shape and dtype

@@ -1,0 +1,12 @@
+"""TRUNC: trunc(x), elementwise."""
+import numpy as np
+
+from runtime_py.kernels import _checks
+
+
+def trunc(x: np.ndarray, out: np.ndarray) -> None:
+    with np.errstate(all="ignore"):
+        np.trunc(x, out=out)
+
+
+check = _checks.elementwise   # output of the input's shape and dtype

@@ -48,3 +48,9 @@ def test_max_pool2d_nan_wins_inside_and_at_the_edges():
     x[0, 0, 4, 20] = float("nan")      # an interior window (the C runtime's row-wise path)
     x[0, 1, 0, 0] = float("nan")       # an edge window (its per-window path)
     check_op(nn.MaxPool2d(3, 2, 1), (x,), "MAX_POOL2D")
+
+
+@pytest.mark.parametrize("size,out", [((8, 8), 2), ((6, 9), (3, 3)), ((5, 7), 1), ((4, 4), (4, 2))])
+def test_adaptive_max_pool(size, out):
+    check_op(torch.nn.AdaptiveMaxPool2d(out), (torch.randn(2, 3, *size),),
+             "REDUCE_MAX" if out == 1 else "MAX_POOL2D")

@@ -135,6 +135,26 @@ def _adaptive_avg_pool(ctx, x, output_size):
                     stride_w=w // ow, count_include_pad=True, divisor=0)
 
 
+@lowers(aten.adaptive_max_pool2d.default)
+def _adaptive_max_pool(ctx, x, output_size):
+    """Windows of H/OH x W/OW (OH, OW dividing H, W): a MAX_POOL2D; 1x1: a max over H and W.
+    The indices output is not supported (a model that reads it is told so)."""
+    for user in ctx.node.users:
+        if user.target is operator.getitem and user.args[1] != 0:
+            raise Unsupported("adaptive max pool indices are not supported")
+    src = ctx.t(x)
+    oh, ow = _pair(output_size)
+    out = ctx.out(index=0)
+    if (oh, ow) == (1, 1):
+        return ctx.emit("REDUCE_MAX", [src], [out], axes=[2, 3], keep_dims=True), None
+    h, w = _static_hw(ctx, src, f"adaptive max pool to {oh}x{ow}")
+    if h % oh or w % ow:
+        raise Unsupported(f"adaptive max pool from {h}x{w} to {oh}x{ow} (not a divisor)")
+    return ctx.emit("MAX_POOL2D", [src], [out], kernel_h=h // oh, kernel_w=w // ow, stride_h=h // oh,
+                    stride_w=w // ow, pad_top=0, pad_left=0, pad_bottom=0, pad_right=0, dilation_h=1,
+                    dilation_w=1, count_include_pad=False, divisor=0), None
+
+
 def _reduce(op):
     def lower(ctx, x, dims=None, keepdim=False, dtype=None, **kwargs):
         src = ctx.t(x)

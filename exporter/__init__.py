@@ -27,9 +27,9 @@ def _options(options, kwargs) -> ExportOptions:
     return ExportOptions(**kwargs)
 
 
-def _progress(options: ExportOptions):
+def _progress(options: ExportOptions, front_end: int = 2):
     from exporter.pipeline import Progress, steps
-    return Progress(options.verbose, steps(options))
+    return Progress(options.verbose, steps(options, front_end))
 
 
 def export_captured(captured, options: ExportOptions | None = None, progress=None, **kwargs) -> bytes:
@@ -63,8 +63,7 @@ def export_onnx(path: str, dims=None, options: ExportOptions | None = None, **kw
     from exporter.frontends import onnx
     from exporter.pipeline import export
     options = _options(options, kwargs)
-    progress = _progress(options)
-    progress.total -= 1          # importing is one step (capture + lower for PyTorch)
+    progress = _progress(options, front_end=1)      # importing is one line (PyTorch: capture, lower)
     return export(onnx.imported(path, dims, progress), options, progress)
 
 

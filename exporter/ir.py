@@ -7,6 +7,7 @@ A node's `op` is an Ember OpCode name (see schema/program.fbs) and its
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -132,7 +133,6 @@ class Graph:
         """Why a dimension program is unusable: it fails (a divisor below 1, a value past 2^40)
         or exceeds its value at the symbols' maxima (the planned size) at some sizes in range.
         Checked on every combination of each symbol's min, max and three sizes between."""
-        import itertools
         points = [sorted({s.min, s.max, s.min + 1, s.max - 1, (s.min + s.max) // 2} & set(range(s.min, s.max + 1)))
                   for s in self.symbols]
         names = [s.name for s in self.symbols]

@@ -44,12 +44,12 @@ class Progress:
                   file=sys.stderr, flush=True)
 
 
-def steps(options: ExportOptions) -> int:
-    """How many progress lines an export prints: capture and lower (import, for ONNX, is one
-    line less), the stages below (quantize prints its own: calibrating and quantizing, or
-    one line), bundling and serializing."""
+def steps(options: ExportOptions, front_end: int = 2) -> int:
+    """How many progress lines an export prints: the front end's (capture and lower: 2; an
+    ONNX import: 1), the stages below (quantize prints its own: calibrating and quantizing,
+    or one line), bundling and serializing."""
     q = options.quantize
-    return 2 + 3 + (2 if q is QuantMode.INT8 else 1 if q else 0) + (1 if options.bundle_test else 0) + 1
+    return front_end + 3 + (2 if q is QuantMode.INT8 else 1 if q else 0) + (1 if options.bundle_test else 0) + 1
 
 
 def quantize(graph, imported: Imported, options: ExportOptions, progress):

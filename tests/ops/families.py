@@ -4,7 +4,8 @@ Comparisons (EQUAL, NOT_EQUAL, LESS, LESS_EQUAL, GREATER, GREATER_EQUAL): broadc
 tensors, float and int scalars, int64 vs float promotion, bool output. LOGICAL_AND/OR:
 bool tensors with broadcasting and non-bool operands. MAXIMUM/MINIMUM: broadcasting, float
 and int64. SOFTMAX/LOG_SOFTMAX: every axis, -inf entries, masking. RESIZE_NEAREST/BILINEAR:
-scale factors and sizes, up and down."""
+scale factors and sizes, up and down. Float unary maps (ACOS, FLOOR, LOG2, ...): rank 0..4
+inputs, one past a vector width, an empty one, and special values."""
 import torch
 
 from oplib import check_op, randint
@@ -88,3 +89,12 @@ RESIZE_CASES = [
     ((5, 7), {"size": (8, 9)}),
     ((8, 9), {"size": (3, 5)}),          # downsampling
 ]
+
+
+# Float unary maps: their shapes, and the special values each is also run on.
+UNARY_SHAPES = [(), (7,), (3, 5), (2, 3, 4), (2, 1, 3, 17), (0, 3)]
+
+
+def unary_special():
+    """±0, halves, ±1, 2.5, ±inf and NaN: a new tensor each call."""
+    return torch.tensor([0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.5, float("inf"), float("-inf"), float("nan")])

@@ -129,7 +129,7 @@ def _widened(inputs, dynamic):
     return tuple(out)
 
 
-def _export(model, inputs, dynamic, source):
+def _export(model, inputs, dynamic):
     """torch.export's program, or (None, the exception)."""
     with _quiet(), torch.no_grad():
         try:
@@ -151,7 +151,7 @@ def capture_module(model, inputs, dynamic=(), source="<module>") -> Captured:
     done with that range and an ExportWarning says so; when they cannot, one ExportError says
     which input and dimension, what works and what to pass."""
     model = model.eval()
-    program, error = _export(model, inputs, dynamic, source)
+    program, error = _export(model, inputs, dynamic)
     if error is not None:
         why = explain(str(error), dynamic)
         if why is None:
@@ -159,7 +159,7 @@ def capture_module(model, inputs, dynamic=(), source="<module>") -> Captured:
             raise ExportError(f"torch.export failed on '{source}': {type(error).__name__}: {first}") from error
         narrowed = [dataclasses.replace(d, **why.fixes.get(d.name, {})) for d in dynamic]
         if why.complete and narrowed != list(dynamic):
-            program, retry_error = _export(model, inputs, narrowed, source)
+            program, retry_error = _export(model, inputs, narrowed)
             if retry_error is None:
                 changed = [_described(d) for d, a in zip(narrowed, dynamic) if d != a]
                 warnings.warn(ExportWarning(f"'{source}' exported for {'; '.join(changed)}, not the range "

@@ -21,6 +21,7 @@ from exporter.frontends.torch.capture import Captured
 from exporter.errors import ExportError, UnsupportedOpsError
 from exporter.ir import Dim, Graph, Symbol
 from exporter.frontends.torch.fold import try_fold
+from exporter.frontends.torch.coverage import EXCLUDED
 from exporter.frontends.torch.registry import LOWERINGS, SKIP
 from exporter.frontends.torch.sizes import SizeError, dim_of
 
@@ -267,7 +268,6 @@ class Lowering:
             return
         fn = LOWERINGS.get(target)
         if fn is None:
-            from exporter.frontends.torch.coverage import EXCLUDED
             raise Unsupported(EXCLUDED.get(str(target), "no Ember lowering for this operator"))
         result = fn(self, *node.args, **node.kwargs)
         self.env[node.name] = result

@@ -59,6 +59,18 @@ SPECS = {s.name: s for s in [
     _spec("CUMSUM", "AxisOptions", 1),
     _spec("QUANTIZE", None, 1),
     _spec("DEQUANTIZE", None, 1),
+    _spec("GATHER_ELEMENTS", "AxisOptions", 2),          # data, indices
+    _spec("SCATTER_ELEMENTS", "ScatterOptions", 3),      # data, indices, updates
+    _spec("SCATTER_ND", "ScatterOptions", 3),            # data, indices, updates
+    _spec("ARG_MAX", "ArgOptions", 1),
+    _spec("ARG_MIN", "ArgOptions", 1),
+    _spec("TOPK", "TopKOptions", 1),
+    _spec("REDUCE_PROD", "ReduceOptions", 1),
+    *[_spec(n, None, 2) for n in ["MOD", "FMOD", "ATAN2"]],
+    _spec("CONV_TRANSPOSE2D", "Conv2DOptions", 2, 3),   # x, weight, [bias]
+    _spec("GRID_SAMPLE", "GridSampleOptions", 2),        # x, grid
+    _spec("REFLECTION_PAD", "PadOptions", 1),
+    _spec("REPLICATION_PAD", "PadOptions", 1),
 ]}
 
 # Ops with an int8 kernel (runtime_py/kernels/int8, runtime_c/src/ops/int8): an
@@ -80,7 +92,7 @@ QUANT_PASSTHROUGH = frozenset({"RESHAPE", "PERMUTE", "SLICE", "EXPAND", "GATHER"
 VIEW_OPS = frozenset({"RESHAPE"})
 
 # Inputs that may be absent (index -1), by position.
-OPTIONAL_INPUTS = {"CONV2D": {2, 3}, "FULLY_CONNECTED": {2}, "LAYER_NORM": {1, 2}}
+OPTIONAL_INPUTS = {"CONV2D": {2, 3}, "FULLY_CONNECTED": {2}, "LAYER_NORM": {1, 2}, "CONV_TRANSPOSE2D": {2}}
 
 # Ops that take an INT8 weight (input 1, per output channel) with FLOAT32 input and
 # output: --quantize int8-dynamic / int8-weight-only.
@@ -93,7 +105,7 @@ FLOAT_ONLY = frozenset({"CONV2D", "FULLY_CONNECTED", "SIGMOID", "TANH", "GELU", 
                         "LOG1P", "EXPM1", "ASINH", "ACOSH", "ATANH", "LOG2", "LOG10", "TRUNC",
                         "RSQRT", "ERF", "HARDSWISH", "SOFTMAX", "LOG_SOFTMAX", "LAYER_NORM",
                         "MAX_POOL2D", "AVG_POOL2D", "RESIZE_NEAREST", "RESIZE_BILINEAR", "CLAMP",
-                        "REDUCE_MEAN"})
+                        "REDUCE_MEAN", "ATAN2", "CONV_TRANSPOSE2D", "GRID_SAMPLE"})
 BOOL_OUT = frozenset({"EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL",
                       "LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT", "REDUCE_ANY"})
 
@@ -112,6 +124,9 @@ OPCODES = [
     "SIN", "COS", "TAN", "ASIN", "ACOS", "ATAN", "SINH",
     "COSH", "FLOOR", "CEIL", "ROUND", "SIGN", "LOG1P", "EXPM1",
     "ASINH", "ACOSH", "ATANH", "LOG2", "LOG10", "TRUNC",
+    "GATHER_ELEMENTS", "SCATTER_ELEMENTS", "SCATTER_ND", "ARG_MAX", "ARG_MIN", "TOPK",
+    "REDUCE_PROD", "MOD", "FMOD", "ATAN2", "CONV_TRANSPOSE2D", "GRID_SAMPLE",
+    "REFLECTION_PAD", "REPLICATION_PAD",
 ]
 
 # What each op computes, the semantics every runtime implements (markdown). schema/generate.py
@@ -381,5 +396,93 @@ torch.round): exact in every runtime.
 """,
     "TRUNC": """\
 `trunc(x)`: rounded toward zero, float32: exact in every runtime.
+""",
+    "GATHER_ELEMENTS": """\
+`data, indices (INT64 or INT32, the same rank) -> out` of `indices`' shape, the dtype of
+`data`: `out[i] = data[i with i[axis] replaced by indices[i]]` (torch.gather, ONNX
+GatherElements). Every dimension of `indices` but `axis` is at most `data`'s. An index in
+`[-n, 0)` counts from the end (`n = data.shape[axis]`); any index outside `[-n, n)` is a
+run-time error.
+""",
+    "SCATTER_ELEMENTS": """\
+`data, indices (INT64 or INT32), updates -> out` of `data`'s shape and dtype; `indices` and
+`updates` have one shape, of `data`'s rank, each dimension but `axis` at most `data`'s.
+`out = data`, then for every position `i` of `indices` in row-major order:
+`out[j] = reduce(out[j], updates[i])` with `j = i` but `j[axis] = indices[i]`; `reduction`
+NONE assigns (a later position wins), ADD, MUL, MAX, MIN combine (float32 in that order;
+integers wrap). Indices as in GATHER_ELEMENTS (outside `[-n, n)`: a run-time error).
+""",
+    "SCATTER_ND": """\
+`data (rank r), indices (INT64 or INT32, rank q, last dimension k in [1, r]), updates ->
+out` of `data`'s shape and dtype; `updates.shape = indices.shape[:-1] + data.shape[k:]`.
+`out = data`, then for each index tuple `t = indices[p]` (p in row-major order) the slice
+`out[t] = reduce(out[t], updates[p])` with `reduction` as in SCATTER_ELEMENTS (ONNX
+ScatterND; torch index_put). Each index component counts from the end when negative;
+outside `[-n, n)` is a run-time error.
+""",
+    "ARG_MAX": """\
+The index (output INT64 or INT32) of the largest element along `axis`, the axis kept with
+size 1 when `keep_dims`; the first such index, or the last with `select_last_index`. NaN is
+larger than every number (the first NaN wins, as torch and numpy). Input FLOAT32 or an
+integer dtype; the axis must not be empty.
+""",
+    "ARG_MIN": """\
+As ARG_MAX with the smallest element; NaN still wins (as torch.argmin and numpy).
+""",
+    "TOPK": """\
+`x -> indices` (INT64 or INT32) of the `k` largest (`largest`) or smallest elements along
+`axis`, `k` = the output's size on `axis` (`0 <= k <= n`), in order: descending values for
+`largest`, else ascending; equal values keep their input order (a stable sort); NaN
+compares larger than every number. The values are `GATHER_ELEMENTS(x, indices)`:
+torch.topk, torch.sort and ONNX TopK export as TOPK then GATHER_ELEMENTS. Input FLOAT32
+or an integer dtype.
+""",
+    "REDUCE_PROD": """\
+Product over `axes` (ReduceOptions); an empty axis gives 1. FLOAT32 multiplies in float32
+(runtimes agree within float tolerance: the order may differ); integers in int64 with
+wrap-around, then converted to the output's dtype.
+""",
+    "MOD": """\
+Remainder with the sign of the divisor (torch.remainder, Python's `%`, ONNX Mod with
+fmod=0), numpy broadcasting, one dtype for inputs and output. FLOAT32: `r = fmod(a, b)`,
+then `r + b` where `r != 0` and the signs of `r` and `b` differ. Integers: exact; a zero
+divisor is a run-time error.
+""",
+    "FMOD": """\
+Remainder with the sign of the dividend (torch.fmod, C's `fmod`, ONNX Mod with fmod=1):
+FLOAT32 `fmod(a, b)` (exact in every runtime); integers truncate (`a - b*trunc(a/b)`, and
+`INT_MIN % -1` is 0); a zero integer divisor is a run-time error. Broadcasting as MOD.
+""",
+    "ATAN2": """\
+`atan2(a, b)` elementwise with numpy broadcasting, float32 (`atan2f`): the angle of the
+point `(b, a)`.
+""",
+    "CONV_TRANSPOSE2D": """\
+`x (N,C,H,W), weight (C,O/g,KH,KW), [bias (O)] -> (N,O,OH,OW)`, float32 (torch's
+ConvTranspose2d weight layout). Every input pixel scatters its kernel:
+`out[n,o,i*sh - pt + kh*dh, j*sw - pl + kw*dw] += x[n,c,i,j] * w[c,o',kh,kw]` for `c` in
+`o`'s group (`g` groups split C and O), positions outside the output dropped; then
+`+ bias[o]`, then `activation`. `OH`, `OW` come from the output (so output padding is
+implied); `pad_bottom`, `pad_right` are not used. 1-D transposed convolutions are
+exported with H = 1.
+""",
+    "GRID_SAMPLE": """\
+`x (N,C,H,W), grid (N,OH,OW,2) -> (N,C,OH,OW)`, float32 (torch.nn.functional.grid_sample,
+ONNX GridSample 2-D). `grid[..., 0]` is x (width), `grid[..., 1]` is y, in [-1, 1]:
+unnormalized to `((g + 1) / 2) * (size - 1)` with `align_corners`, else
+`((g + 1) * size - 1) / 2`. `padding` ZEROS reads 0 outside; BORDER clamps the
+coordinate to `[0, size - 1]`; REFLECTION reflects it about the edges (the corner centres
+with `align_corners`, else the outer edges) then clamps. `mode` BILINEAR weighs the four
+neighbours; NEAREST takes the one at the coordinate rounded half to even; BICUBIC weighs
+4x4 neighbours with the cubic convolution kernel (A = -0.75), each tap read through
+`padding` (ZEROS: 0 outside).
+""",
+    "REFLECTION_PAD": """\
+`pads` as in PAD (`value` unused): the padding mirrors the input without repeating the
+edge (numpy's `reflect`); each pad must be smaller than its dimension.
+""",
+    "REPLICATION_PAD": """\
+`pads` as in PAD (`value` unused): the padding repeats the edge element (numpy's `edge`);
+a padded dimension must not be empty.
 """,
 }

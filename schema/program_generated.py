@@ -121,6 +121,40 @@ class OpCode(object):
     LOG2 = 74
     LOG10 = 75
     TRUNC = 76
+    GATHER_ELEMENTS = 77
+    SCATTER_ELEMENTS = 78
+    SCATTER_ND = 79
+    ARG_MAX = 80
+    ARG_MIN = 81
+    TOPK = 82
+    REDUCE_PROD = 83
+    MOD = 84
+    FMOD = 85
+    ATAN2 = 86
+    CONV_TRANSPOSE2D = 87
+    GRID_SAMPLE = 88
+    REFLECTION_PAD = 89
+    REPLICATION_PAD = 90
+
+
+class Reduction(object):
+    NONE = 0
+    ADD = 1
+    MUL = 2
+    MAX = 3
+    MIN = 4
+
+
+class SampleMode(object):
+    BILINEAR = 0
+    NEAREST = 1
+    BICUBIC = 2
+
+
+class SamplePadding(object):
+    ZEROS = 0
+    BORDER = 1
+    REFLECTION = 2
 
 
 class Options(object):
@@ -140,6 +174,10 @@ class Options(object):
     ArangeOptions = 13
     FullOptions = 14
     ResizeOptions = 15
+    ScatterOptions = 16
+    ArgOptions = 17
+    TopKOptions = 18
+    GridSampleOptions = 19
 
 def OptionsCreator(unionType, table):
     from flatbuffers.table import Table
@@ -175,6 +213,14 @@ def OptionsCreator(unionType, table):
         return FullOptionsT.InitFromBuf(table.Bytes, table.Pos)
     if unionType == Options.ResizeOptions:
         return ResizeOptionsT.InitFromBuf(table.Bytes, table.Pos)
+    if unionType == Options.ScatterOptions:
+        return ScatterOptionsT.InitFromBuf(table.Bytes, table.Pos)
+    if unionType == Options.ArgOptions:
+        return ArgOptionsT.InitFromBuf(table.Bytes, table.Pos)
+    if unionType == Options.TopKOptions:
+        return TopKOptionsT.InitFromBuf(table.Bytes, table.Pos)
+    if unionType == Options.GridSampleOptions:
+        return GridSampleOptionsT.InitFromBuf(table.Bytes, table.Pos)
     return None
 
 
@@ -2805,6 +2851,410 @@ class ResizeOptionsT(object):
         return resizeOptions
 
 
+class ScatterOptions(object):
+    __slots__ = ['_tab']
+
+    @classmethod
+    def GetRootAs(cls, buf, offset=0):
+        n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, offset)
+        x = ScatterOptions()
+        x.Init(buf, n + offset)
+        return x
+
+    @classmethod
+    def GetRootAsScatterOptions(cls, buf, offset=0):
+        """This method is deprecated. Please switch to GetRootAs."""
+        return cls.GetRootAs(buf, offset)
+    @classmethod
+    def ScatterOptionsBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
+        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x45\x4D\x42\x52", size_prefixed=size_prefixed)
+
+    # ScatterOptions
+    def Init(self, buf, pos):
+        self._tab = flatbuffers.table.Table(buf, pos)
+
+    # ScatterOptions
+    def Axis(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(4))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Int32Flags, o + self._tab.Pos)
+        return 0
+
+    # ScatterOptions
+    def Reduction(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Int8Flags, o + self._tab.Pos)
+        return 0
+
+def ScatterOptionsStart(builder):
+    builder.StartObject(2)
+
+def ScatterOptionsAddAxis(builder, axis):
+    builder.PrependInt32Slot(0, axis, 0)
+
+def ScatterOptionsAddReduction(builder, reduction):
+    builder.PrependInt8Slot(1, reduction, 0)
+
+def ScatterOptionsEnd(builder):
+    return builder.EndObject()
+
+
+
+class ScatterOptionsT(object):
+
+    # ScatterOptionsT
+    def __init__(
+        self,
+        axis = 0,
+        reduction = 0,
+    ):
+        self.axis = axis  # type: int
+        self.reduction = reduction  # type: int
+
+    @classmethod
+    def InitFromBuf(cls, buf, pos):
+        scatterOptions = ScatterOptions()
+        scatterOptions.Init(buf, pos)
+        return cls.InitFromObj(scatterOptions)
+
+    @classmethod
+    def InitFromPackedBuf(cls, buf, pos=0):
+        n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
+        return cls.InitFromBuf(buf, pos+n)
+
+    @classmethod
+    def InitFromObj(cls, scatterOptions):
+        x = ScatterOptionsT()
+        x._UnPack(scatterOptions)
+        return x
+
+    # ScatterOptionsT
+    def _UnPack(self, scatterOptions):
+        if scatterOptions is None:
+            return
+        self.axis = scatterOptions.Axis()
+        self.reduction = scatterOptions.Reduction()
+
+    # ScatterOptionsT
+    def Pack(self, builder):
+        ScatterOptionsStart(builder)
+        ScatterOptionsAddAxis(builder, self.axis)
+        ScatterOptionsAddReduction(builder, self.reduction)
+        scatterOptions = ScatterOptionsEnd(builder)
+        return scatterOptions
+
+
+class ArgOptions(object):
+    __slots__ = ['_tab']
+
+    @classmethod
+    def GetRootAs(cls, buf, offset=0):
+        n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, offset)
+        x = ArgOptions()
+        x.Init(buf, n + offset)
+        return x
+
+    @classmethod
+    def GetRootAsArgOptions(cls, buf, offset=0):
+        """This method is deprecated. Please switch to GetRootAs."""
+        return cls.GetRootAs(buf, offset)
+    @classmethod
+    def ArgOptionsBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
+        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x45\x4D\x42\x52", size_prefixed=size_prefixed)
+
+    # ArgOptions
+    def Init(self, buf, pos):
+        self._tab = flatbuffers.table.Table(buf, pos)
+
+    # ArgOptions
+    def Axis(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(4))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Int32Flags, o + self._tab.Pos)
+        return 0
+
+    # ArgOptions
+    def KeepDims(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
+        if o != 0:
+            return bool(self._tab.Get(flatbuffers.number_types.BoolFlags, o + self._tab.Pos))
+        return False
+
+    # ArgOptions
+    def SelectLastIndex(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(8))
+        if o != 0:
+            return bool(self._tab.Get(flatbuffers.number_types.BoolFlags, o + self._tab.Pos))
+        return False
+
+def ArgOptionsStart(builder):
+    builder.StartObject(3)
+
+def ArgOptionsAddAxis(builder, axis):
+    builder.PrependInt32Slot(0, axis, 0)
+
+def ArgOptionsAddKeepDims(builder, keepDims):
+    builder.PrependBoolSlot(1, keepDims, 0)
+
+def ArgOptionsAddSelectLastIndex(builder, selectLastIndex):
+    builder.PrependBoolSlot(2, selectLastIndex, 0)
+
+def ArgOptionsEnd(builder):
+    return builder.EndObject()
+
+
+
+class ArgOptionsT(object):
+
+    # ArgOptionsT
+    def __init__(
+        self,
+        axis = 0,
+        keepDims = False,
+        selectLastIndex = False,
+    ):
+        self.axis = axis  # type: int
+        self.keepDims = keepDims  # type: bool
+        self.selectLastIndex = selectLastIndex  # type: bool
+
+    @classmethod
+    def InitFromBuf(cls, buf, pos):
+        argOptions = ArgOptions()
+        argOptions.Init(buf, pos)
+        return cls.InitFromObj(argOptions)
+
+    @classmethod
+    def InitFromPackedBuf(cls, buf, pos=0):
+        n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
+        return cls.InitFromBuf(buf, pos+n)
+
+    @classmethod
+    def InitFromObj(cls, argOptions):
+        x = ArgOptionsT()
+        x._UnPack(argOptions)
+        return x
+
+    # ArgOptionsT
+    def _UnPack(self, argOptions):
+        if argOptions is None:
+            return
+        self.axis = argOptions.Axis()
+        self.keepDims = argOptions.KeepDims()
+        self.selectLastIndex = argOptions.SelectLastIndex()
+
+    # ArgOptionsT
+    def Pack(self, builder):
+        ArgOptionsStart(builder)
+        ArgOptionsAddAxis(builder, self.axis)
+        ArgOptionsAddKeepDims(builder, self.keepDims)
+        ArgOptionsAddSelectLastIndex(builder, self.selectLastIndex)
+        argOptions = ArgOptionsEnd(builder)
+        return argOptions
+
+
+class TopKOptions(object):
+    __slots__ = ['_tab']
+
+    @classmethod
+    def GetRootAs(cls, buf, offset=0):
+        n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, offset)
+        x = TopKOptions()
+        x.Init(buf, n + offset)
+        return x
+
+    @classmethod
+    def GetRootAsTopKOptions(cls, buf, offset=0):
+        """This method is deprecated. Please switch to GetRootAs."""
+        return cls.GetRootAs(buf, offset)
+    @classmethod
+    def TopKOptionsBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
+        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x45\x4D\x42\x52", size_prefixed=size_prefixed)
+
+    # TopKOptions
+    def Init(self, buf, pos):
+        self._tab = flatbuffers.table.Table(buf, pos)
+
+    # TopKOptions
+    def Axis(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(4))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Int32Flags, o + self._tab.Pos)
+        return 0
+
+    # TopKOptions
+    def Largest(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
+        if o != 0:
+            return bool(self._tab.Get(flatbuffers.number_types.BoolFlags, o + self._tab.Pos))
+        return True
+
+def TopKOptionsStart(builder):
+    builder.StartObject(2)
+
+def TopKOptionsAddAxis(builder, axis):
+    builder.PrependInt32Slot(0, axis, 0)
+
+def TopKOptionsAddLargest(builder, largest):
+    builder.PrependBoolSlot(1, largest, 1)
+
+def TopKOptionsEnd(builder):
+    return builder.EndObject()
+
+
+
+class TopKOptionsT(object):
+
+    # TopKOptionsT
+    def __init__(
+        self,
+        axis = 0,
+        largest = True,
+    ):
+        self.axis = axis  # type: int
+        self.largest = largest  # type: bool
+
+    @classmethod
+    def InitFromBuf(cls, buf, pos):
+        topKoptions = TopKOptions()
+        topKoptions.Init(buf, pos)
+        return cls.InitFromObj(topKoptions)
+
+    @classmethod
+    def InitFromPackedBuf(cls, buf, pos=0):
+        n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
+        return cls.InitFromBuf(buf, pos+n)
+
+    @classmethod
+    def InitFromObj(cls, topKoptions):
+        x = TopKOptionsT()
+        x._UnPack(topKoptions)
+        return x
+
+    # TopKOptionsT
+    def _UnPack(self, topKoptions):
+        if topKoptions is None:
+            return
+        self.axis = topKoptions.Axis()
+        self.largest = topKoptions.Largest()
+
+    # TopKOptionsT
+    def Pack(self, builder):
+        TopKOptionsStart(builder)
+        TopKOptionsAddAxis(builder, self.axis)
+        TopKOptionsAddLargest(builder, self.largest)
+        topKoptions = TopKOptionsEnd(builder)
+        return topKoptions
+
+
+class GridSampleOptions(object):
+    __slots__ = ['_tab']
+
+    @classmethod
+    def GetRootAs(cls, buf, offset=0):
+        n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, offset)
+        x = GridSampleOptions()
+        x.Init(buf, n + offset)
+        return x
+
+    @classmethod
+    def GetRootAsGridSampleOptions(cls, buf, offset=0):
+        """This method is deprecated. Please switch to GetRootAs."""
+        return cls.GetRootAs(buf, offset)
+    @classmethod
+    def GridSampleOptionsBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
+        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x45\x4D\x42\x52", size_prefixed=size_prefixed)
+
+    # GridSampleOptions
+    def Init(self, buf, pos):
+        self._tab = flatbuffers.table.Table(buf, pos)
+
+    # GridSampleOptions
+    def Mode(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(4))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Int8Flags, o + self._tab.Pos)
+        return 0
+
+    # GridSampleOptions
+    def Padding(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Int8Flags, o + self._tab.Pos)
+        return 0
+
+    # GridSampleOptions
+    def AlignCorners(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(8))
+        if o != 0:
+            return bool(self._tab.Get(flatbuffers.number_types.BoolFlags, o + self._tab.Pos))
+        return False
+
+def GridSampleOptionsStart(builder):
+    builder.StartObject(3)
+
+def GridSampleOptionsAddMode(builder, mode):
+    builder.PrependInt8Slot(0, mode, 0)
+
+def GridSampleOptionsAddPadding(builder, padding):
+    builder.PrependInt8Slot(1, padding, 0)
+
+def GridSampleOptionsAddAlignCorners(builder, alignCorners):
+    builder.PrependBoolSlot(2, alignCorners, 0)
+
+def GridSampleOptionsEnd(builder):
+    return builder.EndObject()
+
+
+
+class GridSampleOptionsT(object):
+
+    # GridSampleOptionsT
+    def __init__(
+        self,
+        mode = 0,
+        padding = 0,
+        alignCorners = False,
+    ):
+        self.mode = mode  # type: int
+        self.padding = padding  # type: int
+        self.alignCorners = alignCorners  # type: bool
+
+    @classmethod
+    def InitFromBuf(cls, buf, pos):
+        gridSampleOptions = GridSampleOptions()
+        gridSampleOptions.Init(buf, pos)
+        return cls.InitFromObj(gridSampleOptions)
+
+    @classmethod
+    def InitFromPackedBuf(cls, buf, pos=0):
+        n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
+        return cls.InitFromBuf(buf, pos+n)
+
+    @classmethod
+    def InitFromObj(cls, gridSampleOptions):
+        x = GridSampleOptionsT()
+        x._UnPack(gridSampleOptions)
+        return x
+
+    # GridSampleOptionsT
+    def _UnPack(self, gridSampleOptions):
+        if gridSampleOptions is None:
+            return
+        self.mode = gridSampleOptions.Mode()
+        self.padding = gridSampleOptions.Padding()
+        self.alignCorners = gridSampleOptions.AlignCorners()
+
+    # GridSampleOptionsT
+    def Pack(self, builder):
+        GridSampleOptionsStart(builder)
+        GridSampleOptionsAddMode(builder, self.mode)
+        GridSampleOptionsAddPadding(builder, self.padding)
+        GridSampleOptionsAddAlignCorners(builder, self.alignCorners)
+        gridSampleOptions = GridSampleOptionsEnd(builder)
+        return gridSampleOptions
+
+
 class QuantParams(object):
     __slots__ = ['_tab']
 
@@ -3208,7 +3658,7 @@ class OperatorT(object):
         self.inputs = inputs  # type: Optional[List[int]]
         self.outputs = outputs  # type: Optional[List[int]]
         self.optionsType = optionsType  # type: int
-        self.options = options  # type: Union[None, 'Conv2DOptionsT', 'FullyConnectedOptionsT', 'BinaryOptionsT', 'ClampOptionsT', 'GeluOptionsT', 'AxisOptionsT', 'ReduceOptionsT', 'LayerNormOptionsT', 'Pool2DOptionsT', 'SliceOptionsT', 'PadOptionsT', 'PermuteOptionsT', 'ArangeOptionsT', 'FullOptionsT', 'ResizeOptionsT']
+        self.options = options  # type: Union[None, 'Conv2DOptionsT', 'FullyConnectedOptionsT', 'BinaryOptionsT', 'ClampOptionsT', 'GeluOptionsT', 'AxisOptionsT', 'ReduceOptionsT', 'LayerNormOptionsT', 'Pool2DOptionsT', 'SliceOptionsT', 'PadOptionsT', 'PermuteOptionsT', 'ArangeOptionsT', 'FullOptionsT', 'ResizeOptionsT', 'ScatterOptionsT', 'ArgOptionsT', 'TopKOptionsT', 'GridSampleOptionsT']
         self.source = source  # type: Optional[str]
         self.quant = quant  # type: Optional[QuantParamsT]
 

@@ -36,6 +36,10 @@ typedef struct { int32_t perm[EMBER_MAX_RANK]; int32_t n_perm; } ember_permute_p
 typedef struct { double start, step; } ember_arange_params;
 typedef struct { double value; } ember_full_params;
 typedef struct { int32_t align_corners; float scale_h, scale_w; } ember_resize_params;
+typedef struct { int32_t axis, reduction; } ember_scatter_params;            /* EMBER_REDUCTION_* */
+typedef struct { int32_t axis, keep_dims, select_last_index; } ember_arg_params;
+typedef struct { int32_t axis, largest; } ember_topk_params;
+typedef struct { int32_t mode, padding, align_corners; } ember_grid_sample_params;  /* EMBER_SAMPLE_* */
 
 typedef union ember_params {
     ember_conv2d_params conv2d;
@@ -52,6 +56,10 @@ typedef union ember_params {
     ember_arange_params arange;
     ember_full_params full;
     ember_resize_params resize;
+    ember_scatter_params scatter;
+    ember_arg_params arg;
+    ember_topk_params topk;
+    ember_grid_sample_params grid_sample;
 } ember_params;
 
 /* A tensor of a method at run time. */

@@ -86,6 +86,45 @@ static ember_status pad(const fb_buf *f, const fb_table *t, ember_pad_params *p,
     return EMBER_OK;
 }
 
+/* An enum field's value must name one of its `count` values. */
+static ember_status enum_value(int32_t v, int32_t count, const char *field, ember_error *err, const char *what) {
+    if (v < 0 || v >= count)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: %s %d not in its enum", what, field, (int)v);
+    return EMBER_OK;
+}
+
+/* The options tables schema 2.3 added. */
+static ember_status added_in_2_3(const fb_buf *f, const fb_table *t, int32_t type, ember_params *out,
+                                 ember_error *err, const char *what) {
+    switch (type) {
+    case EMBER_OPT_SCATTER:
+        TRY(FIELDS(SCATTER));
+        out->scatter.axis = I32(SCATTER, AXIS);
+        out->scatter.reduction = I32(SCATTER, REDUCTION);
+        return enum_value(out->scatter.reduction, EMBER_REDUCTION_COUNT, "reduction", err, what);
+    case EMBER_OPT_ARG:
+        TRY(FIELDS(ARG));
+        out->arg.axis = I32(ARG, AXIS);
+        out->arg.keep_dims = BOOL(ARG, KEEP_DIMS);
+        out->arg.select_last_index = BOOL(ARG, SELECT_LAST_INDEX);
+        return EMBER_OK;
+    case EMBER_OPT_TOP_K:
+        TRY(FIELDS(TOP_K));
+        out->topk.axis = I32(TOP_K, AXIS);
+        out->topk.largest = BOOL(TOP_K, LARGEST);
+        return EMBER_OK;
+    case EMBER_OPT_GRID_SAMPLE:
+        TRY(FIELDS(GRID_SAMPLE));
+        out->grid_sample.mode = I32(GRID_SAMPLE, MODE);
+        out->grid_sample.padding = I32(GRID_SAMPLE, PADDING);
+        out->grid_sample.align_corners = BOOL(GRID_SAMPLE, ALIGN_CORNERS);
+        TRY(enum_value(out->grid_sample.mode, EMBER_SAMPLE_COUNT, "mode", err, what));
+        return enum_value(out->grid_sample.padding, EMBER_SAMPLE_PAD_COUNT, "padding", err, what);
+    default:
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: options type %d not in the Options union", what, (int)type);
+    }
+}
+
 /* The options tables of one field or a few. */
 static ember_status small(const fb_buf *f, const fb_table *t, int32_t type, ember_params *out, ember_error *err,
                           const char *what) {
@@ -138,8 +177,7 @@ static ember_status small(const fb_buf *f, const fb_table *t, int32_t type, embe
         out->resize.scale_h = F32(RESIZE, SCALE_H);
         out->resize.scale_w = F32(RESIZE, SCALE_W);
         return EMBER_OK;
-    default:
-        return ember_fail(err, EMBER_ERR_VERIFY, "%s: options type %d not in the Options union", what, (int)type);
+    default: return added_in_2_3(f, t, type, out, err, what);
     }
 }
 

@@ -84,7 +84,21 @@ enum {
     EMBER_OPCODE_LOG2 = 74,
     EMBER_OPCODE_LOG10 = 75,
     EMBER_OPCODE_TRUNC = 76,
-    EMBER_OPCODE_COUNT = 77
+    EMBER_OPCODE_GATHER_ELEMENTS = 77,
+    EMBER_OPCODE_SCATTER_ELEMENTS = 78,
+    EMBER_OPCODE_SCATTER_ND = 79,
+    EMBER_OPCODE_ARG_MAX = 80,
+    EMBER_OPCODE_ARG_MIN = 81,
+    EMBER_OPCODE_TOPK = 82,
+    EMBER_OPCODE_REDUCE_PROD = 83,
+    EMBER_OPCODE_MOD = 84,
+    EMBER_OPCODE_FMOD = 85,
+    EMBER_OPCODE_ATAN2 = 86,
+    EMBER_OPCODE_CONV_TRANSPOSE2D = 87,
+    EMBER_OPCODE_GRID_SAMPLE = 88,
+    EMBER_OPCODE_REFLECTION_PAD = 89,
+    EMBER_OPCODE_REPLICATION_PAD = 90,
+    EMBER_OPCODE_COUNT = 91
 };
 enum {
     EMBER_OPT_NONE = 0,
@@ -103,7 +117,11 @@ enum {
     EMBER_OPT_ARANGE = 13,
     EMBER_OPT_FULL = 14,
     EMBER_OPT_RESIZE = 15,
-    EMBER_OPT_COUNT = 16
+    EMBER_OPT_SCATTER = 16,
+    EMBER_OPT_ARG = 17,
+    EMBER_OPT_TOP_K = 18,
+    EMBER_OPT_GRID_SAMPLE = 19,
+    EMBER_OPT_COUNT = 20
 };
 enum {
     EMBER_ACT_NONE = 0,
@@ -133,6 +151,26 @@ enum {
     EMBER_DIM_MAX = 8,
     EMBER_DIM_COUNT = 9
 };
+enum {
+    EMBER_REDUCTION_NONE = 0,
+    EMBER_REDUCTION_ADD = 1,
+    EMBER_REDUCTION_MUL = 2,
+    EMBER_REDUCTION_MAX = 3,
+    EMBER_REDUCTION_MIN = 4,
+    EMBER_REDUCTION_COUNT = 5
+};
+enum {
+    EMBER_SAMPLE_BILINEAR = 0,
+    EMBER_SAMPLE_NEAREST = 1,
+    EMBER_SAMPLE_BICUBIC = 2,
+    EMBER_SAMPLE_COUNT = 3
+};
+enum {
+    EMBER_SAMPLE_PAD_ZEROS = 0,
+    EMBER_SAMPLE_PAD_BORDER = 1,
+    EMBER_SAMPLE_PAD_REFLECTION = 2,
+    EMBER_SAMPLE_PAD_COUNT = 3
+};
 /* DType is public (ember.h, EMBER_DTYPE_*): checked against the schema here */
 typedef char ember_dtype_float32_is_0[EMBER_DTYPE_FLOAT32 == 0 ? 1 : -1];
 typedef char ember_dtype_int8_is_1[EMBER_DTYPE_INT8 == 1 ? 1 : -1];
@@ -145,7 +183,7 @@ typedef char ember_dtype_uint8_is_5[EMBER_DTYPE_UINT8 == 5 ? 1 : -1];
 #define EMBER_FILE_IDENTIFIER "EMBR"
 #define EMBER_CONSTANT_ALIGNMENT 64
 #define EMBER_ARENA_ALIGNMENT 16
-typedef char ember_version_is_schema_version[EMBER_VERSION_MAJOR == 2 && EMBER_VERSION_MINOR == 2 ? 1 : -1];
+typedef char ember_version_is_schema_version[EMBER_VERSION_MAJOR == 2 && EMBER_VERSION_MINOR == 3 ? 1 : -1];
 #define EMBER_DIMEXPR_BYTES 24u
 #define EMBER_DIMSTEP_BYTES 16u
 /* dimension programs (schema/dims.py): the value bound, the most steps and stack depth */
@@ -164,6 +202,18 @@ typedef char ember_version_is_schema_version[EMBER_VERSION_MAJOR == 2 && EMBER_V
 #define EMBER_ARANGE_STEP_DEFAULT 1.0
 #define EMBER_ARANGE_FIELDS 2
 #define EMBER_ARANGE_SIZES {8, 8}
+/* ArgOptions: field ids, bytes and defaults */
+#define EMBER_ARG_AXIS 0
+#define EMBER_ARG_AXIS_BYTES 4
+#define EMBER_ARG_AXIS_DEFAULT 0
+#define EMBER_ARG_KEEP_DIMS 1
+#define EMBER_ARG_KEEP_DIMS_BYTES 1
+#define EMBER_ARG_KEEP_DIMS_DEFAULT 0
+#define EMBER_ARG_SELECT_LAST_INDEX 2
+#define EMBER_ARG_SELECT_LAST_INDEX_BYTES 1
+#define EMBER_ARG_SELECT_LAST_INDEX_DEFAULT 0
+#define EMBER_ARG_FIELDS 3
+#define EMBER_ARG_SIZES {4, 1, 1}
 /* AxisOptions: field ids, bytes and defaults */
 #define EMBER_AXIS_AXIS 0
 #define EMBER_AXIS_AXIS_BYTES 4
@@ -240,6 +290,18 @@ enum { /* DimProgram */ DP_STEPS = 0 };
 #define EMBER_GELU_TANH_APPROXIMATION_DEFAULT 0
 #define EMBER_GELU_FIELDS 1
 #define EMBER_GELU_SIZES {1}
+/* GridSampleOptions: field ids, bytes and defaults */
+#define EMBER_GRID_SAMPLE_MODE 0
+#define EMBER_GRID_SAMPLE_MODE_BYTES 1
+#define EMBER_GRID_SAMPLE_MODE_DEFAULT 0
+#define EMBER_GRID_SAMPLE_PADDING 1
+#define EMBER_GRID_SAMPLE_PADDING_BYTES 1
+#define EMBER_GRID_SAMPLE_PADDING_DEFAULT 0
+#define EMBER_GRID_SAMPLE_ALIGN_CORNERS 2
+#define EMBER_GRID_SAMPLE_ALIGN_CORNERS_BYTES 1
+#define EMBER_GRID_SAMPLE_ALIGN_CORNERS_DEFAULT 0
+#define EMBER_GRID_SAMPLE_FIELDS 3
+#define EMBER_GRID_SAMPLE_SIZES {1, 1, 1}
 enum { /* KeyValue */ KV_KEY = 0, KV_VALUE = 1 };
 /* LayerNormOptions: field ids, bytes and defaults */
 #define EMBER_LAYER_NORM_AXIS 0
@@ -334,6 +396,15 @@ enum { /* Quantization */ Q_SCALE = 0, Q_ZERO_POINT = 1, Q_AXIS = 2 };
 #define EMBER_RESIZE_SCALE_W_DEFAULT 0.0f
 #define EMBER_RESIZE_FIELDS 3
 #define EMBER_RESIZE_SIZES {1, 4, 4}
+/* ScatterOptions: field ids, bytes and defaults */
+#define EMBER_SCATTER_AXIS 0
+#define EMBER_SCATTER_AXIS_BYTES 4
+#define EMBER_SCATTER_AXIS_DEFAULT 0
+#define EMBER_SCATTER_REDUCTION 1
+#define EMBER_SCATTER_REDUCTION_BYTES 1
+#define EMBER_SCATTER_REDUCTION_DEFAULT 0
+#define EMBER_SCATTER_FIELDS 2
+#define EMBER_SCATTER_SIZES {4, 1}
 /* SliceOptions: field ids, bytes and defaults */
 #define EMBER_SLICE_AXIS 0
 #define EMBER_SLICE_AXIS_BYTES 4
@@ -351,5 +422,14 @@ enum { /* Tensor */ T_NAME = 0, T_DTYPE = 1, T_SHAPE = 2, T_DIMS = 3, T_STORAGE 
        T_NBYTES = 6, T_QUANTIZATION = 7, T_LAYOUT = 8, T_DIM_PROGRAMS = 9 };
 enum { /* TensorData */ D_DTYPE = 0, D_SHAPE = 1, D_OFFSET = 2, D_NBYTES = 3 };
 enum { /* TestCase */ C_INPUTS = 0, C_OUTPUTS = 1, C_ATOL = 2, C_RTOL = 3 };
+/* TopKOptions: field ids, bytes and defaults */
+#define EMBER_TOP_K_AXIS 0
+#define EMBER_TOP_K_AXIS_BYTES 4
+#define EMBER_TOP_K_AXIS_DEFAULT 0
+#define EMBER_TOP_K_LARGEST 1
+#define EMBER_TOP_K_LARGEST_BYTES 1
+#define EMBER_TOP_K_LARGEST_DEFAULT 1
+#define EMBER_TOP_K_FIELDS 2
+#define EMBER_TOP_K_SIZES {4, 1}
 
 #endif /* EMBER_SCHEMA_H */

@@ -164,7 +164,9 @@ def render_schema_h():
              "#ifndef EMBER_SCHEMA_H", "#define EMBER_SCHEMA_H", "", '#include "ember.h"', ""]
     enum = lambda cls: sorted((v, k) for k, v in vars(cls).items() if not k.startswith("_"))  # noqa: E731
     for cls, prefix in ((fb.OpCode, "EMBER_OPCODE_"), (fb.Options, "EMBER_OPT_"), (fb.Activation, "EMBER_ACT_"),
-                        (fb.Storage, "EMBER_STORAGE_"), (fb.Layout, "EMBER_LAYOUT_"), (fb.DimOp, "EMBER_DIM_")):
+                        (fb.Storage, "EMBER_STORAGE_"), (fb.Layout, "EMBER_LAYOUT_"), (fb.DimOp, "EMBER_DIM_"),
+                        (fb.Reduction, "EMBER_REDUCTION_"), (fb.SampleMode, "EMBER_SAMPLE_"),
+                        (fb.SamplePadding, "EMBER_SAMPLE_PAD_")):
         values = enum(cls)
         names = [prefix + (option_const(k)[len("EMBER_OPT_"):] if cls is fb.Options and k != "NONE" else k)
                  for _, k in values]

@@ -78,6 +78,20 @@ extern const ember_op_impl ember_op_atanh;
 extern const ember_op_impl ember_op_log2;
 extern const ember_op_impl ember_op_log10;
 extern const ember_op_impl ember_op_trunc;
+extern const ember_op_impl ember_op_gather_elements;
+extern const ember_op_impl ember_op_scatter_elements;
+extern const ember_op_impl ember_op_scatter_nd;
+extern const ember_op_impl ember_op_arg_max;
+extern const ember_op_impl ember_op_arg_min;
+extern const ember_op_impl ember_op_topk;
+extern const ember_op_impl ember_op_reduce_prod;
+extern const ember_op_impl ember_op_mod;
+extern const ember_op_impl ember_op_fmod;
+extern const ember_op_impl ember_op_atan2;
+extern const ember_op_impl ember_op_conv_transpose2d;
+extern const ember_op_impl ember_op_grid_sample;
+extern const ember_op_impl ember_op_reflection_pad;
+extern const ember_op_impl ember_op_replication_pad;
 extern const ember_op_impl ember_op_conv2d_int8;
 extern const ember_op_impl ember_op_fully_connected_int8;
 extern const ember_op_impl ember_op_batch_matmul_int8;
@@ -170,6 +184,20 @@ const ember_op_spec ember_op_specs[EMBER_OPCODE_COUNT] = {
     {"LOG2", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 74 */
     {"LOG10", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 75 */
     {"TRUNC", EMBER_OPT_NONE, 1, 1, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 76 */
+    {"GATHER_ELEMENTS", EMBER_OPT_AXIS, 2, 2, 1, 0x0, 0},  /* 77 */
+    {"SCATTER_ELEMENTS", EMBER_OPT_SCATTER, 3, 3, 1, 0x0, 0},  /* 78 */
+    {"SCATTER_ND", EMBER_OPT_SCATTER, 3, 3, 1, 0x0, 0},  /* 79 */
+    {"ARG_MAX", EMBER_OPT_ARG, 1, 1, 1, 0x0, 0},  /* 80 */
+    {"ARG_MIN", EMBER_OPT_ARG, 1, 1, 1, 0x0, 0},  /* 81 */
+    {"TOPK", EMBER_OPT_TOP_K, 1, 1, 1, 0x0, 0},  /* 82 */
+    {"REDUCE_PROD", EMBER_OPT_REDUCE, 1, 1, 1, 0x0, 0},  /* 83 */
+    {"MOD", EMBER_OPT_NONE, 2, 2, 1, 0x0, 0},  /* 84 */
+    {"FMOD", EMBER_OPT_NONE, 2, 2, 1, 0x0, 0},  /* 85 */
+    {"ATAN2", EMBER_OPT_NONE, 2, 2, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 86 */
+    {"CONV_TRANSPOSE2D", EMBER_OPT_CONV2D, 2, 3, 1, 0x4, EMBER_OPF_FLOAT_ONLY},  /* 87 */
+    {"GRID_SAMPLE", EMBER_OPT_GRID_SAMPLE, 2, 2, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 88 */
+    {"REFLECTION_PAD", EMBER_OPT_PAD, 1, 1, 1, 0x0, 0},  /* 89 */
+    {"REPLICATION_PAD", EMBER_OPT_PAD, 1, 1, 1, 0x0, 0},  /* 90 */
 };
 
 /* EMBER_IF_BUILT(OP, x): NULL where the build defines EMBER_EXCLUDE_<OP> (as 1: -D does), else x,
@@ -261,6 +289,20 @@ static const ember_op_impl *const impls[EMBER_OPCODE_COUNT] = {
     EMBER_IF_BUILT(LOG2, &ember_op_log2),
     EMBER_IF_BUILT(LOG10, &ember_op_log10),
     EMBER_IF_BUILT(TRUNC, &ember_op_trunc),
+    EMBER_IF_BUILT(GATHER_ELEMENTS, &ember_op_gather_elements),
+    EMBER_IF_BUILT(SCATTER_ELEMENTS, &ember_op_scatter_elements),
+    EMBER_IF_BUILT(SCATTER_ND, &ember_op_scatter_nd),
+    EMBER_IF_BUILT(ARG_MAX, &ember_op_arg_max),
+    EMBER_IF_BUILT(ARG_MIN, &ember_op_arg_min),
+    EMBER_IF_BUILT(TOPK, &ember_op_topk),
+    EMBER_IF_BUILT(REDUCE_PROD, &ember_op_reduce_prod),
+    EMBER_IF_BUILT(MOD, &ember_op_mod),
+    EMBER_IF_BUILT(FMOD, &ember_op_fmod),
+    EMBER_IF_BUILT(ATAN2, &ember_op_atan2),
+    EMBER_IF_BUILT(CONV_TRANSPOSE2D, &ember_op_conv_transpose2d),
+    EMBER_IF_BUILT(GRID_SAMPLE, &ember_op_grid_sample),
+    EMBER_IF_BUILT(REFLECTION_PAD, &ember_op_reflection_pad),
+    EMBER_IF_BUILT(REPLICATION_PAD, &ember_op_replication_pad),
 };
 
 static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {
@@ -341,6 +383,20 @@ static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {
     NULL,  /* LOG2 */
     NULL,  /* LOG10 */
     NULL,  /* TRUNC */
+    NULL,  /* GATHER_ELEMENTS */
+    NULL,  /* SCATTER_ELEMENTS */
+    NULL,  /* SCATTER_ND */
+    NULL,  /* ARG_MAX */
+    NULL,  /* ARG_MIN */
+    NULL,  /* TOPK */
+    NULL,  /* REDUCE_PROD */
+    NULL,  /* MOD */
+    NULL,  /* FMOD */
+    NULL,  /* ATAN2 */
+    NULL,  /* CONV_TRANSPOSE2D */
+    NULL,  /* GRID_SAMPLE */
+    NULL,  /* REFLECTION_PAD */
+    NULL,  /* REPLICATION_PAD */
 };
 
 const ember_op_impl *ember_op_lookup(uint32_t opcode) {
@@ -351,4 +407,4 @@ const ember_op_impl *ember_op_lookup_int8(uint32_t opcode) {
     return opcode < EMBER_OPCODE_COUNT ? int8_impls[opcode] : NULL;
 }
 
-typedef char opcode_count_matches[EMBER_OPCODE_COUNT == 77 ? 1 : -1];
+typedef char opcode_count_matches[EMBER_OPCODE_COUNT == 91 ? 1 : -1];

@@ -4,6 +4,7 @@ reason (a dtype Ember lacks, an op outside the op set, an unsupported variant, .
 
     .venv/bin/python tests/tools/onnx_node_survey.py          # rewrite the list
     .venv/bin/python tests/tools/onnx_node_survey.py --check  # print the counts only
+    .venv/bin/python tests/tools/onnx_node_survey.py --only gather_elements  # those tests' outcomes
 
 Review the diff before committing: a test leaving the list is new coverage; a test
 joining it is a regression unless its reason says why. tests/test_onnx_node_suite.py
@@ -92,12 +93,28 @@ def reason(message):
     return re.sub(r"'[^']*'", "'…'", re.sub(r"^\w+(\.\w+)*: ", "", message))[:160]
 
 
+def only(text, *backends):
+    import numpy as np
+    np.seterr(all="ignore")
+    for case, name in node_cases(backends[0]):
+        if text in name:
+            print(name, "|", " | ".join(outcome(c, name) for c in (case, _case_of(backends[1], name))), flush=True)
+
+
+def _case_of(backend, name):
+    return next(c for c, n in node_cases(backend) if n == name)
+
+
 def main():
     from onnx_backend import EmberBackend, EmberCBackend
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="print the counts, do not write the list")
+    ap.add_argument("--only", metavar="TEXT", help="run the node tests whose name holds TEXT and print each "
+                    "outcome in both runtimes; write nothing")
     args = ap.parse_args()
     _counting_compile()
+    if args.only:
+        return only(args.only, EmberBackend, EmberCBackend)
     import numpy as np
     np.seterr(all="ignore")
     results = {}

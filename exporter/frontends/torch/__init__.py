@@ -8,7 +8,8 @@ import numpy as np
 import torch
 
 from exporter.frontends import Imported, as_numpy
-from exporter.frontends.torch import ops_index, ops_math, ops_nn, ops_order, ops_spatial, ops_tensor  # noqa: F401,E501  (registers the lowerings)
+from exporter.frontends.torch import (ops_compose, ops_index, ops_math, ops_nn, ops_order,  # noqa: F401  (registers the lowerings)
+                                      ops_spatial, ops_tensor)
 from exporter.frontends.torch.capture import Captured, capture, capture_module, load_factory
 from exporter.options import DynamicDim
 from exporter.frontends.torch.context import Lowering

@@ -84,18 +84,31 @@ def _pool_pads(in_size, out_size, k, s, p, d):
     return p + max(need, 0)
 
 
+def _batched(ctx, x):
+    """An NCHW tensor, or a CHW one (unbatched) viewed as 1CHW."""
+    src = ctx.t(x)
+    dims = ctx.dims_of(src)
+    return ctx.reshape(src, (Dim.static(1),) + tuple(dims)) if len(dims) == 3 else src
+
+
+def _unbatched(ctx, out, want):
+    """The pool's result `out` in the node's own shape (`want`, maybe CHW)."""
+    return ctx.reshape(out, want) if ctx.dims_of(out) != want else out
+
+
 @lowers(aten.max_pool2d_with_indices.default, aten.max_pool2d.default)
 def _max_pool(ctx, x, kernel, stride=(), padding=0, dilation=1, ceil_mode=False):
     for user in ctx.node.users:
         if user.target is operator.getitem and user.args[1] != 0:
             raise Unsupported("max pool indices are not supported")
-    src = ctx.t(x)
+    src = _batched(ctx, x)
     kh, kw = _pair(kernel)
     sh, sw = _pair(stride) if stride else (kh, kw)
     ph, pw = _pair(padding)
     dh, dw = _pair(dilation)
     val = ctx.meta(index=0) if isinstance(ctx.meta(), (tuple, list)) else ctx.meta()
-    out = ctx.new(np.float32, ctx.dims(val.shape))
+    want = ctx.dims(val.shape)
+    out = ctx.new(np.float32, ((Dim.static(1),) + tuple(want)) if len(want) == 3 else want)
     pads = (ph, pw)
     if ceil_mode:     # the extra bottom/right padding depends on the sizes: static ones only
         (in_h, in_w), (oh, ow) = _static_hw(ctx, src, "max_pool2d with ceil_mode"), _static_hw(ctx, out, "")
@@ -103,21 +116,31 @@ def _max_pool(ctx, x, kernel, stride=(), padding=0, dilation=1, ceil_mode=False)
     ctx.emit("MAX_POOL2D", [src], [out], kernel_h=kh, kernel_w=kw, stride_h=sh, stride_w=sw,
              pad_top=ph, pad_left=pw, pad_bottom=pads[0], pad_right=pads[1], dilation_h=dh, dilation_w=dw,
              count_include_pad=False, divisor=0)
+    out = _unbatched(ctx, out, want)
     return (out, None) if isinstance(ctx.meta(), (tuple, list)) else out
 
 
 @lowers(aten.avg_pool2d.default)
 def _avg_pool(ctx, x, kernel, stride=(), padding=0, ceil_mode=False, count_include_pad=True,
               divisor_override=None):
-    src = ctx.t(x)
+    src = _batched(ctx, x)
     kh, kw = _pair(kernel)
     sh, sw = _pair(stride) if stride else (kh, kw)
     ph, pw = _pair(padding)
     if ceil_mode:
-        (in_h, in_w), (oh, ow) = _static_hw(ctx, src, "avg_pool2d with ceil_mode"), ctx.meta().shape[2:]
+        (in_h, in_w), (oh, ow) = _static_hw(ctx, src, "avg_pool2d with ceil_mode"), ctx.meta().shape[-2:]
         if oh != (in_h + 2 * ph - kh) // sh + 1 or ow != (in_w + 2 * pw - kw) // sw + 1:
             raise Unsupported("avg_pool2d with ceil_mode changing the output size")
-    return ctx.emit("AVG_POOL2D", [src], kernel_h=kh, kernel_w=kw, stride_h=sh, stride_w=sw,
+    want = ctx.dims(ctx.meta().shape)
+    if len(want) == 3:
+        out = ctx.new(np.float32, (Dim.static(1),) + tuple(want))
+        return _unbatched(ctx, _avg_pool_op(ctx, src, out, kh, kw, sh, sw, ph, pw, count_include_pad,
+                                            divisor_override), want)
+    return _avg_pool_op(ctx, src, ctx.out(), kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override)
+
+
+def _avg_pool_op(ctx, src, out, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override):
+    return ctx.emit("AVG_POOL2D", [src], [out], kernel_h=kh, kernel_w=kw, stride_h=sh, stride_w=sw,
                     pad_top=ph, pad_left=pw, pad_bottom=ph, pad_right=pw,
                     count_include_pad=bool(count_include_pad), divisor=int(divisor_override or 0))
 

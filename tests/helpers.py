@@ -18,8 +18,7 @@ C_RTOL = 1e-5
 def eager(model, inputs):
     with torch.no_grad():
         out = model(*inputs)
-    outs = out if isinstance(out, (tuple, list)) else [out]
-    return [o.detach().numpy() for o in outs]
+    return [o.detach().numpy() for o in torch.utils._pytree.tree_leaves(out)]   # (out, (h, c)) too
 
 
 def assert_close(got, want, atol=FLOAT_ATOL, rtol=FLOAT_RTOL, what="output"):

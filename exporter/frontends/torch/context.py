@@ -71,6 +71,7 @@ class Lowering:
         self.constants: dict = {}    # fx node name -> torch value (folded or parameter)
         self.const_ir: dict = {}     # fx node name -> IR constant tensor name
         self.symbols: dict = {}      # sympy symbol -> index in graph.symbols
+        self.poisoned: set = set()   # fx nodes reported unsupported, and those computed from them
         self.node: torch.fx.Node | None = None
         self.dynamic = captured.dynamic
 
@@ -179,6 +180,9 @@ class Lowering:
                     self.env[node.name] = name
                     self.graph.inputs.append(name)
             elif node.op == "call_function":
+                if any(arg.name in self.poisoned for arg in node.all_input_nodes):
+                    self._poison(node)   # downstream of a reported problem: nothing new to say
+                    continue
                 try:
                     self._lower_node(node)
                 except Unsupported as e:
@@ -240,6 +244,7 @@ class Lowering:
 
     def _poison(self, node):
         """Keep going after an unsupported op so every problem is reported at once."""
+        self.poisoned.add(node.name)
         val = node.meta.get("val")
         if isinstance(val, torch.Tensor):
             self.env[node.name] = self.new(np.float32, [])

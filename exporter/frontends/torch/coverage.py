@@ -40,7 +40,6 @@ EXCLUDED = {
     "aten.nonzero.default": "an output whose size depends on the data",
     "aten._native_batch_norm_legit.default": "batch norm with batch statistics (training mode): call "
                                              "model.eval()",
-    "aten._native_batch_norm_legit.no_stats": "batch norm without running statistics (training mode)",
     "aten._fft_r2c.default": "complex numbers are not in the Ember format",
     "aten._fft_c2r.default": "complex numbers are not in the Ember format",
 }

@@ -321,3 +321,113 @@ def _embedding_bag(ctx, weight, indices, offsets, scale_grad_by_freq=False, mode
     op = {0: "REDUCE_SUM", 1: "REDUCE_MEAN", 2: "REDUCE_MAX"}[int(mode)]
     out = ctx.emit(op, [grouped], [ctx.out(index=0)], axes=[1], keep_dims=False)
     return out, None, None, None
+
+
+# ---- more layers ----------------------------------------------------------------
+@lowers(aten._native_batch_norm_legit.no_stats)
+def _batch_stats_norm(ctx, x, weight, bias, training, momentum, eps):
+    """Batch norm with the batch's own statistics and no running ones (what InstanceNorm
+    runs in inference, on the batch viewed as (1, N*C, ...), and a BatchNorm built with
+    track_running_stats=False): channels moved first, a LAYER_NORM over the rest, moved
+    back, then the per-channel affine."""
+    _no_extra_outputs(ctx, "batch norm's saved mean and rstd")
+    src = ctx.t(x, np.float32)
+    dims = ctx.dims_of(src)
+    rank = len(dims)
+    perm = [1, 0] + list(range(2, rank))
+    first = ctx.emit("PERMUTE", [src], [ctx.new(np.float32, tuple(dims[i] for i in perm))], perm=perm)
+    rest = [d.add for i, d in enumerate(dims) if i != 1]
+    if not all(d.is_static for i, d in enumerate(dims) if i != 1):
+        raise Unsupported("batch statistics over a dynamic dimension")
+    rows = ctx.reshape(first, (dims[1], Dim.static(int(np.prod(rest, dtype=np.int64)))))
+    normed = ctx.emit("LAYER_NORM", [rows, None, None], [ctx.new(np.float32, ctx.dims_of(rows))], axis=1,
+                      epsilon=float(eps))
+    back = ctx.emit("PERMUTE", [ctx.reshape(normed, ctx.dims_of(first))], [ctx.new(np.float32, dims)], perm=perm)
+    per_channel = (dims[1],) + (Dim.static(1),) * (rank - 2)
+    if weight is not None:
+        back = ctx.emit("MUL", [back, ctx.reshape(ctx.t(weight, np.float32), per_channel)],
+                        [ctx.new(np.float32, dims)], activation=0)
+    if bias is not None:
+        back = ctx.emit("ADD", [back, ctx.reshape(ctx.t(bias, np.float32), per_channel)],
+                        [ctx.new(np.float32, dims)], activation=0)
+    return back, None, None
+
+
+@lowers(aten.linalg_vector_norm.default)
+def _vector_norm(ctx, x, ord=2, dim=None, keepdim=False, dtype=None):
+    """The p-norm over `dim` (every axis when None): 0 counts nonzeros, +-inf the largest or
+    smallest magnitude, others sum(|x|^p)^(1/p)."""
+    src = ctx.t(x, np.float32)
+    dims = ctx.dims_of(src)
+    rank = len(dims)
+    axes = sorted({_axis(d, rank) for d in ([dim] if isinstance(dim, int) else dim)}) if dim else list(range(rank))
+    out_dims = ctx.dims(ctx.meta().shape)
+    f32 = lambda d: ctx.new(np.float32, d)  # noqa: E731
+    p = float(ord)
+    reduce = lambda op, t: ctx.emit(op, [t], [f32(out_dims)], axes=axes, keep_dims=bool(keepdim))  # noqa: E731
+    if p == 0:
+        nonzero = ctx.emit("NOT_EQUAL", [src, ctx.t(0.0)], [ctx.new(np.bool_, dims)])
+        return reduce("REDUCE_SUM", ctx.emit("CAST", [nonzero], [f32(dims)]))
+    mag = ctx.emit("ABS", [src], [f32(dims)])
+    if p == float("inf"):
+        return reduce("REDUCE_MAX", mag)
+    if p == float("-inf"):
+        neg = ctx.emit("NEG", [mag], [f32(dims)])
+        return ctx.emit("NEG", [reduce("REDUCE_MAX", neg)], [f32(out_dims)])
+    if p == 1:
+        return reduce("REDUCE_SUM", mag)
+    powered = ctx.emit("MUL", [mag, mag], [f32(dims)], activation=0) if p == 2 else \
+        ctx.emit("POW", [mag, ctx.t(p)], [f32(dims)], activation=0)
+    total = reduce("REDUCE_SUM", powered)
+    if p == 2:
+        return ctx.emit("SQRT", [total], [f32(out_dims)])
+    return ctx.emit("POW", [total, ctx.t(1.0 / p)], [f32(out_dims)], activation=0)
+
+
+@lowers(aten.rrelu_with_noise_functional.default)
+def _rrelu(ctx, x, noise, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    """Inference RReLU: a leaky ReLU with the mean slope (lower + upper) / 2."""
+    if training:
+        raise Unsupported("RReLU in training mode draws random slopes: call model.eval()")
+    src = ctx.t(x)
+    slope = (float(lower) + float(upper)) / 2
+    scaled = ctx.emit("MUL", [src, ctx.t(slope)], [ctx.new(ctx.dtype_of(src), ctx.dims_of(src))], activation=0)
+    return ctx.emit("MAXIMUM", [src, scaled], [ctx.out(index=0)], activation=0), ctx.t(noise)
+
+
+@lowers(aten._trilinear.default)
+def _trilinear(ctx, i1, i2, i3, expand1, expand2, expand3, sumdim, unroll_dim=1):
+    """nn.Bilinear's kernel: each input with size-1 axes inserted at its expand dims, the
+    three multiplied (broadcast) and summed over sumdim."""
+    names = [ctx.t(i, np.float32) for i in (i1, i2, i3)]
+    rank = len(ctx.dims_of(names[0])) + len(expand1)
+    views = []
+    for name, expand in zip(names, (expand1, expand2, expand3)):
+        it = iter(ctx.dims_of(name))
+        views.append(ctx.reshape(name, tuple(Dim.static(1) if a in expand else next(it) for a in range(rank))))
+    prod = ctx.emit("MUL", views[:2], [ctx.new(np.float32, _broadcast_dims(ctx, views[:2]))], activation=0)
+    prod = ctx.emit("MUL", [prod, views[2]], [ctx.new(np.float32, _broadcast_dims(ctx, views))], activation=0)
+    if not sumdim:
+        return prod
+    return ctx.emit("REDUCE_SUM", [prod], [ctx.out()], axes=sorted(sumdim), keep_dims=False)
+
+
+def _broadcast_dims(ctx, names):
+    return tuple(max((ctx.dims_of(n)[a] for n in names), key=lambda d: (not d.is_static, d.add))
+                 for a in range(len(ctx.dims_of(names[0]))))
+
+
+@lowers(aten.adaptive_max_pool3d.default)
+def _adaptive_max_pool3d(ctx, x, output_size):
+    _no_extra_outputs(ctx, "adaptive max pool indices")
+    src = ctx.t(x, np.float32)
+    rank = len(ctx.dims_of(src))
+    out = _triple(output_size)
+    if out == [1, 1, 1]:
+        return ctx.emit("REDUCE_MAX", [src], [ctx.out(index=0)], axes=[rank - 3, rank - 2, rank - 1],
+                        keep_dims=True), None
+    sizes = _static(ctx, src, "adaptive 3-D max pooling", skip=rank - 3)
+    if any(n % o for n, o in zip(sizes, out)):
+        raise Unsupported(f"adaptive max pool from {sizes} to {out} (not a divisor)")
+    k = [n // o for n, o in zip(sizes, out)]
+    return _pool3d(ctx, "MAX_POOL2D", x, k, k, 0, 1, False), None

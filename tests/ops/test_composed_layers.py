@@ -120,3 +120,10 @@ def test_embedding_bag(mode):
 def test_embedding_bag_per_sample_weights():
     bag = nn.EmbeddingBag(10, 5, mode="sum")
     check_op(lambda i, w: bag(i, per_sample_weights=w), (torch.randint(0, 10, (2, 3)), torch.rand(2, 3)), "GATHER")
+
+
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=3), dict(kernel_size=(3, 2, 2), padding=(1, 0, 1), stride=(2, 1, 1)),
+                                    dict(kernel_size=2, groups=2, dilation=(2, 1, 1)), dict(kernel_size=1, bias=False),
+                                    dict(kernel_size=(2, 3, 3), padding=1, stride=2)])
+def test_conv3d(kwargs):
+    check_op(nn.Conv3d(4, 6, **kwargs), (torch.randn(2, 4, 6, 7, 5),), "CONV2D")

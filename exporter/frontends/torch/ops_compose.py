@@ -431,3 +431,42 @@ def _adaptive_max_pool3d(ctx, x, output_size):
         raise Unsupported(f"adaptive max pool from {sizes} to {out} (not a divisor)")
     k = [n // o for n, o in zip(sizes, out)]
     return _pool3d(ctx, "MAX_POOL2D", x, k, k, 0, 1, False), None
+
+
+def conv3d(ctx, src, w, bias, stride, padding, dilation, groups):
+    """A 3-D convolution as one CONV2D over depth slabs: the KD input slabs that each output
+    depth reads (a SLICE per kernel depth, after zero padding D) are stacked as channels
+    (N*OD, G*KD*Cg, H, W), in the order of the weight viewed as (O, KD*Cg, KH, KW)."""
+    dims = ctx.dims_of(src)
+    if len(dims) != 5:
+        raise Unsupported("unbatched 3-D convolution (a 4-D input)")
+    n, c = dims[:2]
+    d, h, wd = _static(ctx, src, "3-D convolution", skip=2)
+    o, cg, kd = w.shape[:3]
+    (sd, sh, sw), (pd, ph, pw), (dd, dh, dw) = _triple(stride), _triple(padding), _triple(dilation)
+    od = (d + 2 * pd - dd * (kd - 1) - 1) // sd + 1
+    f32 = lambda shape: ctx.new(np.float32, shape)  # noqa: E731
+    if pd:
+        src = ctx.emit("PAD", [src], [f32((n, c, Dim.static(d + 2 * pd), Dim.static(h), Dim.static(wd)))],
+                       pads=[0, 0, 0, 0, pd, pd, 0, 0, 0, 0], value=0.0)
+    slab = (n, Dim.static(1), c, Dim.static(od), Dim.static(h * wd))
+    slabs = [ctx.reshape(ctx.emit("SLICE", [src], [f32((n, c, Dim.static(od), Dim.static(h), Dim.static(wd)))],
+                                  axis=2, start=k * dd, step=sd), slab) for k in range(kd)]
+    stacked = slabs[0] if kd == 1 else ctx.emit("CONCAT", slabs, [f32((n, Dim.static(kd), c, Dim.static(od),
+                                                                        Dim.static(h * wd)))], axis=1)
+    split = ctx.reshape(stacked, (n, Dim.static(kd), Dim.static(groups), Dim.static(cg), Dim.static(od),
+                                  Dim.static(h * wd)))
+    perm = [0, 4, 2, 1, 3, 5]
+    moved = ctx.emit("PERMUTE", [split], [f32(tuple(ctx.dims_of(split)[i] for i in perm))], perm=perm)
+    planes = ctx.reshape(moved, (_times(n, od), Dim.static(groups * kd * cg), Dim.static(h), Dim.static(wd)))
+    weight = np.ascontiguousarray(w.transpose(0, 2, 1, 3, 4).reshape(o, kd * cg, w.shape[3], w.shape[4]))
+    out_dims = ctx.dims(ctx.meta().shape)
+    oh, ow = out_dims[3].add, out_dims[4].add
+    y = ctx.emit("CONV2D", [planes, ctx.graph.add_constant("conv_weight", weight), bias],
+                 [f32((_times(n, od), Dim.static(o), Dim.static(oh), Dim.static(ow)))], stride_h=sh, stride_w=sw,
+                 pad_top=ph, pad_bottom=ph, pad_left=pw, pad_right=pw, dilation_h=dh, dilation_w=dw, groups=groups,
+                 activation=0)
+    rows = ctx.reshape(y, (n, Dim.static(od), Dim.static(o), Dim.static(oh * ow)))
+    back = ctx.emit("PERMUTE", [rows], [f32((n, Dim.static(o), Dim.static(od), Dim.static(oh * ow)))],
+                    perm=[0, 2, 1, 3])
+    return ctx.reshape(back, out_dims)

@@ -16,7 +16,8 @@ from schema import dims
 
 DTYPE_NAMES = {np.dtype(np.float32): "FLOAT32", np.dtype(np.int8): "INT8",
                np.dtype(np.int32): "INT32", np.dtype(np.int64): "INT64",
-               np.dtype(np.bool_): "BOOL", np.dtype(np.uint8): "UINT8"}
+               np.dtype(np.bool_): "BOOL", np.dtype(np.uint8): "UINT8", np.dtype(np.float16): "FLOAT16",
+               np.dtype(np.float64): "FLOAT64"}
 
 
 @dataclass(frozen=True)

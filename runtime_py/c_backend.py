@@ -23,7 +23,7 @@ MAX_RANK = 8
 PROGRAM_BYTES = 512
 ALIGN = 64
 DTYPES = [np.dtype(np.float32), np.dtype(np.int8), np.dtype(np.int32), np.dtype(np.int64),
-          np.dtype(np.bool_), np.dtype(np.uint8)]
+          np.dtype(np.bool_), np.dtype(np.uint8), np.dtype(np.float16), np.dtype(np.float64)]
 DTYPE_CODES = {d: i for i, d in enumerate(DTYPES)}
 STATUS_ERRORS = {1: EmberError, 2: FormatError, 3: VersionError, 4: VerifyError, 5: VerifyError,
                  6: EmberError, 7: InputError, 8: ExecutionError, 9: EmberError}

@@ -20,11 +20,12 @@ from runtime_py.kernels._checks import require as _check
 from runtime_py.ops import CHECKS, INT8_CHECKS
 from schema import ARENA_ALIGNMENT, CONSTANT_ALIGNMENT, FILE_IDENTIFIER, VERSION_MAJOR, VERSION_MINOR, dims, fb
 from schema.ops import (BOOL_OUT, FLOAT_ONLY, INT8_OPS, INT8_TABLE_INPUT, INT8_WEIGHT_OPS, OPTIONAL_INPUTS,
-                        QUANT_PASSTHROUGH, SPECS)
+                        QUANT_PASSTHROUGH, SPECS, STORAGE_DTYPE_OPS)
 
 DTYPES = {fb.DType.FLOAT32: np.dtype(np.float32), fb.DType.INT8: np.dtype(np.int8),
           fb.DType.INT32: np.dtype(np.int32), fb.DType.INT64: np.dtype(np.int64),
-          fb.DType.BOOL: np.dtype(np.bool_), fb.DType.UINT8: np.dtype(np.uint8)}
+          fb.DType.BOOL: np.dtype(np.bool_), fb.DType.UINT8: np.dtype(np.uint8),
+          fb.DType.FLOAT16: np.dtype(np.float16), fb.DType.FLOAT64: np.dtype(np.float64)}
 OPCODE_NAMES = {v: k for k, v in vars(fb.OpCode).items() if not k.startswith("_")}
 LAYOUT_NAMES = {v: k for k, v in vars(fb.Layout).items() if not k.startswith("_")}
 OPTION_NAMES = {v: k for k, v in vars(fb.Options).items() if not k.startswith("_")}
@@ -356,6 +357,10 @@ def _prepare(code, ins, outs, options, where, quant=None):
         int8_weight = True                      # the float rule for the other operands
     elif getattr(options, "dynamicQuantization", False):
         raise VerifyError(f"{where}: dynamic_quantization needs an INT8 weight")
+    if op not in STORAGE_DTYPE_OPS:
+        for p, t in enumerate(ins + outs):
+            _check(t is None or t.dtype not in (fb.DType.FLOAT16, fb.DType.FLOAT64),
+                   f"{where}: operand {p} has a storage dtype (FLOAT16/FLOAT64: CAST and data movement only)")
     if op in FLOAT_ONLY and not int8:
         for p, t in enumerate(ins + outs):
             _check(t is None or t.dtype == fb.DType.FLOAT32 or (p == 1 and int8_weight),

@@ -88,6 +88,11 @@ INT8_TABLE_INPUT = TABLE_OPS | frozenset({"SOFTMAX"})
 # operands are float (or any dtype); every other float operator has none.
 QUANT_PASSTHROUGH = frozenset({"RESHAPE", "PERMUTE", "SLICE", "EXPAND", "GATHER"})
 
+# The only ops whose operands may have a storage dtype (FLOAT16, FLOAT64: added in 2.3):
+# CAST converts to and from them, data movement copies their bytes. Every other op refuses
+# them at load (an importer computes in FLOAT32 between CASTs).
+STORAGE_DTYPE_OPS = frozenset({"CAST", "RESHAPE", "PERMUTE", "SLICE", "CONCAT", "EXPAND", "GATHER"})
+
 # Ops whose output shares its input's storage (no data movement).
 VIEW_OPS = frozenset({"RESHAPE"})
 

@@ -13,6 +13,8 @@ class DType(object):
     INT64 = 3
     BOOL = 4
     UINT8 = 5
+    FLOAT16 = 6
+    FLOAT64 = 7
 
 
 class Storage(object):

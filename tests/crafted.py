@@ -12,7 +12,7 @@ import flatbuffers
 from schema import CONSTANT_ALIGNMENT, FILE_IDENTIFIER, fb
 
 ITEM_BYTES = {fb.DType.FLOAT32: 4, fb.DType.INT8: 1, fb.DType.INT32: 4, fb.DType.INT64: 8,
-              fb.DType.BOOL: 1, fb.DType.UINT8: 1}
+              fb.DType.BOOL: 1, fb.DType.UINT8: 1, fb.DType.FLOAT16: 2, fb.DType.FLOAT64: 8}
 
 
 def unpack(data: bytes):

@@ -3,7 +3,7 @@
 The export runs them in two groups (exporter/pipeline.py):
 
   OPTIMIZE  on the front end's float graph, before quantization:
-            fold_batchnorm, fuse_activation, cancel_permutes, eliminate_dead
+            compute_in_float32 (FLOAT16/FLOAT64 only stored, cast and moved), fold_batchnorm, fuse_activation, cancel_permutes, eliminate_dead
   FINISH    on the graph that is stored, after quantization:
             fuse_residual (skip connections into float convolutions: only the final
             graph may lose those tensors, calibration observes every one), then STORAGE
@@ -15,13 +15,14 @@ itself while lowering (exporter/frontends/torch/fold.py).
 """
 from exporter.passes.cancel_permutes import cancel_permutes
 from exporter.passes.choose_layouts import choose_layouts
+from exporter.passes.compute_in_float32 import compute_in_float32
 from exporter.passes.eliminate_dead import eliminate_dead
 from exporter.passes.fold_batchnorm import fold_batchnorm
 from exporter.passes.fold_constant_views import fold_constant_views
 from exporter.passes.fuse_activation import fuse_activation
 from exporter.passes.fuse_residual import fuse_residual
 
-OPTIMIZE = [fold_batchnorm, fuse_activation, cancel_permutes, eliminate_dead]
+OPTIMIZE = [compute_in_float32, fold_batchnorm, fuse_activation, cancel_permutes, eliminate_dead]
 STORAGE = [fold_constant_views, choose_layouts]
 FINISH = [fuse_residual] + STORAGE
 

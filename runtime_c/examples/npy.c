@@ -9,6 +9,7 @@
 static const struct { const char *descr; ember_dtype dtype; } DESCRS[] = {
     {"<f4", EMBER_DTYPE_FLOAT32}, {"|i1", EMBER_DTYPE_INT8}, {"<i4", EMBER_DTYPE_INT32},
     {"<i8", EMBER_DTYPE_INT64},   {"|b1", EMBER_DTYPE_BOOL}, {"|u1", EMBER_DTYPE_UINT8},
+    {"<f2", EMBER_DTYPE_FLOAT16}, {"<f8", EMBER_DTYPE_FLOAT64},
 };
 
 static int fail(char *err, size_t size, const char *path, const char *what) {

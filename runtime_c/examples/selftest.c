@@ -11,6 +11,8 @@ static double element(const void *data, ember_dtype dtype, size_t i) {
     case EMBER_DTYPE_INT32: return (double)((const int32_t *)data)[i];
     case EMBER_DTYPE_INT64: return (double)((const int64_t *)data)[i];
     case EMBER_DTYPE_BOOL: case EMBER_DTYPE_UINT8: return (double)((const uint8_t *)data)[i];
+    case EMBER_DTYPE_FLOAT16: return ember_half_to_double(((const uint16_t *)data)[i]);
+    case EMBER_DTYPE_FLOAT64: return ((const double *)data)[i];
     }
     return 0.0;
 }

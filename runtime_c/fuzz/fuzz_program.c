@@ -56,6 +56,8 @@ static void fill(void *data, ember_dtype dtype, int64_t count, int32_t input) {
         case EMBER_DTYPE_INT32: ((int32_t *)data)[i] = (int32_t)(r % 11) - 2; break;
         case EMBER_DTYPE_INT64: ((int64_t *)data)[i] = (int64_t)(r % 11) - 2; break;
         case EMBER_DTYPE_BOOL: ((uint8_t *)data)[i] = (uint8_t)(r & 1); break;
+        case EMBER_DTYPE_FLOAT16: ((uint16_t *)data)[i] = ember_double_to_half(((int32_t)(r % 64) - 32) / 8.0); break;
+        case EMBER_DTYPE_FLOAT64: ((double *)data)[i] = ((int32_t)(r % 64) - 32) / 8.0; break;
         }
     }
 }

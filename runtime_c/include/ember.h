@@ -74,7 +74,9 @@ typedef enum ember_dtype {
     EMBER_DTYPE_INT32 = 2,
     EMBER_DTYPE_INT64 = 3,
     EMBER_DTYPE_BOOL = 4,      /* one byte, 0 or 1 */
-    EMBER_DTYPE_UINT8 = 5
+    EMBER_DTYPE_UINT8 = 5,
+    EMBER_DTYPE_FLOAT16 = 6,   /* IEEE half (storage only: CAST and data movement; schema 2.3) */
+    EMBER_DTYPE_FLOAT64 = 7    /* IEEE double (storage only, as FLOAT16) */
 } ember_dtype;
 
 typedef struct ember_program ember_program;
@@ -104,6 +106,10 @@ typedef struct ember_tensor_info {
 const char *ember_status_str(ember_status status);
 /* Bytes per element of a dtype; 0 for an unknown value. */
 size_t ember_dtype_size(ember_dtype dtype);
+/* FLOAT16 elements (IEEE half, the bits in a uint16_t) to and from double: widening is
+ * exact; narrowing rounds to the nearest half, ties to even (as numpy), +-inf on overflow. */
+double ember_half_to_double(uint16_t h);
+uint16_t ember_double_to_half(double v);
 
 /* ---- program: an immutable, verified view of a file --------------------------
  * ember_program_load verifies the whole file (every FlatBuffer offset, length and

@@ -18,7 +18,8 @@ const char *ember_status_str(ember_status status) {
 size_t ember_dtype_size(ember_dtype dtype) {
     switch (dtype) {
     case EMBER_DTYPE_FLOAT32: case EMBER_DTYPE_INT32: return 4;
-    case EMBER_DTYPE_INT64: return 8;
+    case EMBER_DTYPE_INT64: case EMBER_DTYPE_FLOAT64: return 8;
+    case EMBER_DTYPE_FLOAT16: return 2;
     case EMBER_DTYPE_INT8: case EMBER_DTYPE_BOOL: case EMBER_DTYPE_UINT8: return 1;
     }
     return 0;
@@ -365,6 +366,15 @@ static ember_status verify_operator(const fb_buf *f, const fb_table *op, const f
     int int8 = ember_op_lookup_int8(code) != NULL &&
                tensor_field(f, tensors, fb_i32(f, outs.pos), T_DTYPE, 1) == EMBER_DTYPE_INT8 &&
                tensor_quantized(f, tensors, fb_i32(f, outs.pos));
+    if (!(spec->flags & EMBER_OPF_STORAGE_DTYPES)) {
+        for (uint32_t i = 0; i < ins.len + outs.len; i++) {
+            int32_t k = i < ins.len ? fb_i32(f, ins.pos + 4 * i) : fb_i32(f, outs.pos + 4 * (i - ins.len));
+            int64_t dt = k >= 0 ? tensor_field(f, tensors, k, T_DTYPE, 1) : EMBER_DTYPE_FLOAT32;
+            if (dt == EMBER_DTYPE_FLOAT16 || dt == EMBER_DTYPE_FLOAT64)
+                return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): operand %u (tensor %d) has a storage dtype "
+                                  "(FLOAT16/FLOAT64: CAST and data movement only)", what, spec->name, i, k);
+        }
+    }
     if (!int8 && (spec->flags & EMBER_OPF_FLOAT_ONLY)) {
         for (uint32_t i = 0; i < ins.len + outs.len; i++) {
             int32_t k = i < ins.len ? fb_i32(f, ins.pos + 4 * i) : fb_i32(f, outs.pos + 4 * (i - ins.len));

@@ -178,6 +178,8 @@ typedef char ember_dtype_int32_is_2[EMBER_DTYPE_INT32 == 2 ? 1 : -1];
 typedef char ember_dtype_int64_is_3[EMBER_DTYPE_INT64 == 3 ? 1 : -1];
 typedef char ember_dtype_bool_is_4[EMBER_DTYPE_BOOL == 4 ? 1 : -1];
 typedef char ember_dtype_uint8_is_5[EMBER_DTYPE_UINT8 == 5 ? 1 : -1];
+typedef char ember_dtype_float16_is_6[EMBER_DTYPE_FLOAT16 == 6 ? 1 : -1];
+typedef char ember_dtype_float64_is_7[EMBER_DTYPE_FLOAT64 == 7 ? 1 : -1];
 
 /* schema/__init__.py: the file's identifier, alignments and the version ember.h reads */
 #define EMBER_FILE_IDENTIFIER "EMBR"

@@ -18,7 +18,7 @@ sys.path.insert(0, ROOT)
 
 from schema import ARENA_ALIGNMENT, CONSTANT_ALIGNMENT, FILE_IDENTIFIER, VERSION_MAJOR, VERSION_MINOR, dims, fb  # noqa: E402
 from schema.ops import (BOOL_OUT, FLOAT_ONLY, INT8_OPS, INT8_TABLE_INPUT, INT8_WEIGHT_OPS, OPTIONAL_INPUTS,  # noqa: E402
-                        QUANT_PASSTHROUGH, SPECS, TABLE_OPS)
+                        QUANT_PASSTHROUGH, SPECS, STORAGE_DTYPE_OPS, TABLE_OPS)
 
 TARGET = os.path.join(ROOT, "runtime_c", "src", "ops", "table.c")
 SCHEMA_H = os.path.join(ROOT, "runtime_c", "src", "schema.h")
@@ -68,7 +68,8 @@ def render():
                                              ("EMBER_OPF_INT8", name in INT8_OPS),
                                              ("EMBER_OPF_INT8_WEIGHT", name in INT8_WEIGHT_OPS),
                                              ("EMBER_OPF_INT8_TABLE", name in INT8_TABLE_INPUT),
-                                             ("EMBER_OPF_QUANT_PASSTHROUGH", name in QUANT_PASSTHROUGH))
+                                             ("EMBER_OPF_QUANT_PASSTHROUGH", name in QUANT_PASSTHROUGH),
+                                             ("EMBER_OPF_STORAGE_DTYPES", name in STORAGE_DTYPE_OPS))
                            if on]) or "0"
         lines.append(f'    {{"{name}", {option_const(s.options)}, {s.min_inputs}, {s.max_inputs}, '
                      f'{s.outputs}, 0x{mask:x}, {flags}}},  /* {code} */')

@@ -206,8 +206,9 @@ class _Importer:
         examples = [runs[0][0][i.name] for i in inputs]
         for i in inputs:
             self.shapes[i.name] = (list(runs[0][0][i.name].shape), self.shapes[i.name][1])
-        for name, v in runs[0][1].items():
-            self.shapes[name] = (list(v.shape), np.float32 if v.dtype == np.float64 else v.dtype.type)
+        for name, v in runs[0][1].items():     # the declared dtype; else the traced one (float64: float32)
+            declared = self.shapes.get(name, (None, None))[1]
+            self.shapes[name] = (list(v.shape), declared or (np.float32 if v.dtype == np.float64 else v.dtype.type))
         if order:       # dimensions as functions of the dynamic sizes
             self._fit_all([i.name for i in inputs] + list(runs[0][1]), runs, points, order)
         for i in inputs:
@@ -237,7 +238,7 @@ class _Importer:
                 elem = i.type.tensor_type.elem_type if i.type.HasField("tensor_type") else None
                 kind = (onnx.helper.tensor_dtype_to_string(elem) if elem else f"a {i.type.WhichOneof('value')}")
                 raise ExportError(f"ONNX input '{i.name}': {kind} has no Ember dtype "
-                                  f"(Ember has float32, int8, uint8, int32, int64 and bool)")
+                                  f"(Ember has float32, float16, float64, int8, uint8, int32, int64 and bool)")
         return inputs
 
     def _points(self, order):
@@ -317,7 +318,8 @@ class _Importer:
                 vals = [r[o] for _, r in runs]
                 if all(v.shape == vals[0].shape and np.array_equal(v, vals[0]) for v in vals[1:]):
                     v = vals[0]
-                    self.const[o] = v.astype(np.float32) if v.dtype == np.float64 else v
+                    declared = self.shapes.get(o, (None, None))[1]
+                    self.const[o] = v.astype(np.float32) if v.dtype == np.float64 and declared != np.float64 else v
                 else:
                     self.symbolic.add(o)
             return

@@ -8,7 +8,8 @@ from exporter.errors import ExportError
 from exporter.frontends.onnx.registry import HANDLERS
 
 
-ONNX_DTYPES = {1: np.float32, 3: np.int8, 6: np.int32, 7: np.int64, 9: np.bool_, 2: np.uint8}
+ONNX_DTYPES = {1: np.float32, 3: np.int8, 6: np.int32, 7: np.int64, 9: np.bool_, 2: np.uint8, 10: np.float16,
+               11: np.float64}
 
 
 def load_model(path):

@@ -7,7 +7,10 @@
  *   integer -> narrower integer: wraps (the low bits), as numpy.
  *   integer -> FLOAT32: the nearest float.
  *   anything -> BOOL: x != 0 (NaN is true); BOOL -> anything: 0 or 1 (a nonzero byte
- *     in a BOOL tensor counts as 1). */
+ *     in a BOOL tensor counts as 1).
+ *   FLOAT16, FLOAT64 (storage dtypes, 2.3) in or out: element by element through double
+ *     (exact for every source), then to the target: float types rounded to nearest even in
+ *     one step, integers by the float rules above. */
 #include "op.h"
 
 /* From float32 (truncation toward zero; NaN and out-of-range values as above). */
@@ -62,10 +65,50 @@ static void cast_kernel(const void *x, uint8_t src, void *y, uint8_t dst, int64_
     }
 }
 
+/* ---- the storage dtypes: through double ---------------------------------------- */
+static int wide(uint8_t dt) { return dt == EMBER_DTYPE_FLOAT16 || dt == EMBER_DTYPE_FLOAT64; }
+
+static int real(uint8_t dt) { return dt == EMBER_DTYPE_FLOAT32 || wide(dt); }
+
+static double load_real(const void *x, uint8_t dt, int64_t i) {
+    if (dt == EMBER_DTYPE_FLOAT16) return ember_half_to_double(((const uint16_t *)x)[i]);
+    if (dt == EMBER_DTYPE_FLOAT64) return ((const double *)x)[i];
+    return (double)((const float *)x)[i];
+}
+
+/* double to an integer dtype by the float rules: out of range (or NaN) INT32/INT64 minimum,
+ * INT8/UINT8 through INT32. */
+static int64_t d2int(double d, uint8_t dt) {
+    if (dt == EMBER_DTYPE_INT64) return d >= -9223372036854775808.0 && d < 9223372036854775808.0 ? (int64_t)d
+                                                                                                  : INT64_MIN;
+    return d > -2147483649.0 && d < 2147483648.0 ? (int64_t)(int32_t)d : INT32_MIN;
+}
+
+static void store_real(void *y, uint8_t dt, int64_t i, double v) {
+    switch (dt) {
+    case EMBER_DTYPE_FLOAT16: ((uint16_t *)y)[i] = ember_double_to_half(v); break;
+    case EMBER_DTYPE_FLOAT64: ((double *)y)[i] = v; break;
+    case EMBER_DTYPE_FLOAT32: ((float *)y)[i] = (float)v; break;
+    case EMBER_DTYPE_BOOL: ((uint8_t *)y)[i] = (uint8_t)(v != 0.0); break;
+    default: ember_store_int(y, dt, i, (uint64_t)d2int(v, dt)); break;
+    }
+}
+
+static void cast_wide(const void *x, uint8_t src, void *y, uint8_t dst, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        if (real(src)) {
+            store_real(y, dst, i, load_real(x, src, i));
+        } else {
+            int64_t v = ember_load_int(x, src, i);
+            store_real(y, dst, i, src == EMBER_DTYPE_BOOL ? (double)(v != 0) : (double)v);
+        }
+    }
+}
+
 static ember_status check(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *out = a->out;
     char xs[64], os[64];
-    if (x->dtype > EMBER_DTYPE_UINT8 || out->dtype > EMBER_DTYPE_UINT8)
+    if (x->dtype > EMBER_DTYPE_FLOAT64 || out->dtype > EMBER_DTYPE_FLOAT64)
         return ember_fail(err, EMBER_ERR_VERIFY, "dtypes %d -> %d: not in the DType enum", (int)x->dtype,
                           (int)out->dtype);
     if (!ember_same_shape(x, out))
@@ -76,7 +119,10 @@ static ember_status check(const ember_op_args *a, ember_error *err) {
 
 static ember_status eval(const ember_op_args *a, ember_error *err) {
     (void)err;
-    cast_kernel(a->in[0]->data, a->in[0]->dtype, a->out->data, a->out->dtype, a->out->count);
+    if (wide(a->in[0]->dtype) || wide(a->out->dtype))
+        cast_wide(a->in[0]->data, a->in[0]->dtype, a->out->data, a->out->dtype, a->out->count);
+    else
+        cast_kernel(a->in[0]->data, a->in[0]->dtype, a->out->data, a->out->dtype, a->out->count);
     return EMBER_OK;
 }
 

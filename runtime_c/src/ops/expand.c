@@ -12,11 +12,7 @@ static void expand_row(void *ctx, int64_t o, int64_t ia, int64_t ib, int64_t ic,
     const char *src = c->x + (size_t)ia * c->item;   /* (n) at stride step */
     char *dst = c->y + (size_t)o * c->item;          /* (n) */
     (void)ib, (void)ic, (void)db, (void)dc;
-    switch (c->item) {
-    case 1: for (int64_t j = 0; j < n; j++) dst[j] = src[j * step]; break;
-    case 4: for (int64_t j = 0; j < n; j++) memcpy(dst + 4 * j, src + 4 * j * step, 4); break;
-    default: for (int64_t j = 0; j < n; j++) memcpy(dst + 8 * j, src + 8 * j * step, 8); break;
-    }
+    ember_copy_strided(dst, src, n, step, c->item);
 }
 
 static void expand_bytes(const void *x, void *y, size_t item, const ember_bcast_iter *it) {

@@ -19,7 +19,8 @@ enum { EMBER_OPF_FLOAT_ONLY = 1, EMBER_OPF_BOOL_OUT = 2, EMBER_OPF_INT8 = 4 /* h
        EMBER_OPF_INT8_WEIGHT = 8 /* input 1 may be an INT8 weight of a float op */,
        /* 16: unused (GEMM ops report their scratch through ember_op_impl.scratch) */
        EMBER_OPF_INT8_TABLE = 32 /* input 1 is a lookup table of the int8 kernel: a float op has none */,
-       EMBER_OPF_QUANT_PASSTHROUGH = 64 /* data movement: may carry QuantParams with float operands */ };
+       EMBER_OPF_QUANT_PASSTHROUGH = 64 /* data movement: may carry QuantParams with float operands */,
+       EMBER_OPF_STORAGE_DTYPES = 128 /* operands may be FLOAT16 or FLOAT64 (CAST, data movement) */ };
 
 /* The op table row: arity and dtype rules the loader checks for every op. */
 typedef struct ember_op_spec {
@@ -165,6 +166,22 @@ static inline float ember_max_strided(const float *x, int64_t n, int64_t stride)
         if (v > m || v != v) m = v;
     }
     return m;
+}
+
+/* n elements of `item` bytes (any dtype's size): dst[j] = src[j * step]. A step of 1 is a
+ * memmove: a crafted file may overlap source and destination in the arena. */
+static inline void ember_copy_strided(char *dst, const char *src, int64_t n, int64_t step, size_t item) {
+    if (step == 1) {
+        memmove(dst, src, (size_t)n * item);
+        return;
+    }
+    switch (item) {
+    case 1: for (int64_t j = 0; j < n; j++) dst[j] = src[j * step]; break;
+    case 2: for (int64_t j = 0; j < n; j++) memcpy(dst + 2 * j, src + 2 * j * step, 2); break;
+    case 4: for (int64_t j = 0; j < n; j++) memcpy(dst + 4 * j, src + 4 * j * step, 4); break;
+    case 8: for (int64_t j = 0; j < n; j++) memcpy(dst + 8 * j, src + 8 * j * step, 8); break;
+    default: for (int64_t j = 0; j < n; j++) memcpy(dst + item * (size_t)j, src + item * (size_t)(j * step), item);
+    }
 }
 
 /* Integer sums (REDUCE_SUM, CUMSUM) in int64 with wrap-around, as numpy. Element i of x

@@ -11,19 +11,6 @@ typedef struct permute_shape {
     int64_t src_stride[EMBER_MAX_RANK];  /* x's stride (elements) along out's dimension i */
 } permute_shape;
 
-/* n elements of `item` bytes: dst[j] = src[j * step]. */
-static void copy_strided(char *dst, const char *src, int64_t n, int64_t step, size_t item) {
-    if (step == 1) {   /* memmove: a crafted file may overlap x and out in the arena (fuzzer finding) */
-        memmove(dst, src, (size_t)n * item);
-        return;
-    }
-    switch (item) {
-    case 1: for (int64_t j = 0; j < n; j++) dst[j] = src[j * step]; break;
-    case 4: for (int64_t j = 0; j < n; j++) memcpy(dst + 4 * j, src + 4 * j * step, 4); break;
-    default: for (int64_t j = 0; j < n; j++) memcpy(dst + 8 * j, src + 8 * j * step, 8); break;
-    }
-}
-
 typedef struct permute_job { const void *x; void *y; const permute_shape *s; } permute_job;
 
 /* Rows [begin, end) of out (its last dimension), in row-major order: row `begin`'s index
@@ -40,7 +27,7 @@ static void permute_rows(const void *ctx, int64_t begin, int64_t end) {
         off += idx[d] * s->src_stride[d];
     }
     for (int64_t row = begin; row < end; row++) {
-        copy_strided((char *)j->y + (size_t)(row * n) * s->item, (const char *)j->x + (size_t)off * s->item, n, step,
+        ember_copy_strided((char *)j->y + (size_t)(row * n) * s->item, (const char *)j->x + (size_t)off * s->item, n, step,
                      s->item);
         for (int d = r - 2; d >= 0; d--) {   /* next row of out */
             idx[d]++;

@@ -127,3 +127,16 @@ def test_embedding_bag_per_sample_weights():
                                     dict(kernel_size=(2, 3, 3), padding=1, stride=2)])
 def test_conv3d(kwargs):
     check_op(nn.Conv3d(4, 6, **kwargs), (torch.randn(2, 4, 6, 7, 5),), "CONV2D")
+
+
+@pytest.mark.parametrize("cls,shape,kwargs", [
+    (nn.MaxPool2d, (2, 3, 7, 6), dict(kernel_size=2)),
+    (nn.MaxPool2d, (2, 3, 7, 6), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    (nn.MaxPool2d, (3, 9, 8), dict(kernel_size=2, dilation=2)),
+    (nn.MaxPool1d, (2, 3, 17), dict(kernel_size=3, stride=2, padding=1)),
+    (nn.MaxPool3d, (1, 2, 4, 5, 6), dict(kernel_size=2, padding=1)),
+])
+def test_max_pool_indices(cls, shape, kwargs):
+    x = torch.randn(shape)
+    x.view(-1)[::7] = 0.5            # ties inside windows: the first maximum wins, as torch
+    check_op(cls(return_indices=True, **kwargs), (x,), "ARG_MAX")

@@ -117,9 +117,14 @@ def _avg_pool3d(ctx, x, kernel, stride=(), padding=0, ceil_mode=False, count_inc
                    divisor_override)
 
 
+def indices_used(ctx):
+    return any(u.target is operator.getitem and u.args[1] != 0 for u in ctx.node.users)
+
+
 @lowers(aten.max_pool3d_with_indices.default)
 def _max_pool3d(ctx, x, kernel, stride=(), padding=0, dilation=1, ceil_mode=False):
-    _no_extra_outputs(ctx, "max_pool3d's indices")
+    if indices_used(ctx):
+        return max_pool_with_indices(ctx, x, kernel, stride, padding, dilation, ceil_mode, 3)
     return _pool3d(ctx, "MAX_POOL2D", x, kernel, stride, padding, dilation, ceil_mode), None
 
 
@@ -470,3 +475,50 @@ def conv3d(ctx, src, w, bias, stride, padding, dilation, groups):
     back = ctx.emit("PERMUTE", [rows], [f32((n, Dim.static(o), Dim.static(od), Dim.static(oh * ow)))],
                     perm=[0, 2, 1, 3])
     return ctx.reshape(back, out_dims)
+
+
+# ---- max pooling with indices -----------------------------------------------------
+def _window_tables(sizes, outs, k, s, p, d, padded):
+    """(P, K) flat positions of every window element in the padded volume, and the same
+    elements' flat index in the unpadded input (torch's max pool indices)."""
+    grids = np.meshgrid(*[np.arange(n) for n in outs], *[np.arange(n) for n in k], indexing="ij")
+    r = len(sizes)
+    coords = [grids[i] * s[i] + grids[r + i] * d[i] for i in range(r)]      # in the padded volume
+    in_padded = np.ravel_multi_index(coords, padded).reshape(int(np.prod(outs)), int(np.prod(k)))
+    unpadded = [c - p[i] for i, c in enumerate(coords)]
+    inside = np.all([(u >= 0) & (u < sizes[i]) for i, u in enumerate(unpadded)], axis=0)
+    flat = np.ravel_multi_index([np.clip(u, 0, sizes[i] - 1) for i, u in enumerate(unpadded)], sizes)
+    return in_padded, np.where(inside, flat, -1).reshape(in_padded.shape)
+
+
+def max_pool_with_indices(ctx, x, kernel, stride, padding, dilation, ceil_mode, spatial):
+    """Values and indices of an N-D max pool (spatial = 1, 2 or 3): the input padded with
+    -inf and flattened per plane, a GATHER of every window (P, K), REDUCE_MAX for the
+    values, ARG_MAX (the first maximum, as torch) mapped through a constant table to the
+    index in the unpadded plane."""
+    src = ctx.t(x, np.float32)
+    dims = ctx.dims_of(src)
+    lead, sizes = tuple(dims[:-spatial]), _static(ctx, src, "max pool indices", skip=len(dims) - spatial)
+    fix = lambda v: (list(v) * spatial if len(v) == 1 else list(v)) if isinstance(v, (list, tuple)) else [v] * spatial  # noqa: E731
+    k = fix(kernel)
+    s, p, d = fix(stride) if stride else k, fix(padding), fix(dilation)
+    sized = [_pooled(n, k[i], s[i], p[i], d[i], ceil_mode) for i, n in enumerate(sizes)]
+    outs = [o for o, _ in sized]
+    padded = [n + p[i] + b for i, (n, (_, b)) in enumerate(zip(sizes, sized))]
+    pads = [0, 0] * len(lead) + [v for i in range(spatial) for v in (p[i], sized[i][1])]
+    f32 = lambda shape: ctx.new(np.float32, shape)  # noqa: E731
+    volume = ctx.emit("PAD", [src], [f32(lead + tuple(Dim.static(n) for n in padded))], pads=pads, value=-np.inf)
+    flat = ctx.reshape(volume, lead + (Dim.static(int(np.prod(padded))),))
+    windows, unpadded = _window_tables(sizes, outs, k, s, p, d, padded)
+    n_win, n_k = windows.shape
+    win = ctx.emit("GATHER", [flat, _index_constant(ctx, windows)],
+                   [f32(lead + (Dim.static(n_win), Dim.static(n_k)))], axis=len(lead))
+    out_dims = lead + tuple(Dim.static(o) for o in outs)
+    values = ctx.emit("REDUCE_MAX", [win], [f32(lead + (Dim.static(n_win),))], axes=[len(lead) + 1], keep_dims=False)
+    best = ctx.emit("ARG_MAX", [win], [ctx.new(np.int64, lead + (Dim.static(n_win),))], axis=len(lead) + 1,
+                    keep_dims=False, select_last_index=False)
+    row = ctx.graph.add_constant("window_base", np.arange(n_win, dtype=np.int64) * n_k)
+    pick = ctx.emit("ADD", [best, row], [ctx.new(np.int64, lead + (Dim.static(n_win),))], activation=0)
+    index = ctx.emit("GATHER", [_index_constant(ctx, unpadded.reshape(-1)), pick],
+                     [ctx.new(np.int64, lead + (Dim.static(n_win),))], axis=0)
+    return ctx.reshape(values, out_dims), ctx.reshape(index, out_dims)

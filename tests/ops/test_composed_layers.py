@@ -140,3 +140,11 @@ def test_max_pool_indices(cls, shape, kwargs):
     x = torch.randn(shape)
     x.view(-1)[::7] = 0.5            # ties inside windows: the first maximum wins, as torch
     check_op(cls(return_indices=True, **kwargs), (x,), "ARG_MAX")
+
+
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=2, stride=2), dict(kernel_size=3, stride=(2, 1, 2), padding=1),
+                                    dict(kernel_size=(3, 2, 2), stride=2, padding=(1, 0, 1), output_padding=1),
+                                    dict(kernel_size=2, groups=2, dilation=(2, 1, 1)),
+                                    dict(kernel_size=3, stride=1, padding=2, bias=False)])
+def test_conv_transpose3d(kwargs):
+    check_op(nn.ConvTranspose3d(4, 6, **kwargs), (torch.randn(2, 4, 3, 4, 5),), "CONV_TRANSPOSE2D")

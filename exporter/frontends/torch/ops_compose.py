@@ -522,3 +522,49 @@ def max_pool_with_indices(ctx, x, kernel, stride, padding, dilation, ceil_mode, 
     index = ctx.emit("GATHER", [_index_constant(ctx, unpadded.reshape(-1)), pick],
                      [ctx.new(np.int64, lead + (Dim.static(n_win),))], axis=0)
     return ctx.reshape(values, out_dims), ctx.reshape(index, out_dims)
+
+
+def conv_transpose3d(ctx, src, w, bias, stride, padding, dilation, groups):
+    """A 3-D transposed convolution: one CONV_TRANSPOSE2D over the depth planes (N*D, C, H, W)
+    with the kernel depths as extra output channels (C, KD*Og, KH, KW), then each kernel
+    depth's planes placed at depths iz*sd + kz*dd (spread by a zero PAD, shifted by PAD) and
+    summed; the output's depth window starts at pd."""
+    dims = ctx.dims_of(src)
+    if len(dims) != 5:
+        raise Unsupported("unbatched 3-D transposed convolution (a 4-D input)")
+    n, c = dims[:2]
+    d = _static(ctx, src, "3-D transposed convolution", skip=2)[0]
+    og, kd = w.shape[1], w.shape[2]
+    (sd, sh, sw), (pd, ph, pw), (dd, dh, dw) = _triple(stride), _triple(padding), _triple(dilation)
+    out_dims = ctx.dims(ctx.meta().shape)
+    o, od, oh, ow = out_dims[1].add, out_dims[2].add, out_dims[3].add, out_dims[4].add
+    fix = lambda shape: tuple(Dim.static(v) if isinstance(v, int) else v for v in shape)  # noqa: E731
+    f32 = lambda shape: ctx.new(np.float32, fix(shape))  # noqa: E731
+    moved = ctx.emit("PERMUTE", [src], [f32((n, d, c, dims[3], dims[4]))], perm=[0, 2, 1, 3, 4])
+    planes = ctx.reshape(moved, (_times(n, d), c, dims[3], dims[4]))
+    weight = np.ascontiguousarray(w.transpose(0, 2, 1, 3, 4).reshape(w.shape[0], kd * og, w.shape[3], w.shape[4]))
+    y = ctx.emit("CONV_TRANSPOSE2D", [planes, ctx.graph.add_constant("conv_weight", weight), None],
+                 [f32((_times(n, d), groups * kd * og, oh, ow))], stride_h=sh, stride_w=sw, pad_top=ph,
+                 pad_bottom=ph, pad_left=pw, pad_right=pw, dilation_h=dh, dilation_w=dw, groups=int(groups),
+                 activation=0)
+    split = ctx.reshape(y, fix((n, d, groups, kd, og, oh * ow)))
+    per_depth = ctx.emit("PERMUTE", [split], [f32((n, kd, groups, og, d, oh * ow))], perm=[0, 3, 2, 4, 1, 5])
+    spread = ctx.reshape(per_depth, fix((n, kd, o, d, 1, oh * ow)))
+    if sd > 1:
+        spread = ctx.emit("PAD", [spread], [f32((n, kd, o, d, sd, oh * ow))],
+                          pads=[0, 0, 0, 0, 0, 0, 0, 0, 0, sd - 1, 0, 0], value=0.0)
+    spread = ctx.reshape(spread, fix((n, kd, o, d * sd, oh * ow)))
+    total = max((kd - 1) * dd + d * sd, pd + od)
+    out = None
+    for kz in range(kd):
+        one = ctx.emit("SLICE", [spread], [f32((n, 1, o, d * sd, oh * ow))], axis=1, start=kz, step=1)
+        placed = ctx.emit("PAD", [one], [f32((n, 1, o, total, oh * ow))],
+                          pads=[0, 0, 0, 0, 0, 0, kz * dd, total - kz * dd - d * sd, 0, 0], value=0.0)
+        out = placed if out is None else ctx.emit("ADD", [out, placed], [f32((n, 1, o, total, oh * ow))],
+                                                  activation=0)
+    window = ctx.emit("SLICE", [out], [f32((n, 1, o, od, oh * ow))], axis=3, start=pd, step=1)
+    result = ctx.reshape(window, out_dims)
+    if bias is not None:
+        b = ctx.reshape(ctx.t(bias, np.float32), (Dim.static(o), Dim.static(1), Dim.static(1), Dim.static(1)))
+        result = ctx.emit("ADD", [result, b], [f32(out_dims)], activation=0)
+    return result

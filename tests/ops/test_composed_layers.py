@@ -148,3 +148,29 @@ def test_max_pool_indices(cls, shape, kwargs):
                                     dict(kernel_size=3, stride=1, padding=2, bias=False)])
 def test_conv_transpose3d(kwargs):
     check_op(nn.ConvTranspose3d(4, 6, **kwargs), (torch.randn(2, 4, 3, 4, 5),), "CONV_TRANSPOSE2D")
+
+
+@pytest.mark.parametrize("size,kernel,dilation,padding,stride", [((5, 6), (2, 3), (1, 1), (1, 1), (2, 1)),
+                                                                 ((4, 4), (2, 2), (1, 1), (0, 0), (2, 2)),
+                                                                 ((7, 5), (3, 2), (2, 1), (2, 0), (1, 1))])
+def test_col2im(size, kernel, dilation, padding, stride):
+    """torch.export decomposes col2im itself (index_put); a program captured with col2im kept
+    (a decomposition table without it) reaches the col2im lowering."""
+    import numpy as np
+    import runtime_py
+    from exporter import export_captured
+    from exporter.frontends.torch.capture import Captured
+    from oplib import Fn1
+    blocks = nn.Unfold(kernel, dilation, padding, stride)(torch.randn(2, 3, *size)).shape[-1]
+    x = torch.randn(2, 3 * kernel[0] * kernel[1], blocks)
+    model = Fn1(lambda t: torch.ops.aten.col2im(t, size, kernel, dilation, padding, stride))
+    table = torch.export.default_decompositions()
+    table.pop(torch.ops.aten.col2im.default, None)
+    ep = torch.export.export(model, (x,)).run_decompositions(table)
+    assert any(n.target is torch.ops.aten.col2im.default for n in ep.graph.nodes)
+    data = export_captured(Captured(ep, (x,), model, "test", []))
+    want = model(x).numpy()
+    assert "SCATTER_ELEMENTS" in runtime_py.load(data).method().operators
+    for backend in ("py", "c"):
+        program = runtime_py.load(data, backend=backend)
+        np.testing.assert_allclose(program.run("forward", x.numpy())[0], want, rtol=1e-5, atol=1e-5)

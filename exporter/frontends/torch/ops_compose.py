@@ -568,3 +568,39 @@ def conv_transpose3d(ctx, src, w, bias, stride, padding, dilation, groups):
         b = ctx.reshape(ctx.t(bias, np.float32), (Dim.static(o), Dim.static(1), Dim.static(1), Dim.static(1)))
         result = ctx.emit("ADD", [result, b], [f32(out_dims)], activation=0)
     return result
+
+
+@lowers(aten.col2im.default)
+def _col2im(ctx, x, output_size, kernel_size, dilation, padding, stride):
+    """F.fold: every column entry (N, C*KH*KW, L) added at its place in the padded image, a
+    SCATTER_ELEMENTS with reduction ADD over the flattened padded plane (a constant index
+    table), then the padding sliced away."""
+    src = ctx.t(x, np.float32)
+    dims = ctx.dims_of(src)
+    batched = len(dims) == 3
+    if not batched:
+        src = ctx.reshape(src, (Dim.static(1),) + tuple(dims))
+        dims = ctx.dims_of(src)
+    (h, w), (kh, kw) = [int(v) for v in output_size], [int(v) for v in kernel_size]
+    (dh, dw), (ph, pw), (sh, sw) = [[int(v) for v in (t if len(t) == 2 else list(t) * 2)]
+                                    for t in (dilation, padding, stride)]
+    n, ck, length = dims[0], _static(ctx, src, "col2im", skip=1)[0], _static(ctx, src, "col2im", skip=2)[0]
+    c = ck // (kh * kw)
+    hp, wp = h + 2 * ph, w + 2 * pw
+    oh, ow = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
+    if oh * ow != length:
+        raise Unsupported(f"col2im: {length} blocks, but the sizes give {oh}x{ow}")
+    i, j, r, q = np.meshgrid(np.arange(kh), np.arange(kw), np.arange(oh), np.arange(ow), indexing="ij")
+    positions = ((r * sh + i * dh) * wp + (q * sw + j * dw)).reshape(1, 1, kh * kw * length)
+    f32 = lambda shape: ctx.new(np.float32, tuple(Dim.static(v) if isinstance(v, int) else v for v in shape))  # noqa: E731
+    updates = ctx.reshape(src, (n, Dim.static(c), Dim.static(kh * kw * length)))
+    index = ctx.emit("EXPAND", [_index_constant(ctx, positions)],
+                     [ctx.new(np.int64, (n, Dim.static(c), Dim.static(kh * kw * length)))])
+    zeros = ctx.emit("FULL", [], [f32((n, c, hp * wp))], value=0.0)
+    summed = ctx.emit("SCATTER_ELEMENTS", [zeros, index, updates], [f32((n, c, hp * wp))], axis=2, reduction=1)
+    image = ctx.reshape(summed, (n, Dim.static(c), Dim.static(hp), Dim.static(wp)))
+    if ph:
+        image = ctx.emit("SLICE", [image], [f32((n, c, h, wp))], axis=2, start=ph, step=1)
+    if pw:
+        image = ctx.emit("SLICE", [image], [f32((n, c, h, w))], axis=3, start=pw, step=1)
+    return image if batched else ctx.reshape(image, ctx.dims(ctx.meta().shape))

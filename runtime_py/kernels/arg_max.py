@@ -1,10 +1,11 @@
-"""ARG_MAX: PLACEHOLDER until its kernel lands (refused at load)."""
-from runtime_py.errors import VerifyError
+"""ARG_MAX: the index of the largest element along `axis` (see _arg.py)."""
+import numpy as np
+
+from runtime_py.kernels import _arg
 
 
-def arg_max(*args, **options):
-    raise NotImplementedError("ARG_MAX")
+def arg_max(x, out, *, axis, keep_dims=False, select_last_index=False):
+    _arg.arg(np.argmax, x, out, axis, keep_dims, select_last_index)
 
 
-def check(ins, out, options, where, int8):
-    raise VerifyError(f"{where}: ARG_MAX is not implemented in this build")
+check = _arg.check

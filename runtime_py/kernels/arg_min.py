@@ -1,10 +1,11 @@
-"""ARG_MIN: PLACEHOLDER until its kernel lands (refused at load)."""
-from runtime_py.errors import VerifyError
+"""ARG_MIN: the index of the smallest element along `axis`; a NaN still wins (see _arg.py)."""
+import numpy as np
+
+from runtime_py.kernels import _arg
 
 
-def arg_min(*args, **options):
-    raise NotImplementedError("ARG_MIN")
+def arg_min(x, out, *, axis, keep_dims=False, select_last_index=False):
+    _arg.arg(np.argmin, x, out, axis, keep_dims, select_last_index)
 
 
-def check(ins, out, options, where, int8):
-    raise VerifyError(f"{where}: ARG_MIN is not implemented in this build")
+check = _arg.check

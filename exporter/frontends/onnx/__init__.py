@@ -6,7 +6,8 @@ model.py loads and prepares the model, importer.py traces and walks it, and the
 ops_*.py handlers (registered in registry.py when imported here) map each node."""
 import numpy as np
 
-from exporter.frontends.onnx import ops_index, ops_math, ops_nn, ops_order, ops_spatial, ops_tensor  # noqa: F401,E501  (registers the handlers)
+from exporter.frontends.onnx import (ops_compose, ops_index, ops_math, ops_nn, ops_order,  # noqa: F401  (registers the handlers)
+                                     ops_spatial, ops_tensor)
 from exporter.frontends.onnx.importer import import_onnx
 from exporter.frontends.onnx.registry import TraceError
 

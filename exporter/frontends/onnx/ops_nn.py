@@ -144,8 +144,8 @@ def _pool(ctx, node, a, op):
     if len([o for o in node.output if o]) > 1:
         raise Unsupported("the Indices output")
     k = list(a["kernel_shape"])
-    if len(k) not in (1, 2):
-        raise Unsupported(f"{len(k)}-D pooling (Ember maps 1-D and 2-D)")
+    if len(k) not in (1, 2, 3):
+        raise Unsupported(f"{len(k)}-D pooling (Ember maps 1-D, 2-D and 3-D)")
     strides, dil = list(a.get("strides", [1] * len(k))), list(a.get("dilations", [1] * len(k)))
     x = ctx.t(node.input[0])
     spatial = range(2, 2 + len(k))
@@ -154,6 +154,8 @@ def _pool(ctx, node, a, op):
     include = bool(a.get("count_include_pad", 0))
     if grown and include and op == "AVG_POOL2D":
         raise Unsupported("ceil_mode with count_include_pad")
+    if len(k) == 3:
+        return _pool3d(ctx, node, x, op, k, strides, dil, pads, include, dims, out)
     if len(k) == 1:     # a 1-D window is a 2-D one over a height of 1
         k, strides, dil, pads = [1] + k, [1] + strides, [1] + dil, [0, pads[0], 0, pads[1]]
         xd = ctx.g.tensors[x].dims
@@ -165,6 +167,24 @@ def _pool(ctx, node, a, op):
         return ctx.emit(op, [x], node.output[0], **options)
     yd = ctx.value_dims(node.output[0])
     y = ctx.tmp(op, [x], [yd[0], yd[1], Dim.static(1), yd[2]], ctx.g.tensors[x].dtype, **options)
+    ctx.emit("RESHAPE", [y], node.output[0])
+
+
+def _pool3d(ctx, node, x, op, k, strides, dil, pads, include, dims, out):
+    """A 3-D window is a box: the H x W pool over (N, C*D) planes, then the D pool over
+    (N, C, D, OH*OW) with a (KD, 1) window (averages too: the divisor is a product)."""
+    n, c, d, h, w = dims
+    od, oh, ow = out[2:]
+    dt = ctx.g.tensors[x].dtype
+    common = dict(count_include_pad=include, divisor=0)
+    planes = ctx.tmp("RESHAPE", [x], [n, c * d, h, w], dt)
+    hw = ctx.tmp(op, [planes], [n, c * d, oh, ow], dt, kernel_h=k[1], kernel_w=k[2], stride_h=strides[1],
+                 stride_w=strides[2], pad_top=pads[1], pad_left=pads[2], pad_bottom=pads[4], pad_right=pads[5],
+                 dilation_h=dil[1], dilation_w=dil[2], **common)
+    rows = ctx.tmp("RESHAPE", [hw], [n, c, d, oh * ow], dt)
+    y = ctx.tmp(op, [rows], [n, c, od, oh * ow], dt, kernel_h=k[0], kernel_w=1, stride_h=strides[0], stride_w=1,
+                pad_top=pads[0], pad_left=0, pad_bottom=pads[3], pad_right=0, dilation_h=dil[0], dilation_w=1,
+                **common)
     ctx.emit("RESHAPE", [y], node.output[0])
 
 

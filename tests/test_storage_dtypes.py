@@ -52,7 +52,8 @@ def narrowing_values(dtype):
 def assert_same(got, want):
     assert got.dtype == want.dtype and got.shape == want.shape
     same = (got == want) | (np.isnan(got.astype(np.float64)) & np.isnan(want.astype(np.float64)))
-    assert same.all(), f"{int((~same).sum())} differ, first at {np.argmax(~same)}: {got[~same][:3]} vs {want[~same][:3]}"
+    assert same.all(), f"{int((~same).sum())} differ, first at {np.argmax(~same)}: {got[~same][:3]} " \
+                       f"vs {want[~same][:3]}"
 
 
 @pytest.mark.parametrize("dst", [np.float32, np.float64, np.int32, np.int64, np.int8, np.uint8, np.bool_])

@@ -3,7 +3,8 @@
 The export runs them in two groups (exporter/pipeline.py):
 
   OPTIMIZE  on the front end's float graph, before quantization:
-            compute_in_float32 (FLOAT16/FLOAT64 only stored, cast and moved), fold_batchnorm, fuse_activation, cancel_permutes, eliminate_dead
+            compute_in_float32 (FLOAT16/FLOAT64 are only stored, cast and moved),
+            fold_batchnorm, fuse_activation, cancel_permutes, eliminate_dead
   FINISH    on the graph that is stored, after quantization:
             fuse_residual (skip connections into float convolutions: only the final
             graph may lose those tensors, calibration observes every one), then STORAGE

@@ -318,6 +318,25 @@ static int tensor_quantized(const fb_buf *f, const fb_vec *tensors, int32_t k) {
     return fb_sub_table(f, &t, T_QUANTIZATION, 0, &q, &quiet, "") == EMBER_OK && q.pos != 0;
 }
 
+/* The dtype rules of an op's row in the table: storage dtypes (FLOAT16, FLOAT64) only on CAST
+ * and data movement; FLOAT32 only on a float-only op (but its INT8 weight), unless it runs int8. */
+static ember_status verify_operand_dtypes(const fb_buf *f, const fb_vec *tensors, const fb_vec *ins, const fb_vec *outs,
+                                          const ember_op_spec *spec, int int8, ember_error *err, const char *what) {
+    for (uint32_t i = 0; i < ins->len + outs->len; i++) {
+        int32_t k = i < ins->len ? fb_i32(f, ins->pos + 4 * i) : fb_i32(f, outs->pos + 4 * (i - ins->len));
+        int64_t dt = k >= 0 ? tensor_field(f, tensors, k, T_DTYPE, 1) : EMBER_DTYPE_FLOAT32;
+        if (!(spec->flags & EMBER_OPF_STORAGE_DTYPES) && (dt == EMBER_DTYPE_FLOAT16 || dt == EMBER_DTYPE_FLOAT64))
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): operand %u (tensor %d) has a storage dtype "
+                              "(FLOAT16/FLOAT64: CAST and data movement only)", what, spec->name, i, k);
+        if (int8 || !(spec->flags & EMBER_OPF_FLOAT_ONLY)) continue;
+        if (i == 1 && (spec->flags & EMBER_OPF_INT8_WEIGHT) && dt == EMBER_DTYPE_INT8) continue;
+        if (dt != EMBER_DTYPE_FLOAT32)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): operand %u (tensor %d) must be FLOAT32", what,
+                              spec->name, i, k);
+    }
+    return EMBER_OK;
+}
+
 static ember_status verify_operator(const fb_buf *f, const fb_table *op, const fb_vec *tensors, ember_error *err,
                                     const char *what) {
     fb_vec ins, outs;
@@ -366,25 +385,7 @@ static ember_status verify_operator(const fb_buf *f, const fb_table *op, const f
     int int8 = ember_op_lookup_int8(code) != NULL &&
                tensor_field(f, tensors, fb_i32(f, outs.pos), T_DTYPE, 1) == EMBER_DTYPE_INT8 &&
                tensor_quantized(f, tensors, fb_i32(f, outs.pos));
-    if (!(spec->flags & EMBER_OPF_STORAGE_DTYPES)) {
-        for (uint32_t i = 0; i < ins.len + outs.len; i++) {
-            int32_t k = i < ins.len ? fb_i32(f, ins.pos + 4 * i) : fb_i32(f, outs.pos + 4 * (i - ins.len));
-            int64_t dt = k >= 0 ? tensor_field(f, tensors, k, T_DTYPE, 1) : EMBER_DTYPE_FLOAT32;
-            if (dt == EMBER_DTYPE_FLOAT16 || dt == EMBER_DTYPE_FLOAT64)
-                return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): operand %u (tensor %d) has a storage dtype "
-                                  "(FLOAT16/FLOAT64: CAST and data movement only)", what, spec->name, i, k);
-        }
-    }
-    if (!int8 && (spec->flags & EMBER_OPF_FLOAT_ONLY)) {
-        for (uint32_t i = 0; i < ins.len + outs.len; i++) {
-            int32_t k = i < ins.len ? fb_i32(f, ins.pos + 4 * i) : fb_i32(f, outs.pos + 4 * (i - ins.len));
-            int64_t dt = k >= 0 ? tensor_field(f, tensors, k, T_DTYPE, 1) : EMBER_DTYPE_FLOAT32;
-            if (i == 1 && (spec->flags & EMBER_OPF_INT8_WEIGHT) && dt == EMBER_DTYPE_INT8) continue;
-            if (dt != EMBER_DTYPE_FLOAT32)
-                return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): operand %u (tensor %d) must be FLOAT32", what,
-                                  spec->name, i, k);
-        }
-    }
+    TRY(verify_operand_dtypes(f, tensors, &ins, &outs, spec, int8, err, what));
     if (!int8) {   /* what only an int8 kernel reads: a float op refuses it, as the Python loader does */
         fb_table qp;
         TRY(fb_sub_table(f, op, O_QUANT, 0, &qp, err, what));

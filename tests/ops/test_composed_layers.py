@@ -122,7 +122,8 @@ def test_embedding_bag_per_sample_weights():
     check_op(lambda i, w: bag(i, per_sample_weights=w), (torch.randint(0, 10, (2, 3)), torch.rand(2, 3)), "GATHER")
 
 
-@pytest.mark.parametrize("kwargs", [dict(kernel_size=3), dict(kernel_size=(3, 2, 2), padding=(1, 0, 1), stride=(2, 1, 1)),
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=3),
+                                    dict(kernel_size=(3, 2, 2), padding=(1, 0, 1), stride=(2, 1, 1)),
                                     dict(kernel_size=2, groups=2, dilation=(2, 1, 1)), dict(kernel_size=1, bias=False),
                                     dict(kernel_size=(2, 3, 3), padding=1, stride=2)])
 def test_conv3d(kwargs):
@@ -174,3 +175,9 @@ def test_col2im(size, kernel, dilation, padding, stride):
     for backend in ("py", "c"):
         program = runtime_py.load(data, backend=backend)
         np.testing.assert_allclose(program.run("forward", x.numpy())[0], want, rtol=1e-5, atol=1e-5)
+
+
+def test_batch_statistics_without_running_ones():
+    """F.batch_norm with no running statistics normalizes by the batch's own (InstanceNorm
+    runs this): an inference graph may hold it, and it exports."""
+    check_op(lambda x: F.batch_norm(x, None, None, training=True), (torch.randn(4, 3, 5) * 2 + 1,), "LAYER_NORM")

@@ -24,6 +24,8 @@ def try_fold(node: torch.fx.Node, constants: dict):
     `constants` maps fx node names to real tensors (or tuples of them)."""
     if str(node.target) in _NEVER:
         return None
+    if torch.Tag.nondeterministic_seeded in getattr(node.target, "tags", ()):
+        return None       # random numbers: never baked into the program (reported as unsupported)
     missing = []
 
     def resolve(a):

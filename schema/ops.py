@@ -310,6 +310,9 @@ Broadcast `x` to the output's shape (numpy rules) and materialize it.
 """,
     "CAST": """\
 Convert to the output's dtype: float to integer truncates toward zero; to BOOL is `x != 0`.
+FLOAT16 and FLOAT64 (2.3) convert through float64 (exact for every source), then to the
+target in one step: a float type rounds to nearest, ties to even (as numpy), +-inf on
+overflow; an integer by the float rule above.
 """,
     "ARANGE": """\
 No inputs; `out[i] = start + i * step` for `i` in `[0, n)`, `n` the output's size (computed in float64, then converted).

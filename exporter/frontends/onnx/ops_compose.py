@@ -190,3 +190,69 @@ def _col2im(ctx, node, a):
     image = ctx.tmp("SLICE", [image], [n, c, size[0], wp], axis=2, start=pads[0], step=1)
     image = ctx.tmp("SLICE", [image], [n, c, size[0], size[1]], axis=3, start=pads[1], step=1)
     ctx.emit("RESHAPE", [image], node.output[0])
+
+
+def _resize_tables(ctx, node, a, in_shape, out_shape):
+    """{axis: (M, b)}: out = M @ x + b along each resized axis (Resize is separable and affine
+    per axis), computed by onnx's own 1-D resize (its reference implementation, the
+    definition the node tests check) applied to an identity and to zeros."""
+    from onnx.reference.ops import op_resize as ref
+
+    def text(key, default):
+        v = a.get(key, default)
+        return v.decode() if isinstance(v, bytes) else v
+    mode, nearest = text("mode", "nearest"), text("nearest_mode", "round_prefer_floor")
+    cubic_a, antialias = float(a.get("cubic_coeff_a", -0.75)), int(a.get("antialias", 0))
+    coeffs = {"nearest": lambda r, s: ref._nearest_coeffs(r, mode=nearest),
+              "linear": ref._linear_coeffs_antialias if antialias else ref._linear_coeffs,
+              "cubic": lambda r, s: (ref._cubic_coeffs_antialias if antialias else ref._cubic_coeffs)(r, s, A=cubic_a)}
+    rank = len(in_shape)
+    axes = [int(x) % rank for x in a.get("axes", range(rank))]
+    inputs = list(node.input) + [""] * 4
+    roi = ctx.constant(inputs[1], "roi")
+    scales, sizes = ctx.constant(inputs[2], "scales"), ctx.constant(inputs[3], "sizes")
+    if scales is not None and scales.size:
+        factor = {ax: float(s) for ax, s in zip(axes, scales)}
+    else:                                  # as onnx: the requested sizes over the input's
+        factor = {ax: int(s) / in_shape[ax] for ax, s in zip(axes, sizes)}
+    if (scales is None or not scales.size) and text("keep_aspect_ratio_policy", "stretch") != "stretch":
+        pick = min if text("keep_aspect_ratio_policy", "stretch") == "not_larger" else max
+        factor = dict.fromkeys(axes, pick(factor.values()))
+    box = None if roi is None or roi.size == 0 else np.asarray(roi, np.float64).reshape(2, -1)
+    tables = {}
+    for k, ax in enumerate(axes):
+        n = in_shape[ax]
+        if factor[ax] == 1.0 and out_shape[ax] == n and (box is None or tuple(box[:, k]) == (0.0, 1.0)):
+            continue
+        kwargs = dict(roi=None if box is None else [box[0, k], box[1, k]],
+                      exclude_outside=bool(a.get("exclude_outside", 0)),
+                      extrapolation_value=float(a.get("extrapolation_value", 0.0)),
+                      coordinate_transformation_mode=text("coordinate_transformation_mode", "half_pixel"))
+        run = lambda data: ref._interpolate_1d_along_axis(data, 0, factor[ax], out_shape[ax], coeffs[mode], **kwargs)  # noqa: E731,B023
+        b = run(np.zeros((n, 1)))[:, 0]
+        tables[ax] = (run(np.eye(n)) - b[:, None], b)
+    return tables
+
+
+def resize_by_tables(ctx, node, a):
+    """Any Resize mode of a float tensor, one resized axis at a time: a GATHER when every
+    output takes one input element (nearest), else a FULLY_CONNECTED with the axis's
+    interpolation matrix (moved last by PERMUTE when it is not)."""
+    x = _float(ctx, node.input[0], "Resize")
+    in_shape, out_shape = ctx.static_shape(node.input[0]), ctx.static_shape(node.output[0])
+    tables = _resize_tables(ctx, node, a, in_shape, out_shape)
+    cur, rank = list(in_shape), len(in_shape)
+    for ax, (m, b) in tables.items():
+        new = cur[:ax] + [out_shape[ax]] + cur[ax + 1:]
+        picks = m.argmax(axis=1)
+        if not b.any() and np.array_equal(m, np.eye(m.shape[1])[picks]):
+            x, cur = ctx.tmp("GATHER", [x, _const(ctx, picks, np.int64)], new, axis=ax), new
+            continue
+        perm = [i for i in range(rank) if i != ax] + [ax]
+        last = ax == rank - 1
+        moved = x if last else ctx.tmp("PERMUTE", [x], [cur[i] for i in perm], perm=perm)
+        fc = ctx.tmp("FULLY_CONNECTED", [moved, _const(ctx, m, np.float32), _const(ctx, b, np.float32)],
+                     [cur[i] for i in perm[:-1]] + [out_shape[ax]], activation=0)
+        x = fc if last else ctx.tmp("PERMUTE", [fc], new, perm=[int(v) for v in np.argsort(perm)])
+        cur = new
+    ctx.emit("RESHAPE", [x], node.output[0])

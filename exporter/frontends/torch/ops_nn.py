@@ -44,7 +44,8 @@ def _bmm(ctx, a, b):
 @lowers(aten.convolution.default)
 def _convolution(ctx, x, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
     if transposed:
-        raise Unsupported("transposed convolution is not supported")
+        from exporter.frontends.torch.ops_spatial import conv_transpose
+        return conv_transpose(ctx, x, weight, bias, stride, padding, dilation, groups)
     w = ctx.const_value(weight)
     if w is None:
         raise Unsupported("convolution weights must be constant")

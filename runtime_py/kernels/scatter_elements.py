@@ -29,7 +29,8 @@ def scatter_elements(data, indices, updates, out, *, axis, reduction):
         rows = np.ravel_multi_index(tuple(at), out.shape) if idx.size else np.zeros(0, np.int64)
         assign_last(out.reshape(-1), rows.reshape(-1), updates.reshape(-1))
     else:
-        UFUNCS[reduction].at(out, tuple(at), updates)
+        with np.errstate(all="ignore"):   # NaN and overflow are values here, as in C
+            UFUNCS[reduction].at(out, tuple(at), updates)
 
 
 def check_reduction(options, where):

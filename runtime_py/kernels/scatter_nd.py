@@ -21,7 +21,8 @@ def scatter_nd(data, indices, updates, out, *, axis, reduction):
     if reduction == fb.Reduction.NONE:
         assign_last(flat, rows, values)
     else:
-        UFUNCS[reduction].at(flat, rows, values)
+        with np.errstate(all="ignore"):   # NaN and overflow are values here, as in C
+            UFUNCS[reduction].at(flat, rows, values)
 
 
 def check(ins, out, options, where, int8):

@@ -1,7 +1,7 @@
 """GATHER_ELEMENTS: torch.gather on every axis (negative dims), rows at and past vector widths,
 indices smaller than the data off the axis and longer on it, every dtype, a 0-d tensor, an
 empty index dimension, a dynamic batch; ONNX GatherElements with negative and INT32 indices;
-ONNX GatherND composed over GATHER (batch_dims 0 and 1); an index out of range fails the run
+ONNX GatherND composed over GATHER (batch_dims 0 and 1, a component out of range); an index out of range fails the run
 in both runtimes, naming it and its position; bad files refused by both loaders."""
 import numpy as np
 import onnx.helper as oh
@@ -101,6 +101,20 @@ def test_onnx_gather_nd(batch_dims, xs, idx):
     assert "GATHER" in runtime_py.load(data).method().operators
     for got in run_both(data, x):
         np.testing.assert_array_equal(got[0], want)
+
+
+def test_onnx_gather_nd_component_out_of_range_fails_the_run():
+    """A component outside [-n, n) fails (its GATHER names it), even where the linear index
+    it would give lands inside the data."""
+    x = np.zeros((3, 4), np.float32)
+    idx = np.array([[0, 1], [1, 2]], np.int64)
+    data = onnx_node("GatherND", {"x": x, "i": idx}, [2])
+    for got in run_both(data, x, idx):
+        np.testing.assert_array_equal(got[0], [0, 0])
+    idx[1, 1] = 5                  # row 1, column 5 of 4: inside the 12 elements
+    py, c = run_errors(data, x, idx)
+    assert py is not None and "index 5 out of range [-4, 4)" in py, py
+    assert c is not None and "index 5 out of range [-4, 4)" in c, c
 
 
 def _gather_file():

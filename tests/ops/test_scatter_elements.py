@@ -1,13 +1,16 @@
 """SCATTER_ELEMENTS: torch scatter (src larger than index, a scalar value), scatter_add with
 duplicate targets, scatter_reduce with every reduction with and without self, on every
 axis (negative dims) at and past vector widths, integer and BOOL dtypes, empty indices;
-slice_scatter (x[1:3, ::2] = y, any step) and select_scatter; ONNX ScatterElements and
-the deprecated Scatter with every reduction, negative and INT32 indices and duplicates (a
-later position wins); float sums bit-exact between the runtimes; an index out of range
-fails the run in both runtimes before anything is written; bad files refused by both."""
+slice_scatter (x[1:3, ::2] = y, any step) and select_scatter; ONNX ScatterElements and the
+deprecated Scatter with every reduction, negative and INT32 indices and duplicates (a later
+position wins), TensorScatter (linear, circular); float sums bit-exact between the
+runtimes; an index out of range fails the run in both runtimes before anything is written;
+bad files refused by both."""
 import numpy as np
+import onnx.helper as oh
 import pytest
 import torch
+from onnx.reference import ReferenceEvaluator
 
 import runtime_py
 from index_lib import edited, first_op, kept_whole, onnx_node, refusals, run_both, run_errors
@@ -155,6 +158,24 @@ def test_onnx_deprecated_scatter():
     data = onnx_node("Scatter", {"x": x, "i": idx, "u": upd}, [3, 3], opset=10, axis=0)
     for got in run_both(data, x, idx, upd):
         np.testing.assert_array_equal(got[0], _reference(x, idx, upd, 0, "none"))
+
+
+@pytest.mark.parametrize("mode,writes", [("linear", None), ("linear", [0, 3]), ("circular", [6, 2]),
+                                         ("circular", [-2, 7])])
+def test_onnx_tensor_scatter(mode, writes):
+    """A KV-cache update: SCATTER_ELEMENTS at w + j along the sequence axis (circular wraps)."""
+    rng = np.random.default_rng(4)
+    cache, update = rng.standard_normal((2, 3, 8, 4)).astype(np.float32), rng.standard_normal((2, 3, 3, 4)).astype(
+        np.float32)
+    inputs = {"c": cache, "u": update}
+    if writes is not None:
+        inputs["w"] = np.array(writes, np.int64)
+    data = onnx_node("TensorScatter", inputs, [2, 3, 8, 4], opset=24, mode=mode, axis=2)
+    reference_writes = None if writes is None else np.array(writes, np.int64) % 8
+    node = oh.make_node("TensorScatter", list(inputs), ["y"], mode=mode, axis=2)
+    want = ReferenceEvaluator(node).run(None, {**inputs, **({} if writes is None else {"w": reference_writes})})[0]
+    for got in run_both(data, *inputs.values()):
+        np.testing.assert_array_equal(got[0], want)
 
 
 def test_float_sums_are_bit_exact():

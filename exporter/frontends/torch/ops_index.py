@@ -129,7 +129,8 @@ def _scatter_reduce(ctx, x, dim, index, src, reduce, include_self=True):
     if reduce == "mean" and dtype.kind != "f":
         raise Unsupported("scatter_reduce mean of an integer tensor (torch floors the quotient)")
     if reduce == "mean":
-        base = data if include_self else _scatter(ctx, data, dim, idx, _filled(ctx, 0, dtype, idims), 0)
+        base = data if include_self else _scatter(ctx, data, dim, idx, _filled(ctx, 0, dtype, idims),
+                                                     fb.Reduction.NONE)
         total = _scatter(ctx, base, dim, idx, updates, fb.Reduction.ADD)
         ones = _filled(ctx, 1, dtype, ctx.dims_of(data))
         if not include_self:

@@ -44,6 +44,10 @@ def _bmm(ctx, a, b):
 @lowers(aten.convolution.default)
 def _convolution(ctx, x, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
     if transposed:
+        w3 = ctx.const_value(weight)
+        if w3 is not None and w3.ndim == 5:
+            from exporter.frontends.torch.ops_compose import conv_transpose3d
+            return conv_transpose3d(ctx, ctx.t(x, np.float32), w3, bias, stride, padding, dilation, groups)
         from exporter.frontends.torch.ops_spatial import conv_transpose
         return conv_transpose(ctx, x, weight, bias, stride, padding, dilation, groups)
     w = ctx.const_value(weight)
@@ -61,6 +65,9 @@ def _convolution(ctx, x, weight, bias, stride, padding, dilation, transposed, ou
                      pad_bottom=0, pad_left=padding[0], pad_right=padding[0], dilation_h=1,
                      dilation_w=dilation[0], groups=groups, activation=0)
         return ctx.reshape(y, out_dims)
+    if w.ndim == 5:
+        from exporter.frontends.torch.ops_compose import conv3d
+        return conv3d(ctx, src, w, b, stride, padding, dilation, groups)
     if w.ndim != 4:
         raise Unsupported(f"{w.ndim - 2}-D convolution is not supported")
     wt = ctx.graph.add_constant("conv_weight", w)
@@ -99,9 +106,9 @@ def _unbatched(ctx, out, want):
 
 @lowers(aten.max_pool2d_with_indices.default, aten.max_pool2d.default)
 def _max_pool(ctx, x, kernel, stride=(), padding=0, dilation=1, ceil_mode=False):
-    for user in ctx.node.users:
-        if user.target is operator.getitem and user.args[1] != 0:
-            raise Unsupported("max pool indices are not supported")
+    from exporter.frontends.torch.ops_compose import indices_used, max_pool_with_indices
+    if indices_used(ctx):
+        return max_pool_with_indices(ctx, x, kernel, stride, padding, dilation, ceil_mode, 2)
     src = _batched(ctx, x)
     kh, kw = _pair(kernel)
     sh, sw = _pair(stride) if stride else (kh, kw)

@@ -1,11 +1,11 @@
 """SCATTER_ELEMENTS: torch scatter (src larger than index, a scalar value), scatter_add with
 duplicate targets, scatter_reduce with every reduction with and without self, on every
-axis (negative dims) at and past vector widths, integer and BOOL dtypes, empty indices;
-slice_scatter (x[1:3, ::2] = y, any step) and select_scatter; ONNX ScatterElements and the
-deprecated Scatter with every reduction, negative and INT32 indices and duplicates (a later
-position wins), TensorScatter (linear, circular); float sums bit-exact between the
-runtimes; an index out of range fails the run in both runtimes before anything is written;
-bad files refused by both."""
+axis (negative dims) at and past vector widths, integer and BOOL dtypes, empty indices and
+data, a dynamic batch; slice_scatter (x[1:3, ::2] = y, any step) and select_scatter; ONNX
+ScatterElements and the deprecated Scatter with every reduction, negative and INT32
+indices and duplicates (a later position wins), TensorScatter (linear, circular); float
+sums bit-exact between the runtimes; an index out of range fails the run in both runtimes
+before anything is written; bad files refused by both."""
 import numpy as np
 import onnx.helper as oh
 import pytest
@@ -13,6 +13,7 @@ import torch
 from onnx.reference import ReferenceEvaluator
 
 import runtime_py
+from exporter import DynamicDim
 from index_lib import edited, first_op, kept_whole, onnx_node, refusals, run_both, run_errors
 from oplib import Fn, check_op, randint
 
@@ -90,6 +91,25 @@ def test_scatter_bool():
 
 def test_scatter_scalar():
     check_op(lambda x, i, s: x.scatter(0, i, s), (torch.tensor(1.5), torch.tensor(0), torch.tensor(-4.0)),
+             "SCATTER_ELEMENTS")
+
+
+class MeanOfOthers(torch.nn.Module):
+    """Named inputs: torch.export matches dynamic_shapes to a plain signature only."""
+
+    def forward(self, x, i, s):
+        return x.scatter_reduce(1, i, s, "mean", include_self=False)
+
+
+def test_scatter_reduce_dynamic_batch():
+    def case(b):
+        return torch.randn(b, 9), targets(9, (b, 5)), torch.randn(b, 5)
+    check_op(MeanOfOthers(), case(4), "SCATTER_ELEMENTS", dynamic=[DynamicDim("batch", 0, 8)],
+             extra_inputs=[case(1), case(8)])
+
+
+def test_scatter_into_empty_data():
+    check_op(lambda x, i, s: x.scatter_add(0, i, s), (torch.randn(0, 5), targets(1, (0, 5)), torch.randn(0, 5)),
              "SCATTER_ELEMENTS")
 
 
@@ -235,8 +255,9 @@ def test_updates_of_another_shape_are_refused():
 
 def test_output_over_indices_is_safe():
     """A hostile file whose operator writes its output over its own indices (the same INT64
-    tensor): the C runtime re-checks each index as it scatters, so the run ends without an
-    access outside the tensors (the values are the file's problem)."""
+    tensor): each runtime refuses it or runs it without an access outside the tensors (the C
+    loader refuses an output already written; both kernels read every index before the copy
+    of data and the C kernel re-checks each as it scatters, so neither depends on that)."""
     def alias(m):
         op = first_op(m, "SCATTER_ELEMENTS")
         op.outputs = [op.inputs[1]]

@@ -240,6 +240,8 @@ def _verify_operator(name, k, op, tensors, written):
         _index(name, tensors, i, f"operator {k} ({op_name}) output {p}")
         _check(tensors[i].storage == fb.Storage.ARENA,
                f"{where} ({op_name}): output {p} (tensor {i}) is not in the arena")
+        _check(i not in written, f"{where} ({op_name}): output tensor {i} is already written (by a method input "
+                                 f"or an earlier operator)")     # one writer per tensor, as the C loader
         written.add(i)
     want = spec.options
     got = OPTION_NAMES.get(op.optionsType, f"#{op.optionsType}")

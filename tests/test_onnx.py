@@ -102,16 +102,16 @@ def test_unsupported_onnx_ops_listed_with_node_names(tmp_path):
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 4])
     model = _model([helper.make_node("Relu", ["x"], ["a"]),
                     helper.make_node("LRN", ["a"], ["b"], name="my_lrn", size=3),
-                    helper.make_node("Hardmax", ["a"], ["c"], name="my_hardmax"),
+                    helper.make_node("CumProd", ["a", "axis"], ["c"], name="my_cumprod"),
                     helper.make_node("Add", ["b", "c"], ["y"])],
-                   [x], [y])
+                   [x], [y], [helper.make_tensor("axis", TensorProto.INT64, [], [1])], opset=21)
     path = tmp_path / "u.onnx"
     path.write_bytes(model.SerializeToString())
     with pytest.raises(ExportError) as e:
         export_onnx(str(path))
     text = str(e.value)
     assert "2 ONNX node(s) cannot be imported" in text and "LRN node 'my_lrn'" in text
-    assert "Hardmax node 'my_hardmax'" in text
+    assert "CumProd node 'my_cumprod'" in text
 
 
 class _Dynamic(torch.nn.Module):

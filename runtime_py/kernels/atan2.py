@@ -1,10 +1,16 @@
-"""ATAN2: PLACEHOLDER until its kernel lands (refused at load)."""
-from runtime_py.errors import VerifyError
+"""ATAN2: atan2(a, b) elementwise with numpy broadcasting, float32: the angle of the point
+(b, a)."""
+import numpy as np
+
+from runtime_py.kernels import _checks
+from runtime_py.kernels._checks import require
+from schema import fb
 
 
-def atan2(*args, **options):
-    raise NotImplementedError("ATAN2")
+def atan2(a, b, out):
+    np.arctan2(a, b, out=out)
 
 
 def check(ins, out, options, where, int8):
-    raise VerifyError(f"{where}: ATAN2 is not implemented in this build")
+    _checks.arith(ins, out, options, where, int8)
+    require(out.dtype == fb.DType.FLOAT32, f"{where}: ATAN2 is FLOAT32")

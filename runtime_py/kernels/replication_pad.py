@@ -1,10 +1,11 @@
-"""REPLICATION_PAD: PLACEHOLDER until its kernel lands (refused at load)."""
-from runtime_py.errors import VerifyError
+"""REPLICATION_PAD: PAD's pads (before_0, after_0, before_1, ...) filled by repeating the
+edge element (numpy's "edge"); a padded dimension is not empty."""
+from runtime_py.kernels.reflection_pad import check_modes, pad_modes
 
 
-def replication_pad(*args, **options):
-    raise NotImplementedError("REPLICATION_PAD")
+def replication_pad(x, out, *, pads, value=0.0):
+    pad_modes(x, out, pads, "edge")
 
 
 def check(ins, out, options, where, int8):
-    raise VerifyError(f"{where}: REPLICATION_PAD is not implemented in this build")
+    check_modes(ins, out, options, where, reflect=False)

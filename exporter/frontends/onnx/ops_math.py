@@ -149,3 +149,12 @@ def _reduce_min(ctx, node, a):
 @handles("Xor")
 def _xor(ctx, node, a):
     ctx.emit("NOT_EQUAL", [ctx.t(node.input[0]), ctx.t(node.input[1])], node.output[0])
+
+
+@handles("Mod")
+def _mod(ctx, node, a):
+    """fmod=0: the sign of the divisor (MOD); fmod=1: the sign of the dividend (FMOD)."""
+    x, y = ctx.t(node.input[0]), ctx.t(node.input[1])
+    if ctx.g.tensors[x].dtype != ctx.g.tensors[y].dtype:
+        raise Unsupported(f"operands of two dtypes ({ctx.g.tensors[x].dtype}, {ctx.g.tensors[y].dtype})")
+    ctx.emit("FMOD" if a.get("fmod", 0) else "MOD", [x, y], node.output[0])

@@ -29,13 +29,21 @@ def _transpose(ctx, node, a):
     ctx.emit("PERMUTE", [ctx.t(node.input[0])], node.output[0], perm=list(a.get("perm", range(rank - 1, -1, -1))))
 
 
+PAD_MODES = {"constant": "PAD", "reflect": "REFLECTION_PAD", "edge": "REPLICATION_PAD"}
+
+
 @handles("Pad")
 def _pad(ctx, node, a):
-    if a.get("mode", b"constant") not in (b"constant", "constant"):
-        raise Unsupported("only constant padding")
+    """Modes constant, reflect and edge (PAD, REFLECTION_PAD, REPLICATION_PAD), constant
+    pads >= 0 (a negative one, a crop, does not get this far: onnx's reference evaluator,
+    which traces the model's shapes, cannot run it)."""
+    mode = a.get("mode", b"constant")
+    mode = mode.decode() if isinstance(mode, bytes) else mode
+    if mode not in PAD_MODES:
+        raise Unsupported(f"mode {mode!r} (Ember pads in modes constant, reflect and edge)")
     pads = ctx.constant(node.input[1], "pads")
     value = ctx.constant(node.input[2], "the pad value") if len(node.input) > 2 else None
-    value = np.float32(0) if value is None or value.size == 0 else value
+    value = 0.0 if value is None or value.size == 0 else float(value.reshape(()))
     axes = ctx.constant(node.input[3], "axes") if len(node.input) > 3 else None
     rank = ctx.rank(node.input[0])
     pads = [int(v) for v in pads.tolist()]
@@ -45,10 +53,17 @@ def _pad(ctx, node, a):
         for k, axis in enumerate(axes):
             full[axis], full[axis + rank] = pads[k], pads[k + len(axes)]
         pads = full
+    if min(pads, default=0) < 0:
+        raise Unsupported(f"negative pads {pads} (crops)")
     x = ctx.t(node.input[0])
-    shape = [d + pads[i] + pads[i + rank] for i, d in enumerate(ctx.dims(x))]
-    ctx.emit("PAD", [x], node.output[0], shape=shape,
-             pads=[v for d in range(rank) for v in (pads[d], pads[d + rank])], value=float(value))
+    dims = ctx.dims(x)
+    pairs = [(pads[d], pads[d + rank]) for d in range(rank)]
+    for d, (n, (before, after)) in enumerate(zip(dims, pairs)):
+        if mode == "reflect" and max(before, after) >= n > 0 or mode != "constant" and (before or after) and n == 0:
+            raise Unsupported(f"{mode} pads {pairs[d]} of dimension {d} of size {n} (reflect: each pad smaller than "
+                              f"the size; edge: a non-empty dimension)")
+    ctx.emit(PAD_MODES[mode], [x], node.output[0], shape=[n + b + e for n, (b, e) in zip(dims, pairs)],
+             pads=[v for pair in pairs for v in pair], value=value if mode == "constant" else 0.0)
 
 
 @handles("Resize")

@@ -38,9 +38,7 @@ def _promote(ctx, a, b):
 
 
 def _binary(op):
-    def lower(ctx, a, b, alpha=1, **kwargs):
-        if kwargs.get("rounding_mode") is not None:
-            raise Unsupported(f"rounding_mode={kwargs['rounding_mode']!r} is not supported")
+    def lower(ctx, a, b, alpha=1):
         out_dtype = numpy_dtype(ctx.meta().dtype)
         compute = out_dtype if op not in _COMPARE else _promote(ctx, a, b)
         if op in _LOGICAL:
@@ -58,7 +56,7 @@ _LOGICAL = {"LOGICAL_AND", "LOGICAL_OR"}
 
 for _op, _names in {
     "ADD": ["add.Tensor", "add.Scalar"], "SUB": ["sub.Tensor", "sub.Scalar", "rsub.Scalar"],
-    "MUL": ["mul.Tensor", "mul.Scalar"], "DIV": ["div.Tensor", "div.Scalar", "div.Tensor_mode"],
+    "MUL": ["mul.Tensor", "mul.Scalar"], "DIV": ["div.Tensor", "div.Scalar"],
     "POW": ["pow.Tensor_Scalar", "pow.Tensor_Tensor", "pow.Scalar"],
     "MAXIMUM": ["maximum.default"], "MINIMUM": ["minimum.default"],
     "EQUAL": ["eq.Tensor", "eq.Scalar"], "NOT_EQUAL": ["ne.Tensor", "ne.Scalar"],
@@ -81,19 +79,79 @@ def _rsub(ctx, a, b, alpha=1):
     return ctx.emit("SUB", [ctx.t(b, dtype), x])
 
 
-@lowers(aten.bitwise_and.Tensor, aten.bitwise_or.Tensor)
+@lowers(aten.bitwise_and.Tensor, aten.bitwise_or.Tensor, aten.bitwise_and.Scalar, aten.bitwise_or.Scalar)
 def _bitwise(ctx, a, b):
     if ctx.meta().dtype != torch.bool:
         raise Unsupported("bitwise ops are supported on bool tensors only")
     return _binary("LOGICAL_AND" if "and" in str(ctx.node.target) else "LOGICAL_OR")(ctx, a, b)
 
 
-@lowers(aten.logical_xor.default, aten.bitwise_xor.Tensor)
+@lowers(aten.logical_xor.default, aten.bitwise_xor.Tensor, aten.bitwise_xor.Scalar)
 def _xor(ctx, a, b):
     """Truth values that differ: NOT_EQUAL of the operands as BOOL (bitwise: bool tensors only)."""
-    if ctx.node.target is aten.bitwise_xor.Tensor and ctx.meta().dtype != torch.bool:
+    if ctx.node.target is not aten.logical_xor.default and ctx.meta().dtype != torch.bool:
         raise Unsupported("bitwise ops are supported on bool tensors only")
     return ctx.emit("NOT_EQUAL", [ctx.t(a, np.bool_), ctx.t(b, np.bool_)])
+
+
+def _same_dtype(op):
+    """An op of one dtype for inputs and output (the output's: torch's promotion)."""
+    def lower(ctx, a, b, **kwargs):   # (atan2.out's `out` is the result: never in an exported graph)
+        dtype = numpy_dtype(ctx.meta().dtype)
+        return ctx.emit(op, [ctx.t(a, dtype), ctx.t(b, dtype)])
+    return lower
+
+
+for _op, _ovs in {"MOD": [aten.remainder.Tensor, aten.remainder.Scalar, aten.remainder.Scalar_Tensor],
+                  "FMOD": [aten.fmod.Tensor, aten.fmod.Scalar],
+                  "ATAN2": [aten.atan2.default, aten.atan2.out]}.items():
+    for _ov in _ovs:
+        LOWERINGS[_ov] = _same_dtype(_op)
+
+
+@lowers(aten.div.Tensor_mode, aten.div.Scalar_mode)
+def _div_mode(ctx, a, b, rounding_mode=None):
+    """a / b rounded toward zero ("trunc") or down ("floor").
+
+    Integers, exactly: trunc(a / b) = (a - FMOD(a, b)) / b, a multiple of b no larger than
+    a (no overflow), whose quotient DIV's float64 gives exactly below 2**53; an INT64 one is
+    corrected by the error of its product (q + (m - q*b) / b, exact in wrap-around int64).
+    floor subtracts (MOD - FMOD) / b: 1 where the remainders differ (they differ by b), else
+    0. A zero divisor is the run-time error of FMOD, as torch raises.
+    Floats: "trunc" is TRUNC(a / b), as torch; "floor" rounds (a - MOD(a, b)) / b to the
+    integer it is (torch's formula, so 1.0 // 0.1 is 9, not floor(a / b) = 10), with a / b
+    (+-inf, NaN) where b is 0."""
+    if rounding_mode is None:
+        return _binary("DIV")(ctx, a, b)
+    if rounding_mode not in ("trunc", "floor"):
+        raise Unsupported(f"rounding_mode={rounding_mode!r}")
+    dtype = numpy_dtype(ctx.meta().dtype)
+    x, y = ctx.t(a, dtype), ctx.t(b, dtype)
+    dims = ctx.dims(ctx.meta().shape)
+
+    def step(op, *ins):
+        return ctx.emit(op, list(ins), [ctx.new(dtype, dims)])
+    if dtype.kind == "f":
+        return _div_mode_float(ctx, b, x, y, rounding_mode == "floor", step)
+    rem = step("FMOD", x, y)
+    multiple = step("SUB", x, rem)
+    q = step("DIV", multiple, y)
+    if dtype == np.int64:
+        q = step("ADD", q, step("DIV", step("SUB", multiple, step("MUL", q, y)), y))
+    if rounding_mode == "trunc":
+        return q
+    return ctx.emit("SUB", [q, step("DIV", step("SUB", step("MOD", x, y), rem), y)])
+
+
+def _div_mode_float(ctx, b, x, y, floor, step):
+    if not floor:
+        return ctx.emit("TRUNC", [step("DIV", x, y)])
+    q = step("ROUND", step("DIV", step("SUB", x, step("MOD", x, y)), y))
+    divisor = ctx.const_value(b) if isinstance(b, torch.fx.Node) else np.asarray(b)
+    if divisor is not None and np.all(divisor != 0):
+        return q
+    zero = ctx.emit("EQUAL", [y, ctx.t(0.0)], [ctx.new(np.dtype(np.bool_), ctx.dims_of(y))])
+    return ctx.emit("WHERE", [zero, step("DIV", x, y), q])
 
 
 @lowers(aten.isnan.default)

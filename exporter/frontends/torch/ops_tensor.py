@@ -1,6 +1,7 @@
 """Lowerings of views, copies and data movement (reshape, permute, cat, slice, pad, index, ...)."""
 from __future__ import annotations
 
+import dataclasses
 
 import torch
 
@@ -152,6 +153,45 @@ def _pad(ctx, x, pad, value=0):
         d = rank - 1 - i
         pads[2 * d], pads[2 * d + 1] = int(pad[2 * i]), int(pad[2 * i + 1])
     return ctx.emit("PAD", [src], pads=pads, value=float(value))
+
+
+@lowers(aten.reflection_pad1d.default, aten.reflection_pad2d.default, aten.reflection_pad3d.default,
+        aten.replication_pad1d.default, aten.replication_pad2d.default, aten.replication_pad3d.default)
+def _pad_mode(ctx, x, padding):
+    """F.pad modes reflect and replicate: torch's pads (last dimension first) pad the last
+    1-3 dimensions. A negative pad crops as torch does: the positive pads first, on the
+    whole input, then a SLICE removes the cropped elements."""
+    op = "REFLECTION_PAD" if "reflection" in str(ctx.node.target) else "REPLICATION_PAD"
+    src = ctx.t(x)
+    dims = ctx.dims_of(src)
+    pads = [0] * (2 * len(dims))
+    for i in range(len(padding) // 2):
+        d = len(dims) - 1 - i
+        pads[2 * d], pads[2 * d + 1] = int(padding[2 * i]), int(padding[2 * i + 1])
+    out_dims = ctx.dims(ctx.meta().shape)
+    if min(pads) >= 0:
+        return ctx.emit(op, [src], pads=pads, value=0.0)
+    grow = [max(p, 0) for p in pads]
+    if any(grow):
+        grown = tuple(_grown(d, grow[2 * k] + grow[2 * k + 1]) for k, d in enumerate(dims))
+        src = ctx.emit(op, [src], [ctx.new(ctx.dtype_of(src), grown)], pads=grow, value=0.0)
+    for axis in range(len(dims)):
+        before, after = pads[2 * axis], pads[2 * axis + 1]
+        if before < 0 or after < 0:
+            now = ctx.dims_of(src)
+            kept = now[:axis] + (out_dims[axis],) + now[axis + 1:]
+            src = ctx.emit("SLICE", [src], [ctx.new(ctx.dtype_of(src), kept)], axis=axis, start=max(-before, 0),
+                           step=1)
+    return src
+
+
+def _grown(dim, n):
+    """A dimension n larger (a symbolic one keeps its formula)."""
+    if n == 0:
+        return dim
+    if dim.program:
+        raise Unsupported("cropping pads of a dimension computed from dynamic sizes")
+    return dataclasses.replace(dim, add=dim.add + n)
 
 
 @lowers(aten.embedding.default)

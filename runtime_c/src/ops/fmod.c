@@ -1,15 +1,7 @@
-/* FMOD: PLACEHOLDER until its kernel lands (refused at load). */
-#include "op.h"
+/* FMOD: the remainder with the sign of the dividend (torch.fmod, C's fmod, ONNX Mod with
+ * fmod=1), remainder.h. FLOAT32: fmodf (exact in every runtime). Integers: truncated
+ * remainder a - b * trunc(a / b), INT_MIN % -1 is 0; a zero divisor is a run-time error. */
+#include "remainder.h"
 
-static ember_status check(const ember_op_args *a, ember_error *err) {
-    (void)a;
-    return ember_fail(err, EMBER_ERR_UNSUPPORTED, "FMOD is not implemented in this build");
-}
-
-static ember_status eval(const ember_op_args *a, ember_error *err) {
-    (void)a;
-    (void)err;
-    return EMBER_OK;
-}
-
-const ember_op_impl ember_op_fmod = {"FMOD", check, eval, NULL};
+#define FMOD_INT(T, x, y) ember_rem_trunc((int64_t)(x), (int64_t)(y))
+EMBER_REMAINDER_OP(fmod, "FMOD", fmodf, FMOD_INT)

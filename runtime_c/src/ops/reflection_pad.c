@@ -1,15 +1,10 @@
-/* REFLECTION_PAD: PLACEHOLDER until its kernel lands (refused at load). */
-#include "op.h"
+/* REFLECTION_PAD: the padding mirrors the input without repeating the edge (numpy's
+ * "reflect"); each pad of a padded dimension is smaller than its size (pad_modes.h). */
+#include "pad_modes.h"
 
 static ember_status check(const ember_op_args *a, ember_error *err) {
-    (void)a;
-    return ember_fail(err, EMBER_ERR_UNSUPPORTED, "REFLECTION_PAD is not implemented in this build");
+    return ember_pad_modes_check(a, EMBER_PAD_REFLECT, err);
 }
 
-static ember_status eval(const ember_op_args *a, ember_error *err) {
-    (void)a;
-    (void)err;
-    return EMBER_OK;
-}
-
+EMBER_EVAL(eval, ember_pad_modes_eval(a, EMBER_PAD_REFLECT))
 const ember_op_impl ember_op_reflection_pad = {"REFLECTION_PAD", check, eval, NULL};

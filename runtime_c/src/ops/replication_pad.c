@@ -1,15 +1,10 @@
-/* REPLICATION_PAD: PLACEHOLDER until its kernel lands (refused at load). */
-#include "op.h"
+/* REPLICATION_PAD: the padding repeats the edge element (numpy's "edge"); a padded
+ * dimension is not empty (pad_modes.h). */
+#include "pad_modes.h"
 
 static ember_status check(const ember_op_args *a, ember_error *err) {
-    (void)a;
-    return ember_fail(err, EMBER_ERR_UNSUPPORTED, "REPLICATION_PAD is not implemented in this build");
+    return ember_pad_modes_check(a, EMBER_PAD_EDGE, err);
 }
 
-static ember_status eval(const ember_op_args *a, ember_error *err) {
-    (void)a;
-    (void)err;
-    return EMBER_OK;
-}
-
+EMBER_EVAL(eval, ember_pad_modes_eval(a, EMBER_PAD_EDGE))
 const ember_op_impl ember_op_replication_pad = {"REPLICATION_PAD", check, eval, NULL};

@@ -37,3 +37,33 @@ def test_advanced_indexing(fn, idx):
 
 def test_gather_int64_data():
     check_op(lambda x, i: x[i], (torch.randint(-9, 9, (6, 2)), torch.tensor([5, -6, 0])), "GATHER")
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x, i, j: x[i, j],                 # adjacent, in front
+    lambda x, i, j: x[:, i, j],              # adjacent, after a kept axis
+    lambda x, i, j: x[i, :, j],              # apart: the index axes go first
+    lambda x, i, j: x[:, i.view(-1, 1), j],  # broadcast (2,1) with (2,)
+])
+def test_several_index_tensors(fn):
+    x = torch.randn(4, 5, 6, 3)
+    i, j = torch.tensor([0, -1]), torch.tensor([3, -2])
+    check_op(fn, (x, i, j), "GATHER")
+
+
+def test_several_constant_index_tensors():
+    rows, cols = torch.tensor([[0], [2]]), torch.tensor([1, -1, 0])
+    check_op(lambda x: x[:, rows, cols] * 2, (torch.randn(2, 3, 4),), "GATHER")
+
+
+def test_several_index_tensors_out_of_range_fails_the_run():
+    import numpy as np
+    import runtime_py
+    from exporter import export_module
+    from oplib import Fn
+    data = export_module(Fn(lambda x, i, j: x[i, j]), (torch.randn(4, 5), torch.tensor([1]), torch.tensor([2])))
+    x = np.zeros((4, 5), np.float32)
+    for backend in ("py", "c"):
+        program = runtime_py.load(data, backend=backend)
+        with pytest.raises(runtime_py.EmberError, match="out of range"):
+            program.run("forward", x, np.array([1]), np.array([5]))

@@ -26,3 +26,8 @@ def test_pad_modules():
 
 def test_pad_int64():
     check_op(lambda i: F.pad(i, (1, 2), value=-1), (torch.randint(0, 9, (2, 3)),), "PAD")
+
+
+@pytest.mark.parametrize("pad", [(-1, 2), (1, -2, -1, 1), (-1, -1, -2, 0), (0, 0, 1, -3)])
+def test_negative_pads_crop(pad):
+    check_op(lambda x: F.pad(x, pad, value=0.5), (torch.randn(2, 4, 5),), "SLICE")

@@ -4,11 +4,8 @@ data, negative pads (torch crops: the pad then a SLICE), a dynamic length; a pad
 not smaller than its dimension refused by both loaders, at load and at a smaller bound size;
 ONNX Pad mode reflect (with axes; past the edge refused at export).
 
-torch.export's default decompositions rewrite these pads into index arithmetic (a GATHER
-of constant indices once folded); `keep_pad_ops` exports them as the ops themselves, as
-the capture does once it keeps the ops Ember lowers natively."""
-import importlib
-
+The capture keeps these pads whole (torch's default decompositions would rewrite them into
+index arithmetic): exporter/frontends/torch/capture.py KEPT_WHOLE."""
 import numpy as np
 import pytest
 import torch
@@ -22,25 +19,6 @@ from exporter import DynamicDim, ExportError, export_onnx
 from helpers import export_load
 from oplib import Fn1, check_op
 
-aten = torch.ops.aten
-capture = importlib.import_module("exporter.frontends.torch.capture")   # (the package exports a function of that name)
-PAD_OPS = [aten.reflection_pad1d.default, aten.reflection_pad2d.default, aten.reflection_pad3d.default,
-           aten.replication_pad1d.default, aten.replication_pad2d.default, aten.replication_pad3d.default]
-
-
-def keep_pad_ops(monkeypatch):
-    """The capture's decompositions without those of the pad ops."""
-    def decompose(program):
-        table = torch.export.default_decompositions()
-        for op in PAD_OPS:
-            table.pop(op, None)
-        return program.run_decompositions(table)
-    monkeypatch.setattr(capture, "decompose", decompose)
-
-
-@pytest.fixture(autouse=True)
-def _keep_pads(monkeypatch):
-    keep_pad_ops(monkeypatch)
 
 
 CASES = [((2, 17), (3, 5)), ((2, 3, 8), (2, 1)), ((1, 2, 33), (0, 32)), ((1, 2, 5, 6), (1, 2, 3, 0)),

@@ -14,16 +14,11 @@ import runtime_py
 from exporter import DynamicDim
 from helpers import export_load
 from oplib import Fn1, check_op
-from test_reflection_pad import assert_refused_by_both, keep_pad_ops, onnx_pad, with_pads
+from test_reflection_pad import assert_refused_by_both, onnx_pad, with_pads
 
 CASES = [((2, 17), (3, 5)), ((2, 3, 8), (9, 1)), ((1, 2, 33), (0, 40)), ((1, 2, 1, 6), (1, 2, 3, 0)),
          ((2, 3, 17, 4), (3, 3, 1, 1)), ((1, 2, 4, 5, 6), (1, 1, 2, 0, 1, 2)), ((1, 1, 1, 1, 1), (2, 2, 2, 2, 2, 2)),
          ((0, 3, 4), (1, 2))]
-
-
-@pytest.fixture(autouse=True)
-def _keep_pads(monkeypatch):
-    keep_pad_ops(monkeypatch)
 
 
 @pytest.mark.parametrize("shape,pad", CASES)

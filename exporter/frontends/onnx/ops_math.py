@@ -37,7 +37,7 @@ for _onnx, _ember in {"Relu": "RELU", "Sigmoid": "SIGMOID", "Tanh": "TANH", "Exp
                       "Atanh": "ATANH"}.items():
     def _unary(ctx, node, a, _op=_ember):
         x = ctx.t(node.input[0])
-        if _op in FLOAT_ONLY and ctx.g.tensors[x].dtype != np.float32:
+        if _op in FLOAT_ONLY and ctx.g.tensors[x].dtype.kind != "f":     # float16/64: computed in float32
             raise Unsupported(f"{node.op_type} of {ctx.g.tensors[x].dtype} (Ember's {_op} is float32)")
         ctx.emit(_op, [x], node.output[0])
     HANDLERS[_onnx] = _unary

@@ -68,31 +68,32 @@ def _pad(ctx, node, a):
 
 @handles("Resize")
 def _resize(ctx, node, a):
-    """torch's nearest (asymmetric, floor) and bilinear (half_pixel or align_corners)."""
+    """torch's nearest (asymmetric, floor) and bilinear (half_pixel or align_corners) as
+    RESIZE_NEAREST / RESIZE_BILINEAR where their arithmetic is onnx's (NCHW, H and W only,
+    no antialias, integral sizes); every other case by onnx's own interpolation tables
+    (ops_compose.resize_by_tables)."""
     def text(key, default):
         v = a.get(key, default)
         return v.decode() if isinstance(v, bytes) else v
     for i in node.input[1:]:
         ctx.constant(i, "roi, scales and sizes")
     mode, ctm = text("mode", "nearest"), text("coordinate_transformation_mode", "half_pixel")
-    rank = ctx.rank(node.input[0])
-    if rank != 4:
-        raise Unsupported("Resize of a rank-4 (NCHW) tensor only")
     in_shape, out_shape = ctx.static_shape(node.input[0]), ctx.static_shape(node.output[0])
-    if in_shape[:2] != out_shape[:2]:
-        raise Unsupported("Resize of the batch or channel dimension")
     scales = ctx.const.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
-    scale_h = scale_w = 0.0
-    if scales is not None and scales.size == 4:
-        scale_h, scale_w = 1.0 / float(scales[2]), 1.0 / float(scales[3])
-    if mode == "nearest" and ctm == "asymmetric" and text("nearest_mode", "round_prefer_floor") == "floor":
+    four = scales is not None and scales.size == 4
+    exact = (len(in_shape) == 4 and in_shape[:2] == out_shape[:2] and not a.get("antialias", 0) and "axes" not in a
+             and all(o > 1 and (not four or float(sc) * i == o)
+                     for i, o, sc in zip(in_shape[2:], out_shape[2:], scales[2:] if four else (1, 1))))
+    scale_h, scale_w = (1.0 / float(scales[2]), 1.0 / float(scales[3])) if four else (0.0, 0.0)
+    if exact and mode == "nearest" and ctm == "asymmetric" and text("nearest_mode", "round_prefer_floor") == "floor":
         ctx.emit("RESIZE_NEAREST", [ctx.t(node.input[0])], node.output[0], align_corners=False,
                  scale_h=scale_h, scale_w=scale_w)
-    elif mode == "linear" and ctm in ("half_pixel", "pytorch_half_pixel", "align_corners"):
+    elif exact and mode == "linear" and ctm in ("half_pixel", "pytorch_half_pixel", "align_corners"):
         ctx.emit("RESIZE_BILINEAR", [ctx.t(node.input[0])], node.output[0], align_corners=ctm == "align_corners",
                  scale_h=scale_h if ctm != "align_corners" else 0.0, scale_w=scale_w if ctm != "align_corners" else 0.0)
-    else:
-        raise Unsupported(f"mode {mode} with coordinate_transformation_mode {ctm} has no Ember equivalent")
+    else:      # every other mode: the interpolation tables of onnx's definition
+        from exporter.frontends.onnx.ops_compose import resize_by_tables
+        resize_by_tables(ctx, node, a)
 
 
 @handles("Gather")

@@ -107,10 +107,18 @@ def _quiet():
         yield
 
 
+# Core ATen overloads torch would decompose further that Ember runs as one op.
+KEPT_WHOLE = ("reflection_pad1d", "reflection_pad2d", "reflection_pad3d", "replication_pad1d", "replication_pad2d",
+              "replication_pad3d")
+
+
 def decompose(program: torch.export.ExportedProgram) -> torch.export.ExportedProgram:
+    table = torch.export.default_decompositions()
+    for name in KEPT_WHOLE:
+        table.pop(getattr(torch.ops.aten, name).default, None)
     with _quiet():
         try:
-            return program.run_decompositions()
+            return program.run_decompositions(table)
         except Exception as e:
             raise ExportError(f"decomposing to core ATen failed: {type(e).__name__}: "
                               f"{str(e).splitlines()[0]}") from e

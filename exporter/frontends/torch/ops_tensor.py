@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import torch
 
 from exporter.frontends.torch.context import Unsupported, _axis, numpy_dtype
@@ -142,39 +143,25 @@ def _split(ctx, x, sizes, dim=0):
     return tuple(outs)
 
 
-@lowers(aten.constant_pad_nd.default)
-def _pad(ctx, x, pad, value=0):
-    src = ctx.t(x)
-    rank = len(ctx.dims_of(src))
-    if any(p < 0 for p in pad):
-        raise Unsupported("negative padding (cropping) is not supported")
+def _torch_pads(rank, padding):
+    """Torch's pads (last dimension first, before/after) as Ember's per dimension."""
     pads = [0] * (2 * rank)
-    for i in range(len(pad) // 2):
-        d = rank - 1 - i
-        pads[2 * d], pads[2 * d + 1] = int(pad[2 * i]), int(pad[2 * i + 1])
-    return ctx.emit("PAD", [src], pads=pads, value=float(value))
-
-
-@lowers(aten.reflection_pad1d.default, aten.reflection_pad2d.default, aten.reflection_pad3d.default,
-        aten.replication_pad1d.default, aten.replication_pad2d.default, aten.replication_pad3d.default)
-def _pad_mode(ctx, x, padding):
-    """F.pad modes reflect and replicate: torch's pads (last dimension first) pad the last
-    1-3 dimensions. A negative pad crops as torch does: the positive pads first, on the
-    whole input, then a SLICE removes the cropped elements."""
-    op = "REFLECTION_PAD" if "reflection" in str(ctx.node.target) else "REPLICATION_PAD"
-    src = ctx.t(x)
-    dims = ctx.dims_of(src)
-    pads = [0] * (2 * len(dims))
     for i in range(len(padding) // 2):
-        d = len(dims) - 1 - i
+        d = rank - 1 - i
         pads[2 * d], pads[2 * d + 1] = int(padding[2 * i]), int(padding[2 * i + 1])
-    out_dims = ctx.dims(ctx.meta().shape)
+    return pads
+
+
+def _pad_and_crop(ctx, op, src, pads, value=0.0):
+    """`op` (PAD, REFLECTION_PAD, REPLICATION_PAD) with the positive pads; a negative pad
+    crops as torch does: the positive pads first, on the whole input, then a SLICE."""
     if min(pads) >= 0:
-        return ctx.emit(op, [src], pads=pads, value=0.0)
+        return ctx.emit(op, [src], pads=pads, value=float(value))
+    dims, out_dims = ctx.dims_of(src), ctx.dims(ctx.meta().shape)
     grow = [max(p, 0) for p in pads]
     if any(grow):
         grown = tuple(_grown(d, grow[2 * k] + grow[2 * k + 1]) for k, d in enumerate(dims))
-        src = ctx.emit(op, [src], [ctx.new(ctx.dtype_of(src), grown)], pads=grow, value=0.0)
+        src = ctx.emit(op, [src], [ctx.new(ctx.dtype_of(src), grown)], pads=grow, value=float(value))
     for axis in range(len(dims)):
         before, after = pads[2 * axis], pads[2 * axis + 1]
         if before < 0 or after < 0:
@@ -183,6 +170,21 @@ def _pad_mode(ctx, x, padding):
             src = ctx.emit("SLICE", [src], [ctx.new(ctx.dtype_of(src), kept)], axis=axis, start=max(-before, 0),
                            step=1)
     return src
+
+
+@lowers(aten.constant_pad_nd.default)
+def _pad(ctx, x, pad, value=0):
+    src = ctx.t(x)
+    return _pad_and_crop(ctx, "PAD", src, _torch_pads(len(ctx.dims_of(src)), pad), value)
+
+
+@lowers(aten.reflection_pad1d.default, aten.reflection_pad2d.default, aten.reflection_pad3d.default,
+        aten.replication_pad1d.default, aten.replication_pad2d.default, aten.replication_pad3d.default)
+def _pad_mode(ctx, x, padding):
+    """F.pad modes reflect and replicate: torch's pads pad the last 1-3 dimensions."""
+    op = "REFLECTION_PAD" if "reflection" in str(ctx.node.target) else "REPLICATION_PAD"
+    src = ctx.t(x)
+    return _pad_and_crop(ctx, op, src, _torch_pads(len(ctx.dims_of(src)), padding))
 
 
 def _grown(dim, n):
@@ -207,13 +209,67 @@ def _index_select(ctx, x, dim, index):
 
 @lowers(aten.index.Tensor)
 def _index(ctx, x, indices):
+    """x[..., i, ...]: one index tensor is a GATHER on its axis. Several (numpy's advanced
+    indexing) broadcast together into one linear index over their axes, which are moved
+    first and joined (static sizes): a GATHER there, then the result's axes go where numpy
+    puts them (at the first indexed axis when those axes are adjacent, else in front)."""
     present = [(i, t) for i, t in enumerate(indices) if t is not None]
-    if len(present) != 1:
-        raise Unsupported("indexing with more than one index tensor")
-    axis, idx = present[0]
-    if ctx.meta().dtype == torch.bool or idx.meta["val"].dtype == torch.bool:
-        raise Unsupported("boolean mask indexing")
-    return ctx.emit("GATHER", [ctx.t(x), ctx.t(idx)], axis=axis)
+    if any(t.meta["val"].dtype == torch.bool for _, t in present):
+        raise Unsupported("boolean mask indexing (the result's size depends on the data)")
+    if len(present) == 1:
+        axis, idx = present[0]
+        return ctx.emit("GATHER", [ctx.t(x), ctx.t(idx)], axis=axis)
+    return _multi_index(ctx, ctx.t(x), present)
+
+
+def _multi_index(ctx, src, present):
+    dims = ctx.dims_of(src)
+    axes = [a for a, _ in present]
+    if not all(dims[a].is_static for a in axes):
+        raise Unsupported("indexing several dynamic dimensions at once")
+    sizes = [dims[a].add for a in axes]
+    rest = [a for a in range(len(dims)) if a not in axes]
+    moved = src if axes + rest == list(range(len(dims))) else ctx.emit(
+        "PERMUTE", [src], [ctx.new(ctx.dtype_of(src), tuple(dims[a] for a in axes + rest))], perm=axes + rest)
+    joined = ctx.reshape(moved, (Dim.static(int(np.prod(sizes, dtype=np.int64))),) + tuple(dims[a] for a in rest))
+    linear = _linear_index(ctx, [t for _, t in present], sizes)
+    lin_dims = ctx.dims_of(linear)
+    gathered = ctx.emit("GATHER", [joined, linear],
+                        [ctx.new(ctx.dtype_of(src), tuple(lin_dims) + tuple(dims[a] for a in rest))], axis=0)
+    adjacent = axes == list(range(axes[0], axes[0] + len(axes)))
+    if not adjacent or axes[0] == 0:
+        return gathered
+    k, lead = len(lin_dims), axes[0]       # the index axes go after the first `lead` kept axes
+    perm = list(range(k, k + lead)) + list(range(k)) + list(range(k + lead, k + len(rest)))
+    return ctx.emit("PERMUTE", [gathered], [ctx.out()], perm=perm)
+
+
+def _linear_index(ctx, tensors, sizes):
+    """sum_k idx_k * stride_k over the broadcast index tensors, each first made non-negative
+    and checked: a constant one here, one computed at run time by a GATHER from arange(n)
+    (which fails the run for an index outside [-n, n), as torch raises)."""
+    strides = [int(np.prod(sizes[k + 1:], dtype=np.int64)) for k in range(len(sizes))]
+    values = [ctx.const_value(t) for t in tensors]
+    if all(v is not None for v in values):
+        for v, n in zip(values, sizes):
+            if v.size and (v.min() < -n or v.max() >= n):
+                raise Unsupported(f"index {v.max() if v.max() >= n else v.min()} out of range for size {n}")
+        total = sum(np.where(v < 0, v + n, v).astype(np.int64) * st for v, n, st in zip(values, sizes, strides))
+        return ctx.graph.add_constant("index", np.ascontiguousarray(total, dtype=np.int64))
+    shape = tuple(torch.broadcast_shapes(*[t.meta["val"].shape for t in tensors]))
+    out_dims = ctx.dims(shape)
+    total = None
+    for t, n, st in zip(tensors, sizes, strides):
+        idx = ctx.t(t)
+        idims = ctx.dims_of(idx)
+        positions = ctx.graph.add_constant("positions", np.arange(n, dtype=np.int64))
+        fixed = ctx.emit("GATHER", [positions, idx], [ctx.new(np.int64, idims)], axis=0)
+        term = ctx.emit("MUL", [fixed, ctx.t(st, np.int64)], [ctx.new(np.int64, idims)], activation=0)
+        total = term if total is None else ctx.emit("ADD", [total, term], [ctx.new(np.int64, out_dims)],
+                                                    activation=0)
+    if ctx.dims_of(total) != out_dims:
+        total = ctx.emit("EXPAND", [total], [ctx.new(np.int64, out_dims)])
+    return total
 
 
 @lowers(aten.arange.start_step, aten.arange.default, aten.arange.start)

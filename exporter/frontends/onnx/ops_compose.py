@@ -68,7 +68,7 @@ def _instance_norm(ctx, node, a):
 
 @handles("LpNormalization")
 def _lp_normalization(ctx, node, a):
-    """x / norm_p(x) along axis (p = 1 or 2); a zero norm gives what numpy gives (inf/NaN)."""
+    """x / norm_p(x) along axis (p = 1 or 2); where the norm is 0 the result is 0 (onnx)."""
     x = _float(ctx, node.input[0], "LpNormalization")
     dims = ctx.dims(x)
     axis, p = int(a.get("axis", -1)) % len(dims), int(a.get("p", 2))
@@ -78,7 +78,9 @@ def _lp_normalization(ctx, node, a):
     mag = ctx.tmp("ABS", [x], dims) if p == 1 else ctx.tmp("MUL", [x, x], dims, activation=0)
     total = ctx.tmp("REDUCE_SUM", [mag], kept, axes=[axis], keep_dims=True)
     norm = total if p == 1 else ctx.tmp("SQRT", [total], kept)
-    ctx.emit("DIV", [x, norm], node.output[0], activation=0)
+    zero = ctx.tmp("EQUAL", [norm, _const(ctx, 0.0, np.float32)], kept, np.bool_)
+    safe = ctx.tmp("WHERE", [zero, _const(ctx, 1.0, np.float32), norm], kept)
+    ctx.emit("DIV", [x, safe], node.output[0], activation=0)
 
 
 @handles("OneHot")

@@ -24,7 +24,7 @@ def _conv(ctx, node, a):
     if nd == 1:        # a 1-D convolution is a 2-D one over a height of 1
         pads, strides, dil, w = [0, pads[0], 0, pads[1]], [1, strides[0]], [1, dil[0]], w[:, :, None, :]
         n, c, length = ctx.g.tensors[x].dims
-        x4 = ctx.g.add_tensor(node.input[0] + "_4d", np.float32, (n, c, Dim.static(1), length))
+        x4 = ctx.g.add_tensor(node.input[0] + "_4d", ctx.g.tensors[x].dtype, (n, c, Dim.static(1), length))
         ctx.g.nodes.append(Node("RESHAPE", [x], [x4], {}, ctx.src))
         x = x4
     options = dict(stride_h=strides[0], stride_w=strides[1], pad_top=pads[0], pad_left=pads[1],
@@ -35,7 +35,7 @@ def _conv(ctx, node, a):
         ctx.emit("CONV2D", [x, weight, bias], node.output[0], **options)
         return
     n, c, length = ctx.value_dims(node.output[0])
-    y4 = ctx.g.add_tensor(node.output[0] + "_4d", np.float32, [n, c, Dim.static(1), length])
+    y4 = ctx.g.add_tensor(node.output[0] + "_4d", ctx.g.tensors[x].dtype, [n, c, Dim.static(1), length])
     ctx.g.nodes.append(Node("CONV2D", [x, weight, bias], [y4], options, ctx.src))
     ctx.emit("RESHAPE", [y4], node.output[0])
 

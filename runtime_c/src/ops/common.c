@@ -306,3 +306,25 @@ uint64_t ember_gemm_scratch(const ember_operand *w, int32_t first, int32_t last)
     uint64_t i8 = EMBER_GEMM_I8_SCRATCH_BYTES(k);
     return i8 > need ? i8 : need;
 }
+
+void ember_reduce_int(const void *x, uint8_t xt, void *y, uint8_t yt, const ember_reduce_shape *s, int product) {
+    int64_t ik[EMBER_MAX_RANK] = {0}, base = 0;
+    for (int64_t o = 0; o < s->outer; o++) {
+        int64_t ir[EMBER_MAX_RANK] = {0}, off = base;
+        uint64_t acc = product ? 1 : 0;
+        for (int64_t r = 0; r < s->count; r++) {
+            uint64_t v = (uint64_t)ember_load_int(x, xt, off);
+            acc = product ? acc * v : acc + v;
+            off += ember_odometer(ir, s->red, s->red_stride, s->n_red);
+        }
+        ember_store_int(y, yt, o, acc);
+        base += ember_odometer(ik, s->keep, s->keep_stride, s->n_keep);
+    }
+}
+
+ember_status ember_reduce_numeric_check(const ember_op_args *a, ember_error *err) {
+    uint8_t xt = a->in[0]->dtype, yt = a->out->dtype;
+    if (xt == EMBER_DTYPE_FLOAT32 && yt != EMBER_DTYPE_FLOAT32)
+        return ember_fail(err, EMBER_ERR_VERIFY, "a FLOAT32 input needs a FLOAT32 output (dtype %d)", (int)yt);
+    return ember_reduce_check(a->in[0], a->out, &a->p->reduce, err);
+}

@@ -3,11 +3,7 @@
  * An index in [-n, 0) counts from the end; one outside [-n, n) fails the run (every index
  * is checked before anything is written; the first bad one in row-major order is named).
  * data: (outer, n, inner); indices: (m) flattened; out: (outer, m, inner). */
-#include "op.h"
-
-static int64_t index_at(const void *indices, uint8_t dtype, int64_t j) {
-    return dtype == EMBER_DTYPE_INT32 ? (int64_t)((const int32_t *)indices)[j] : ((const int64_t *)indices)[j];
-}
+#include "indexing.h"
 
 /* The position of the first index outside [-n, n), or -1 when all are inside. */
 static int64_t gather_find_bad(const void *indices, uint8_t dtype, int64_t m, int64_t n) {

@@ -4,28 +4,7 @@
  * in [-n, 0) counts from the end (n = data.shape[axis]); one outside [-n, n) fails the run
  * before anything is written, naming the first bad one (row-major) and its position.
  * data: (d0, ..., d{r-1}) row-major; indices, out: (i0, ..., i{r-1}) row-major. */
-#include <stdio.h>
-
-#include "op.h"
-
-static int64_t index_at(const void *indices, uint8_t dtype, int64_t j) {
-    return dtype == EMBER_DTYPE_INT32 ? (int64_t)((const int32_t *)indices)[j] : ((const int64_t *)indices)[j];
-}
-
-/* "[1, 0, 2]": the row-major position of element `flat` of a tensor of shape (rank). */
-static const char *position_str(const int64_t *shape, int rank, int64_t flat, char *buf, size_t size) {
-    int64_t pos[EMBER_MAX_RANK];
-    size_t used = 0;
-    for (int d = rank - 1; d >= 0; d--) {
-        pos[d] = shape[d] > 0 ? flat % shape[d] : 0;
-        flat = shape[d] > 0 ? flat / shape[d] : 0;
-    }
-    buf[0] = 0;
-    for (int d = 0; d < rank && used < size; d++)
-        used += (size_t)snprintf(buf + used, size - used, d ? ", %lld" : "[%lld", (long long)pos[d]);
-    if (used < size) snprintf(buf + used, size - used, "]");
-    return buf;
-}
+#include "indexing.h"
 
 /* Elements of `es` bytes: out[i] = data[...] for every position i of indices (shape ix,
  * rank r), walked in row-major order with data's offset (strides st, in elements; n and

@@ -98,6 +98,11 @@ ember_status ember_reduce_check(const ember_tensor *x, const ember_tensor *y, co
 /* A reduction kernel: x (of dtype xt) reduced as s says into y (of dtype yt, s->outer elements). */
 typedef void (*ember_reduce_fn)(const void *x, uint8_t xt, void *y, uint8_t yt, const ember_reduce_shape *s);
 /* The eval of a REDUCE_* op: splits x by the op's axes and runs fn. */
+/* Integer or BOOL x (a nonzero BOOL byte is 1) reduced in int64 with wrap-around, as numpy:
+ * the sum, or with `product` the product (an empty reduction gives 0 or 1); y any dtype. */
+void ember_reduce_int(const void *x, uint8_t xt, void *y, uint8_t yt, const ember_reduce_shape *s, int product);
+/* REDUCE_SUM and REDUCE_PROD: a FLOAT32 input needs a FLOAT32 output, then ember_reduce_check. */
+ember_status ember_reduce_numeric_check(const ember_op_args *a, ember_error *err);
 static inline void ember_reduce_eval(const ember_op_args *a, ember_reduce_fn fn) {
     ember_reduce_shape s;
     ember_reduce_split(a->in[0], &a->p->reduce, &s);

@@ -23,34 +23,12 @@ static void reduce_sum_f32(const float *x, float *y, const ember_reduce_shape *s
     }
 }
 
-/* x: x's shape, integer or BOOL; y: (outer), any dtype. */
-static void reduce_sum_int(const void *x, uint8_t xt, void *y, uint8_t yt, const ember_reduce_shape *s) {
-    int64_t ik[EMBER_MAX_RANK] = {0}, base = 0;
-    for (int64_t o = 0; o < s->outer; o++) {
-        int64_t ir[EMBER_MAX_RANK] = {0}, off = base;
-        uint64_t sum = 0;
-        for (int64_t r = 0; r < s->count; r++) {
-            sum += (uint64_t)ember_load_int(x, xt, off);
-            off += ember_odometer(ir, s->red, s->red_stride, s->n_red);
-        }
-        ember_store_int(y, yt, o, sum);
-        base += ember_odometer(ik, s->keep, s->keep_stride, s->n_keep);
-    }
-}
-
-static ember_status check(const ember_op_args *a, ember_error *err) {
-    uint8_t xt = a->in[0]->dtype, yt = a->out->dtype;
-    if (xt == EMBER_DTYPE_FLOAT32 && yt != EMBER_DTYPE_FLOAT32)
-        return ember_fail(err, EMBER_ERR_VERIFY, "a FLOAT32 input needs a FLOAT32 output (dtype %d)", (int)yt);
-    return ember_reduce_check(a->in[0], a->out, &a->p->reduce, err);
-}
-
 /* FLOAT32 x summed in double, others in int64 (ember_reduce_fn). */
 static void reduce_sum(const void *x, uint8_t xt, void *y, uint8_t yt, const ember_reduce_shape *s) {
     if (xt == EMBER_DTYPE_FLOAT32)
         reduce_sum_f32((const float *)x, (float *)y, s);   /* the check makes y FLOAT32 too */
     else
-        reduce_sum_int(x, xt, y, yt, s);
+        ember_reduce_int(x, xt, y, yt, s, 0);
 }
 
 static ember_status eval(const ember_op_args *a, ember_error *err) {
@@ -59,4 +37,4 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_reduce_sum = {"REDUCE_SUM", check, eval, NULL};
+const ember_op_impl ember_op_reduce_sum = {"REDUCE_SUM", ember_reduce_numeric_check, eval, NULL};

@@ -28,21 +28,12 @@ static void gather_elements_bytes(const char *data, const int64_t *st, int64_t n
 static ember_status check(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *ix = a->in[1], *y = a->out;
     int axis = a->p->axis.axis;
-    char xs[96], is[96], ys[96];
-    if (ix->dtype != EMBER_DTYPE_INT32 && ix->dtype != EMBER_DTYPE_INT64)
-        return ember_fail(err, EMBER_ERR_VERIFY, "indices must be INT64 or INT32, not dtype %d", (int)ix->dtype);
+    char is[96], ys[96];
     if (x->dtype != y->dtype)
         return ember_fail(err, EMBER_ERR_VERIFY, "data dtype %d, output dtype %d: must agree", (int)x->dtype,
                           (int)y->dtype);
-    if (x->rank < 1 || ix->rank != x->rank)
-        return ember_fail(err, EMBER_ERR_VERIFY, "data %s and indices %s need one rank >= 1",
-                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(ix, is, sizeof is));
-    if (axis < 0 || axis >= x->rank)
-        return ember_fail(err, EMBER_ERR_VERIFY, "axis %d out of range for rank %d", axis, (int)x->rank);
-    for (int d = 0; d < x->rank; d++)
-        if (d != axis && ix->shape[d] > x->shape[d])
-            return ember_fail(err, EMBER_ERR_VERIFY, "indices %s larger than data %s on a dimension other than axis %d",
-                              ember_shape_str(ix, is, sizeof is), ember_shape_str(x, xs, sizeof xs), axis);
+    ember_status st = ember_elements_check(x, ix, axis, err);
+    if (st != EMBER_OK) return st;
     if (!ember_same_shape(ix, y))
         return ember_fail(err, EMBER_ERR_VERIFY, "output %s must have the indices' shape %s",
                           ember_shape_str(y, ys, sizeof ys), ember_shape_str(ix, is, sizeof is));

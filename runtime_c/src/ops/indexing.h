@@ -47,4 +47,38 @@ static inline void scatter_combine(void *y, int64_t j, const void *u, int64_t i,
         ember_store_int(y, dt, j, r);
     }
 }
+/* GATHER_ELEMENTS and SCATTER_ELEMENTS: INT32/INT64 indices of data's rank (>= 1), axis
+ * inside it, each index dimension but axis at most data's. */
+static inline ember_status ember_elements_check(const ember_tensor *x, const ember_tensor *ix, int axis,
+                                                ember_error *err) {
+    char xs[96], is[96];
+    if (ix->dtype != EMBER_DTYPE_INT32 && ix->dtype != EMBER_DTYPE_INT64)
+        return ember_fail(err, EMBER_ERR_VERIFY, "indices must be INT64 or INT32, not dtype %d", (int)ix->dtype);
+    if (x->rank < 1 || ix->rank != x->rank)
+        return ember_fail(err, EMBER_ERR_VERIFY, "data %s and indices %s need one rank >= 1",
+                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(ix, is, sizeof is));
+    if (axis < 0 || axis >= x->rank)
+        return ember_fail(err, EMBER_ERR_VERIFY, "axis %d out of range for rank %d", axis, (int)x->rank);
+    for (int d = 0; d < x->rank; d++)
+        if (d != axis && ix->shape[d] > x->shape[d])
+            return ember_fail(err, EMBER_ERR_VERIFY, "indices %s larger than data %s on a dimension other than axis %d",
+                              ember_shape_str(ix, is, sizeof is), ember_shape_str(x, xs, sizeof xs), axis);
+    return EMBER_OK;
+}
+
+/* SCATTER_ELEMENTS and SCATTER_ND (data, indices, updates -> out): the reduction in its enum,
+ * INT32/INT64 indices, one dtype for data, updates and out. */
+static inline ember_status ember_scatter_check(const ember_op_args *a, ember_error *err) {
+    const ember_tensor *x = a->in[0], *ix = a->in[1], *up = a->in[2], *y = a->out;
+    int32_t red = a->p->scatter.reduction;
+    if (red < 0 || red >= EMBER_REDUCTION_COUNT)
+        return ember_fail(err, EMBER_ERR_VERIFY, "reduction %d not in the Reduction enum", (int)red);
+    if (ix->dtype != EMBER_DTYPE_INT32 && ix->dtype != EMBER_DTYPE_INT64)
+        return ember_fail(err, EMBER_ERR_VERIFY, "indices must be INT64 or INT32, not dtype %d", (int)ix->dtype);
+    if (x->dtype != y->dtype || up->dtype != x->dtype)
+        return ember_fail(err, EMBER_ERR_VERIFY, "data dtype %d, updates dtype %d, output dtype %d: must agree",
+                          (int)x->dtype, (int)up->dtype, (int)y->dtype);
+    return EMBER_OK;
+}
+
 #endif

@@ -32,15 +32,8 @@ static void scatter_elements_kernel(void *out, const int64_t *st, int64_t n, int
 static ember_status check_shapes(const ember_tensor *x, const ember_tensor *ix, const ember_tensor *up,
                                  const ember_tensor *y, int axis, ember_error *err) {
     char xs[96], is[96], us[96];
-    if (x->rank < 1 || ix->rank != x->rank)
-        return ember_fail(err, EMBER_ERR_VERIFY, "data %s and indices %s need one rank >= 1",
-                          ember_shape_str(x, xs, sizeof xs), ember_shape_str(ix, is, sizeof is));
-    if (axis < 0 || axis >= x->rank)
-        return ember_fail(err, EMBER_ERR_VERIFY, "axis %d out of range for rank %d", axis, (int)x->rank);
-    for (int d = 0; d < x->rank; d++)
-        if (d != axis && ix->shape[d] > x->shape[d])
-            return ember_fail(err, EMBER_ERR_VERIFY, "indices %s larger than data %s on a dimension other than axis %d",
-                              ember_shape_str(ix, is, sizeof is), ember_shape_str(x, xs, sizeof xs), axis);
+    ember_status st = ember_elements_check(x, ix, axis, err);
+    if (st != EMBER_OK) return st;
     if (!ember_same_shape(ix, up))
         return ember_fail(err, EMBER_ERR_VERIFY, "updates %s and indices %s differ in shape",
                           ember_shape_str(up, us, sizeof us), ember_shape_str(ix, is, sizeof is));
@@ -52,14 +45,8 @@ static ember_status check_shapes(const ember_tensor *x, const ember_tensor *ix, 
 
 static ember_status check(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *ix = a->in[1], *up = a->in[2], *y = a->out;
-    int32_t red = a->p->scatter.reduction;
-    if (red < 0 || red >= EMBER_REDUCTION_COUNT)
-        return ember_fail(err, EMBER_ERR_VERIFY, "reduction %d not in the Reduction enum", (int)red);
-    if (ix->dtype != EMBER_DTYPE_INT32 && ix->dtype != EMBER_DTYPE_INT64)
-        return ember_fail(err, EMBER_ERR_VERIFY, "indices must be INT64 or INT32, not dtype %d", (int)ix->dtype);
-    if (x->dtype != y->dtype || up->dtype != x->dtype)
-        return ember_fail(err, EMBER_ERR_VERIFY, "data dtype %d, updates dtype %d, output dtype %d: must agree",
-                          (int)x->dtype, (int)up->dtype, (int)y->dtype);
+    ember_status st = ember_scatter_check(a, err);
+    if (st != EMBER_OK) return st;
     return check_shapes(x, ix, up, y, a->p->scatter.axis, err);
 }
 

@@ -57,14 +57,8 @@ static ember_status check_shapes(const ember_tensor *x, const ember_tensor *ix, 
 
 static ember_status check(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *ix = a->in[1], *up = a->in[2], *y = a->out;
-    int32_t red = a->p->scatter.reduction;
-    if (red < 0 || red >= EMBER_REDUCTION_COUNT)
-        return ember_fail(err, EMBER_ERR_VERIFY, "reduction %d not in the Reduction enum", (int)red);
-    if (ix->dtype != EMBER_DTYPE_INT32 && ix->dtype != EMBER_DTYPE_INT64)
-        return ember_fail(err, EMBER_ERR_VERIFY, "indices must be INT64 or INT32, not dtype %d", (int)ix->dtype);
-    if (x->dtype != y->dtype || up->dtype != x->dtype)
-        return ember_fail(err, EMBER_ERR_VERIFY, "data dtype %d, updates dtype %d, output dtype %d: must agree",
-                          (int)x->dtype, (int)up->dtype, (int)y->dtype);
+    ember_status st = ember_scatter_check(a, err);
+    if (st != EMBER_OK) return st;
     return check_shapes(x, ix, up, y, err);
 }
 

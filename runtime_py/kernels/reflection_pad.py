@@ -3,6 +3,7 @@ input without repeating the edge (numpy's "reflect"); each pad of a padded dimen
 smaller than its size."""
 import numpy as np
 
+from runtime_py.kernels import pad
 from runtime_py.kernels._checks import dims, ints, require
 
 
@@ -21,11 +22,9 @@ def reflection_pad(x, out, *, pads, value=0.0):
 def check_modes(ins, out, options, where, reflect):
     """PAD's shape rules, then the mode's: pads < size (reflect), or a non-empty size (edge),
     for each padded dimension."""
-    x, y, pads = dims(ins[0]), dims(out), ints(options.pads)
-    require(len(pads) == 2 * len(x) and min(pads, default=0) >= 0, f"{where}: pads {pads} invalid for rank {len(x)}")
+    x, pads = dims(ins[0]), ints(options.pads)
+    pad.check(ins, out, options, where, False)
     require(ins[0].dtype == out.dtype, f"{where}: input and output dtypes differ")
-    require(len(y) == len(x) and all(y[d] == x[d] + pads[2 * d] + pads[2 * d + 1] for d in range(len(x))),
-            f"{where}: input {x} with pads {pads} does not give output {y}")
     for d, n in enumerate(x):
         before, after = pads[2 * d], pads[2 * d + 1]
         if before or after:

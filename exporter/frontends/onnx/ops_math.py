@@ -43,7 +43,7 @@ for _onnx, _ember in {"Relu": "RELU", "Sigmoid": "SIGMOID", "Tanh": "TANH", "Exp
     HANDLERS[_onnx] = _unary
 
 
-@handles("ReduceMean", "ReduceSum", "ReduceMax")
+@handles("ReduceMean", "ReduceSum", "ReduceMax", "ReduceProd")
 def _reduce(ctx, node, a):
     rank = ctx.rank(node.input[0])
     if len(node.input) > 1 and node.input[1]:
@@ -52,8 +52,10 @@ def _reduce(ctx, node, a):
         axes = a.get("axes", [])
     if not axes and a.get("noop_with_empty_axes", 0):
         return ctx.emit("RESHAPE", [ctx.t(node.input[0])], node.output[0])
-    axes = sorted(int(x) % rank for x in axes) or list(range(rank))
-    op = {"ReduceMean": "REDUCE_MEAN", "ReduceSum": "REDUCE_SUM", "ReduceMax": "REDUCE_MAX"}[node.op_type]
+    axes = sorted({int(x) % rank for x in axes}) if rank else []
+    axes = axes or list(range(rank))
+    op = {"ReduceMean": "REDUCE_MEAN", "ReduceSum": "REDUCE_SUM", "ReduceMax": "REDUCE_MAX",
+          "ReduceProd": "REDUCE_PROD"}[node.op_type]
     ctx.emit(op, [ctx.t(node.input[0])], node.output[0], axes=axes, keep_dims=bool(a.get("keepdims", 1)))
 
 

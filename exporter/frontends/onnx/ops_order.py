@@ -1,5 +1,5 @@
 """ONNX handlers: ArgMax, ArgMin, TopK (TOPK, then GATHER_ELEMENTS for the values),
-ReduceProd, and Hardmax composed of ARG_MAX, EQUAL and CAST."""
+and Hardmax composed of ARG_MAX, EQUAL and CAST."""
 from __future__ import annotations
 
 import numpy as np
@@ -40,20 +40,6 @@ def _topk(ctx, node, a):
         idx = ctx.tmp("TOPK", [x], shape, np.int64, axis=axis, largest=bool(a.get("largest", 1)))
     if values:
         ctx.emit("GATHER_ELEMENTS", [x, idx], values, axis=axis)
-
-
-@handles("ReduceProd")
-def _reduce_prod(ctx, node, a):
-    rank = ctx.rank(node.input[0])
-    if len(node.input) > 1 and node.input[1]:
-        axes = ctx.constant(node.input[1], "axes").tolist()
-    else:
-        axes = a.get("axes", [])
-    if not axes and a.get("noop_with_empty_axes", 0):
-        return ctx.emit("RESHAPE", [ctx.t(node.input[0])], node.output[0])
-    axes = sorted({int(v) % rank for v in axes}) if rank else []
-    axes = axes or list(range(rank))
-    ctx.emit("REDUCE_PROD", [ctx.t(node.input[0])], node.output[0], axes=axes, keep_dims=bool(a.get("keepdims", 1)))
 
 
 @handles("Hardmax")

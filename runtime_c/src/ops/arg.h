@@ -39,20 +39,29 @@ ARG_ROWS(arg_rows_u8, uint8_t, ARG_WINS_INT)
 ARG_ROWS(arg_rows_i32, int32_t, ARG_WINS_INT)
 ARG_ROWS(arg_rows_i64, int64_t, ARG_WINS_INT)
 
-/* x FLOAT32 or an integer dtype; out INT64 or INT32 of x's shape without the axis (or
- * with it as 1 under keep_dims); the axis inside x's rank and not empty. */
-static inline ember_status ember_arg_check(const ember_op_args *a, ember_error *err) {
-    const ember_tensor *x = a->in[0], *y = a->out;
-    const ember_arg_params *p = &a->p->arg;
-    char xs[96], ys[96];
+/* ARG_MAX, ARG_MIN and TOPK: x FLOAT32 or an integer dtype, out INDICES INT64 or INT32, the
+ * axis inside x's rank. */
+static inline ember_status ember_ranking_check(const ember_tensor *x, const ember_tensor *y, int axis,
+                                               ember_error *err) {
     if (x->dtype != EMBER_DTYPE_FLOAT32 && x->dtype != EMBER_DTYPE_INT8 && x->dtype != EMBER_DTYPE_UINT8 &&
         x->dtype != EMBER_DTYPE_INT32 && x->dtype != EMBER_DTYPE_INT64)
         return ember_fail(err, EMBER_ERR_VERIFY, "input must be FLOAT32 or an integer dtype, not dtype %d",
                           (int)x->dtype);
     if (y->dtype != EMBER_DTYPE_INT64 && y->dtype != EMBER_DTYPE_INT32)
         return ember_fail(err, EMBER_ERR_VERIFY, "output must be INT64 or INT32, not dtype %d", (int)y->dtype);
-    if (p->axis < 0 || p->axis >= x->rank)
-        return ember_fail(err, EMBER_ERR_VERIFY, "axis %d out of range for rank %d", (int)p->axis, (int)x->rank);
+    if (axis < 0 || axis >= x->rank)
+        return ember_fail(err, EMBER_ERR_VERIFY, "axis %d out of range for rank %d", axis, (int)x->rank);
+    return EMBER_OK;
+}
+
+/* x FLOAT32 or an integer dtype; out INT64 or INT32 of x's shape without the axis (or
+ * with it as 1 under keep_dims); the axis inside x's rank and not empty. */
+static inline ember_status ember_arg_check(const ember_op_args *a, ember_error *err) {
+    const ember_tensor *x = a->in[0], *y = a->out;
+    const ember_arg_params *p = &a->p->arg;
+    char xs[96], ys[96];
+    ember_status st = ember_ranking_check(x, y, p->axis, err);
+    if (st != EMBER_OK) return st;
     if (x->shape[p->axis] == 0)
         return ember_fail(err, EMBER_ERR_VERIFY, "axis %d of input %s is empty: no element to pick", (int)p->axis,
                           ember_shape_str(x, xs, sizeof xs));

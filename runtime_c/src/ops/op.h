@@ -98,6 +98,9 @@ ember_status ember_reduce_check(const ember_tensor *x, const ember_tensor *y, co
 /* A reduction kernel: x (of dtype xt) reduced as s says into y (of dtype yt, s->outer elements). */
 typedef void (*ember_reduce_fn)(const void *x, uint8_t xt, void *y, uint8_t yt, const ember_reduce_shape *s);
 /* The eval of a REDUCE_* op: splits x by the op's axes and runs fn. */
+/* PAD's shape rule, which the pad modes share: one dtype and rank, 2 * rank pads >= 0, each
+ * output dimension the input's plus its pads. */
+ember_status ember_pad_check(const ember_op_args *a, ember_error *err);
 /* Integer or BOOL x (a nonzero BOOL byte is 1) reduced in int64 with wrap-around, as numpy:
  * the sum, or with `product` the product (an empty reduction gives 0 or 1); y any dtype. */
 void ember_reduce_int(const void *x, uint8_t xt, void *y, uint8_t yt, const ember_reduce_shape *s, int product);

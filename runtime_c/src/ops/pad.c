@@ -65,24 +65,6 @@ static void pad_copy(const void *x, void *y, const pad_shape *s) {
     }
 }
 
-static ember_status check(const ember_op_args *a, ember_error *err) {
-    const ember_tensor *x = a->in[0], *y = a->out;
-    const ember_pad_params *p = &a->p->pad;
-    char xs[96], ys[96];
-    if (x->dtype != y->dtype || x->rank != y->rank || p->n_pads != 2 * x->rank)
-        return ember_fail(err, EMBER_ERR_VERIFY, "input %s (dtype %d), output %s (dtype %d), %d pads inconsistent",
-                          ember_shape_str(x, xs, sizeof xs), (int)x->dtype, ember_shape_str(y, ys, sizeof ys),
-                          (int)y->dtype, (int)p->n_pads);
-    for (int d = 0; d < x->rank; d++) {
-        int64_t before = p->pads[2 * d], after = p->pads[2 * d + 1];
-        if (before < 0 || after < 0 || before > y->shape[d] || after > y->shape[d] ||
-            x->shape[d] + before + after != y->shape[d])
-            return ember_fail(err, EMBER_ERR_VERIFY, "dimension %d: %lld + pads %lld, %lld != output %lld", d,
-                              (long long)x->shape[d], (long long)before, (long long)after, (long long)y->shape[d]);
-    }
-    return EMBER_OK;
-}
-
 static ember_status eval(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *y = a->out;
     pad_shape s;
@@ -104,4 +86,4 @@ static ember_status eval(const ember_op_args *a, ember_error *err) {
     return EMBER_OK;
 }
 
-const ember_op_impl ember_op_pad = {"PAD", check, eval, NULL};
+const ember_op_impl ember_op_pad = {"PAD", ember_pad_check, eval, NULL};

@@ -23,18 +23,12 @@ static inline int64_t ember_pad_source(int64_t j, int64_t n, int mode) {
 
 /* Shapes, dtypes and pads of the op (mode EMBER_PAD_*): the rules above, and out's shape. */
 static inline ember_status ember_pad_modes_check(const ember_op_args *a, int mode, ember_error *err) {
-    const ember_tensor *x = a->in[0], *y = a->out;
+    const ember_tensor *x = a->in[0];
     const ember_pad_params *p = &a->p->pad;
-    char xs[96], ys[96];
-    if (x->dtype != y->dtype || x->rank != y->rank || p->n_pads != 2 * x->rank)
-        return ember_fail(err, EMBER_ERR_VERIFY, "input %s (dtype %d), output %s (dtype %d), %d pads inconsistent",
-                          ember_shape_str(x, xs, sizeof xs), (int)x->dtype, ember_shape_str(y, ys, sizeof ys),
-                          (int)y->dtype, (int)p->n_pads);
+    ember_status st = ember_pad_check(a, err);
+    if (st != EMBER_OK) return st;
     for (int d = 0; d < x->rank; d++) {
         int64_t before = p->pads[2 * d], after = p->pads[2 * d + 1], n = x->shape[d];
-        if (before < 0 || after < 0 || before > y->shape[d] || after > y->shape[d] || n + before + after != y->shape[d])
-            return ember_fail(err, EMBER_ERR_VERIFY, "dimension %d: %lld + pads %lld, %lld != output %lld", d,
-                              (long long)n, (long long)before, (long long)after, (long long)y->shape[d]);
         if ((before > 0 || after > 0) && (mode == EMBER_PAD_REFLECT ? before >= n || after >= n : n == 0))
             return ember_fail(err, EMBER_ERR_VERIFY, mode == EMBER_PAD_REFLECT ?
                               "dimension %d: reflection pads %lld, %lld must be smaller than its size %lld" :

@@ -5,7 +5,7 @@
  * x: (outer, n, inner) around axis; out: (outer, k, inner). Each row's indices are
  * ordered in the op's kernel scratch (two int64 lists of n, per task): a bottom-up merge
  * sort, or for k <= TOPK_SMALL_K a bounded insertion into the first k (O(n k)). */
-#include "op.h"
+#include "arg.h"
 
 enum { TOPK_SMALL_K = 16 };
 
@@ -99,14 +99,8 @@ static ember_status check(const ember_op_args *a, ember_error *err) {
     const ember_tensor *x = a->in[0], *y = a->out;
     int32_t axis = a->p->topk.axis;
     char xs[96], ys[96];
-    if (x->dtype != EMBER_DTYPE_FLOAT32 && x->dtype != EMBER_DTYPE_INT8 && x->dtype != EMBER_DTYPE_UINT8 &&
-        x->dtype != EMBER_DTYPE_INT32 && x->dtype != EMBER_DTYPE_INT64)
-        return ember_fail(err, EMBER_ERR_VERIFY, "input must be FLOAT32 or an integer dtype, not dtype %d",
-                          (int)x->dtype);
-    if (y->dtype != EMBER_DTYPE_INT64 && y->dtype != EMBER_DTYPE_INT32)
-        return ember_fail(err, EMBER_ERR_VERIFY, "output must be INT64 or INT32, not dtype %d", (int)y->dtype);
-    if (axis < 0 || axis >= x->rank)
-        return ember_fail(err, EMBER_ERR_VERIFY, "axis %d out of range for rank %d", (int)axis, (int)x->rank);
+    ember_status st = ember_ranking_check(x, y, axis, err);
+    if (st != EMBER_OK) return st;
     int ok = y->rank == x->rank && y->shape[axis] <= x->shape[axis];
     for (int d = 0; ok && d < x->rank; d++) ok = d == axis || y->shape[d] == x->shape[d];
     if (!ok)

@@ -6,7 +6,7 @@
 from schema import program_generated as fb
 
 VERSION_MAJOR = 2
-VERSION_MINOR = 3
+VERSION_MINOR = 4
 FILE_IDENTIFIER = b"EMBR"
 CONSTANT_ALIGNMENT = 64
 ARENA_ALIGNMENT = 16

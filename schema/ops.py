@@ -28,7 +28,9 @@ _UNARY = ["LOGICAL_NOT", "EXP", "LOG", "SQRT", "RSQRT", "NEG", "ABS", "ERF", "RE
           "COS", "TAN", "ASIN", "ACOS", "ATAN", "SINH", "COSH", "FLOOR", "CEIL", "ROUND", "SIGN", "LOG1P", "EXPM1",
           "ASINH", "ACOSH", "ATANH", "LOG2", "LOG10", "TRUNC"]
 # Elementwise ops that run on int8 by a 256-entry table (input 1, INT8, built at export).
-TABLE_OPS = frozenset({"RELU", "SIGMOID", "TANH", "HARDSWISH", "GELU", "CLAMP"})
+# TABLE_LOOKUP (2.4) is that kernel alone: any elementwise function of one int8 tensor
+# (a chain such as ELU's or SiLU's, a trigonometric op, ...) that the exporter tabulates.
+TABLE_OPS = frozenset({"RELU", "SIGMOID", "TANH", "HARDSWISH", "GELU", "CLAMP", "TABLE_LOOKUP"})
 
 SPECS = {s.name: s for s in [
     _spec("CONV2D", "Conv2DOptions", 2, 4),            # x, weight, [bias], [residual] (added in 2.1)
@@ -71,6 +73,7 @@ SPECS = {s.name: s for s in [
     _spec("GRID_SAMPLE", "GridSampleOptions", 2),        # x, grid
     _spec("REFLECTION_PAD", "PadOptions", 1),
     _spec("REPLICATION_PAD", "PadOptions", 1),
+    _spec("TABLE_LOOKUP", None, 2),                      # x (INT8), table (256 INT8): int8 only
 ]}
 
 # Ops with an int8 kernel (runtime_py/kernels/int8, runtime_c/src/ops/int8): an
@@ -78,7 +81,7 @@ SPECS = {s.name: s for s in [
 # Views and data movement (RESHAPE, PERMUTE, SLICE, EXPAND, GATHER) are dtype-generic
 # and need none.
 INT8_OPS = frozenset({"CONV2D", "FULLY_CONNECTED", "BATCH_MATMUL", "ADD", "SUB", "MUL", "AVG_POOL2D",
-                      "MAX_POOL2D", "REDUCE_MEAN", "CONCAT", "PAD", "SOFTMAX"}) | TABLE_OPS
+                      "MAX_POOL2D", "REDUCE_MEAN", "CONCAT", "PAD", "SOFTMAX", "CONV_TRANSPOSE2D"}) | TABLE_OPS
 
 # Ops whose second input is a lookup table of their int8 kernel (TABLE_OPS: 256 INT8
 # entries, SOFTMAX: 256 INT32): a float operator has no such input.
@@ -131,7 +134,7 @@ OPCODES = [
     "ASINH", "ACOSH", "ATANH", "LOG2", "LOG10", "TRUNC",
     "GATHER_ELEMENTS", "SCATTER_ELEMENTS", "SCATTER_ND", "ARG_MAX", "ARG_MIN", "TOPK",
     "REDUCE_PROD", "MOD", "FMOD", "ATAN2", "CONV_TRANSPOSE2D", "GRID_SAMPLE",
-    "REFLECTION_PAD", "REPLICATION_PAD",
+    "REFLECTION_PAD", "REPLICATION_PAD", "TABLE_LOOKUP",
 ]
 
 # What each op computes, the semantics every runtime implements (markdown). schema/generate.py
@@ -492,5 +495,13 @@ edge (numpy's `reflect`); each pad must be smaller than its dimension.
     "REPLICATION_PAD": """\
 `pads` as in PAD (`value` unused): the padding repeats the edge element (numpy's `edge`);
 a padded dimension must not be empty.
+""",
+    "TABLE_LOOKUP": """\
+int8 only (2.4): `out[i] = table[x[i] + 128]`, `x` and `out` quantized INT8 of one shape,
+`table` (input 1) 256 INT8 values. The exporter builds the table by evaluating an
+elementwise function of `x` (one op or a chain of them, such as ELU's) on the 256
+dequantized values and quantizing the results with the output's parameters (a NaN
+result maps to the output's zero point, an infinite one to -128 or 127). There is no
+float form: a file with a non-INT8 output is refused.
 """,
 }

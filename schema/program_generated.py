@@ -137,6 +137,7 @@ class OpCode(object):
     GRID_SAMPLE = 88
     REFLECTION_PAD = 89
     REPLICATION_PAD = 90
+    TABLE_LOOKUP = 91
 
 
 class Reduction(object):

@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define EMBER_VERSION_MAJOR 2       /* the newest schema version this runtime reads */
-#define EMBER_VERSION_MINOR 3
+#define EMBER_VERSION_MINOR 4
 #define EMBER_MAX_RANK 8            /* tensors of higher rank are rejected at load */
 #define EMBER_MAX_SYMBOLS 8         /* dynamic sizes per method */
 #define EMBER_MESSAGE_BYTES 256

@@ -98,7 +98,8 @@ enum {
     EMBER_OPCODE_GRID_SAMPLE = 88,
     EMBER_OPCODE_REFLECTION_PAD = 89,
     EMBER_OPCODE_REPLICATION_PAD = 90,
-    EMBER_OPCODE_COUNT = 91
+    EMBER_OPCODE_TABLE_LOOKUP = 91,
+    EMBER_OPCODE_COUNT = 92
 };
 enum {
     EMBER_OPT_NONE = 0,
@@ -185,7 +186,7 @@ typedef char ember_dtype_float64_is_7[EMBER_DTYPE_FLOAT64 == 7 ? 1 : -1];
 #define EMBER_FILE_IDENTIFIER "EMBR"
 #define EMBER_CONSTANT_ALIGNMENT 64
 #define EMBER_ARENA_ALIGNMENT 16
-typedef char ember_version_is_schema_version[EMBER_VERSION_MAJOR == 2 && EMBER_VERSION_MINOR == 3 ? 1 : -1];
+typedef char ember_version_is_schema_version[EMBER_VERSION_MAJOR == 2 && EMBER_VERSION_MINOR == 4 ? 1 : -1];
 #define EMBER_DIMEXPR_BYTES 24u
 #define EMBER_DIMSTEP_BYTES 16u
 /* dimension programs (schema/dims.py): the value bound, the most steps and stack depth */

@@ -92,6 +92,7 @@ extern const ember_op_impl ember_op_conv_transpose2d;
 extern const ember_op_impl ember_op_grid_sample;
 extern const ember_op_impl ember_op_reflection_pad;
 extern const ember_op_impl ember_op_replication_pad;
+extern const ember_op_impl ember_op_table_lookup;
 extern const ember_op_impl ember_op_conv2d_int8;
 extern const ember_op_impl ember_op_fully_connected_int8;
 extern const ember_op_impl ember_op_batch_matmul_int8;
@@ -104,6 +105,7 @@ extern const ember_op_impl ember_op_avg_pool2d_int8;
 extern const ember_op_impl ember_op_reduce_mean_int8;
 extern const ember_op_impl ember_op_concat_int8;
 extern const ember_op_impl ember_op_pad_int8;
+extern const ember_op_impl ember_op_conv_transpose2d_int8;
 extern const ember_op_impl ember_op_table_lookup_int8;
 
 const ember_op_spec ember_op_specs[EMBER_OPCODE_COUNT] = {
@@ -194,10 +196,11 @@ const ember_op_spec ember_op_specs[EMBER_OPCODE_COUNT] = {
     {"MOD", EMBER_OPT_NONE, 2, 2, 1, 0x0, 0},  /* 84 */
     {"FMOD", EMBER_OPT_NONE, 2, 2, 1, 0x0, 0},  /* 85 */
     {"ATAN2", EMBER_OPT_NONE, 2, 2, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 86 */
-    {"CONV_TRANSPOSE2D", EMBER_OPT_CONV2D, 2, 3, 1, 0x4, EMBER_OPF_FLOAT_ONLY},  /* 87 */
+    {"CONV_TRANSPOSE2D", EMBER_OPT_CONV2D, 2, 3, 1, 0x4, EMBER_OPF_FLOAT_ONLY | EMBER_OPF_INT8},  /* 87 */
     {"GRID_SAMPLE", EMBER_OPT_GRID_SAMPLE, 2, 2, 1, 0x0, EMBER_OPF_FLOAT_ONLY},  /* 88 */
     {"REFLECTION_PAD", EMBER_OPT_PAD, 1, 1, 1, 0x0, 0},  /* 89 */
     {"REPLICATION_PAD", EMBER_OPT_PAD, 1, 1, 1, 0x0, 0},  /* 90 */
+    {"TABLE_LOOKUP", EMBER_OPT_NONE, 2, 2, 1, 0x0, EMBER_OPF_INT8 | EMBER_OPF_INT8_TABLE},  /* 91 */
 };
 
 /* EMBER_IF_BUILT(OP, x): NULL where the build defines EMBER_EXCLUDE_<OP> (as 1: -D does), else x,
@@ -303,6 +306,7 @@ static const ember_op_impl *const impls[EMBER_OPCODE_COUNT] = {
     EMBER_IF_BUILT(GRID_SAMPLE, &ember_op_grid_sample),
     EMBER_IF_BUILT(REFLECTION_PAD, &ember_op_reflection_pad),
     EMBER_IF_BUILT(REPLICATION_PAD, &ember_op_replication_pad),
+    EMBER_IF_BUILT(TABLE_LOOKUP, &ember_op_table_lookup),
 };
 
 static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {
@@ -393,10 +397,11 @@ static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {
     NULL,  /* MOD */
     NULL,  /* FMOD */
     NULL,  /* ATAN2 */
-    NULL,  /* CONV_TRANSPOSE2D */
+    EMBER_IF_BUILT(CONV_TRANSPOSE2D, &ember_op_conv_transpose2d_int8),
     NULL,  /* GRID_SAMPLE */
     NULL,  /* REFLECTION_PAD */
     NULL,  /* REPLICATION_PAD */
+    EMBER_IF_BUILT(TABLE_LOOKUP, &ember_op_table_lookup_int8),
 };
 
 const ember_op_impl *ember_op_lookup(uint32_t opcode) {
@@ -407,4 +412,4 @@ const ember_op_impl *ember_op_lookup_int8(uint32_t opcode) {
     return opcode < EMBER_OPCODE_COUNT ? int8_impls[opcode] : NULL;
 }
 
-typedef char opcode_count_matches[EMBER_OPCODE_COUNT == 91 ? 1 : -1];
+typedef char opcode_count_matches[EMBER_OPCODE_COUNT == 92 ? 1 : -1];

@@ -36,12 +36,11 @@ class Reference:
             raise ExportError(f"{what}: {e}") from None
 
 
-def elementwise(op: str, x: np.ndarray, options: dict) -> np.ndarray:
-    """The float op `op` (SIGMOID, GELU, CLAMP, ...) applied to `x` by the reference kernel,
-    in x's precision (float64 for a table's 256 entries)."""
+def elementwise(op: str, inputs: list, options: dict, out: np.ndarray) -> np.ndarray:
+    """The float op `op` (SIGMOID, ADD, WHERE, ...) of `inputs` into `out` by the reference
+    kernel, in out's precision (float64 for a table's 256 entries); returns `out`."""
     kernel = runtime_py.kernel(op)
     accepted = inspect.signature(kernel).parameters
-    out = np.empty_like(x)
     with np.errstate(all="ignore"):
-        kernel(x, out, **{k: v for k, v in options.items() if k in accepted})
+        kernel(*inputs, out, **{k: v for k, v in options.items() if k in accepted})
     return out

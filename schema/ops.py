@@ -96,6 +96,11 @@ QUANT_PASSTHROUGH = frozenset({"RESHAPE", "PERMUTE", "SLICE", "EXPAND", "GATHER"
 # them at load (an importer computes in FLOAT32 between CASTs).
 STORAGE_DTYPE_OPS = frozenset({"CAST", "RESHAPE", "PERMUTE", "SLICE", "CONCAT", "EXPAND", "GATHER"})
 
+# Elementwise ops: out[i] is a function of the inputs at position i alone (numpy
+# broadcasting). The int8 rewrite tabulates chains of them (TABLE_LOOKUP).
+ELEMENTWISE = frozenset([n for n in _BINARY + _UNARY if n not in ("RESHAPE", "CAST")]
+                        + ["WHERE", "MOD", "FMOD", "ATAN2"] + sorted(TABLE_OPS - {"TABLE_LOOKUP"}))
+
 # Ops whose output shares its input's storage (no data movement).
 VIEW_OPS = frozenset({"RESHAPE"})
 

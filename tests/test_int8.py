@@ -75,7 +75,20 @@ OP_CASES = {
     "sigmoid": (Wrap(torch.sigmoid), "SIGMOID"),
     "tanh": (Wrap(torch.tanh), "TANH"),
     "gelu": (Wrap(F.gelu), "GELU"),
-    "hardswish": (Wrap(F.hardswish), "CLAMP"),     # decomposed: x * clamp(x + 3, 0, 6) / 6
+    # pointwise chains of one int8 tensor: one TABLE_LOOKUP (exporter/quantize/pointwise.py)
+    "hardswish": (Wrap(F.hardswish), "TABLE_LOOKUP"),     # decomposed: x * clamp(x + 3, 0, 6) / 6
+    "elu": (Wrap(nn.ELU(0.7)), "TABLE_LOOKUP"),
+    "silu": (Wrap(nn.SiLU()), "TABLE_LOOKUP"),
+    "leaky_relu": (Wrap(nn.LeakyReLU(0.1)), "TABLE_LOOKUP"),
+    "hardsigmoid": (Wrap(nn.Hardsigmoid()), "TABLE_LOOKUP"),
+    "mish": (Wrap(nn.Mish()), "TABLE_LOOKUP"),
+    "sin_scaled": (Wrap(lambda a: torch.sin(a) * 0.5 + 1), "TABLE_LOOKUP"),
+    "reciprocal": (Wrap(lambda a: torch.reciprocal(a.abs() + 1)), "TABLE_LOOKUP"),
+    "reflection_pad": (Wrap(nn.ReflectionPad2d(2)), "REFLECTION_PAD"),
+    "replication_pad": (Wrap(nn.ReplicationPad2d((1, 2, 0, 1))), "REPLICATION_PAD"),
+    "gather_elements": (Wrap(lambda a: torch.gather(a, 1, torch.tensor([[[[1]], [[0]]]]).expand(2, 2, 8, 8))),
+                        "GATHER_ELEMENTS"),
+    "amax": (Wrap(lambda a: a.amax(1)), "REDUCE_MAX"),
     "softmax": (Wrap(lambda a: torch.softmax(a, dim=-1)), "SOFTMAX"),
 }
 OP_INPUT_SHAPES = {"depthwise_wide": (1, 3, 40, 70), "max_pool_wide": (1, 3, 5, 600)}   # others: (2, 3, 8, 8)
@@ -293,3 +306,21 @@ def test_plain_int8_arithmetic_is_not_quantized():
     got = both_runtimes(data, [a.numpy(), b.numpy()])
     for g, w in zip(got, eager(M(), (a, b))):
         assert g.dtype == np.int8 and np.array_equal(g, w)
+
+
+def test_arg_max_reads_the_int8_tensor():
+    """ARG_MAX of an int8 result reads the int8 values (no DEQUANTIZE in between): the
+    index of the largest int8 value, which is the largest dequantized value."""
+    model = Wrap(lambda a: (a.argmax(1), a.argmin(-1))).eval()
+    x = torch.randn(2, 3, 8, 8)
+    data = export_module(model, (x,), quantize="int8", calibration=calibration_batches((x,)))
+    m = runtime_py.load(data).method()
+    assert m.operators == ["QUANTIZE", "CONV2D", "ARG_MAX", "ARG_MIN"], m.operators
+    seen = {}
+    got = runtime_py.load(data).method().run(x.numpy(), trace=lambda k, op, names, arrays: seen.setdefault(op, arrays[0]))
+    conv = seen["CONV2D"]
+    assert conv.dtype == np.int8
+    assert np.array_equal(got[0], np.argmax(conv, 1)) and np.array_equal(got[1], np.argmin(conv, -1))
+    assert all(np.array_equal(p, c) for p, c in zip(got, both_runtimes(data, [x.numpy()])))
+    want = eager(model, (x,))
+    assert (got[0] == want[0]).mean() > 0.9       # a near tie may flip under quantization

@@ -119,6 +119,47 @@ def test_conv2d(stride, pad, dil, groups):
     assert out.tolist() == want.tolist()
 
 
+def conv_transpose_ref(x, w, b, zx, zy, m, s, stride, pad, dil, groups, out_pad, lo, hi):
+    """Each output element gathers the taps whose input position lands on it:
+    oy = iy * stride - pad + kh * dil (ox likewise); m, s have one entry per channel."""
+    n, c, h, wd = x.shape
+    _, og, kh, kw = w.shape
+    oh = (h - 1) * stride - 2 * pad + dil * (kh - 1) + 1 + out_pad
+    ow = (wd - 1) * stride - 2 * pad + dil * (kw - 1) + 1 + out_pad
+    cg = c // groups
+    y = np.zeros((n, og * groups, oh, ow), np.int64)
+    for b_, oc, i, j in itertools.product(range(n), range(og * groups), range(oh), range(ow)):
+        acc = int(b[oc]) if b is not None else 0
+        for ci, a, bb in itertools.product(range(cg), range(kh), range(kw)):
+            r, q = i + pad - a * dil, j + pad - bb * dil        # iy * stride, ix * stride
+            if r >= 0 and q >= 0 and r % stride == 0 and q % stride == 0 and r // stride < h and q // stride < wd:
+                c_ = (oc // og) * cg + ci
+                acc += (int(x[b_, c_, r // stride, q // stride]) - zx) * int(w[c_, oc % og, a, bb])
+        y[b_, oc, i, j] = rq_ref(acc, m[oc], s[oc], zy, lo, hi)
+    return y
+
+
+@pytest.mark.parametrize("stride,pad,dil,groups,out_pad,per_channel,with_bias", [
+    (1, 0, 1, 1, 0, True, True), (2, 1, 1, 1, 1, True, False), (2, 0, 2, 2, 0, False, True),
+    (3, 1, 1, 2, 2, True, True), (1, 2, 2, 4, 0, False, False), (2, 1, 1, 4, 1, True, True)])
+def test_conv_transpose2d(stride, pad, dil, groups, out_pad, per_channel, with_bias):
+    """Multipliers per output channel (per-channel weight scales) or one (a per-tensor scale);
+    output padding as a larger output; positions only the bias reaches (stride 3)."""
+    x = i8((2, 4, 5, 4))
+    w = rng.integers(-127, 128, (4, 8 // groups, 3, 3)).astype(np.int8)
+    b = rng.integers(-20000, 20000, 8).astype(np.int32) if with_bias else None
+    m, s = random_multipliers(8 if per_channel else 1, 1e-2, 4e-2)
+    mo, so = (m, s) if per_channel else (np.repeat(m, 8), np.repeat(s, 8))
+    zx, zy, lo, hi = 9, -5, -100, 110
+    want = conv_transpose_ref(x, w, b, zx, zy, mo, so, stride, pad, dil, groups, out_pad, lo, hi)
+    assert lo in want and hi in want and len(np.unique(want)) > 20   # the clamp binds, the values vary
+    out = np.zeros(want.shape, np.int8)
+    INT8_KERNELS["CONV_TRANSPOSE2D"](x, w, b, out, q=qargs([zx, None, None], zy, m, s, act_min=lo, act_max=hi),
+                                     stride_h=stride, stride_w=stride, pad_top=pad, pad_left=pad, pad_bottom=pad,
+                                     pad_right=pad, dilation_h=dil, dilation_w=dil, groups=groups)
+    assert out.tolist() == want.tolist()
+
+
 def test_fully_connected_and_batch_matmul():
     x, w = i8((3, 5, 9)), rng.integers(-127, 128, (6, 9)).astype(np.int8)
     b = rng.integers(-3000, 3000, 6).astype(np.int32)

@@ -38,6 +38,14 @@ def quantize_array(x: np.ndarray, qp: QParams) -> np.ndarray:
     return np.clip(v.astype(np.int64) + z, -128, 127).astype(np.int8)
 
 
+def quantize_table(values: np.ndarray, qp: QParams) -> np.ndarray:
+    """A lookup table's results (float64) as int8 at per-tensor `qp`: rounded to nearest,
+    clipped, a NaN to the zero point, an infinity to -128 or 127."""
+    v = values / np.float64(qp.scale[0])
+    v = np.where(np.isnan(v), 0.0, v)
+    return np.clip(np.rint(v) + int(qp.zero_point[0]), -128, 127).astype(np.int8)
+
+
 def weight_per_channel(w: np.ndarray, axis: int = 0):
     """Symmetric int8 per output channel (zero point 0, values in [-127, 127])."""
     reduce = tuple(d for d in range(w.ndim) if d != axis)

@@ -2,14 +2,19 @@
 tensor its quantization, and put QUANTIZE / DEQUANTIZE where int8 meets float.
 
 An operator runs on int8 when it has an int8 kernel and
-  * CONV2D, FULLY_CONNECTED (constant weight) and BATCH_MATMUL: always;
+  * CONV2D, CONV_TRANSPOSE2D, FULLY_CONNECTED (constant weight) and BATCH_MATMUL: always;
   * ADD, SUB, MUL, CONCAT, pooling, REDUCE_MEAN: when one of its inputs is already int8;
-  * views and data movement (RESHAPE, PERMUTE, SLICE, EXPAND, PAD, RESIZE_NEAREST),
-    table ops (SIGMOID, TANH, GELU, HARDSWISH, RELU, CLAMP) and SOFTMAX: when its
-    input is int8;
-and every float operand it touches had a finite calibration range. Everything else
-stays float. The method's inputs and outputs stay float: the program quantizes on
-entry and dequantizes on exit, so callers never see int8.
+  * views and data movement (RESHAPE, PERMUTE, SLICE, EXPAND, PAD and the reflection and
+    replication pads, GATHER, GATHER_ELEMENTS, REDUCE_MAX) and SOFTMAX: when its input
+    is int8;
+and every float operand it touches had a finite calibration range. A pointwise region
+(pointwise.py: elementwise operators computing a function of one tensor, such as ELU's
+chain or a single SIGMOID) whose root is int8 becomes one table lookup per result read
+outside it (the op itself with its table when the region is one table op, RELU to
+CLAMP, else TABLE_LOOKUP). ARG_MAX and ARG_MIN read an int8 input as it is (dequantizing
+is increasing, so it picks the same index). Everything else stays float. The method's
+inputs and outputs stay float: the program quantizes on entry and dequantizes on exit,
+so callers never see int8.
 """
 from __future__ import annotations
 
@@ -20,17 +25,19 @@ import numpy as np
 from exporter.errors import ExportError
 from exporter.ir import Graph, Node, QParams
 from exporter.quantize import params as P
-from exporter.reference import elementwise
+from exporter.quantize import pointwise
+from schema.ops import TABLE_OPS
 
 JOINING = {"ADD", "SUB", "MUL", "CONCAT", "AVG_POOL2D", "MAX_POOL2D", "REDUCE_MEAN"}
-PASSTHROUGH = {"RESHAPE", "PERMUTE", "SLICE", "EXPAND", "PAD"}
+# Data movement: each output value is an input value (PAD: or its fill), so the input's
+# quantization passes through. GATHER, GATHER_ELEMENTS: data is input 0.
+PASSTHROUGH = {"RESHAPE", "PERMUTE", "SLICE", "EXPAND", "PAD", "REFLECTION_PAD", "REPLICATION_PAD",
+               "GATHER", "GATHER_ELEMENTS", "REDUCE_MAX"}
+# Float operators that read an int8 input as it is: only the order of its values matters.
+ORDER_READERS = {"ARG_MAX", "ARG_MIN"}
+WEIGHTED = {"CONV2D", "FULLY_CONNECTED", "CONV_TRANSPOSE2D"}
 SOFTMAX_OUT = QParams(np.array([1.0 / 256.0], np.float32), np.array([-128], np.int64))
 ADD_LEFT_SHIFT = 20
-
-
-# Elementwise functions an int8 operator computes through a table of its 256 results
-# (the float function itself comes from the reference kernel: exporter/reference.py).
-TABLE_OPS = {"SIGMOID", "TANH", "GELU", "HARDSWISH", "RELU", "CLAMP"}
 
 
 class _Rewriter:
@@ -53,9 +60,7 @@ class _Rewriter:
         return name is not None and name in self.q_of
 
     def _data_inputs(self, node):
-        if node.op in ("CONV2D", "FULLY_CONNECTED"):
-            return [node.inputs[0]]
-        if node.op in ("SOFTMAX",) or node.op in TABLE_OPS or node.op in PASSTHROUGH:
+        if node.op in WEIGHTED or node.op == "SOFTMAX" or node.op in PASSTHROUGH:
             return [node.inputs[0]]
         return [n for n in node.inputs if n is not None]
 
@@ -64,7 +69,7 @@ class _Rewriter:
         if len(node.outputs) != 1 or self.g.tensors[out].dtype != np.float32:
             return False
         data = self._data_inputs(node)
-        if op in ("CONV2D", "FULLY_CONNECTED"):
+        if op in WEIGHTED:
             w = self.g.tensors[node.inputs[1]]
             b = node.inputs[2] if len(node.inputs) > 2 else None
             return (w.is_constant and w.data.dtype == np.float32
@@ -79,11 +84,12 @@ class _Rewriter:
             return all(self._is_q(n) or self._finite_range(n) for n in data) and self._finite_range(out)
         if op in PASSTHROUGH:
             return self._is_q(data[0]) and (op != "PAD" or math.isfinite(node.options.get("value", 0.0)))
-        if op in TABLE_OPS:
-            return self._is_q(data[0]) and self._finite_range(out)
         if op == "SOFTMAX":
             return self._is_q(data[0])
         return False
+
+    def _region_wants_int8(self, region) -> bool:
+        return self._is_q(region.root) and all(self._finite_range(n) for n in region.exits)
 
     # ---- emission -------------------------------------------------------------
     def _int8_of(self, name) -> str:
@@ -137,34 +143,49 @@ class _Rewriter:
             quant["fill"] = int(np.clip(np.rint(np.float32(v) / self.qp[x].scale[0]) + self._zp(x), -128, 127))
         return [x] + list(node.inputs[1:]), self.qp[x], quant or None
 
-    def _table(self, node):
-        """An elementwise function as a 256-entry table of int8 results (SOFTMAX: of exp)."""
+    def _softmax(self, node):
+        """SOFTMAX: a 256-entry table of exp (INT32), the output at scale 1/256."""
         x = self._int8_of(node.inputs[0])
-        real = (np.arange(-128, 128, dtype=np.float64) - self._zp(x)) * self._s(x)
-        if node.op == "SOFTMAX":
-            qp = SOFTMAX_OUT
-            steps = np.arange(256, dtype=np.float64) - 255
-            table = np.rint(np.exp(steps * self._s(x)) * (1 << 20)).astype(np.int32)
-        else:
-            qp = P.activation_qparams(*self.ranges[node.outputs[0]])
-            y = elementwise(node.op, real, node.options)
-            table = np.clip(np.rint(y / np.float64(qp.scale[0])) + int(qp.zero_point[0]), -128, 127).astype(np.int8)
-        return [x, self.g.add_constant(f"{node.outputs[0]}_table", table)], qp, {}
+        steps = np.arange(256, dtype=np.float64) - 255
+        table = np.rint(np.exp(steps * self._s(x)) * (1 << 20)).astype(np.int32)
+        return [x, self.g.add_constant(f"{node.outputs[0]}_table", table)], SOFTMAX_OUT, {}
+
+    def _emit_region(self, region, k):
+        """Node k of a pointwise region: a table lookup of the root for its result if that
+        is read outside the region, nothing otherwise."""
+        node = self.g.nodes[k]
+        out = node.outputs[0]
+        if out not in region.exits:
+            return
+        if region.root not in self._tables:
+            x = self.q_of[region.root]
+            real = (np.arange(-128, 128, dtype=np.float64) - self._zp(x)) * self._s(x)
+            self._tables[region.root] = pointwise.tabulate(self.g, region, real)
+        qp = P.activation_qparams(*self.ranges[out])
+        table = P.quantize_table(self._tables[region.root][out], qp)
+        ins = [self.q_of[region.root], self.g.add_constant(f"{out}_table", table)]
+        single = len(region.nodes) == 1 and node.op in TABLE_OPS
+        self.nodes.append(Node(node.op if single else "TABLE_LOOKUP", ins, [self._new_output(node, qp)],
+                               dict(node.options) if single else {}, node.source))
 
     def _weighted(self, node, qp_out):
-        """CONV2D, FULLY_CONNECTED: per-channel int8 weights, an int32 bias."""
+        """CONV2D, FULLY_CONNECTED, CONV_TRANSPOSE2D: per-channel int8 weights (CONV_TRANSPOSE2D:
+        per weight axis 1, the output channel within a group), an int32 bias."""
         ins, src = node.inputs, node.source
         x = self._int8_of(ins[0])
-        wq, wqp = P.weight_per_channel(self.g.tensors[ins[1]].data, 0)
+        transposed = node.op == "CONV_TRANSPOSE2D"
+        wq, wqp = P.weight_per_channel(self.g.tensors[ins[1]].data, 1 if transposed else 0)
         wname = self.g.add_constant(ins[1] + "_q", wq)
         self.g.tensors[wname].quant = wqp
+        # the weight scale of each output channel
+        w_scale = np.tile(wqp.scale, node.options.get("groups", 1)) if transposed else wqp.scale
         new_ins = [x, wname]
         if len(ins) > 2 and ins[2] is not None:
             # INT32 at scale x_scale * w_scale[c], zero point 0: implied by its
             # operator, so the bias carries no Quantization table of its own.
-            bq = P.bias_int32(self.g.tensors[ins[2]].data, self._s(x), wqp.scale)
+            bq = P.bias_int32(self.g.tensors[ins[2]].data, self._s(x), w_scale)
             new_ins.append(self.g.add_constant(ins[2] + "_q", bq))
-        reals = np.float64(self._s(x)) * wqp.scale.astype(np.float64) / np.float64(qp_out.scale[0])
+        reals = np.float64(self._s(x)) * w_scale.astype(np.float64) / np.float64(qp_out.scale[0])
         quant = dict(zip(("multiplier", "shift"), P.multipliers(reals, f"{node.op} at {src or node.outputs[0]}")))
         return new_ins, quant
 
@@ -187,15 +208,15 @@ class _Rewriter:
         reals = [self._s(n) / float(qp_out.scale[0]) for n in new_ins]
         return new_ins, dict(zip(("multiplier", "shift"), P.multipliers(reals, node.op)))
 
-    _REQUANTIZED = {"CONV2D": _weighted, "FULLY_CONNECTED": _weighted, "ADD": _add_sub, "SUB": _add_sub,
-                    "MUL": _product, "BATCH_MATMUL": _product}
-    _ACTIVATED = {"CONV2D", "FULLY_CONNECTED", "ADD", "SUB", "MUL"}   # a fused activation clamps
+    _REQUANTIZED = {"CONV2D": _weighted, "FULLY_CONNECTED": _weighted, "CONV_TRANSPOSE2D": _weighted,
+                    "ADD": _add_sub, "SUB": _add_sub, "MUL": _product, "BATCH_MATMUL": _product}
+    _ACTIVATED = {"CONV2D", "FULLY_CONNECTED", "CONV_TRANSPOSE2D", "ADD", "SUB", "MUL"}   # a fused activation clamps
 
     def _emit_int8(self, node):
         if node.op in PASSTHROUGH:
             ins, qp, quant = self._passthrough(node)
-        elif node.op in TABLE_OPS or node.op == "SOFTMAX":
-            ins, qp, quant = self._table(node)
+        elif node.op == "SOFTMAX":
+            ins, qp, quant = self._softmax(node)
         else:
             qp = P.activation_qparams(*self.ranges[node.outputs[0]])
             ins, quant = self._REQUANTIZED.get(node.op, _Rewriter._rescaled)(self, node, qp)
@@ -204,29 +225,45 @@ class _Rewriter:
         out = self._new_output(node, qp)
         self.nodes.append(Node(node.op, ins, [out], dict(node.options), node.source, quant))
 
+    def _reads_int8(self, node) -> bool:
+        return node.op in ORDER_READERS and self._is_q(node.inputs[0])
+
     def run(self) -> Graph:
         g = self.g
+        region_at = {k: reg for reg in pointwise.find(g) for k in reg.nodes}
         decided = []
-        for node in g.nodes:
-            if self._wants_int8(node):
-                # mark now so later decisions see this output as int8
+        for k, node in enumerate(g.nodes):
+            region = region_at.get(k)
+            if region is not None and self._region_wants_int8(region):
+                # mark now so later decisions see the region's results as int8
+                decided.append(True)
+                if node.outputs[0] in region.exits:
+                    self.q_of[node.outputs[0]] = None
+            elif self._wants_int8(node):
                 self.q_of[node.outputs[0]] = None
                 decided.append(True)
             else:
                 decided.append(False)
-        self.q_of.clear()
         # Which int8 results are also needed as float (float consumers, method outputs).
         need_float = set(g.outputs)
         for node, q in zip(g.nodes, decided):
             if not q:
-                need_float.update(n for n in node.inputs if n is not None)
-        for node, q in zip(g.nodes, decided):
+                need_float.update(n for n in node.inputs[1 if self._reads_int8(node) else 0:] if n is not None)
+        self.q_of.clear()
+        self._tables = {}
+        for k, (node, q) in enumerate(zip(g.nodes, decided)):
             if not q:
+                if self._reads_int8(node):
+                    node = Node(node.op, [self.q_of[node.inputs[0]]] + node.inputs[1:], node.outputs,
+                                node.options, node.source)
                 self.nodes.append(node)
                 continue
-            self._emit_int8(node)
+            if k in region_at:
+                self._emit_region(region_at[k], k)
+            else:
+                self._emit_int8(node)
             out = node.outputs[0]
-            if out in need_float:
+            if out in need_float and out in self.q_of:
                 self.nodes.append(Node("DEQUANTIZE", [self.q_of[out]], [out], {}, node.source))
         g.nodes = self.nodes
         return g

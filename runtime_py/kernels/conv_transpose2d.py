@@ -24,7 +24,7 @@ def conv_transpose2d(x, weight, bias, out, *, stride_h=1, stride_w=1, pad_top=0,
     wg = weight.reshape(groups, cg, og * kh * kw).transpose(0, 2, 1)      # (G, O/g*KH*KW, C/g)
     cols = np.matmul(wg, x.reshape(n, groups, cg, h * w))                  # (N, G, O/g*KH*KW, H*W)
     cols = cols.reshape(n, o, kh, kw, h, w)
-    y = np.zeros((n, o, oh, ow), np.float32)
+    y = np.zeros((n, o, oh, ow), x.dtype)   # float32; float64 for the int8 kernel's exact sums
     for a in range(kh):
         i0, i1, r0 = _inside(h, oh, stride_h, a * dilation_h - pad_top)
         for b in range(kw):

@@ -9,8 +9,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 from onnx.reference import ReferenceEvaluator
 
+import runtime_py
 from exporter import ExportError
+from exporter.ir import Dim, Graph, Node, QParams
+from exporter.memory_plan import plan
+from exporter.passes import finish
+from exporter.quantize.params import multiplier
 from exporter.options import DynamicDim
+from exporter.serialize import MethodSpec, serialize
 from oplib import check_op
 from spatial_lib import check_both, edited, onnx_program, refusals
 from schema import fb
@@ -187,3 +193,84 @@ def test_onnx_conv_transpose_3d_refused():
     with pytest.raises(ExportError, match="3-D ConvTranspose"):
         onnx_program("ConvTranspose", {"x": np.zeros((1, 1, 2, 2, 2), np.float32)}, (1, 1, 4, 4, 4),
                      {"w": np.zeros((1, 1, 3, 3, 3), np.float32)})
+
+
+# ---- int8 (a program built directly in the IR: the rewrite emits it separately) --------------
+def _pair(v):
+    return tuple(v) if isinstance(v, tuple) else (v, v)
+
+
+def _int8_program(x_shape, cout, k, stride, pad, out_pad, dil, groups, per_channel=True, bias=True, seed=0,
+                  edit=None):
+    """x (float32, on x's int8 grid) -> QUANTIZE -> int8 CONV_TRANSPOSE2D (INT8 weight per tensor or
+    along axis 1, INT32 bias) -> DEQUANTIZE: (program bytes, x, the float reference: torch's
+    conv_transpose2d of the dequantized operands, the output scale). `edit(graph, node)` spoils
+    the operator before serialization."""
+    rng = np.random.default_rng(seed)
+    n, cin, h, w = x_shape
+    (kh, kw), (sh, sw), (ph, pw), (oph, opw), (dh, dw) = map(_pair, (k, stride, pad, out_pad, dil))
+    og = cout // groups
+    oh, ow = (h - 1) * sh - 2 * ph + dh * (kh - 1) + 1 + oph, (w - 1) * sw - 2 * pw + dw * (kw - 1) + 1 + opw
+    x_scale, x_zp = np.float32(0.03), 7
+    xq = rng.integers(-128, 128, x_shape)
+    x = ((xq - x_zp) * x_scale).astype(np.float32)
+    wf = rng.standard_normal((cin, og, kh, kw)).astype(np.float32)
+    amax = np.abs(wf).max(axis=(0, 2, 3)) if per_channel else np.full(og, np.abs(wf).max())
+    w_scale = (amax / 127).astype(np.float32)                               # (O/g,): channel o uses o % (O/g)
+    wq = np.clip(np.round(wf / w_scale.reshape(1, og, 1, 1)), -127, 127).astype(np.int8)
+    o_scale = np.tile(x_scale * w_scale, groups)                             # (O,)
+    bq = np.round(rng.standard_normal(cout) * 2 / o_scale).astype(np.int32) if bias else None
+    ref = F.conv_transpose2d(torch.from_numpy(x.astype(np.float64)),
+                             torch.from_numpy(wq * w_scale.astype(np.float64).reshape(1, og, 1, 1)),
+                             None if bq is None else torch.from_numpy(bq * o_scale.astype(np.float64)),
+                             (sh, sw), (ph, pw), (oph, opw), groups, (dh, dw)).numpy()
+    assert ref.shape == (n, cout, oh, ow), ref.shape
+    y_scale, y_zp = np.float32(np.abs(ref).max() / 100), -3                 # the clamp never binds
+    pairs = [multiplier(r) for r in (o_scale / y_scale if per_channel else o_scale[:1] / y_scale)]
+
+    g = Graph()
+    dims = lambda *s: [Dim.static(v) for v in s]                             # noqa: E731
+    xt = g.add_tensor("x", np.float32, dims(*x_shape), exact=True)
+    xqt = g.add_tensor("xq", np.int8, dims(*x_shape), exact=True)
+    g.tensors[xqt].quant = QParams(np.array([x_scale], np.float32), np.array([x_zp], np.int64))
+    wt = g.add_constant("w", wq)
+    g.tensors[wt].quant = QParams(w_scale if per_channel else w_scale[:1], np.zeros(og if per_channel else 1, np.int64),
+                                  1 if per_channel else -1)
+    bt = g.add_constant("b", bq) if bias else None
+    yqt = g.add_tensor("yq", np.int8, dims(n, cout, oh, ow), exact=True)
+    g.tensors[yqt].quant = QParams(np.array([y_scale], np.float32), np.array([y_zp], np.int64))
+    yt = g.add_tensor("y", np.float32, dims(n, cout, oh, ow), exact=True)
+    g.nodes.append(Node("QUANTIZE", [xt], [xqt]))
+    node = Node("CONV_TRANSPOSE2D", [xqt, wt, bt], [yqt],
+                dict(stride_h=sh, stride_w=sw, pad_top=ph, pad_left=pw, pad_bottom=ph, pad_right=pw,
+                     dilation_h=dh, dilation_w=dw, groups=groups),
+                quant={"multiplier": [p[0] for p in pairs], "shift": [p[1] for p in pairs],
+                       "act_min": -128, "act_max": 127})
+    g.nodes.append(node)
+    g.nodes.append(Node("DEQUANTIZE", [yqt], [yt]))
+    g.inputs, g.outputs = [xt], [yt]
+    if edit is not None:
+        edit(g, node)
+    plan(finish(g))
+    return serialize([MethodSpec("forward", g)], {}), x, ref.astype(np.float32), float(y_scale)
+
+
+@pytest.mark.parametrize("x_shape,cout,k,stride,pad,out_pad,dil,groups,per_channel,bias", [
+    ((2, 4, 5, 7), 6, 3, 2, 1, 1, 1, 2, True, True),           # groups, stride 2, output padding
+    ((1, 3, 4, 6), 5, 3, 1, 0, 0, 2, 1, False, True),          # dilation 2, a per-tensor weight scale
+    ((1, 20, 9, 17), 18, 4, 2, 1, 0, 1, 1, True, False),       # past 16 channels and positions, no bias
+    ((2, 6, 3, 4), 6, 3, 3, 1, 2, 1, 6, True, True),           # depthwise; positions only the bias reaches
+    ((1, 4, 5, 6), 6, (3, 2), (1, 3), (1, 0), (0, 2), (2, 1), 2, True, True),   # per-axis strides
+    ((1, 8, 3, 300), 4, 1, 1, 0, 0, 1, 1, True, True),         # rows past the C kernel's 256-column chunk
+    ((1, 4200, 1, 1), 2, 4, 1, 0, 0, 1, 1, True, True),        # 67200 taps: the C kernel's int64 sums
+])
+def test_int8_both_runtimes_bit_identical(x_shape, cout, k, stride, pad, out_pad, dil, groups, per_channel, bias):
+    data, x, ref, y_scale = _int8_program(x_shape, cout, k, stride, pad, out_pad, dil, groups, per_channel, bias)
+    program = runtime_py.load(data)
+    assert program.method("forward").precisions == ["convert", "int8", "convert"]
+    got = program.run("forward", x)[0]
+    c_got = runtime_py.load(data, backend="c").run("forward", x)[0]
+    np.testing.assert_array_equal(c_got, got)
+    assert np.unique(got).size > 10
+    # rounding x and w was exact here; the output's rounding and the multiplier's cost about 1 step
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1.5 * y_scale)

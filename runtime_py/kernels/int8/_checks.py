@@ -51,3 +51,12 @@ def table(ins, entries, where):
             and dims(ins[1]) == [256]
             and ins[0].dtype == fb.DType.INT8 and per_tensor(ins[0]),
             f"{where}: int8 needs a quantized INT8 input and a 256-entry {entries} table")
+
+
+def symmetric_weight(w, axes, where):
+    """The weight INT8 and symmetric (every zero point 0), quantized per tensor (axis -1)
+    or along one of `axes`."""
+    q = w.quantization if w is not None else None
+    require(w is not None and w.dtype == fb.DType.INT8 and q is not None and not any(ints(q.zeroPoint))
+            and q.axis in (-1, *axes),
+            f"{where}: weight must be INT8, symmetric, per tensor or along axis {' or '.join(map(str, axes))}")

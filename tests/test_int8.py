@@ -89,6 +89,7 @@ OP_CASES = {
     "gather_elements": (Wrap(lambda a: torch.gather(a, 1, torch.tensor([[[[1]], [[0]]]]).expand(2, 2, 8, 8))),
                         "GATHER_ELEMENTS"),
     "amax": (Wrap(lambda a: a.amax(1)), "REDUCE_MAX"),
+    "topk_values": (Wrap(lambda a: torch.topk(a, 3, dim=-1).values), "GATHER_ELEMENTS"),   # TOPK reads int8
     "softmax": (Wrap(lambda a: torch.softmax(a, dim=-1)), "SOFTMAX"),
 }
 OP_INPUT_SHAPES = {"depthwise_wide": (1, 3, 40, 70), "max_pool_wide": (1, 3, 5, 600)}   # others: (2, 3, 8, 8)

@@ -11,8 +11,8 @@ and every float operand it touches had a finite calibration range. A pointwise r
 (pointwise.py: elementwise operators computing a function of one tensor, such as ELU's
 chain or a single SIGMOID) whose root is int8 becomes one table lookup per result read
 outside it (the op itself with its table when the region is one table op, RELU to
-CLAMP, else TABLE_LOOKUP). ARG_MAX and ARG_MIN read an int8 input as it is (dequantizing
-is increasing, so it picks the same index). Everything else stays float. The method's
+CLAMP, else TABLE_LOOKUP). ARG_MAX, ARG_MIN and TOPK (indices) read an int8 input as it
+is (dequantizing is increasing, so they pick the same indices). Everything else stays float. The method's
 inputs and outputs stay float: the program quantizes on entry and dequantizes on exit,
 so callers never see int8.
 """
@@ -34,7 +34,7 @@ JOINING = {"ADD", "SUB", "MUL", "CONCAT", "AVG_POOL2D", "MAX_POOL2D", "REDUCE_ME
 PASSTHROUGH = {"RESHAPE", "PERMUTE", "SLICE", "EXPAND", "PAD", "REFLECTION_PAD", "REPLICATION_PAD",
                "GATHER", "GATHER_ELEMENTS", "REDUCE_MAX"}
 # Float operators that read an int8 input as it is: only the order of its values matters.
-ORDER_READERS = {"ARG_MAX", "ARG_MIN"}
+ORDER_READERS = {"ARG_MAX", "ARG_MIN", "TOPK"}
 WEIGHTED = {"CONV2D", "FULLY_CONNECTED", "CONV_TRANSPOSE2D"}
 SOFTMAX_OUT = QParams(np.array([1.0 / 256.0], np.float32), np.array([-128], np.int64))
 ADD_LEFT_SHIFT = 20

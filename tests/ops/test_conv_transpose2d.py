@@ -1,6 +1,7 @@
 """CONV_TRANSPOSE2D against eager PyTorch in both runtimes: aten.convolution with transposed=True
 (nn.ConvTranspose1d/2d, F.conv_transpose1d/2d with the weight as an input), the ONNX
-ConvTranspose, the fused activation, and hostile options refused at load."""
+ConvTranspose, the fused activation, and hostile options refused at load; the int8 kernel (a
+program built in the IR) bit-identical in both runtimes, and its bad operands refused at load."""
 import numpy as np
 import onnx.helper as oh
 import pytest
@@ -201,20 +202,20 @@ def _pair(v):
 
 
 def _int8_program(x_shape, cout, k, stride, pad, out_pad, dil, groups, per_channel=True, bias=True, seed=0,
-                  edit=None):
+                  edit=None, extreme=False):
     """x (float32, on x's int8 grid) -> QUANTIZE -> int8 CONV_TRANSPOSE2D (INT8 weight per tensor or
     along axis 1, INT32 bias) -> DEQUANTIZE: (program bytes, x, the float reference: torch's
     conv_transpose2d of the dequantized operands, the output scale). `edit(graph, node)` spoils
-    the operator before serialization."""
+    the operator before serialization; `extreme`: every x - x_zp 255 and every weight 127."""
     rng = np.random.default_rng(seed)
     n, cin, h, w = x_shape
     (kh, kw), (sh, sw), (ph, pw), (oph, opw), (dh, dw) = map(_pair, (k, stride, pad, out_pad, dil))
     og = cout // groups
     oh, ow = (h - 1) * sh - 2 * ph + dh * (kh - 1) + 1 + oph, (w - 1) * sw - 2 * pw + dw * (kw - 1) + 1 + opw
-    x_scale, x_zp = np.float32(0.03), 7
-    xq = rng.integers(-128, 128, x_shape)
+    x_scale, x_zp = np.float32(0.03), -128 if extreme else 7
+    xq = np.full(x_shape, 127) if extreme else rng.integers(-128, 128, x_shape)
     x = ((xq - x_zp) * x_scale).astype(np.float32)
-    wf = rng.standard_normal((cin, og, kh, kw)).astype(np.float32)
+    wf = np.ones((cin, og, kh, kw)) if extreme else rng.standard_normal((cin, og, kh, kw))
     amax = np.abs(wf).max(axis=(0, 2, 3)) if per_channel else np.full(og, np.abs(wf).max())
     w_scale = (amax / 127).astype(np.float32)                               # (O/g,): channel o uses o % (O/g)
     wq = np.clip(np.round(wf / w_scale.reshape(1, og, 1, 1)), -127, 127).astype(np.int8)
@@ -274,3 +275,72 @@ def test_int8_both_runtimes_bit_identical(x_shape, cout, k, stride, pad, out_pad
     assert np.unique(got).size > 10
     # rounding x and w was exact here; the output's rounding and the multiplier's cost about 1 step
     np.testing.assert_allclose(got, ref, rtol=0, atol=1.5 * y_scale)
+
+
+def test_int8_accumulator_past_int32_saturates_in_both():
+    """67000 taps of 255 * 127 per output: the exact sum (2.17e9) passes INT32_MAX, so both
+    runtimes saturate it before requantizing (schema/README.md), never wrap."""
+    data, x, ref, y_scale = _int8_program((1, 67000, 1, 3), 1, 1, 1, 0, 0, 1, 1, bias=False, extreme=True)
+    got = runtime_py.load(data).run("forward", x)[0]
+    np.testing.assert_array_equal(runtime_py.load(data, backend="c").run("forward", x)[0], got)
+    exact = 67000 * 255 * 127
+    assert exact > 2 ** 31 - 1 and np.all(got == got.flat[0])
+    # the saturated sum, 1.3% below the exact one: about 1.3 steps of the output's 100
+    assert ref.flat[0] * (2 ** 31 - 1) / exact - 1.01 * y_scale <= got.flat[0] < ref.flat[0] - 0.5 * y_scale
+
+
+def _zero_points(g, node):
+    g.tensors[node.inputs[1]].quant.zero_point[:] = 1
+
+
+def _weight_axis_0(g, node):
+    w = g.tensors[node.inputs[1]]
+    w.quant = QParams(np.full(4, 0.01, np.float32), np.zeros(4, np.int64), 0)
+
+
+def _float_bias(g, node):
+    node.inputs[2] = g.add_constant("bf", np.zeros(6, np.float32))
+
+
+def _multipliers(count, bias=True):
+    def fn(g, node):
+        node.quant["multiplier"], node.quant["shift"] = [1 << 30] * count, [-5] * count
+        if not bias:
+            node.inputs[2] = None
+    return fn
+
+
+def _no_quant_params(g, node):
+    node.quant = None
+
+
+def _groups(g, node):
+    node.options["groups"] = 3
+
+
+@pytest.mark.parametrize("edit,py_message,c_message", [
+    (_zero_points, "symmetric", "symmetric"),
+    (_weight_axis_0, "axis 1", "axis 1"),
+    (_float_bias, "INT32", "INT32"),
+    (_multipliers(4), "4 multipliers: needs 1 or one per output channel (6)", "needs 1 or 6 multipliers, has 4"),
+    (_multipliers(4, bias=False), "4 multipliers: needs 1 or one per output channel", "needs 1 or 6 multipliers"),
+    (_multipliers(12), "12 multipliers", "needs 1 or 6 multipliers, has 12"),
+    (_no_quant_params, "without QuantParams", "needs 1 or 6 multipliers"),
+    (_groups, "groups 3 inconsistent", "groups 3 inconsistent"),   # the float op's shape rules
+])
+def test_int8_bad_operator_refused_by_both(edit, py_message, c_message):
+    data = _int8_program((1, 4, 3, 3), 6, 3, 2, 1, 1, 1, 2, edit=edit)[0]
+    py, c = refusals(data)
+    assert py is not None and py_message in py, py
+    assert c is not None and c_message in c, c
+
+
+def test_int8_multipliers_of_another_group_count():
+    """Without a bias, the Python loader's int8 check (it sees no options) cannot tell 3
+    multipliers (O/groups, as if groups were 1) from one per channel: the C loader refuses
+    the file, the Python kernel refuses to run it, neither computes it."""
+    data, x, _, _ = _int8_program((1, 4, 3, 3), 6, 3, 2, 1, 1, 1, 2, edit=_multipliers(3, bias=False))
+    py, c = refusals(data)
+    assert c is not None and "needs 1 or 6 multipliers, has 3" in c, c
+    with pytest.raises(runtime_py.EmberError, match="3 multipliers for 6 channels"):
+        runtime_py.load(data).run("forward", x)

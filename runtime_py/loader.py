@@ -344,7 +344,7 @@ def _prepare(code, ins, outs, options, where, quant=None):
     int8 = op in INT8_OPS and out.dtype == fb.DType.INT8 and out.quantization is not None
     if int8:
         _check(per_tensor(out), f"{where}: int8 output needs per-tensor quantization")
-        INT8_CHECKS[op](ins, quant, where)
+        INT8_CHECKS[op](ins, out, quant, where)
         ins = ins[:1] if op in INT8_TABLE_INPUT else ins
     else:
         _check(quant is None or op in QUANT_PASSTHROUGH, f"{where}: QuantParams on a float operator")

@@ -60,6 +60,10 @@ OP_CASES = {
     "depthwise_wide": (Wrap(nn.Conv2d(4, 4, 3, padding=1, groups=4)), "CONV2D"),
     "depthwise_dilated": (Wrap(nn.Conv2d(4, 4, 3, padding=2, dilation=2, groups=4)), "CONV2D"),
     "depthwise_5x5": (Wrap(nn.Conv2d(4, 4, 5, stride=2, padding=2, groups=4)), "CONV2D"),
+    "conv_transpose_relu": (nn.Sequential(nn.Conv2d(3, 4, 1), nn.ConvTranspose2d(4, 6, 3, 2, 1, 1), nn.ReLU()),
+                            "CONV_TRANSPOSE2D"),
+    "conv_transpose_grouped": (Wrap(nn.ConvTranspose2d(4, 6, (2, 3), (2, 1), groups=2, dilation=(1, 2))),
+                               "CONV_TRANSPOSE2D"),
     "linear": (nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 5), nn.ReLU()), "FULLY_CONNECTED"),
     "add_relu": (Wrap(lambda a, b: F.relu(a + b), two=True), "ADD"),
     "sub": (Wrap(lambda a, b: a - b, two=True), "SUB"),
@@ -318,7 +322,7 @@ def test_arg_max_reads_the_int8_tensor():
     m = runtime_py.load(data).method()
     assert m.operators == ["QUANTIZE", "CONV2D", "ARG_MAX", "ARG_MIN"], m.operators
     seen = {}
-    got = runtime_py.load(data).method().run(x.numpy(), trace=lambda k, op, names, arrays: seen.setdefault(op, arrays[0]))
+    got = m.run(x.numpy(), trace=lambda k, op, names, arrays: seen.setdefault(op, arrays[0]))
     conv = seen["CONV2D"]
     assert conv.dtype == np.int8
     assert np.array_equal(got[0], np.argmax(conv, 1)) and np.array_equal(got[1], np.argmin(conv, -1))

@@ -1,9 +1,9 @@
-"""Fuse RELU / RELU6 into the CONV2D, FULLY_CONNECTED or ADD that feeds it."""
+"""Fuse RELU / RELU6 into the CONV2D, CONV_TRANSPOSE2D, FULLY_CONNECTED or ADD that feeds it."""
 import numpy as np
 
 from schema import fb
 
-FUSABLE = ("CONV2D", "FULLY_CONNECTED", "ADD")
+FUSABLE = ("CONV2D", "CONV_TRANSPOSE2D", "FULLY_CONNECTED", "ADD")
 
 
 def _activation(node):

@@ -2,7 +2,7 @@
 ops/int8/. Each takes its operands, the output and `q` (the QuantArgs of the op:
 zero points of its operands and the op's integer constants from the file); the
 arithmetic is exactly schema/README.md's "Integer arithmetic". Each file's
-`check(ins, quant, where)` holds the int8 rules of its op (_checks.py: shared ones)."""
+`check(ins, out, quant, where)` holds the int8 rules of its op (_checks.py: shared ones)."""
 from dataclasses import dataclass
 
 import numpy as np

@@ -14,7 +14,7 @@ def add_or_sub(a, b, out, q, sign):
     out[...] = requantize(a1 + sign * b1, q.multiplier[2], q.shift[2], q.out_zero_point, q.act_min, q.act_max)
 
 
-def check(ins, quant, where):
+def check(ins, out, quant, where):
     """Both inputs quantized; multipliers: input 0's, input 1's, the output's."""
     mult = requantized(ins, quant, where)
     require(len(mult) == 3, f"{where}: needs 3 multipliers, has {len(mult)}")

@@ -1,8 +1,9 @@
 """Rules shared by the int8 kernels' `check` functions.
 
-Every int8 kernel file defines `check(ins, quant, where)`, called by the loader for an
+Every int8 kernel file defines `check(ins, out, quant, where)`, called by the loader for an
 operator that runs it (its output INT8 with per-tensor quantization, already checked):
-`ins` are the input tensors (None where an optional one is absent), `quant` the
+`ins` are the input tensors (None where an optional one is absent), `out` the output,
+`quant` the
 operator's QuantParams (None if it has none) and `where` names the operator in messages."""
 from runtime_py.kernels._checks import dims, ints, per_tensor, require
 from schema import fb
@@ -25,13 +26,13 @@ def requantized(data, quant, where):
     return mult
 
 
-def one_multiplier(ins, quant, where):
+def one_multiplier(ins, out, quant, where):
     """MUL, BATCH_MATMUL, the pools, REDUCE_MEAN: every input quantized, one rescale."""
     mult = requantized(ins, quant, where)
     require(len(mult) == 1, f"{where}: needs 1 multiplier, has {len(mult)}")
 
 
-def gemm(ins, quant, where):
+def gemm(ins, out, quant, where):
     """CONV2D, FULLY_CONNECTED: a quantized input; the weight INT8, symmetric, per output
     channel (one multiplier, or one per channel); an INT32 bias."""
     mult = requantized(ins[:1], quant, where)

@@ -13,7 +13,7 @@ def concat(*tensors_and_out, q, axis):
     np.concatenate(parts, axis=axis, out=out)
 
 
-def check(ins, quant, where):
+def check(ins, out, quant, where):
     """Every input quantized, each with its own rescale to the output."""
     mult = requantized(ins, quant, where)
     require(len(mult) == len(ins), f"{where}: {len(mult)} multipliers for {len(ins)} inputs")

@@ -9,5 +9,5 @@ def lookup(x, table, out, *, q, **options):
     out[...] = table[x.astype(np.int64) + 128]
 
 
-def check(ins, quant, where):
+def check(ins, out, quant, where):
     _checks.table(ins, "INT8", where)

@@ -11,7 +11,7 @@ def pad(x, out, *, q, pads, value=0.0):
     out[...] = np.pad(x, width, constant_values=np.int8(q.fill))
 
 
-def check(ins, quant, where):
+def check(ins, out, quant, where):
     """A quantized input (the output shares its quantization); `fill` a byte."""
     requantized(ins[:1], quant, where)
     require(-128 <= quant.fill <= 127, f"{where}: fill {quant.fill} outside int8")

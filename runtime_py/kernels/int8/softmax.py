@@ -18,5 +18,5 @@ def softmax(x, table, out, *, q, axis):
     out[...] = np.clip((e * 256 + total // 2) // total + q.out_zero_point, -128, 127)
 
 
-def check(ins, quant, where):
+def check(ins, out, quant, where):
     _checks.table(ins, "INT32", where)

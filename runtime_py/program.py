@@ -7,6 +7,8 @@ are views into the mapped file. Nothing is copied at load.
 from __future__ import annotations
 
 import copy
+import time
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,6 +22,17 @@ from runtime_py.ops import INT8_KERNELS, KERNELS, options_kwargs
 from schema import dims as dimprog
 from schema import fb
 from schema.layout import unpack as unpack_panels16
+
+
+class OpInfo(NamedTuple):
+    """One operator as tools see it: its tensors are indices into Method.tensors (-1 for an
+    absent optional input); Method.tensor_info(i) describes one."""
+    index: int
+    op: str
+    inputs: list
+    outputs: list
+    source: str
+    precision: str
 
 
 class Method:
@@ -132,6 +145,20 @@ class Method:
             else:
                 out.append("float32")
         return out
+
+    @property
+    def operator_table(self) -> list:
+        """Every operator as an OpInfo, in run order."""
+        return [OpInfo(k, name, [i for i in ins], list(outs), source, precision)
+                for k, ((name, _, ins, outs, _, source), precision) in enumerate(zip(self._ops, self.precisions))]
+
+    def tensor_info(self, index) -> dict:
+        """Tensor `index`: name, dtype, shape (symbolic dimensions by name; the planned maxima
+        in max_shape), storage ("arena" or "constant"), arena offset, planned bytes."""
+        t = self.tensors[index]
+        return {**self._describe(index), "max_shape": [int(n) for n in t.shape],
+                "storage": "constant" if t.storage == fb.Storage.CONSTANT else "arena",
+                "offset": int(t.offset), "nbytes": int(t.nbytes)}
 
     @property
     def constant_bytes(self):
@@ -253,11 +280,12 @@ class Method:
             return self.program._constant(t, dtype, shape)
         return np.ndarray(shape, dtype, buffer=self._arena, offset=int(t.offset))
 
-    def run(self, *arrays, trace=None):
+    def run(self, *arrays, trace=None, profile=None):
         """Run on numpy arrays; returns a list of output arrays (copies).
 
         `trace`, if given, is called as trace(op_index, op_name, output_names, output_arrays)
-        after every operator, for per-layer comparison."""
+        after every operator, for per-layer comparison. `profile`, if a list, gets one
+        (op_index, start_ns, end_ns) per operator (time.perf_counter_ns around its kernel)."""
         arrays = [np.asarray(a) for a in arrays]
         values = self._bind(arrays)
         if self._arena is None:
@@ -277,6 +305,7 @@ class Method:
             view(i)[...] = a
         for k, (name, kernel, ins, outs, opts, source) in enumerate(self._ops):
             args = [view(i) if i >= 0 else None for i in ins] + [view(i) for i in outs]
+            start = time.perf_counter_ns() if profile is not None else 0
             try:
                 if any(view(i).size for i in outs):   # an empty output: nothing to compute (as in C)
                     kernel(*args, **opts)
@@ -288,6 +317,8 @@ class Method:
                 # program surface as a numpy traceback.
                 raise ExecutionError(f"operator {k} ({name}): operands inconsistent with the op: "
                                      f"{e}") from None
+            if profile is not None:
+                profile.append((k, start, time.perf_counter_ns()))
             if trace is not None:
                 trace(k, name, [_s(self.tensors[i].name) for i in outs], [view(i) for i in outs])
         return [np.array(view(i), copy=True) for i in self._outputs]
@@ -334,5 +365,5 @@ class Program:
             raise InputError(f"no method '{name}'; the program has {sorted(self.methods)}")
         return self.methods[name]
 
-    def run(self, method="forward", *arrays, trace=None):
-        return self.method(method).run(*arrays, trace=trace)
+    def run(self, method="forward", *arrays, trace=None, profile=None):
+        return self.method(method).run(*arrays, trace=trace, profile=profile)

@@ -91,6 +91,9 @@ class Tensor:
     offset: int = -1
     alias_of: str | None = None      # view: shares the storage of this tensor
     quant: QParams | None = None     # int8 / int32 tensors of a quantized program
+    # Debug: the eager value this tensor holds (a torch.fx node name, an ONNX value name);
+    # an int8 tensor holds it quantized. Per-layer validation pairs them (ember validate).
+    eager: str | None = None
 
     @property
     def is_constant(self) -> bool:
@@ -116,6 +119,10 @@ class Node:
     options: dict = field(default_factory=dict)
     source: str = ""
     quant: dict | None = None   # int8 operators: QuantParams fields (multiplier, shift, ...)
+    # Debug: the eager node whose lowering emitted this operator (torch.fx node / ONNX node
+    # name) and the module path it ran in ("features.3.conv"; "" when unknown).
+    origin: str = ""
+    module: str = ""
 
 
 @dataclass

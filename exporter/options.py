@@ -59,13 +59,19 @@ class ExportOptions:
     """method: the program's method name. bundle_test: store a test case (the example
     inputs and their expected outputs) in the program. verbose: progress on stderr.
     quantize: a QuantMode (or its name). calibration: for INT8, a .npy/.npz file or folder,
-    `file.py:function`, or a list of input batches. observer: the calibration observer."""
+    `file.py:function`, or a list of input batches. observer: the calibration observer.
+    keep_float: for INT8, names of operators to leave in float: an eager node (the `node`
+    column of `ember validate --per-layer`), the eager value an operator computes, or a
+    module path (every operator inside it). strip_debug: leave out the source lines and
+    the eager mapping (Operator.node/module, Tensor.eager)."""
     method: str = "forward"
     bundle_test: bool = True
     verbose: bool = False
     quantize: QuantMode | None = None
     calibration: object = None
     observer: str = "minmax"
+    keep_float: tuple = ()
+    strip_debug: bool = False
 
     def __post_init__(self):
         mode = QuantMode.parse(self.quantize)
@@ -76,6 +82,10 @@ class ExportOptions:
             raise ExportError("--quantize int8 needs calibration data (--calibration DATA)")
         if mode is None and self.calibration is not None:
             raise ExportError("--calibration is for --quantize int8")
+        names = (self.keep_float.split(",") if isinstance(self.keep_float, str) else list(self.keep_float or ()))
+        object.__setattr__(self, "keep_float", tuple(n.strip() for n in names if n.strip()))
+        if self.keep_float and mode is not QuantMode.INT8:
+            raise ExportError("--keep-float is for --quantize int8")
         if self.observer not in OBSERVERS:
             raise ExportError(f"unknown calibration observer '{self.observer}' (choose from {', '.join(OBSERVERS)})")
 
@@ -83,4 +93,5 @@ class ExportOptions:
         """The options a program records in its metadata (export_options)."""
         if self.quantize is None:
             return {}
-        return {"quantize": self.quantize.value, **({"observer": self.observer} if self.quantize.calibrated else {})}
+        return {"quantize": self.quantize.value, **({"observer": self.observer} if self.quantize.calibrated else {}),
+                **({"keep_float": list(self.keep_float)} if self.keep_float else {})}

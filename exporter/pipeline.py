@@ -66,7 +66,7 @@ def quantize(graph, imported: Imported, options: ExportOptions, progress):
     progress(f"calibrating on {len(batches)} batch(es), {options.observer} observer")
     ranges = observe(Reference(graph, options.method), batches, options.observer, progress=options.verbose)
     progress("quantizing to int8")
-    return optimize(quantize_static(graph, ranges))
+    return optimize(quantize_static(graph, ranges, keep_float=options.keep_float))
 
 
 def stages(imported: Imported, options: ExportOptions, progress) -> list:
@@ -96,6 +96,14 @@ def metadata(imported: Imported, options: ExportOptions) -> dict:
                                           **options.recorded()}, sort_keys=True)}
 
 
+def strip_debug(graph):
+    """What only debugging reads: source lines and the eager mapping."""
+    for node in graph.nodes:
+        node.source = node.origin = node.module = ""
+    for t in graph.tensors.values():
+        t.eager = None
+
+
 def export(imported: Imported, options: ExportOptions, progress) -> bytes:
     """The program's bytes, from a front end's result."""
     graph = imported.graph
@@ -108,4 +116,6 @@ def export(imported: Imported, options: ExportOptions, progress) -> bytes:
         progress("bundling a test case")
         cases = test_cases(graph, imported, options)
     progress("serializing")
+    if options.strip_debug:
+        strip_debug(graph)
     return serialize([MethodSpec(options.method, graph, cases)], metadata(imported, options))

@@ -135,6 +135,7 @@ def _method(spec: MethodSpec, segment: _Segment):
             q.zeroPoint = [int(v) for v in t.quant.zero_point]
             q.axis = int(t.quant.axis)
             ft.quantization = q
+        ft.eager = t.eager or None
         m.tensors.append(ft)
     m.inputs = [index[n] for n in g.inputs]
     m.outputs = [index[n] for n in g.outputs]
@@ -146,6 +147,8 @@ def _method(spec: MethodSpec, segment: _Segment):
         op.outputs = [index[n] for n in node.outputs]
         op.optionsType, op.options = _options(node.op, node.options)
         op.source = node.source or None
+        op.node = node.origin or None
+        op.module = node.module or None
         if node.quant is not None:
             qp = fb.QuantParamsT()
             for key, value in node.quant.items():

@@ -26,13 +26,16 @@ from schema.layout import unpack as unpack_panels16
 
 class OpInfo(NamedTuple):
     """One operator as tools see it: its tensors are indices into Method.tensors (-1 for an
-    absent optional input); Method.tensor_info(i) describes one."""
+    absent optional input); Method.tensor_info(i) describes one. node and module: the
+    eager node it was lowered from and its module path ("" when unknown or stripped)."""
     index: int
     op: str
     inputs: list
     outputs: list
     source: str
     precision: str
+    node: str = ""
+    module: str = ""
 
 
 class Method:
@@ -126,6 +129,11 @@ class Method:
         return [self._describe(i) for i in self._outputs]
 
     @property
+    def input_indices(self) -> list:
+        """The tensor indices of the inputs, in order (for Method.tensor_info and OpInfo)."""
+        return list(self._inputs)
+
+    @property
     def operators(self):
         return [op[0] for op in self._ops]
 
@@ -149,16 +157,22 @@ class Method:
     @property
     def operator_table(self) -> list:
         """Every operator as an OpInfo, in run order."""
-        return [OpInfo(k, name, [i for i in ins], list(outs), source, precision)
+        fops = self._m.operators or []
+        return [OpInfo(k, name, list(ins), list(outs), source, precision, _s(fops[k].node), _s(fops[k].module))
                 for k, ((name, _, ins, outs, _, source), precision) in enumerate(zip(self._ops, self.precisions))]
 
     def tensor_info(self, index) -> dict:
         """Tensor `index`: name, dtype, shape (symbolic dimensions by name; the planned maxima
-        in max_shape), storage ("arena" or "constant"), arena offset, planned bytes."""
+        in max_shape), storage ("arena" or "constant"), arena offset, planned bytes, the eager
+        value it holds ("" when none or stripped) and its quantization ((scales, zero points,
+        axis) or None)."""
         t = self.tensors[index]
+        q = t.quantization
+        quant = None if q is None else ([float(v) for v in q.scale],
+                                        [int(v) for v in (q.zeroPoint if q.zeroPoint is not None else [])], int(q.axis))
         return {**self._describe(index), "max_shape": [int(n) for n in t.shape],
                 "storage": "constant" if t.storage == fb.Storage.CONSTANT else "arena",
-                "offset": int(t.offset), "nbytes": int(t.nbytes)}
+                "offset": int(t.offset), "nbytes": int(t.nbytes), "eager": _s(t.eager), "quant": quant}
 
     @property
     def constant_bytes(self):
@@ -285,7 +299,8 @@ class Method:
 
         `trace`, if given, is called as trace(op_index, op_name, output_names, output_arrays)
         after every operator, for per-layer comparison. `profile`, if a list, gets one
-        (op_index, start_ns, end_ns) per operator (time.perf_counter_ns around its kernel)."""
+        (op_index, start_ns, end_ns) per operator (time.perf_counter_ns around its operands'
+        views and its kernel)."""
         arrays = [np.asarray(a) for a in arrays]
         values = self._bind(arrays)
         if self._arena is None:
@@ -304,8 +319,8 @@ class Method:
         for i, a in zip(self._inputs, arrays):
             view(i)[...] = a
         for k, (name, kernel, ins, outs, opts, source) in enumerate(self._ops):
-            args = [view(i) if i >= 0 else None for i in ins] + [view(i) for i in outs]
             start = time.perf_counter_ns() if profile is not None else 0
+            args = [view(i) if i >= 0 else None for i in ins] + [view(i) for i in outs]
             try:
                 if any(view(i).size for i in outs):   # an empty output: nothing to compute (as in C)
                     kernel(*args, **opts)

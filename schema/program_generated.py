@@ -930,8 +930,15 @@ class Tensor(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(22))
         return o == 0
 
+    # Tensor
+    def Eager(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(24))
+        if o != 0:
+            return self._tab.String(o + self._tab.Pos)
+        return None
+
 def TensorStart(builder):
-    builder.StartObject(10)
+    builder.StartObject(11)
 
 def TensorAddName(builder, name):
     builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(name), 0)
@@ -972,6 +979,9 @@ def TensorAddDimPrograms(builder, dimPrograms):
 def TensorStartDimProgramsVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
 
+def TensorAddEager(builder, eager):
+    builder.PrependUOffsetTRelativeSlot(10, flatbuffers.number_types.UOffsetTFlags.py_type(eager), 0)
+
 def TensorEnd(builder):
     return builder.EndObject()
 
@@ -996,6 +1006,7 @@ class TensorT(object):
         quantization = None,
         layout = 0,
         dimPrograms = None,
+        eager = None,
     ):
         self.name = name  # type: Optional[str]
         self.dtype = dtype  # type: int
@@ -1007,6 +1018,7 @@ class TensorT(object):
         self.quantization = quantization  # type: Optional[QuantizationT]
         self.layout = layout  # type: int
         self.dimPrograms = dimPrograms  # type: Optional[List[DimProgramT]]
+        self.eager = eager  # type: Optional[str]
 
     @classmethod
     def InitFromBuf(cls, buf, pos):
@@ -1060,6 +1072,7 @@ class TensorT(object):
                 else:
                     dimProgram_ = DimProgramT.InitFromObj(tensor.DimPrograms(i))
                     self.dimPrograms.append(dimProgram_)
+        self.eager = tensor.Eager()
 
     # TensorT
     def Pack(self, builder):
@@ -1088,6 +1101,8 @@ class TensorT(object):
             for i in reversed(range(len(self.dimPrograms))):
                 builder.PrependUOffsetTRelative(dimProgramslist[i])
             dimPrograms = builder.EndVector()
+        if self.eager is not None:
+            eager = builder.CreateString(self.eager)
         TensorStart(builder)
         if self.name is not None:
             TensorAddName(builder, name)
@@ -1104,6 +1119,8 @@ class TensorT(object):
         TensorAddLayout(builder, self.layout)
         if self.dimPrograms is not None:
             TensorAddDimPrograms(builder, dimPrograms)
+        if self.eager is not None:
+            TensorAddEager(builder, eager)
         tensor = TensorEnd(builder)
         return tensor
 
@@ -3605,8 +3622,22 @@ class Operator(object):
             return obj
         return None
 
+    # Operator
+    def Node(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(18))
+        if o != 0:
+            return self._tab.String(o + self._tab.Pos)
+        return None
+
+    # Operator
+    def Module(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(20))
+        if o != 0:
+            return self._tab.String(o + self._tab.Pos)
+        return None
+
 def OperatorStart(builder):
-    builder.StartObject(7)
+    builder.StartObject(9)
 
 def OperatorAddOpcode(builder, opcode):
     builder.PrependUint16Slot(0, opcode, 0)
@@ -3635,6 +3666,12 @@ def OperatorAddSource(builder, source):
 def OperatorAddQuant(builder, quant):
     builder.PrependUOffsetTRelativeSlot(6, flatbuffers.number_types.UOffsetTFlags.py_type(quant), 0)
 
+def OperatorAddNode(builder, node):
+    builder.PrependUOffsetTRelativeSlot(7, flatbuffers.number_types.UOffsetTFlags.py_type(node), 0)
+
+def OperatorAddModule(builder, module):
+    builder.PrependUOffsetTRelativeSlot(8, flatbuffers.number_types.UOffsetTFlags.py_type(module), 0)
+
 def OperatorEnd(builder):
     return builder.EndObject()
 
@@ -3656,6 +3693,8 @@ class OperatorT(object):
         options = None,
         source = None,
         quant = None,
+        node = None,
+        module = None,
     ):
         self.opcode = opcode  # type: int
         self.inputs = inputs  # type: Optional[List[int]]
@@ -3664,6 +3703,8 @@ class OperatorT(object):
         self.options = options  # type: Union[None, 'Conv2DOptionsT', 'FullyConnectedOptionsT', 'BinaryOptionsT', 'ClampOptionsT', 'GeluOptionsT', 'AxisOptionsT', 'ReduceOptionsT', 'LayerNormOptionsT', 'Pool2DOptionsT', 'SliceOptionsT', 'PadOptionsT', 'PermuteOptionsT', 'ArangeOptionsT', 'FullOptionsT', 'ResizeOptionsT', 'ScatterOptionsT', 'ArgOptionsT', 'TopKOptionsT', 'GridSampleOptionsT']
         self.source = source  # type: Optional[str]
         self.quant = quant  # type: Optional[QuantParamsT]
+        self.node = node  # type: Optional[str]
+        self.module = module  # type: Optional[str]
 
     @classmethod
     def InitFromBuf(cls, buf, pos):
@@ -3706,6 +3747,8 @@ class OperatorT(object):
         self.source = operator.Source()
         if operator.Quant() is not None:
             self.quant = QuantParamsT.InitFromObj(operator.Quant())
+        self.node = operator.Node()
+        self.module = operator.Module()
 
     # OperatorT
     def Pack(self, builder):
@@ -3731,6 +3774,10 @@ class OperatorT(object):
             source = builder.CreateString(self.source)
         if self.quant is not None:
             quant = self.quant.Pack(builder)
+        if self.node is not None:
+            node = builder.CreateString(self.node)
+        if self.module is not None:
+            module = builder.CreateString(self.module)
         OperatorStart(builder)
         OperatorAddOpcode(builder, self.opcode)
         if self.inputs is not None:
@@ -3744,6 +3791,10 @@ class OperatorT(object):
             OperatorAddSource(builder, source)
         if self.quant is not None:
             OperatorAddQuant(builder, quant)
+        if self.node is not None:
+            OperatorAddNode(builder, node)
+        if self.module is not None:
+            OperatorAddModule(builder, module)
         operator = OperatorEnd(builder)
         return operator
 

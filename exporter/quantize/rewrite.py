@@ -40,10 +40,28 @@ SOFTMAX_OUT = QParams(np.array([1.0 / 256.0], np.float32), np.array([-128], np.i
 ADD_LEFT_SHIFT = 20
 
 
+def _derived(node, op, inputs, outputs, options, quant=None) -> Node:
+    """An operator standing for `node` (its int8 form, its DEQUANTIZE): same source and origin."""
+    return Node(op, inputs, outputs, options, node.source, quant, node.origin, node.module)
+
+
+def _named(node, graph, name: str) -> bool:
+    """Whether `name` (a --keep-float entry) names `node`: its eager node, the eager value it
+    computes, or a module path it ran in (that module or one inside it)."""
+    eager = graph.tensors[node.outputs[0]].eager if node.outputs else None
+    return name in (node.origin, eager) or (bool(node.module) and (node.module == name
+                                                                    or node.module.startswith(name + ".")))
+
+
 class _Rewriter:
-    def __init__(self, graph: Graph, ranges: dict):
+    def __init__(self, graph: Graph, ranges: dict, keep_float=()):
         self.g = graph
         self.ranges = ranges
+        self.keep = {id(n) for n in graph.nodes if any(_named(n, graph, k) for k in keep_float)}
+        unmatched = [k for k in keep_float if not any(_named(n, graph, k) for n in graph.nodes)]
+        if unmatched:
+            raise ExportError(f"--keep-float: {', '.join(map(repr, unmatched))} names no operator (use the node "
+                              f"or module names of `ember validate --per-layer`)")
         self.qp: dict = {}        # int8 tensor name -> QParams
         self.q_of: dict = {}      # float tensor name -> its int8 twin
         self.nodes: list = []
@@ -66,7 +84,7 @@ class _Rewriter:
 
     def _wants_int8(self, node) -> bool:
         op, out = node.op, node.outputs[0]
-        if len(node.outputs) != 1 or self.g.tensors[out].dtype != np.float32:
+        if id(node) in self.keep or len(node.outputs) != 1 or self.g.tensors[out].dtype != np.float32:
             return False
         data = self._data_inputs(node)
         if op in WEIGHTED:
@@ -89,7 +107,8 @@ class _Rewriter:
         return False
 
     def _region_wants_int8(self, region) -> bool:
-        return self._is_q(region.root) and all(self._finite_range(n) for n in region.exits)
+        return (self._is_q(region.root) and all(self._finite_range(n) for n in region.exits)
+                and not any(id(self.g.nodes[k]) in self.keep for k in region.nodes))
 
     # ---- emission -------------------------------------------------------------
     def _int8_of(self, name) -> str:
@@ -104,6 +123,7 @@ class _Rewriter:
         else:
             qp = P.activation_qparams(*self.ranges[name])
             qname = self.g.add_tensor(name + "_q", np.int8, t.dims)
+            self.g.tensors[qname].eager = t.eager
             self.nodes.append(Node("QUANTIZE", [name], [qname], {}, ""))
         self.g.tensors[qname].quant = qp
         self.q_of[name] = qname
@@ -114,6 +134,7 @@ class _Rewriter:
         out = node.outputs[0]
         qname = self.g.add_tensor(out + "_q", np.int8, self.g.tensors[out].dims)
         self.g.tensors[qname].quant = qp
+        self.g.tensors[qname].eager = self.g.tensors[out].eager
         self.qp[qname] = qp
         self.q_of[out] = qname
         return qname
@@ -165,8 +186,8 @@ class _Rewriter:
         table = P.quantize_table(self._tables[region.root][out], qp)
         ins = [self.q_of[region.root], self.g.add_constant(f"{out}_table", table)]
         single = len(region.nodes) == 1 and node.op in TABLE_OPS
-        self.nodes.append(Node(node.op if single else "TABLE_LOOKUP", ins, [self._new_output(node, qp)],
-                               dict(node.options) if single else {}, node.source))
+        self.nodes.append(_derived(node, node.op if single else "TABLE_LOOKUP", ins, [self._new_output(node, qp)],
+                                   dict(node.options) if single else {}))
 
     def _weighted(self, node, qp_out):
         """CONV2D, FULLY_CONNECTED, CONV_TRANSPOSE2D: per-channel int8 weights (CONV_TRANSPOSE2D:
@@ -223,7 +244,7 @@ class _Rewriter:
             if node.op in self._ACTIVATED:
                 quant["act_min"], quant["act_max"] = self._clamp(node.options.get("activation", 0), qp)
         out = self._new_output(node, qp)
-        self.nodes.append(Node(node.op, ins, [out], dict(node.options), node.source, quant))
+        self.nodes.append(_derived(node, node.op, ins, [out], dict(node.options), quant))
 
     def _reads_int8(self, node) -> bool:
         return node.op in ORDER_READERS and self._is_q(node.inputs[0])
@@ -254,8 +275,8 @@ class _Rewriter:
         for k, (node, q) in enumerate(zip(g.nodes, decided)):
             if not q:
                 if self._reads_int8(node):
-                    node = Node(node.op, [self.q_of[node.inputs[0]]] + node.inputs[1:], node.outputs,
-                                node.options, node.source)
+                    node = _derived(node, node.op, [self.q_of[node.inputs[0]]] + node.inputs[1:], node.outputs,
+                                    node.options)
                 self.nodes.append(node)
                 continue
             if k in region_at:
@@ -264,13 +285,14 @@ class _Rewriter:
                 self._emit_int8(node)
             out = node.outputs[0]
             if out in need_float and out in self.q_of:
-                self.nodes.append(Node("DEQUANTIZE", [self.q_of[out]], [out], {}, node.source))
+                self.nodes.append(_derived(node, "DEQUANTIZE", [self.q_of[out]], [out], {}))
         g.nodes = self.nodes
         return g
 
 
-def quantize_static(graph: Graph, ranges: dict) -> Graph:
-    """Rewrite `graph` (in place) to int8 wherever the rules above allow; returns it."""
+def quantize_static(graph: Graph, ranges: dict, keep_float=()) -> Graph:
+    """Rewrite `graph` (in place) to int8 wherever the rules above allow, except the
+    operators `keep_float` names (see _named); returns it."""
     if not ranges:
         raise ExportError("quantization needs calibration ranges (the calibration set is empty)")
-    return _Rewriter(graph, ranges).run()
+    return _Rewriter(graph, ranges, keep_float).run()

@@ -318,7 +318,7 @@ enum { /* KeyValue */ KV_KEY = 0, KV_VALUE = 1 };
 enum { /* Method */ M_NAME = 0, M_TENSORS = 1, M_INPUTS = 2, M_OUTPUTS = 3, M_OPERATORS = 4,
        M_SYMBOLS = 5, M_ARENA_SIZE = 6, M_LIVE_BYTES_LOWER_BOUND = 7, M_TEST_CASES = 8 };
 enum { /* Operator */ O_OPCODE = 0, O_INPUTS = 1, O_OUTPUTS = 2, O_OPTIONS_TYPE = 3, O_OPTIONS = 4,
-       O_SOURCE = 5, O_QUANT = 6 };
+       O_SOURCE = 5, O_QUANT = 6, O_NODE = 7, O_MODULE = 8 };
 /* PadOptions: field ids, bytes and defaults */
 #define EMBER_PAD_PADS 0
 #define EMBER_PAD_PADS_BYTES 4
@@ -422,7 +422,7 @@ enum { /* Quantization */ Q_SCALE = 0, Q_ZERO_POINT = 1, Q_AXIS = 2 };
 #define EMBER_SLICE_SIZES {4, 8, 8}
 enum { /* Symbol */ S_NAME = 0, S_MIN = 1, S_MAX = 2 };
 enum { /* Tensor */ T_NAME = 0, T_DTYPE = 1, T_SHAPE = 2, T_DIMS = 3, T_STORAGE = 4, T_OFFSET = 5,
-       T_NBYTES = 6, T_QUANTIZATION = 7, T_LAYOUT = 8, T_DIM_PROGRAMS = 9 };
+       T_NBYTES = 6, T_QUANTIZATION = 7, T_LAYOUT = 8, T_DIM_PROGRAMS = 9, T_EAGER = 10 };
 enum { /* TensorData */ D_DTYPE = 0, D_SHAPE = 1, D_OFFSET = 2, D_NBYTES = 3 };
 enum { /* TestCase */ C_INPUTS = 0, C_OUTPUTS = 1, C_ATOL = 2, C_RTOL = 3 };
 /* TopKOptions: field ids, bytes and defaults */

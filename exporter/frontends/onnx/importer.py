@@ -213,6 +213,7 @@ class _Importer:
             self._fit_all([i.name for i in inputs] + list(runs[0][1]), runs, points, order)
         for i in inputs:
             name = self.g.add_tensor(i.name, self.shapes[i.name][1], self.value_dims(i.name), exact=True)
+            self.g.tensors[name].eager = i.name
             self.env[i.name] = name
             self.g.inputs.append(name)
         self._map_nodes(nodes, runs, {i.name for i in inputs})
@@ -288,8 +289,10 @@ class _Importer:
             if any(i in failed for i in node.input):
                 failed.update(node.output)
                 continue
+            first = len(self.g.nodes)
             try:
                 self._map_node(node, runs)
+                self._record_origin(node, first)
             except Unsupported as e:
                 if isinstance(e, NeedsConstant):
                     needed.add(e.value)
@@ -303,6 +306,16 @@ class _Importer:
                                         + "\n".join(unsupported))
             error.needs_constant = _graph_inputs_behind(self.model.graph, needed, input_names)
             raise error
+
+    def _record_origin(self, node, first):
+        """Debug facts for per-layer validation: the operators emitted for `node` came from
+        it; the tensor of each of its outputs holds that ONNX value (first writer names it)."""
+        for n in self.g.nodes[first:]:
+            n.origin = node.name or node.op_type
+        for o in node.output:
+            t = self.g.tensors.get(self.env.get(o)) if o else None
+            if t is not None and t.eager is None and not t.is_constant:
+                t.eager = o
 
     def _map_node(self, node, runs):
         bad = [o for o in node.output if o in self.unfitted]

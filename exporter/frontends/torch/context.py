@@ -177,14 +177,17 @@ class Lowering:
                     except Unsupported as e:
                         raise ExportError(f"input '{node.name}': {e}") from None
                     name = self.graph.add_tensor(node.name, dtype, self.dims(val.shape), exact=True)
+                    self.graph.tensors[name].eager = node.name
                     self.env[node.name] = name
                     self.graph.inputs.append(name)
             elif node.op == "call_function":
                 if any(arg.name in self.poisoned for arg in node.all_input_nodes):
                     self._poison(node)   # downstream of a reported problem: nothing new to say
                     continue
+                first = len(self.graph.nodes)
                 try:
                     self._lower_node(node)
+                    self._record_origin(node, first)
                 except Unsupported as e:
                     unsupported.append((node, str(e)))
                     self._poison(node)
@@ -210,6 +213,21 @@ class Lowering:
                 lines.append(f"  {node.target}{where}: {why}")
             raise UnsupportedOpsError(f"{len(unsupported)} operator(s) cannot be exported:\n" + "\n".join(lines))
         return self.graph
+
+    def _record_origin(self, node, first):
+        """Debug facts for per-layer validation: the operators emitted for `node` (from index
+        `first`) came from it, in its module; a tensor it produced holds its eager value
+        (the first node to produce a tensor names it: a view or identity keeps the original)."""
+        stack = node.meta.get("nn_module_stack") or {}
+        module = str(list(stack.values())[-1][0]) if stack else ""
+        for n in self.graph.nodes[first:]:
+            n.origin, n.module = node.name, module
+        result = self.env.get(node.name)
+        for i, name in enumerate(result if isinstance(result, tuple) else (result,)):
+            if isinstance(name, str) and name in self.graph.tensors:
+                t = self.graph.tensors[name]
+                if t.eager is None and not t.is_constant:
+                    t.eager = node.name if not isinstance(result, tuple) else f"{node.name}[{i}]"
 
     def _name_outputs(self):
         """Outputs are called `output` (or `output_0`, `output_1`, ...) when those names are free."""

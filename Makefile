@@ -8,10 +8,11 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.ember-installed
 
 # Debian packages the C runtime's tests need: cross compilers, their C libraries,
-# qemu user-mode emulation and clang. Installed with apt-get when a tool is missing.
+# qemu user-mode emulation and clang; chromium, the headless browser that loads the page of
+# `ember inspect --html` (tests/test_graph_view.py). Installed with apt-get when a tool is missing.
 APT_PACKAGES := gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross \
-                libc6-dev-armhf-cross qemu-user clang libclang-rt-14-dev
-APT_TOOLS    := aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc qemu-aarch64 qemu-arm clang
+                libc6-dev-armhf-cross qemu-user clang libclang-rt-14-dev chromium
+APT_TOOLS    := aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc qemu-aarch64 qemu-arm clang chromium
 # libclang-rt-14-dev (libFuzzer and the sanitizer runtimes) has no command to look for
 APT_FILES    := /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)

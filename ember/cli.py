@@ -144,8 +144,32 @@ def inspect_text(path) -> str:
     return "\n".join(lines)
 
 
+def _write_text(path, text):
+    """Writes text to path (through path.tmp, so a failed write leaves no half file)."""
+    tmp = path + ".tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        if os.path.isfile(tmp):
+            os.remove(tmp)
+        raise CliError(f"cannot write '{path}': {e.strerror or e}") from None
+
+
 def cmd_inspect(args):
     print(inspect_text(args.program))
+    if not (args.html or args.dot):
+        return
+    import runtime_py
+    from ember import graph_view
+    program = runtime_py.load(args.program)
+    count = sum(len(m.operator_table) for m in program.methods.values())
+    title = os.path.basename(args.program)
+    for path, render in ((args.html, graph_view.html_page), (args.dot, graph_view.dot_graph)):
+        if path:
+            _write_text(path, render(program, title))
+            print(f"wrote {path} ({count} operators)")
 
 
 def _py_program(path):
@@ -294,6 +318,19 @@ def cmd_validate(args):
     return 1 if any(failed.values()) else 0
 
 
+def _add_inspect(sub):
+    i = sub.add_parser("inspect", help="describe a program: methods, I/O, ops, memory",
+                       description="Print a program's methods, inputs and outputs, operator counts, "
+                                   "arena bytes against the live-bytes lower bound, constant bytes "
+                                   "and metadata; --html and --dot also draw its operator graph.")
+    i.add_argument("program")
+    i.add_argument("--html", metavar="OUT.html",
+                   help="also write one self-contained HTML page: each method's operator graph (coloured "
+                        "by precision, hover for source lines and operands) and its memory plan")
+    i.add_argument("--dot", metavar="OUT.dot", help="also write the operator graphs as Graphviz DOT")
+    i.set_defaults(func=cmd_inspect)
+
+
 def build_parser():
     from exporter.options import OBSERVERS, QuantMode      # no torch: the runtime-only install has them
     p = argparse.ArgumentParser(prog="ember", description="Export PyTorch models to Ember programs and run them.")
@@ -332,12 +369,7 @@ def build_parser():
     e.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     e.set_defaults(func=cmd_export)
 
-    i = sub.add_parser("inspect", help="describe a program: methods, I/O, ops, memory",
-                       description="Print a program's methods, inputs and outputs, operator counts, "
-                                   "arena bytes against the live-bytes lower bound, constant bytes "
-                                   "and metadata.")
-    i.add_argument("program")
-    i.set_defaults(func=cmd_inspect)
+    _add_inspect(sub)
 
     r = sub.add_parser("run", help="run a program on .npy/.npz inputs",
                        description="Run a method of PROGRAM on inputs from .npy files (in order) or "

@@ -1,4 +1,4 @@
-"""The `ember` command: export, inspect, run, validate.
+"""The `ember` command: export, inspect, run, validate, profile.
 
 Every failure a user can cause prints one line `ember: error: ...` and exits 2;
 `validate` exits 1 when an output exceeds its tolerance.
@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from ember import __version__
+from ember.numerics import compare
 
 
 class CliError(Exception):
@@ -100,7 +101,7 @@ def cmd_export(args):
     data = export_spec(args.model, method=args.method, dynamic=dynamic,
                        bundle_test=not args.no_test_case, verbose=not args.quiet,
                        quantize=args.quantize, calibration=args.calibration, observer=args.observer,
-                       dims=dims)
+                       dims=dims, keep_float=args.keep_float or (), strip_debug=args.strip_debug)
     tmp = out + ".tmp"
     with open(tmp, "wb") as f:
         f.write(data)
@@ -210,30 +211,6 @@ def cmd_run(args):
             print(f"{n}: {_summary(a)}")
 
 
-def compare(reference: np.ndarray, got: np.ndarray, atol: float, rtol: float) -> dict:
-    """Error figures of `got` against `reference` (allclose semantics for `ok`)."""
-    if reference.shape != got.shape:
-        return {"ok": False, "problem": f"shape {list(got.shape)} != {list(reference.shape)}"}
-    r = reference.astype(np.float64).reshape(-1)
-    g = got.astype(np.float64).reshape(-1)
-    diff = np.abs(r - g)
-    same_nonfinite = (~np.isfinite(r)) & (r == g)
-    diff[same_nonfinite] = 0.0
-    max_abs = float(diff.max()) if diff.size else 0.0
-    rel = diff / np.maximum(np.abs(r), np.finfo(np.float32).tiny)
-    max_rel = float(rel.max()) if rel.size else 0.0
-    nr, ng = np.linalg.norm(r[np.isfinite(r)]), np.linalg.norm(g[np.isfinite(g)])
-    cos = float(np.dot(r[np.isfinite(r) & np.isfinite(g)], g[np.isfinite(r) & np.isfinite(g)]) / (nr * ng)) \
-        if nr > 0 and ng > 0 else float(nr == ng)
-    ok = bool(np.all(diff <= atol + rtol * np.abs(r)))
-    finite = np.isfinite(r) & np.isfinite(g)
-    noise = float(np.sum((r[finite] - g[finite]) ** 2))
-    signal = float(np.sum(r[finite] ** 2))
-    sqnr = float("inf") if noise == 0 else (10 * np.log10(signal / noise) if signal > 0 else float("-inf"))
-    return {"ok": ok, "max_abs": max_abs, "max_rel": max_rel, "cosine": cos, "sqnr": sqnr,
-            "identical": bool(np.array_equal(reference, got))}
-
-
 def _onnx_reference(path, arrays, method):
     """The reference for an ONNX model: onnx.reference.ReferenceEvaluator (no onnxruntime).
     Without --input, the program's bundled test-case inputs."""
@@ -257,6 +234,26 @@ def _onnx_reference(path, arrays, method):
             for o in outs], arrays
 
 
+def _per_layer(args, method, arrays):
+    """`validate --per-layer`: every operator's output against its eager value (ember/per_layer.py)."""
+    from ember import per_layer
+    if args.model.endswith(".onnx"):
+        _, arrays = _onnx_reference(args.model, arrays, method)     # checks the file, picks the inputs
+        eager = per_layer.eager_onnx(args.model, arrays)
+    else:
+        from exporter.frontends.torch import capture
+        captured = capture(args.model)
+        if arrays is None:
+            arrays = [t.detach().numpy() for t in captured.example_inputs]
+        eager = per_layer.eager_torch(captured.program.module(), arrays)
+    table = per_layer.rows(method, eager, per_layer.program_outputs(method, arrays), args.jump_db)
+    if not any(r["eager"] for r in table):
+        raise CliError("the program records no eager values (exported with --strip-debug, or by an older "
+                       "exporter): re-export it to compare layer by layer")
+    print(per_layer.render(table, args.jump_db))
+    return 0
+
+
 def cmd_validate(args):
     _exporter_packages("validate")
     import torch
@@ -265,6 +262,8 @@ def cmd_validate(args):
     program = _py_program(args.program)
     method = program.method(args.method)
     arrays = load_inputs(args.input, method)
+    if args.per_layer:
+        return _per_layer(args, method, arrays)
     if args.model.endswith(".onnx"):
         eager, arrays = _onnx_reference(args.model, arrays, method)
     else:
@@ -318,6 +317,42 @@ def cmd_validate(args):
     return 1 if any(failed.values()) else 0
 
 
+def cmd_profile(args):
+    import json
+
+    from ember import profile
+    if args.runs < 1:
+        raise CliError("--runs must be at least 1")
+    method = _py_program(args.program).method(args.method)
+    arrays = load_inputs(args.input, method)
+    if args.runtime == "py":
+        if args.threads != 1:
+            raise CliError("--threads is for the C runtime (--runtime c); the Python runtime runs on one")
+        if arrays is None:
+            cases = method.test_cases()
+            if not cases:
+                raise CliError("no --input given and the program has no bundled test case")
+            arrays = cases[0][0]
+        prof = profile.profile_py(method, arrays, args.runs)
+    else:
+        if not 1 <= args.threads <= 64:
+            raise CliError("--threads must be in 1..64")
+        if arrays is None and not method.test_cases():
+            raise CliError("no --input given and the program has no bundled test case")
+        try:
+            prof = profile.profile_c(args.program, args.method, arrays, args.runs, args.threads)
+        except profile.ProfileError as e:
+            raise CliError(str(e)) from None
+    print(profile.table(prof, args.top))
+    if args.trace:
+        try:
+            with open(args.trace, "w") as f:
+                json.dump(profile.chrome_trace(prof), f)
+        except OSError as e:
+            raise CliError(f"cannot write {args.trace}: {e.strerror}") from None
+        print(f"wrote {args.trace} (Chrome trace events: open in https://ui.perfetto.dev or chrome://tracing)")
+
+
 def _add_inspect(sub):
     i = sub.add_parser("inspect", help="describe a program: methods, I/O, ops, memory",
                        description="Print a program's methods, inputs and outputs, operator counts, "
@@ -329,6 +364,55 @@ def _add_inspect(sub):
                         "by precision, hover for source lines and operands) and its memory plan")
     i.add_argument("--dot", metavar="OUT.dot", help="also write the operator graphs as Graphviz DOT")
     i.set_defaults(func=cmd_inspect)
+
+
+def _add_validate(sub):
+    v = sub.add_parser("validate", help="compare a program against eager PyTorch",
+                       description="Run the same inputs through the eager model and the program; "
+                                   "print max abs error, max relative error and cosine similarity "
+                                   "per output, for the Python and the C runtime side by side (and C against Python). "
+                                   "Also SQNR (signal to quantization noise, dB). Exit 1 if any element exceeds "
+                                   "atol + rtol*|eager| (int8 programs: if a cosine is below --min-cosine).")
+    v.add_argument("model", help="FILE.py:FACTORY, MODULE:FACTORY or .pt2 (the eager reference), or .onnx "
+                                 "(onnx's reference evaluator)")
+    v.add_argument("program")
+    v.add_argument("-i", "--input", action="append", metavar="FILE",
+                   help=".npy/.npz inputs (default: the factory's example inputs)")
+    v.add_argument("--method", default="forward")
+    v.add_argument("--atol", type=float, default=None, help="absolute tolerance (default 1e-4)")
+    v.add_argument("--rtol", type=float, default=None, help="relative tolerance (default 1e-4)")
+    v.add_argument("--min-cosine", type=float, default=0.99,
+                   help="an int8 program passes when each output's cosine similarity to eager is at "
+                        "least this (default 0.99), unless --atol/--rtol are given")
+    v.add_argument("--runtime", choices=["all", "py", "c"], default="all",
+                   help="runtimes to compare with eager (default: all: Python and, when built, C)")
+    v.add_argument("--per-layer", action="store_true",
+                   help="compare every operator's output with the eager value it stands for (the Python "
+                        "runtime, which the C runtime matches): max abs error, cosine, SQNR per operator, the "
+                        "first operator that loses much more precision than its inputs marked")
+    v.add_argument("--jump-db", type=float, default=15.0, metavar="DB",
+                   help="--per-layer: an operator whose SQNR is more than DB below its inputs' is a jump "
+                        "(default 15)")
+    v.set_defaults(func=cmd_validate)
+
+
+def _add_profile(sub):
+    f = sub.add_parser("profile", help="time every operator of a program",
+                       description="Run a method of PROGRAM --runs times (after one warm-up run) and print, per "
+                                   "operator: its index, op, source line, operand shapes, median time, share of the "
+                                   "total and achieved GFLOP/s (convolutions, linear, matmul) or GB/s (the rest); "
+                                   "then the totals. Without --input, the bundled test case's inputs.")
+    f.add_argument("program")
+    f.add_argument("-i", "--input", action="append", metavar="FILE", help=".npy or .npz input (repeatable)")
+    f.add_argument("--method", default="forward")
+    f.add_argument("--runtime", choices=["py", "c"], default="c",
+                   help="c: the C runtime through runtime_c/build/ember_run (default); py: the numpy runtime")
+    f.add_argument("--threads", type=int, default=1, help="C runtime: kernel threads (default 1)")
+    f.add_argument("--runs", type=int, default=10, help="timed runs (default 10); the table shows medians")
+    f.add_argument("--top", type=int, metavar="N", help="only the N slowest operators, slowest first")
+    f.add_argument("--trace", metavar="OUT.json",
+                   help="also write a Chrome trace-event file (Perfetto, chrome://tracing) of every run")
+    f.set_defaults(func=cmd_profile)
 
 
 def build_parser():
@@ -366,6 +450,12 @@ def build_parser():
     e.add_argument("--observer", choices=OBSERVERS, default=OBSERVERS[0],
                    help="activation ranges from calibration: minmax (default) or the 0.01/99.99 "
                         "percentiles (clips outliers)")
+    e.add_argument("--keep-float", metavar="NAME,...",
+                   help="--quantize int8: leave these operators in float: node names or module paths from "
+                        "the per-layer table of ember validate (a module keeps every operator inside it)")
+    e.add_argument("--strip-debug", action="store_true",
+                   help="leave out source lines and the eager mapping that the per-layer table of ember "
+                        "validate reads (a smaller file; error messages then name operators by index only)")
     e.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     e.set_defaults(func=cmd_export)
 
@@ -383,26 +473,8 @@ def build_parser():
                    help="py: the numpy reference runtime; c: the C runtime (libember.so)")
     r.set_defaults(func=cmd_run)
 
-    v = sub.add_parser("validate", help="compare a program against eager PyTorch",
-                       description="Run the same inputs through the eager model and the program; "
-                                   "print max abs error, max relative error and cosine similarity "
-                                   "per output, for the Python and the C runtime side by side (and C against Python). "
-                                   "Also SQNR (signal to quantization noise, dB). Exit 1 if any element exceeds "
-                                   "atol + rtol*|eager| (int8 programs: if a cosine is below --min-cosine).")
-    v.add_argument("model", help="FILE.py:FACTORY, MODULE:FACTORY or .pt2 (the eager reference), or .onnx "
-                                 "(onnx's reference evaluator)")
-    v.add_argument("program")
-    v.add_argument("-i", "--input", action="append", metavar="FILE",
-                   help=".npy/.npz inputs (default: the factory's example inputs)")
-    v.add_argument("--method", default="forward")
-    v.add_argument("--atol", type=float, default=None, help="absolute tolerance (default 1e-4)")
-    v.add_argument("--rtol", type=float, default=None, help="relative tolerance (default 1e-4)")
-    v.add_argument("--min-cosine", type=float, default=0.99,
-                   help="an int8 program passes when each output's cosine similarity to eager is at "
-                        "least this (default 0.99), unless --atol/--rtol are given")
-    v.add_argument("--runtime", choices=["all", "py", "c"], default="all",
-                   help="runtimes to compare with eager (default: all: Python and, when built, C)")
-    v.set_defaults(func=cmd_validate)
+    _add_validate(sub)
+    _add_profile(sub)
     return p
 
 

@@ -117,7 +117,7 @@ def method_graph(method) -> Graph:
             cache[i] = method.tensor_info(i)
         return cache[i]
     nodes, producer, joined = {}, {}, {}
-    for k, i in enumerate(method._inputs):
+    for k, i in enumerate(method.input_indices):
         nodes[f"in{k}"] = io_node("input", k, i, info(i))
         producer[i] = f"in{k}"
 
@@ -131,7 +131,7 @@ def method_graph(method) -> Graph:
         consume(node.key, op.inputs)
         for i in op.outputs:
             producer[i] = node.key
-    for k, i in enumerate(method._outputs):
+    for k, i in enumerate(method.output_indices):
         nodes[f"out{k}"] = io_node("output", k, i, info(i))
         consume(f"out{k}", [i])
     return Graph(nodes, [(a, b, ts) for (a, b), ts in joined.items()])
@@ -324,13 +324,13 @@ def lifetimes(method) -> dict:
         if i >= 0 and method.tensor_info(i)["storage"] == "arena":
             lo, hi = span.get(i, (step, step))
             span[i] = [min(lo, step), max(hi, step)]
-    for i in method._inputs:
+    for i in method.input_indices:
         touch(i, -1)
     table = method.operator_table
     for op in table:
         for i in list(op.inputs) + list(op.outputs):
             touch(i, op.index)
-    for i in method._outputs:
+    for i in method.output_indices:
         touch(i, len(table))
     return span
 
@@ -347,7 +347,7 @@ def views(method) -> dict:
 
 def producer_precision(method) -> dict:
     """Arena tensor -> the precision of the operator that writes it first ("io" for inputs)."""
-    out = {i: "io" for i in method._inputs}
+    out = {i: "io" for i in method.input_indices}
     for op in method.operator_table:
         for o in op.outputs:
             out.setdefault(o, op.precision)

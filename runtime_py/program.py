@@ -134,6 +134,11 @@ class Method:
         return list(self._inputs)
 
     @property
+    def output_indices(self) -> list:
+        """The tensor indices of the outputs, in order."""
+        return list(self._outputs)
+
+    @property
     def operators(self):
         return [op[0] for op in self._ops]
 

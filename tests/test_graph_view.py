@@ -232,8 +232,8 @@ def _fake_transformer(layers):
         x = op("ADD", x, a)
         m = op("GELU", op("FULLY_CONNECTED", op("LAYER_NORM", x, tensor("constant")), tensor("constant")))
         x = op("ADD", x, op("FULLY_CONNECTED", m, tensor("constant")))
-    return SimpleNamespace(name="forward", operator_table=ops, tensor_info=lambda i: infos[i], _inputs=[0],
-                           _outputs=[x], tensors=infos, arena_size=98304, live_bytes_lower_bound=98304,
+    return SimpleNamespace(name="forward", operator_table=ops, tensor_info=lambda i: infos[i], input_indices=[0],
+                           output_indices=[x], tensors=infos, arena_size=98304, live_bytes_lower_bound=98304,
                            symbols=[("seq", 1, 128)], precisions=["float32"] * len(ops),
                            inputs=[infos[0]], outputs=[infos[x]])
 

@@ -1,0 +1,42 @@
+// Shared by every Ember compute shader (included; not a shader of its own).
+//
+// Bindings: 0 = the method's arena (every tensor at its planned offset), 1 = the constants
+// its operators read (uploaded once at prepare). Both are float32 arrays; a tensor
+// reference in the push constants is an element offset into the arena, or, with
+// CONST_BIT set, into the constants. Push constants: 32 uint words (128 bytes), their
+// meaning per shader at the top of each file. Specialisation constant 0 (OP) picks the op
+// of a shader that serves several.
+//
+// Every shader runs workgroups of 64 invocations along x (a multiple of the usual
+// subgroup sizes: 8 on lavapipe, 16 to 64 on mobile GPUs, 32 / 64 on desktop GPUs).
+// Elementwise shaders flatten their outputs over a 2-D grid of workgroups (x up to the
+// device's maxComputeWorkGroupCount[0], then y) and guard the tail.
+#extension GL_GOOGLE_include_directive : enable
+
+layout(local_size_x = 64) in;
+
+layout(std430, set = 0, binding = 0) buffer Arena { float arena[]; };
+layout(std430, set = 0, binding = 1) readonly buffer Constants { float consts[]; };
+layout(push_constant) uniform Push { uint u[32]; } pc;
+layout(constant_id = 0) const uint OP = 0u;
+
+const uint CONST_BIT = 0x80000000u;
+const uint NONE = 0xffffffffu;
+
+// Element i of the tensor at ref.
+float ld(uint ref, uint i) {
+    return (ref & CONST_BIT) != 0u ? consts[(ref & ~CONST_BIT) + i] : arena[ref + i];
+}
+
+// This invocation's index over the flattened 2-D grid.
+uint flat_index() {
+    return (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * 64u + gl_LocalInvocationID.x;
+}
+
+// The fused activation (schema Activation: 0 none, 1 RELU, 2 RELU6); NaN passes through,
+// as the C runtime's ember_activate.
+float activate(float v, uint act) {
+    if (act == 1u || act == 2u) v = v < 0.0 ? 0.0 : v;
+    if (act == 2u) v = v > 6.0 ? 6.0 : v;
+    return v;
+}

@@ -1,0 +1,169 @@
+/* Internals of the Vulkan backend: the entry point table, the context and method layouts,
+ * and the shader list shared by context.c (device, pipelines), prepare.c (method) and
+ * ops.c (one dispatch per operator). */
+#ifndef EMBER_VK_INTERNAL_H
+#define EMBER_VK_INTERNAL_H
+
+#define VK_NO_PROTOTYPES
+#include <vulkan/vulkan.h>
+
+#include "../src/handles.h"
+#include "ember_vulkan.h"
+
+/* Entry points reached through vkGetInstanceProcAddr(NULL, ...). */
+#define EMBER_VK_GLOBAL_FNS(X)                                                                        \
+    X(vkCreateInstance) X(vkEnumerateInstanceLayerProperties) X(vkEnumerateInstanceExtensionProperties)
+
+/* Through vkGetInstanceProcAddr(instance, ...). */
+#define EMBER_VK_INSTANCE_FNS(X)                                                                      \
+    X(vkDestroyInstance) X(vkEnumeratePhysicalDevices) X(vkGetPhysicalDeviceProperties)               \
+    X(vkGetPhysicalDeviceQueueFamilyProperties) X(vkGetPhysicalDeviceMemoryProperties)                \
+    X(vkCreateDevice) X(vkGetDeviceProcAddr) X(vkEnumerateDeviceExtensionProperties)
+
+/* Through vkGetDeviceProcAddr. */
+#define EMBER_VK_DEVICE_FNS(X)                                                                        \
+    X(vkDestroyDevice) X(vkGetDeviceQueue) X(vkCreateBuffer) X(vkDestroyBuffer)                       \
+    X(vkGetBufferMemoryRequirements) X(vkAllocateMemory) X(vkFreeMemory) X(vkBindBufferMemory)        \
+    X(vkMapMemory) X(vkUnmapMemory) X(vkCreateShaderModule) X(vkDestroyShaderModule)                  \
+    X(vkCreateDescriptorSetLayout) X(vkDestroyDescriptorSetLayout) X(vkCreatePipelineLayout)          \
+    X(vkDestroyPipelineLayout) X(vkCreateComputePipelines) X(vkDestroyPipeline)                       \
+    X(vkCreateDescriptorPool) X(vkDestroyDescriptorPool) X(vkAllocateDescriptorSets)                  \
+    X(vkUpdateDescriptorSets) X(vkCreateCommandPool) X(vkDestroyCommandPool)                          \
+    X(vkAllocateCommandBuffers) X(vkFreeCommandBuffers) X(vkBeginCommandBuffer) X(vkEndCommandBuffer) X(vkCmdBindPipeline)    \
+    X(vkCmdBindDescriptorSets) X(vkCmdPushConstants) X(vkCmdDispatch) X(vkCmdPipelineBarrier)         \
+    X(vkCmdCopyBuffer) X(vkCreateFence) X(vkDestroyFence) X(vkResetFences) X(vkWaitForFences)         \
+    X(vkQueueSubmit) X(vkDeviceWaitIdle)
+
+#define EMBER_VK_DECLARE(name) PFN_##name name;
+typedef struct ember_vk_fns {
+    PFN_vkGetInstanceProcAddr vkGetInstanceProcAddr;
+    EMBER_VK_GLOBAL_FNS(EMBER_VK_DECLARE)
+    EMBER_VK_INSTANCE_FNS(EMBER_VK_DECLARE)
+    EMBER_VK_DEVICE_FNS(EMBER_VK_DECLARE)
+    PFN_vkCreateDebugUtilsMessengerEXT vkCreateDebugUtilsMessengerEXT;    /* with validation only */
+    PFN_vkDestroyDebugUtilsMessengerEXT vkDestroyDebugUtilsMessengerEXT;
+} ember_vk_fns;
+#undef EMBER_VK_DECLARE
+
+/* The shaders (shaders/<name>.comp), in the order of the generated table. */
+typedef enum ember_vk_shader {
+    EMBER_VK_SH_FULLY_CONNECTED, EMBER_VK_SH_CONV2D, EMBER_VK_SH_BINARY, EMBER_VK_SH_UNARY, EMBER_VK_SH_POOL2D,
+    EMBER_VK_SHADER_COUNT
+} ember_vk_shader;
+
+/* Specialisation constant 0 of the shaders that serve several ops. */
+enum { EMBER_VK_BIN_ADD = 0, EMBER_VK_BIN_SUB = 1, EMBER_VK_BIN_MUL = 2, EMBER_VK_BIN_DIV = 3 };
+enum { EMBER_VK_UN_RELU = 0, EMBER_VK_UN_TANH = 1 };
+enum { EMBER_VK_POOL_MAX = 0, EMBER_VK_POOL_AVG = 1 };
+
+/* Push constants: 32 uint32 words (128 bytes, the minimum every device offers). A tensor
+ * reference is an element offset into the arena buffer, or with EMBER_VK_CONST_BIT set an
+ * element offset into the constants buffer; EMBER_VK_NONE for an absent operand. */
+#define EMBER_VK_PUSH_WORDS 32
+#define EMBER_VK_CONST_BIT 0x80000000u
+#define EMBER_VK_NONE 0xffffffffu
+#define EMBER_VK_GROUP 64             /* every shader's workgroup: 64 invocations along x */
+#define EMBER_VK_MAX_PIPELINES 64
+
+typedef struct ember_vk_pipeline {
+    ember_vk_shader shader;
+    uint32_t spec;                    /* specialisation constant 0 */
+    VkPipeline pipeline;
+} ember_vk_pipeline;
+
+struct ember_vk_context {
+    ember_vk_fns vk;
+    void *loader;                     /* dlopen handle */
+    VkInstance instance;
+    VkDebugUtilsMessengerEXT messenger;
+    VkPhysicalDevice physical;
+    VkPhysicalDeviceProperties props;
+    VkPhysicalDeviceMemoryProperties memory;
+    VkDevice device;
+    VkQueue queue;
+    uint32_t queue_family;
+    VkDescriptorSetLayout set_layout; /* binding 0: arena, binding 1: constants */
+    VkPipelineLayout layout;          /* that set + 128 bytes of push constants */
+    VkShaderModule modules[EMBER_VK_SHADER_COUNT];
+    ember_vk_pipeline pipelines[EMBER_VK_MAX_PIPELINES];
+    int32_t n_pipelines;
+    int32_t ready;                    /* created successfully */
+    int32_t validation_count;         /* messages from the validation layer */
+    char validation_first[EMBER_MESSAGE_BYTES], validation_last[EMBER_MESSAGE_BYTES];
+    char message[EMBER_MESSAGE_BYTES];
+};
+
+/* One compute dispatch of a prepared method: its pipeline, push constants, workgroup grid
+ * and the arena element ranges it reads and writes (for the barriers). */
+typedef struct ember_vk_dispatch {
+    int32_t op;                       /* operator index */
+    VkPipeline pipeline;
+    uint32_t push[EMBER_VK_PUSH_WORDS];
+    uint32_t groups[3];
+    uint64_t read_lo[EMBER_MAX_OP_INPUTS], read_hi[EMBER_MAX_OP_INPUTS];   /* arena bytes [lo, hi) */
+    int32_t n_reads;
+    uint64_t write_lo, write_hi;
+} ember_vk_dispatch;
+
+/* A device buffer with its memory; map: the host pointer of a host-visible one. */
+typedef struct ember_vk_buffer {
+    VkBuffer buffer;
+    VkDeviceMemory memory;
+    VkDeviceSize size;
+    void *map;
+} ember_vk_buffer;
+
+typedef struct ember_vk_io {
+    uint32_t ref;                     /* where the tensor lives (EMBER_VK_CONST_BIT: constants) */
+    uint64_t staging;                 /* its byte offset in the staging buffer */
+    uint64_t nbytes;
+    int32_t tensor;                   /* index into method->tensors */
+    int32_t set;                      /* inputs: set at least once */
+} ember_vk_io;
+
+struct ember_vk_method {
+    ember_vk_context *ctx;
+    const ember_method *method;
+    ember_vk_buffer arena, constants, staging;
+    VkDescriptorPool pool;
+    VkDescriptorSet set;
+    VkCommandPool commands;
+    VkCommandBuffer cmd;
+    VkFence fence;
+    ember_vk_io *inputs, *outputs;
+    int32_t n_inputs, n_outputs;
+    int32_t n_dispatches, n_barriers;
+    int32_t ran;                      /* a run succeeded since prepare */
+    char message[EMBER_MESSAGE_BYTES];
+};
+
+/* context.c */
+ember_status ember_vk_fail(char *message, ember_status s, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+const char *ember_vk_result_str(VkResult r);
+/* The status of a failed VkResult: out of memory -> EMBER_ERR_MEMORY, else EXECUTION. */
+ember_status ember_vk_status(VkResult r);
+/* The pipeline of (shader, spec), created on first use; *out VK_NULL_HANDLE on failure
+ * (ctx->message says why). */
+ember_status ember_vk_pipeline_get(ember_vk_context *ctx, ember_vk_shader shader, uint32_t spec, VkPipeline *out);
+/* EMBER_ERR_EXECUTION with the last validation message when the layer reported
+ * anything since `before` (ctx->validation_count then); else EMBER_OK. */
+ember_status ember_vk_check_validation(ember_vk_context *ctx, int32_t before, char *message);
+/* A buffer of `size` bytes (at least 16) with `usage`, in memory with the `want` property
+ * flags (and, if possible, `prefer` too); mapped when host-visible. */
+ember_status ember_vk_buffer_create(ember_vk_context *ctx, VkDeviceSize size, VkBufferUsageFlags usage,
+                                    VkMemoryPropertyFlags want, VkMemoryPropertyFlags prefer, ember_vk_buffer *b,
+                                    char *message);
+void ember_vk_buffer_destroy(ember_vk_context *ctx, ember_vk_buffer *b);
+
+/* ops.c: the dispatch of operator k into *d (d->pipeline set), or EMBER_ERR_UNSUPPORTED.
+ * refs[t]: tensor t's reference (EMBER_VK_NONE where not placed); returns 0 in *dispatches
+ * for a view (RESHAPE). */
+int ember_vk_op_supported(uint16_t opcode);
+ember_status ember_vk_op_dispatch(ember_vk_context *ctx, const ember_method *m, int32_t k, const uint32_t *refs,
+                                  ember_vk_dispatch *d, int32_t *dispatches, char *message);
+
+#endif /* EMBER_VK_INTERNAL_H */

@@ -102,6 +102,13 @@ def check_native_output(out, names):
         line = [ln for ln in summaries if f"/{name}.ember:" in ln]
         assert len(line) == 1 and line[0].startswith("PASS "), out[-3000:]
         assert "; 0 allocator calls in load+init+run" in line[0]
+        # the profile hook (native_test.c profile_check): every operator recorded in order,
+        # exact clock reads, short buffers, unset left alone, bad arguments refused, no heap
+        profiled = [ln for ln in out.splitlines() if ln.startswith(("PASS profile /", "FAIL profile /"))
+                    and f"/{name}.ember:" in ln]
+        assert len(profiled) == 1 and profiled[0].startswith("PASS "), out[-3000:]
+        assert profiled[0].endswith(", heap untouched")
+    assert f"PASS profile: {len(names)} programs profiled" in out
     assert "PASS threads:" in out
     # every program's kernels split over 2 and 3 threads: bit-identical to 1 thread
     assert "PASS thread counts:" in out and "FAIL thread count" not in out

@@ -211,6 +211,81 @@ EMBER_NODISCARD ember_status ember_method_memory_size_threads(const ember_progra
 EMBER_NODISCARD ember_status ember_method_set_threads(ember_method *method, int32_t threads,
                                                       ember_parallel_for_fn parallel_for, void *pool);
 
+/* ---- operators (optional): what a method runs, for tools --------------------
+ * Operator k (0 .. ember_method_operator_count - 1, in run order) as the file lists it:
+ * its op, the Python line that produced it, and its operands. Strings point into the
+ * file buffer or static storage (nothing is allocated or copied). */
+typedef struct ember_operator_info {
+    const char *op;            /* the opcode's name, e.g. "CONV2D" (static storage) */
+    int32_t opcode;            /* its code in the schema (the OpCode enum of program.fbs) */
+    const char *source;        /* "file.py:LINE: code" of the export, in the file; "" when none */
+    int32_t n_inputs;          /* operands as listed, absent optional inputs included */
+    int32_t n_outputs;
+} ember_operator_info;
+
+/* Number of operators; 0 for a NULL or failed handle. */
+int32_t ember_method_operator_count(const ember_method *method);
+/* Operator k: EMBER_ERR_ARGUMENT for k out of range or a NULL info. */
+EMBER_NODISCARD ember_status ember_method_operator_info(const ember_method *method, int32_t k,
+                                                        ember_operator_info *info);
+/* Operand j of operator k (`output` = 0: input j, 1: output j): name, dtype, rank, shape and
+ * nbytes at the sizes of the last run (the declared maxima before a first run with dynamic
+ * sizes); data is NULL (intermediate arena bytes are reused by later operators).
+ * EMBER_ERR_INPUT (info zeroed, name "") where input j is an absent optional operand,
+ * EMBER_ERR_ARGUMENT for k or j out of range or a NULL info. */
+EMBER_NODISCARD ember_status ember_method_operator_tensor(const ember_method *method, int32_t k, int output,
+                                                          int32_t j, ember_tensor_info *info);
+
+/* ---- profiling (optional): each operator's start and end on a clock you supply ----
+ * The library reads no clock of its own (there is none in C99 worth having on every
+ * target). Give it one that returns any monotonic tick count - clock_gettime in
+ * nanoseconds on a hosted system, a cycle counter (DWT->CYCCNT, PMCCNTR_EL0, rdtsc) on a
+ * device - and a buffer of records you own:
+ *
+ *     static ember_op_record records[64];
+ *     ember_profile prof = {records, 64, 0, 0, 0, 0, my_cycles, NULL};
+ *     ember_method_set_profile(m, &prof);
+ *     ember_method_run(m);       // prof.count records: records[i].op, .opcode, .start, .end
+ *
+ * Each ember_method_run then writes, from its own thread only: run_start on entry and
+ * run_end on return (the whole run: input checks, re-preparation when dynamic sizes
+ * change, every operator), one record per operator in run order into records[0 ..
+ * capacity), and count (records filled) and dropped (operators that did not fit). A run
+ * overwrites the previous run's records: copy them out between runs to keep them. A run
+ * that fails keeps the records of the operators that ran, the failing one included.
+ *
+ * The library never allocates and never keeps a pointer into the records beyond the
+ * profile: the caller owns `profile` and `records`, which must stay valid until the
+ * profile is unset (NULL) or the method freed. With threads (ember_method_set_threads),
+ * the clock is read on the thread that called ember_method_run, before an operator
+ * starts and after every task of it has returned: the times are the operator's wall
+ * time, not its CPU time. A profile serves one method at a time (two methods running
+ * in two threads need two profiles). Unset (the default), a run costs one predictable
+ * branch per operator and never touches a profile. */
+typedef uint64_t (*ember_clock_fn)(void *ctx);   /* any monotonic tick count */
+
+typedef struct ember_op_record {
+    int32_t op;                /* operator index, 0 .. ember_method_operator_count - 1 */
+    int32_t opcode;            /* as ember_operator_info.opcode */
+    uint64_t start, end;       /* clock ticks around the operator's kernel */
+} ember_op_record;
+
+typedef struct ember_profile {
+    ember_op_record *records;  /* the caller's buffer of `capacity` records */
+    int32_t capacity;
+    int32_t count;             /* written by each run: records filled (<= capacity) */
+    int32_t dropped;           /* written by each run: operators that did not fit */
+    uint64_t run_start, run_end;   /* written by each run: the whole run, same clock */
+    ember_clock_fn clock;      /* required */
+    void *clock_ctx;           /* passed to clock, never read by the library */
+} ember_profile;
+
+/* Profiles later runs into *profile (see above); NULL turns profiling off. Sets count
+ * and dropped to 0. EMBER_ERR_ARGUMENT for a profile without a clock, a negative
+ * capacity, or NULL records with capacity > 0 (a run refuses such a profile too, should
+ * its fields change after this call). */
+EMBER_NODISCARD ember_status ember_method_set_profile(ember_method *method, ember_profile *profile);
+
 #ifdef __cplusplus
 }
 #endif

@@ -55,6 +55,7 @@ struct ember_method {
     size_t scratch_size;
     int32_t scratch_slices;              /* kernel scratch slices the caller's memory holds (>= 1) */
     ember_threads threads;               /* ember_method_set_threads; n = 1 by default */
+    ember_profile *profile;              /* ember_method_set_profile (caller's); NULL: off */
     fb_vec test_cases;
     char message[EMBER_MESSAGE_BYTES];
 };

@@ -596,8 +596,8 @@ static ember_status bind_sizes(ember_method *m) {
     return EMBER_OK;
 }
 
-ember_status ember_method_run(ember_method *m) {
-    TRY(check_handle(m));
+/* The run without its profile bookkeeping; prof (NULL: off) gets a record per operator. */
+static ember_status run_ops(ember_method *m, ember_profile *prof) {
     ember_error err = {m->message, sizeof m->message};
     char detail[EMBER_MESSAGE_BYTES];
     ember_error op_err = {detail, sizeof detail};
@@ -623,9 +623,91 @@ ember_status ember_method_run(ember_method *m) {
     for (int32_t k = 0; k < m->n_nodes; k++) {
         const ember_node *n = &m->nodes[k];
         node_args(m, n, &a);
+        if (prof == NULL) {   /* the common case: one predictable branch per operator */
+            ember_status s = n->impl->eval(&a, &op_err);
+            if (s != EMBER_OK) return op_failed(m, k, s, detail);
+            continue;
+        }
+        uint64_t start = prof->clock(prof->clock_ctx);
         ember_status s = n->impl->eval(&a, &op_err);
+        uint64_t end = prof->clock(prof->clock_ctx);
+        if (prof->count < prof->capacity) {
+            ember_op_record *r = &prof->records[prof->count++];
+            r->op = k;
+            r->opcode = (int32_t)n->opcode;
+            r->start = start;
+            r->end = end;
+        } else if (prof->dropped < INT32_MAX) {
+            prof->dropped++;
+        }
         if (s != EMBER_OK) return op_failed(m, k, s, detail);
     }
+    return EMBER_OK;
+}
+
+ember_status ember_method_run(ember_method *m) {
+    TRY(check_handle(m));
+    ember_profile *prof = m->profile;
+    if (prof == NULL) return run_ops(m, NULL);
+    if (prof->clock == NULL || prof->capacity < 0 || (prof->records == NULL && prof->capacity > 0)) {
+        ember_error err = {m->message, sizeof m->message};   /* changed by the caller since set_profile */
+        return ember_fail(&err, EMBER_ERR_ARGUMENT, "the profile lost its clock or records (capacity %d) "
+                          "after ember_method_set_profile", (int)prof->capacity);
+    }
+    prof->count = prof->dropped = 0;
+    prof->run_start = prof->clock(prof->clock_ctx);
+    ember_status s = run_ops(m, prof);
+    prof->run_end = prof->clock(prof->clock_ctx);
+    return s;
+}
+
+ember_status ember_method_set_profile(ember_method *m, ember_profile *profile) {
+    TRY(check_handle(m));
+    ember_error err = {m->message, sizeof m->message};
+    if (profile != NULL) {
+        if (profile->clock == NULL) return ember_fail(&err, EMBER_ERR_ARGUMENT, "profile without a clock");
+        if (profile->capacity < 0)
+            return ember_fail(&err, EMBER_ERR_ARGUMENT, "profile capacity %d is negative", (int)profile->capacity);
+        if (profile->records == NULL && profile->capacity > 0)
+            return ember_fail(&err, EMBER_ERR_ARGUMENT, "profile of capacity %d without records",
+                              (int)profile->capacity);
+        profile->count = profile->dropped = 0;
+    }
+    m->profile = profile;
+    return EMBER_OK;
+}
+
+/* ---- operators, for tools -------------------------------------------------- */
+int32_t ember_method_operator_count(const ember_method *m) {
+    return check_handle(m) == EMBER_OK ? m->n_nodes : 0;
+}
+
+ember_status ember_method_operator_info(const ember_method *m, int32_t k, ember_operator_info *info) {
+    TRY(check_handle(m));
+    if (info == NULL || k < 0 || k >= m->n_nodes) return EMBER_ERR_ARGUMENT;
+    const ember_node *n = &m->nodes[k];
+    memset(info, 0, sizeof *info);
+    info->op = ember_opcode_name(n->opcode);
+    info->opcode = (int32_t)n->opcode;
+    info->source = fb_str(&m->program->f, n->source);
+    info->n_inputs = n->n_in;
+    info->n_outputs = n->n_out;
+    return EMBER_OK;
+}
+
+ember_status ember_method_operator_tensor(const ember_method *m, int32_t k, int output, int32_t j,
+                                          ember_tensor_info *info) {
+    TRY(check_handle(m));
+    if (info == NULL || k < 0 || k >= m->n_nodes) return EMBER_ERR_ARGUMENT;
+    const ember_node *n = &m->nodes[k];
+    if (j < 0 || j >= (output ? n->n_out : n->n_in)) return EMBER_ERR_ARGUMENT;
+    int32_t t = m->indices[n->first + (uint32_t)(output ? n->n_in : 0) + (uint32_t)j];
+    if (t < 0 || t >= m->n_tensors) {   /* an absent optional input (-1; the loader allows nothing else) */
+        memset(info, 0, sizeof *info);
+        info->name = "";
+        return EMBER_ERR_INPUT;
+    }
+    info_of(m, &m->tensors[t], info, 0);
     return EMBER_OK;
 }
 

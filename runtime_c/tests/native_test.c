@@ -8,7 +8,12 @@
  *      a run alone;
  *   4. run every program with its kernels split over 2 and 3 threads
  *      (ember_method_set_threads with the pool of examples/ember_pool.c) and require
- *      outputs identical, bit for bit, to the one-thread run.
+ *      outputs identical, bit for bit, to the one-thread run;
+ *   5. profile every program (ember_method_set_profile) on a clock that counts its
+ *      calls: one record per operator in order, exactly two clock reads per operator
+ *      inside the run's two, no allocator call, a short buffer's drops counted, an
+ *      unset profile left untouched, bad arguments refused; and the operator
+ *      introspection (ember_method_operator_info / _tensor) bounds-checked.
  *
  *   native_test a.ember b.ember ...     exit 0 when everything passes
  */
@@ -122,6 +127,178 @@ done:
     return NULL;
 }
 
+/* ---- profiling ------------------------------------------------------------------ */
+/* A clock that counts its calls: tick n is the n-th read (ctx: the counter). */
+static uint64_t counting_clock(void *ctx) { return (*(uint64_t *)ctx)++; }
+
+#define CHECK(cond, ...) do { if (!(cond)) { snprintf(message, size, __VA_ARGS__); return 0; } } while (0)
+
+/* The records of a run of n operators on counting_clock from tick t0: run_start t0, operator
+ * k from t0 + 1 + 2k to t0 + 2 + 2k, run_end t0 + 1 + 2n (fewer records when capacity is
+ * short; the rest counted in dropped). */
+static int check_records(const ember_method *m, const ember_profile *prof, int32_t n, uint64_t t0, char *message,
+                         size_t size) {
+    int32_t fit = n < prof->capacity ? n : prof->capacity;
+    CHECK(prof->count == fit && prof->dropped == n - fit, "count %d dropped %d for %d operators, capacity %d",
+          (int)prof->count, (int)prof->dropped, (int)n, (int)prof->capacity);
+    CHECK(prof->run_start == t0 && prof->run_end == t0 + 1 + 2 * (uint64_t)n,
+          "run ticks %llu .. %llu, expected %llu .. %llu (two clock reads per operator)",
+          (unsigned long long)prof->run_start, (unsigned long long)prof->run_end, (unsigned long long)t0,
+          (unsigned long long)(t0 + 1 + 2 * (uint64_t)n));
+    for (int32_t k = 0; k < fit; k++) {
+        const ember_op_record *r = &prof->records[k];
+        ember_operator_info op;
+        CHECK(ember_method_operator_info(m, k, &op) == EMBER_OK, "operator_info %d", (int)k);
+        CHECK(r->op == k && r->opcode == op.opcode, "record %d: op %d opcode %d, expected op %d opcode %d (%s)",
+              (int)k, (int)r->op, (int)r->opcode, (int)k, (int)op.opcode, op.op);
+        CHECK(r->start <= r->end && r->start > prof->run_start && r->end < prof->run_end &&
+              (k == 0 || r->start >= prof->records[k - 1].end) && r->start == t0 + 1 + 2 * (uint64_t)k &&
+              r->end == r->start + 1, "record %d: ticks %llu .. %llu inside the run's %llu .. %llu", (int)k,
+              (unsigned long long)r->start, (unsigned long long)r->end, (unsigned long long)prof->run_start,
+              (unsigned long long)prof->run_end);
+    }
+    return 1;
+}
+
+/* Operator introspection: every operator has a name and its operands their sizes; the
+ * bounds are checked. *absent counts absent optional inputs. */
+static int check_operators(const ember_method *m, int32_t *absent, char *message, size_t size) {
+    int32_t n = ember_method_operator_count(m);
+    ember_operator_info op;
+    ember_tensor_info t;
+    *absent = 0;
+    CHECK(n > 0 && ember_method_operator_count(NULL) == 0, "operator count %d", (int)n);
+    CHECK(ember_method_operator_info(m, -1, &op) == EMBER_ERR_ARGUMENT &&
+          ember_method_operator_info(m, n, &op) == EMBER_ERR_ARGUMENT &&
+          ember_method_operator_info(m, 0, NULL) == EMBER_ERR_ARGUMENT &&
+          ember_method_operator_info(NULL, 0, &op) == EMBER_ERR_ARGUMENT, "operator_info out of range accepted");
+    for (int32_t k = 0; k < n; k++) {
+        CHECK(ember_method_operator_info(m, k, &op) == EMBER_OK && op.op != NULL && op.source != NULL &&
+              op.op[0] != 0 && strcmp(op.op, "UNKNOWN") != 0 && op.n_outputs >= 1 && op.n_inputs >= 0,
+              "operator %d: info", (int)k);
+        CHECK(ember_method_operator_tensor(m, k, 0, -1, &t) == EMBER_ERR_ARGUMENT &&
+              ember_method_operator_tensor(m, k, 0, op.n_inputs, &t) == EMBER_ERR_ARGUMENT &&
+              ember_method_operator_tensor(m, k, 1, op.n_outputs, &t) == EMBER_ERR_ARGUMENT &&
+              ember_method_operator_tensor(m, k, 1, 0, NULL) == EMBER_ERR_ARGUMENT,
+              "operator %d: operand out of range accepted", (int)k);
+        for (int out = 0; out < 2; out++)
+            for (int32_t j = 0; j < (out ? op.n_outputs : op.n_inputs); j++) {
+                ember_status s = ember_method_operator_tensor(m, k, out, j, &t);
+                if (s == EMBER_ERR_INPUT && !out && t.name != NULL && t.name[0] == 0 && t.rank == 0) {
+                    (*absent)++;
+                    continue;
+                }
+                size_t count = 1;
+                for (int d = 0; s == EMBER_OK && d < t.rank; d++) count *= (size_t)t.shape[d];
+                CHECK(s == EMBER_OK && t.name != NULL && t.data == NULL && t.rank >= 0 && t.rank <= EMBER_MAX_RANK &&
+                      t.nbytes == count * ember_dtype_size(t.dtype), "operator %d %s %d: %s", (int)k,
+                      out ? "output" : "input", (int)j, ember_status_str(s));
+            }
+    }
+    return 1;
+}
+
+/* The profile hook on m (its inputs set from test case 0 by run_case0). The library makes
+ * no allocator call in set_profile and the profiled runs. */
+static int profile_check(ember_method *m, char *message, size_t size) {
+    int32_t n = ember_method_operator_count(m), absent = 0;
+    uint64_t ticks = 0, before;
+    size_t bytes;
+    ember_op_record *records = (ember_op_record *)malloc(((size_t)n + 1) * sizeof *records);
+    ember_op_record *copy = (ember_op_record *)malloc(((size_t)n + 1) * sizeof *records);
+    ember_profile prof = {records, n, -7, -7, 1, 1, counting_clock, &ticks};
+    int ok = 0;
+    long calls;
+    snprintf(message, size, "set_profile: %s", ember_method_message(m));   /* until a check says more */
+    if (records == NULL || copy == NULL) {
+        snprintf(message, size, "out of memory");
+        goto done;
+    }
+    if (!check_operators(m, &absent, message, size)) goto done;
+    /* bad arguments: refused, the method's profile unchanged (off) */
+    {
+        ember_profile no_clock = prof, negative = prof, no_records = prof;
+        no_clock.clock = NULL;
+        negative.capacity = -1;
+        no_records.records = NULL;
+        no_records.capacity = 3;
+        if (ember_method_set_profile(m, &no_clock) != EMBER_ERR_ARGUMENT ||
+            ember_method_set_profile(m, &negative) != EMBER_ERR_ARGUMENT ||
+            ember_method_set_profile(m, &no_records) != EMBER_ERR_ARGUMENT ||
+            ember_method_set_profile(NULL, &prof) != EMBER_ERR_ARGUMENT || no_clock.count != -7 ||
+            negative.count != -7 || no_records.count != -7) {
+            snprintf(message, size, "a bad profile was accepted or written");
+            goto done;
+        }
+        if (run_case0(m, NULL, &bytes) != EMBER_OK || ticks != 0) {
+            snprintf(message, size, "a refused profile was used (%llu clock reads)", (unsigned long long)ticks);
+            goto done;
+        }
+        /* a profile spoilt after it was set: the run refuses it */
+        ember_profile later = prof;
+        if (ember_method_set_profile(m, &later) != EMBER_OK) goto done;
+        later.clock = NULL;
+        if (run_case0(m, NULL, &bytes) != EMBER_ERR_ARGUMENT || ember_method_set_profile(m, NULL) != EMBER_OK) {
+            snprintf(message, size, "a profile without a clock was run");
+            goto done;
+        }
+    }
+    /* every operator recorded, two runs (the second overwrites the first), no heap */
+    alloc_calls = 0;
+    counting = 1;
+    ember_status s = ember_method_set_profile(m, &prof);
+    if (s == EMBER_OK) s = run_case0(m, NULL, &bytes);
+    int first = s == EMBER_OK && check_records(m, &prof, n, 0, message, size);
+    if (first) s = run_case0(m, NULL, &bytes);
+    counting = 0;
+    calls = alloc_calls;
+    if (!first || s != EMBER_OK || !check_records(m, &prof, n, 2 + 2 * (uint64_t)n, message, size)) {
+        if (s != EMBER_OK) snprintf(message, size, "profiled run: %s", ember_method_message(m));
+        goto done;
+    }
+    if (calls != 0) {
+        snprintf(message, size, "%ld allocator calls in set_profile + profiled runs", calls);
+        goto done;
+    }
+    /* a short buffer: the first records, the rest dropped, nothing written past capacity */
+    for (int32_t cap = 0; cap < n && cap <= 2; cap += 1 + (n > 2)) {
+        memset(records, 0xA5, ((size_t)n + 1) * sizeof *records);
+        memcpy(copy, records, ((size_t)n + 1) * sizeof *records);
+        prof.capacity = cap;
+        prof.records = cap ? records : NULL;
+        before = ticks;
+        if (ember_method_set_profile(m, &prof) != EMBER_OK || run_case0(m, NULL, &bytes) != EMBER_OK ||
+            !check_records(m, &prof, n, before, message, size))
+            goto done;
+        if (memcmp(records + cap, copy + cap, ((size_t)(n - cap) + 1) * sizeof *records) != 0) {
+            snprintf(message, size, "capacity %d: records written past it", (int)cap);
+            goto done;
+        }
+    }
+    /* unset: later runs touch neither the profile nor its records, nor read the clock */
+    {
+        ember_profile snapshot;
+        if (ember_method_set_profile(m, NULL) != EMBER_OK) goto done;
+        memcpy(&snapshot, &prof, sizeof prof);
+        memcpy(copy, records, ((size_t)n + 1) * sizeof *records);
+        before = ticks;
+        if (run_case0(m, NULL, &bytes) != EMBER_OK || run_case0(m, NULL, &bytes) != EMBER_OK ||
+            memcmp(&snapshot, &prof, sizeof prof) != 0 ||
+            memcmp(copy, records, ((size_t)n + 1) * sizeof *records) != 0 || ticks != before) {
+            snprintf(message, size, "an unset profile was written or its clock read");
+            goto done;
+        }
+    }
+    snprintf(message, size, "%d operators (%d absent optional inputs), every one recorded in order, short "
+             "buffers' drops counted, heap untouched", (int)n, (int)absent);
+    ok = 1;
+done:
+    if (ember_method_set_profile(m, NULL) != EMBER_OK) ok = 0;
+    free(records);
+    free(copy);
+    return ok;
+}
+
 /* Test case 0 of p on `threads` threads: outputs must equal p's one-thread reference.
  * Memory sized for one thread must be refused for more when the method has scratch. */
 static int thread_count_check(loaded *p, int32_t threads, char *message, size_t size) {
@@ -149,7 +326,15 @@ static int thread_count_check(loaded *p, int32_t threads, char *message, size_t 
         snprintf(message, size, "%d threads: %s", (int)threads, ember_method_message(m));
         goto done;
     }
-    for (int r = 0; r < 2; r++) {
+    uint64_t ticks = 0;
+    int32_t n_ops = ember_method_operator_count(m);
+    ember_op_record records[8];
+    ember_profile prof = {records, 8, 0, 0, 0, 0, counting_clock, &ticks};
+    for (int r = 0; r < 2; r++) {   /* the second run profiled: the clock read on this thread */
+        if (r == 1 && ember_method_set_profile(m, &prof) != EMBER_OK) {
+            snprintf(message, size, "%d threads: set_profile: %s", (int)threads, ember_method_message(m));
+            goto done;
+        }
         if (run_case0(m, out, &bytes) != EMBER_OK) {
             snprintf(message, size, "%d threads: run: %s", (int)threads, ember_method_message(m));
             goto done;
@@ -159,6 +344,7 @@ static int thread_count_check(loaded *p, int32_t threads, char *message, size_t 
             goto done;
         }
     }
+    if (!check_records(m, &prof, n_ops, 0, message, size)) goto done;
     ok = 1;
 done:
     ember_pool_free(pool);
@@ -169,7 +355,7 @@ done:
 
 int main(int argc, char **argv) {
     static loaded programs[MAX_PROGRAMS];
-    int n = argc - 1, failures = 0, with_cases = 0;
+    int n = argc - 1, failures = 0, with_cases = 0, profiled = 0;
     if (n < 1 || n > MAX_PROGRAMS) {
         fprintf(stderr, "usage: native_test PROGRAM... (1 to %d files)\n", MAX_PROGRAMS);
         return 2;
@@ -213,6 +399,13 @@ int main(int argc, char **argv) {
                r.failed || alloc_calls ? "FAIL" : "PASS", p->path, r.cases, r.failed, r.max_abs, alloc_calls);
         failures += r.failed + (alloc_calls != 0);
         if (r.cases > 0) {
+            char message[EMBER_MESSAGE_BYTES + 128];
+            int good = profile_check(m, message, sizeof message);
+            printf("%s profile %s: %s\n", good ? "PASS" : "FAIL", p->path, message);
+            failures += !good;
+            profiled += good;
+        }
+        if (r.cases > 0) {
             with_cases++;
             if (run_case0(m, NULL, &p->reference_bytes) != EMBER_OK ||
                 posix_memalign(&p->reference, 64, p->reference_bytes + 1) != 0 ||
@@ -225,6 +418,7 @@ int main(int argc, char **argv) {
         ember_method_free(m);
         free(mem);
     }
+    printf("%s profile: %d programs profiled\n", profiled == with_cases ? "PASS" : "FAIL", profiled);
     /* Two methods of each program, and all programs, at once. */
     {
         static job jobs[2 * MAX_PROGRAMS];

@@ -1,6 +1,7 @@
 """`make demo`: train the digits CNN, export it, inspect it, run it on the Python and
 the C runtime, compare held-out accuracy with eager PyTorch, and validate; then the
-same in static int8 (calibrated on training images): accuracy and file size."""
+same in static int8 (calibrated on training images): accuracy and file size; then the
+inspection tools on the int8 program (per-layer errors, a profile, the HTML picture)."""
 import os
 import shlex
 import subprocess
@@ -93,6 +94,15 @@ def main():
     if rc != 0 or not np.array_equal(q_py, q_c) or eager_acc - q_acc > 0.01:
         print("\ndemo FAILED (int8)", file=sys.stderr)
         return 1
+
+    print("\n== 7. see inside: the int8 program layer by layer, where the time goes, a picture")
+    html = os.path.join("demo", "out", "digits_int8.html")
+    if (sh("validate", "--per-layer", "demo/digits.py:trained", PROGRAM_INT8) != 0
+            or sh("profile", PROGRAM_INT8, "--runtime", "c") != 0
+            or sh("inspect", "--html", html, PROGRAM_INT8) != 0):
+        print("\ndemo FAILED (inspection tools)", file=sys.stderr)
+        return 1
+    print(f"  open {html} in a browser: the operator graph and the memory plan")
     print("\ndemo ok")
     return 0
 

@@ -343,7 +343,7 @@ def cmd_profile(args):
             prof = profile.profile_c(args.program, args.method, arrays, args.runs, args.threads)
         except profile.ProfileError as e:
             raise CliError(str(e)) from None
-    print(profile.table(prof, args.top))
+    print(profile.table(profile.describe(prof, method), args.top))
     if args.trace:
         try:
             with open(args.trace, "w") as f:

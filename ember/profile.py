@@ -10,7 +10,7 @@ the C runtime through its hook (ember.h `ember_method_set_profile`), driven by t
 Rates: the GEMM-backed ops count 2 x multiply-accumulates (GFLOP/s): CONV2D
 N*O*OH*OW*(C/groups)*KH*KW, CONV_TRANSPOSE2D N*C*H*W*(O/groups)*KH*KW, FULLY_CONNECTED and
 BATCH_MATMUL the output's elements times the inner dimension. Every other op is rated by the
-bytes of its operands, inputs and outputs (GB/s).
+bytes of its operands, inputs and outputs (GB/s), but a view (RESHAPE), which moves nothing.
 """
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from schema.ops import VIEW_OPS
 
 GEMM_OPS = ("CONV2D", "CONV_TRANSPOSE2D", "FULLY_CONNECTED", "BATCH_MATMUL")
 _ITEM = {"float32": 4, "float64": 8, "float16": 2, "int8": 1, "uint8": 1, "int32": 4, "int64": 8, "bool": 1}
@@ -61,6 +63,7 @@ def profile_py(method, arrays, runs: int) -> Profile:
                 shapes[i] = (t["dtype"], t["max_shape"])
             return {"dtype": shapes[i][0], "shape": shapes[i][1]}
         operators.append({"index": info.index, "op": info.op, "source": info.source, "precision": info.precision,
+                          "module": info.module,
                           "inputs": [operand(i) for i in info.inputs], "outputs": [operand(i) for i in info.outputs]})
     prof = Profile("py", 1, operators)
     for _ in range(runs):
@@ -97,6 +100,15 @@ def profile_c(program_path: str, method_name: str, arrays, runs: int, threads: i
         with open(out) as f:
             data = json.load(f)
     return Profile("c", int(data.get("threads", threads)), data["operators"], data["runs"])
+
+
+def describe(prof: Profile, method) -> Profile:
+    """The profile with what only the program's debug records say (the C runtime does not
+    read them): each operator's module path and precision."""
+    for op, info in zip(prof.operators, method.operator_table):
+        op.setdefault("module", info.module)
+        op.setdefault("precision", info.precision)
+    return prof
 
 
 # ---- figures ---------------------------------------------------------------------------
@@ -163,15 +175,19 @@ def _where(source):
 def table(prof: Profile, top: int | None = None) -> str:
     med = medians(prof)
     total_ops = sum(med.values()) or 1
-    lines = [f"{'#':>4}  {'op':<17} {'source':<22} {'shapes':<44} {'median us':>10} {'share':>6} {'rate':>13}"]
+    lines = [f"{'#':>4}  {'op':<17} {'module':<14} {'source':<16} {'shapes':<44} {'median us':>10} {'share':>6} "
+             f"{'rate':>13}"]
     order = sorted(prof.operators, key=lambda o: -med.get(o["index"], 0)) if top else prof.operators
     for op in order[:top] if top else order:
         t = med.get(op["index"], 0)
         f, b = flops(op), traffic(op)
-        rate = (f"{f / t:8.2f} GFLOP/s" if f else f"{b / t:8.2f} GB/s") if t > 0 else "-"
+        rate = ("view" if op["op"] in VIEW_OPS else f"{f / t:8.2f} GFLOP/s" if f else f"{b / t:8.2f} GB/s") \
+            if t > 0 else "-"
         shapes = _shapes(op)
         shapes = shapes if len(shapes) <= 44 else shapes[:41] + "..."
-        lines.append(f"{op['index']:>4}  {op['op'][:17]:<17} {_where(op['source'])[:22]:<22} {shapes:<44} "
+        module = op.get("module") or "-"
+        module = module if len(module) <= 14 else "..." + module[-11:]
+        lines.append(f"{op['index']:>4}  {op['op'][:17]:<17} {module:<14} {_where(op['source'])[:16]:<16} {shapes:<44} "
                      f"{t / 1e3:10.1f} {100 * t / total_ops:5.1f}% {rate:>13}")
     tot = totals(prof)
     f_all = sum(flops(o) for o in prof.operators)

@@ -288,15 +288,17 @@ def run_block(block, ws, index):
 # ---- the workspace: the repository after `make demo` ---------------------------------------
 @pytest.fixture(scope="module")
 def after_make_demo(tmp_path_factory):
-    """demo/ with the trained digits CNN and demo/out/digits.ember, as `make demo` leaves it (4 epochs
-    of training, not 10: the samples need a trained model, not its best accuracy)."""
+    """demo/ with the trained digits CNN, demo/out/digits.ember and digits_int8.ember, as `make demo`
+    leaves it (4 epochs of training, not 10: the samples need a trained model, not its best accuracy)."""
     demo = tmp_path_factory.mktemp("docs") / "demo"
     demo.mkdir()
     shutil.copy(os.path.join(ROOT, "demo", "digits.py"), demo)
     train = "import sys; sys.path.insert(0, 'demo'); import digits; digits.train(epochs=4, log=lambda *_: None)"
     for argv in ([PYTHON, "-c", train],
                  ["ember", "export", "demo/digits.py:trained", "-o", "demo/out/digits.ember", "--batch-max", "512",
-                  "-q"]):
+                  "-q"],
+                 ["ember", "export", "demo/digits.py:trained", "-o", "demo/out/digits_int8.ember", "--batch-max",
+                  "512", "--quantize", "int8", "--calibration", "demo/out/digits_calibration.npy", "-q"]):
         r = subprocess.run(argv, cwd=demo.parent, env=environment(), capture_output=True, text=True,
                            timeout=TIMEOUT)
         assert r.returncode == 0, f"{argv}:\n{r.stdout}{r.stderr}"

@@ -10,9 +10,10 @@ An operator runs on int8 when it has an int8 kernel and
 and every float operand it touches had a finite calibration range. A pointwise region
 (pointwise.py: elementwise operators computing a function of one tensor, such as ELU's
 chain or a single SIGMOID) whose root is int8 becomes one table lookup per result read
-outside it (the op itself with its table when the region is one table op, RELU to
-CLAMP, else TABLE_LOOKUP). ARG_MAX, ARG_MIN and TOPK (indices) read an int8 input as it
-is (dequantizing is increasing, so they pick the same indices). Everything else stays float. The method's
+outside it: the op itself with its table when the region is one table op (RELU, CLAMP,
+SIGMOID, TANH, GELU, HARDSWISH), else TABLE_LOOKUP. ARG_MAX, ARG_MIN and TOPK (indices)
+read an int8 input as it is (dequantizing is increasing, so they pick the same indices).
+Everything else stays float, and so does every operator `keep_float` names. The method's
 inputs and outputs stay float: the program quantizes on entry and dequantizes on exit,
 so callers never see int8.
 """

@@ -312,25 +312,9 @@ static ember_status upload(ember_vk_method *vm, const uint32_t *refs, const uint
 }
 
 /* ---- the method's Vulkan objects ---------------------------------------------------- */
-static ember_status create_objects(ember_vk_method *vm, uint64_t constant_bytes, uint64_t staging_bytes) {
+/* One descriptor set: binding 0 the arena, binding 1 the constants (bound once). */
+static ember_status create_descriptors(ember_vk_method *vm) {
     ember_vk_context *ctx = vm->ctx;
-    const ember_method *m = vm->method;
-    VkDeviceSize limit = ctx->props.limits.maxStorageBufferRange;
-    if (m->arena_size > limit || constant_bytes > limit)
-        return ember_vk_fail(ctx->message, EMBER_ERR_UNSUPPORTED, "the method's arena (%llu bytes) or constants (%llu "
-                             "bytes) exceed the device's storage buffer limit (%llu bytes)",
-                             (unsigned long long)m->arena_size, (unsigned long long)constant_bytes,
-                             (unsigned long long)limit);
-    VkBufferUsageFlags io = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
-    TRY(ember_vk_buffer_create(ctx, m->arena_size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | io, 0,
-                               VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, &vm->arena, ctx->message));
-    TRY(ember_vk_buffer_create(ctx, constant_bytes, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | io, 0,
-                               VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, &vm->constants, ctx->message));
-    TRY(ember_vk_buffer_create(ctx, staging_bytes, io,
-                               VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
-                               VK_MEMORY_PROPERTY_HOST_CACHED_BIT, &vm->staging, ctx->message));
-    if (vm->staging.map == NULL) return ember_vk_fail(ctx->message, EMBER_ERR_EXECUTION, "staging buffer not mapped");
-    memset(vm->staging.map, 0, (size_t)vm->staging.size);
     VkDescriptorPoolSize size = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 2};
     VkDescriptorPoolCreateInfo pi;
     memset(&pi, 0, sizeof pi);
@@ -364,11 +348,34 @@ static ember_status create_objects(ember_vk_method *vm, uint64_t constant_bytes,
         w[i].pBufferInfo = &bi[i];
     }
     ctx->vk.vkUpdateDescriptorSets(ctx->device, 2, w, 0, NULL);
+    return EMBER_OK;
+}
+
+static ember_status create_objects(ember_vk_method *vm, uint64_t constant_bytes, uint64_t staging_bytes) {
+    ember_vk_context *ctx = vm->ctx;
+    const ember_method *m = vm->method;
+    VkDeviceSize limit = ctx->props.limits.maxStorageBufferRange;
+    if (m->arena_size > limit || constant_bytes > limit)
+        return ember_vk_fail(ctx->message, EMBER_ERR_UNSUPPORTED, "the method's arena (%llu bytes) or constants (%llu "
+                             "bytes) exceed the device's storage buffer limit (%llu bytes)",
+                             (unsigned long long)m->arena_size, (unsigned long long)constant_bytes,
+                             (unsigned long long)limit);
+    VkBufferUsageFlags io = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+    TRY(ember_vk_buffer_create(ctx, m->arena_size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | io, 0,
+                               VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, &vm->arena, ctx->message));
+    TRY(ember_vk_buffer_create(ctx, constant_bytes, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | io, 0,
+                               VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, &vm->constants, ctx->message));
+    TRY(ember_vk_buffer_create(ctx, staging_bytes, io,
+                               VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+                               VK_MEMORY_PROPERTY_HOST_CACHED_BIT, &vm->staging, ctx->message));
+    if (vm->staging.map == NULL) return ember_vk_fail(ctx->message, EMBER_ERR_EXECUTION, "staging buffer not mapped");
+    memset(vm->staging.map, 0, (size_t)vm->staging.size);
+    TRY(create_descriptors(vm));
     VkCommandPoolCreateInfo ci;
     memset(&ci, 0, sizeof ci);
     ci.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO;
     ci.queueFamilyIndex = ctx->queue_family;
-    r = ctx->vk.vkCreateCommandPool(ctx->device, &ci, NULL, &vm->commands);
+    VkResult r = ctx->vk.vkCreateCommandPool(ctx->device, &ci, NULL, &vm->commands);
     if (r != VK_SUCCESS) {
         vm->commands = VK_NULL_HANDLE;
         return ember_vk_fail(ctx->message, ember_vk_status(r), "vkCreateCommandPool: %s", ember_vk_result_str(r));

@@ -16,13 +16,18 @@ def load(source, backend: str = "py"):
     subclass) with a precise message if the file is not a valid Ember program.
 
     backend="py" is this numpy runtime; backend="c" drives the C runtime
-    (runtime_c/build/libember.so) through ctypes with the same run() surface."""
+    (runtime_c/build/libember.so) through ctypes with the same run() surface;
+    backend="vulkan" runs it on a GPU through runtime_c/build/libember_vulkan.so
+    (runtime_py/vulkan_backend.py; EMBER_VULKAN_ALLOW_CPU=1 accepts lavapipe)."""
     if backend == "py":
         return Program(source)
     if backend == "c":
         from runtime_py.c_backend import CProgram
         return CProgram(source)
-    raise ValueError(f"unknown backend {backend!r}: expected 'py' or 'c'")
+    if backend == "vulkan":
+        from runtime_py.vulkan_backend import VulkanProgram
+        return VulkanProgram(source)
+    raise ValueError(f"unknown backend {backend!r}: expected 'py', 'c' or 'vulkan'")
 
 
 def kernel(op: str):

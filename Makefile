@@ -9,12 +9,20 @@ STAMP  := $(VENV)/.ember-installed
 
 # Debian packages the C runtime's tests need: cross compilers, their C libraries,
 # qemu user-mode emulation and clang; chromium, the headless browser that loads the page of
-# `ember inspect --html` (tests/test_graph_view.py). Installed with apt-get when a tool is missing.
+# `ember inspect --html` (tests/test_graph_view.py); for the Vulkan backend (docs/gpu.md,
+# tests/test_vulkan.py) lavapipe (mesa-vulkan-drivers, Vulkan on the CPU), the loader's
+# headers, glslc and spirv-val, the Khronos validation layer and vulkaninfo. Installed with
+# apt-get when a tool is missing.
 APT_PACKAGES := gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross \
-                libc6-dev-armhf-cross qemu-user clang libclang-rt-14-dev chromium
-APT_TOOLS    := aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc qemu-aarch64 qemu-arm clang chromium
-# libclang-rt-14-dev (libFuzzer and the sanitizer runtimes) has no command to look for
-APT_FILES    := /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+                libc6-dev-armhf-cross qemu-user clang libclang-rt-14-dev chromium \
+                mesa-vulkan-drivers libvulkan-dev glslc spirv-tools vulkan-validationlayers vulkan-tools
+APT_TOOLS    := aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc qemu-aarch64 qemu-arm clang chromium \
+                glslc spirv-val vulkaninfo
+# libclang-rt-14-dev (libFuzzer and the sanitizer runtimes), lavapipe, the Vulkan headers and
+# the validation layer have no command to look for
+APT_FILES    := /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a \
+                /usr/share/vulkan/icd.d/lvp_icd.$(shell uname -m).json /usr/include/vulkan/vulkan.h \
+                /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json
 SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: setup apt c-runtime test demo bench schema clean help fuzz
@@ -46,9 +54,13 @@ apt:
 	    || { echo "apt-get failed: the cross-compile and clang tests will fail"; exit 1; }; \
 	fi
 
-# libember.so for the Python binding, the example app and the native test binaries.
+# libember.so for the Python binding, the example app and the native test binaries; the
+# Vulkan backend (libember_vulkan.so) where its build tools are installed (`make apt`).
 c-runtime:
 	@$(MAKE) --no-print-directory -C runtime_c all tests
+	@if command -v glslc >/dev/null && command -v spirv-val >/dev/null && [ -e /usr/include/vulkan/vulkan.h ]; then \
+	  $(MAKE) --no-print-directory -C runtime_c vulkan; \
+	else echo "not building the Vulkan backend: glslc, spirv-val or the Vulkan headers are missing"; fi
 
 setup: $(STAMP) apt c-runtime
 

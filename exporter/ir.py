@@ -94,10 +94,17 @@ class Tensor:
     # Debug: the eager value this tensor holds (a torch.fx node name, an ONNX value name);
     # an int8 tensor holds it quantized. Per-layer validation pairs them (ember validate).
     eager: str | None = None
+    # Program state (schema 2.4): the key (a buffer's name) of the state tensor this is; it
+    # lives in the caller's state memory, kept across runs, written only by INDEX_COPY.
+    state: str | None = None
 
     @property
     def is_constant(self) -> bool:
         return self.data is not None
+
+    @property
+    def in_arena(self) -> bool:
+        return self.data is None and self.state is None
 
     @property
     def is_static(self) -> bool:
@@ -135,6 +142,7 @@ class Graph:
     arena_size: int = 0
     live_bytes_lower_bound: int = 0
     layouts: dict = field(default_factory=dict)    # constant name -> Layout name (passes/choose_layouts.py)
+    state: dict = field(default_factory=dict)      # state key -> its initial value (np.ndarray) or None: zeros
     _counter: int = 0
 
     def program_problems(self) -> list:
@@ -223,4 +231,4 @@ class Graph:
         return dataclasses.replace(self, tensors={k: dataclasses.replace(t) for k, t in self.tensors.items()},
                                    nodes=[dataclasses.replace(n) for n in self.nodes],
                                    inputs=list(self.inputs), outputs=list(self.outputs),
-                                   symbols=list(self.symbols), layouts=dict(self.layouts))
+                                   symbols=list(self.symbols), layouts=dict(self.layouts), state=dict(self.state))

@@ -48,7 +48,7 @@ def storage_groups(graph) -> list:
             root[node.outputs[0]] = root.get(src, src)
     members = {}
     for name, t in graph.tensors.items():
-        if not t.is_constant:
+        if t.in_arena:
             members.setdefault(root.get(name, name), []).append(name)
     end = len(graph.nodes)
     first = {n: -1 for n in graph.inputs}
@@ -150,6 +150,6 @@ def plan(graph):
         for name in g.members:
             graph.tensors[name].offset = g.offset
     for name, t in graph.tensors.items():
-        if not t.is_constant and t.offset < 0:
+        if t.in_arena and t.offset < 0:
             raise PlanError(f"tensor {name} was never written")
     return graph

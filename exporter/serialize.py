@@ -99,7 +99,77 @@ def _dim_program(steps):
     return prog
 
 
-def _method(spec: MethodSpec, segment: _Segment):
+@dataclass
+class _State:
+    """The program's state memory: each state key's slot (offset, dtype, shape), in the
+    order the methods first name them."""
+    slots: dict = field(default_factory=dict)   # key -> (offset, dtype, shape, init or None)
+    size: int = 0
+
+    def slot(self, key, t, init) -> int:
+        shape = tuple(int(d.add) for d in t.dims)
+        if key not in self.slots:
+            nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(t.dtype).itemsize
+            self.slots[key] = (self.size, np.dtype(t.dtype), shape, init)
+            self.size += -(-max(nbytes, 1) // 16) * 16
+        offset, dtype, have, _ = self.slots[key]
+        if (dtype, have) != (np.dtype(t.dtype), shape):
+            raise ValueError(f"state '{key}' is {dtype}{list(have)} in one method, {t.dtype}{list(shape)} in another")
+        return offset
+
+    def tables(self, segment) -> list:
+        out = []
+        for key, (offset, dtype, shape, init) in self.slots.items():
+            st = fb.StateTensorT()
+            st.name, st.dtype, st.shape, st.offset = key, _dtype_code(dtype), list(shape), offset
+            st.nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+            if init is not None and np.any(init):
+                st.initial = _tensor_data(np.ascontiguousarray(init, dtype).reshape(shape), segment)
+            out.append(st)
+        return out
+
+
+def _tensor(name, t, g, maxv, segment: _Segment, state: _State):
+    """One IR tensor as a Tensor table: its storage (arena, constant data, a state slot)."""
+    ft = fb.TensorT()
+    ft.name = name
+    ft.dtype = _dtype_code(t.dtype)
+    ft.shape = [int(n) for n in t.shape(maxv)]
+    if not t.is_static:
+        ft.dims = []
+        for d in t.dims:
+            de = fb.DimExprT()
+            de.coeff, de.add, de.symA, de.symB = d.coeff, d.add, d.sym_a, d.sym_b
+            ft.dims.append(de)
+        if any(d.program for d in t.dims):       # schema 2.2: coeff -1 dims
+            ft.dimPrograms = [_dim_program(d.program) for d in t.dims]
+    if t.state is not None:
+        if not t.is_static:
+            raise ValueError(f"state tensor {name} has dynamic dimensions")
+        ft.storage = fb.Storage.STATE
+        ft.offset = state.slot(t.state, t, g.state.get(t.state))
+        ft.nbytes = g.max_nbytes(name)
+    elif t.is_constant:
+        ft.storage = fb.Storage.CONSTANT
+        layout = g.layouts.get(name, "ROW_MAJOR")
+        ft.layout = getattr(fb.Layout, layout)
+        data = t.data if layout == "ROW_MAJOR" else LAYOUT_PACKERS[layout](t.data)
+        ft.offset, ft.nbytes = segment.add(data)
+    else:
+        ft.storage = fb.Storage.ARENA
+        ft.offset = t.offset
+        ft.nbytes = g.max_nbytes(name)
+    if t.quant is not None:
+        q = fb.QuantizationT()
+        q.scale = [float(v) for v in t.quant.scale]
+        q.zeroPoint = [int(v) for v in t.quant.zero_point]
+        q.axis = int(t.quant.axis)
+        ft.quantization = q
+    ft.eager = t.eager or None
+    return ft
+
+
+def _method(spec: MethodSpec, segment: _Segment, state: _State):
     g = spec.graph
     index = {name: i for i, name in enumerate(g.tensors)}
     maxv = g.max_values()
@@ -107,36 +177,7 @@ def _method(spec: MethodSpec, segment: _Segment):
     m.name = spec.name
     m.tensors = []
     for name, t in g.tensors.items():
-        ft = fb.TensorT()
-        ft.name = name
-        ft.dtype = _dtype_code(t.dtype)
-        ft.shape = [int(n) for n in t.shape(maxv)]
-        if not t.is_static:
-            ft.dims = []
-            for d in t.dims:
-                de = fb.DimExprT()
-                de.coeff, de.add, de.symA, de.symB = d.coeff, d.add, d.sym_a, d.sym_b
-                ft.dims.append(de)
-            if any(d.program for d in t.dims):       # schema 2.2: coeff -1 dims
-                ft.dimPrograms = [_dim_program(d.program) for d in t.dims]
-        if t.is_constant:
-            ft.storage = fb.Storage.CONSTANT
-            layout = g.layouts.get(name, "ROW_MAJOR")
-            ft.layout = getattr(fb.Layout, layout)
-            data = t.data if layout == "ROW_MAJOR" else LAYOUT_PACKERS[layout](t.data)
-            ft.offset, ft.nbytes = segment.add(data)
-        else:
-            ft.storage = fb.Storage.ARENA
-            ft.offset = t.offset
-            ft.nbytes = g.max_nbytes(name)
-        if t.quant is not None:
-            q = fb.QuantizationT()
-            q.scale = [float(v) for v in t.quant.scale]
-            q.zeroPoint = [int(v) for v in t.quant.zero_point]
-            q.axis = int(t.quant.axis)
-            ft.quantization = q
-        ft.eager = t.eager or None
-        m.tensors.append(ft)
+        m.tensors.append(_tensor(name, t, g, maxv, segment, state))
     m.inputs = [index[n] for n in g.inputs]
     m.outputs = [index[n] for n in g.outputs]
     m.operators = []
@@ -181,10 +222,12 @@ def _method(spec: MethodSpec, segment: _Segment):
 
 
 def serialize(methods: list, metadata: dict) -> bytes:
-    segment = _Segment()
+    segment, state = _Segment(), _State()
     program = fb.ProgramT()
     program.versionMajor, program.versionMinor = VERSION_MAJOR, VERSION_MINOR
-    program.methods = [_method(spec, segment) for spec in methods]
+    program.methods = [_method(spec, segment, state) for spec in methods]
+    if state.slots:
+        program.state, program.stateSize = state.tables(segment), state.size
     program.metadata = []
     for key, value in metadata.items():
         kv = fb.KeyValueT()

@@ -93,16 +93,48 @@ def verify(program, file_size: int) -> None:
     if seg_off + seg_size > file_size:
         raise FormatError(f"truncated: constant segment [{seg_off}, {seg_off + seg_size}) "
                           f"exceeds file of {file_size} bytes")
+    state = _verify_state(program, seg_size)
     methods = program.methods or []
     _check(len(methods) > 0, "program has no methods")
     names = [_s(m.name) for m in methods]
     _check(len(set(names)) == len(names), f"duplicate method names {names}")
     for m in methods:
         try:
-            _verify_method(m, seg_size)
+            _verify_method(m, seg_size, state)
         except (IndexError, KeyError, TypeError, ValueError, AttributeError) as e:
             # Every rule should name its problem first; never let one surface as a traceback.
             raise VerifyError(f"method '{_s(m.name)}': inconsistent program ({type(e).__name__}: {e})") from None
+
+
+def _verify_state(program, seg_size) -> dict:
+    """Program.state (2.4): each state tensor's dtype, shape and bytes, its offset (16-byte
+    aligned, inside state_size, overlapping no other) and its initial value (same dtype
+    and shape, inside the constant segment). Returns {offset: StateTensor}."""
+    size = int(program.stateSize)
+    _check(size % ARENA_ALIGNMENT == 0 and size <= 1 << 40, f"state size {size} is not a multiple of "
+                                                           f"{ARENA_ALIGNMENT} up to 2^40")
+    by_offset, spans = {}, []
+    for j, st in enumerate(program.state or []):
+        where = f"state tensor {j} ('{_s(st.name)}')"
+        _check(st.dtype in DTYPES, f"{where}: dtype {st.dtype} not in the DType enum")
+        shape = _list(st.shape)
+        nbytes = _nbytes(shape, DTYPES[st.dtype], where)
+        _check(st.nbytes == nbytes, f"{where}: nbytes {st.nbytes} != {nbytes} for shape {shape}")
+        _check(st.offset % ARENA_ALIGNMENT == 0 and st.offset + nbytes <= size,
+               f"{where}: [{st.offset}, {st.offset + nbytes}) not {ARENA_ALIGNMENT}-aligned inside the state "
+               f"memory of {size} bytes")
+        _check(st.offset not in by_offset, f"{where}: offset {st.offset} of another state tensor")
+        if st.initial is not None:
+            td = st.initial
+            _check(td.dtype == st.dtype and _list(td.shape) == shape and td.nbytes == nbytes
+                   and td.offset % CONSTANT_ALIGNMENT == 0 and td.offset + td.nbytes <= seg_size,
+                   f"{where}: initial value is not a {shape} tensor of its dtype inside the constant segment")
+        by_offset[st.offset] = st
+        spans.append((int(st.offset), int(st.offset) + nbytes, j))
+    spans.sort()
+    for (a0, a1, a), (b0, b1, b) in zip(spans, spans[1:]):
+        _check(a1 <= b0 or a0 == a1 or b0 == b1, f"state tensors {a} and {b} overlap")
+    return by_offset
 
 
 _DIM_OPS = {v: k for k, v in vars(fb.DimOp).items() if not k.startswith("_")}
@@ -143,7 +175,7 @@ def _verify_dims(t, shape, where, maxv):
                                   f"maxima, shape says {shape[d]}")
 
 
-def _verify_tensor(t, where, maxv, seg_size, arena_size):
+def _verify_tensor(t, where, maxv, seg_size, arena_size, state):
     """One tensor: dtype, shape against nbytes, dynamic expressions against the shape at
     the symbols' maxima (maxv), storage and offset, quantization, layout."""
     _check(t.dtype in DTYPES, f"{where}: dtype {t.dtype} not in the DType enum")
@@ -165,6 +197,11 @@ def _verify_tensor(t, where, maxv, seg_size, arena_size):
                f"{where}: arena offset {t.offset} not {ARENA_ALIGNMENT}-byte aligned")
         _check(t.offset + t.nbytes <= arena_size,
                f"{where}: [{t.offset}, {t.offset + t.nbytes}) exceeds arena of {arena_size} bytes")
+    elif t.storage == fb.Storage.STATE:
+        st = state.get(t.offset)
+        _check(st is not None and st.dtype == t.dtype and _list(st.shape) == shape,
+               f"{where}: STATE at offset {t.offset} is not a {shape} state tensor of its dtype")
+        _check(t.dims is None, f"{where}: a state tensor cannot have dynamic dimensions")
     else:
         raise VerifyError(f"{where}: storage {t.storage} not in the Storage enum")
     if t.quantization is not None:
@@ -175,7 +212,7 @@ def _verify_tensor(t, where, maxv, seg_size, arena_size):
                f"{where}: layout {LAYOUT_NAMES[t.layout]} needs a FLOAT32 rank-2 constant")
 
 
-def _verify_method(m, seg_size):
+def _verify_method(m, seg_size, state):
     name = _s(m.name)
     tensors = m.tensors or []
     symbols = m.symbols or []
@@ -184,7 +221,7 @@ def _verify_method(m, seg_size):
                f"method '{name}' symbol {i}: range [{s.min}, {s.max}] invalid")
     maxv = [s.max for s in symbols]
     for i, t in enumerate(tensors):
-        _verify_tensor(t, f"method '{name}' tensor {i}", maxv, seg_size, m.arenaSize)
+        _verify_tensor(t, f"method '{name}' tensor {i}", maxv, seg_size, m.arenaSize, state)
     inputs, outputs = _list(m.inputs), _list(m.outputs)
     _check(len(outputs) > 0, f"method '{name}' has no outputs")
     # Operators may share index vectors, so a small file can list more indices than the
@@ -238,6 +275,9 @@ def _verify_operator(name, k, op, tensors, written):
             _check(i in written, f"{where} ({op_name}): input {p} reads tensor {i} before it is written")
     for p, i in enumerate(outs):
         _index(name, tensors, i, f"operator {k} ({op_name}) output {p}")
+        if op_name == "INDEX_COPY" and tensors[i].storage == fb.Storage.STATE:
+            _check(ins[0] == i, f"{where} ({op_name}): updates state tensor {i} in place: input 0 must be it")
+            continue                            # state is written in place, by INDEX_COPY only
         _check(tensors[i].storage == fb.Storage.ARENA,
                f"{where} ({op_name}): output {p} (tensor {i}) is not in the arena")
         _check(i not in written, f"{where} ({op_name}): output tensor {i} is already written (by a method input "
@@ -283,6 +323,8 @@ def _check_plan(name, tensors, inputs, outputs, operators):
             last[i] = k
         if op.opcode == reshape and ins and ins[0] >= 0 and outs:
             a, b = tensors[ins[0]], tensors[outs[0]]
+            _check(a.storage != fb.Storage.STATE, f"method '{name}' operator {k} (RESHAPE): a view of state "
+                                                  f"tensor {ins[0]} (copy it first)")
             if a.storage == fb.Storage.ARENA:
                 _check(b.storage == fb.Storage.ARENA and a.offset == b.offset,
                        f"method '{name}' operator {k} (RESHAPE): output tensor {outs[0]} is not at its "

@@ -168,7 +168,7 @@ class Method:
 
     def tensor_info(self, index) -> dict:
         """Tensor `index`: name, dtype, shape (symbolic dimensions by name; the planned maxima
-        in max_shape), storage ("arena" or "constant"), arena offset, planned bytes, the eager
+        in max_shape), storage ("arena", "constant" or "state"), its offset there, planned bytes, the eager
         value it holds ("" when none or stripped) and its quantization ((scales, zero points,
         axis) or None)."""
         t = self.tensors[index]
@@ -176,7 +176,7 @@ class Method:
         quant = None if q is None else ([float(v) for v in q.scale],
                                         [int(v) for v in (q.zeroPoint if q.zeroPoint is not None else [])], int(q.axis))
         return {**self._describe(index), "max_shape": [int(n) for n in t.shape],
-                "storage": "constant" if t.storage == fb.Storage.CONSTANT else "arena",
+                "storage": {fb.Storage.CONSTANT: "constant", fb.Storage.STATE: "state"}.get(t.storage, "arena"),
                 "offset": int(t.offset), "nbytes": int(t.nbytes), "eager": _s(t.eager), "quant": quant}
 
     @property
@@ -297,6 +297,8 @@ class Method:
         shape = self._shape(index, values)
         if t.storage == fb.Storage.CONSTANT:
             return self.program._constant(t, dtype, shape)
+        if t.storage == fb.Storage.STATE:
+            return np.ndarray(shape, dtype, buffer=self.program.state, offset=int(t.offset))
         return np.ndarray(shape, dtype, buffer=self._arena, offset=int(t.offset))
 
     def run(self, *arrays, trace=None, profile=None):
@@ -357,10 +359,29 @@ class Program:
         self.segment_offset = int(self._fb.constantSegmentOffset)
         self.segment_size = int(self._fb.constantSegmentSize)
         self.metadata = {_s(kv.key): _s(kv.value) for kv in (self._fb.metadata or [])}
+        # State (2.4): one buffer for every state tensor, kept across runs and methods.
+        self.state = np.zeros(int(self._fb.stateSize), np.uint8)
+        self.reset_state()
         self.methods = {}
         for m in self._fb.methods:
             method = Method(self, m)
             self.methods[method.name] = method
+
+    @property
+    def state_tensors(self) -> list:
+        """Every state tensor: name, dtype, shape, offset and bytes in the state memory, and
+        whether it has an initial value (else zeros)."""
+        return [{"name": _s(st.name), "dtype": DTYPES[st.dtype].name, "shape": [int(n) for n in st.shape],
+                 "offset": int(st.offset), "nbytes": int(st.nbytes), "init": st.initial is not None}
+                for st in (self._fb.state or [])]
+
+    def reset_state(self):
+        """Every state tensor back to its initial value (zeros where it has none)."""
+        self.state[...] = 0
+        for st in self._fb.state or []:
+            if st.initial is not None:
+                data = self._data(st.initial).view(np.uint8).reshape(-1)
+                self.state[int(st.offset):int(st.offset) + data.size] = data
 
     def _constant(self, t, dtype, shape):
         count = int(t.nbytes) // dtype.itemsize

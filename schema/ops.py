@@ -74,6 +74,7 @@ SPECS = {s.name: s for s in [
     _spec("REFLECTION_PAD", "PadOptions", 1),
     _spec("REPLICATION_PAD", "PadOptions", 1),
     _spec("TABLE_LOOKUP", None, 2),                      # x (INT8), table (256 INT8): int8 only
+    _spec("INDEX_COPY", "AxisOptions", 3),               # state (in place), index, source
 ]}
 
 # Ops with an int8 kernel (runtime_py/kernels/int8, runtime_c/src/ops/int8): an
@@ -139,7 +140,7 @@ OPCODES = [
     "ASINH", "ACOSH", "ATANH", "LOG2", "LOG10", "TRUNC",
     "GATHER_ELEMENTS", "SCATTER_ELEMENTS", "SCATTER_ND", "ARG_MAX", "ARG_MIN", "TOPK",
     "REDUCE_PROD", "MOD", "FMOD", "ATAN2", "CONV_TRANSPOSE2D", "GRID_SAMPLE",
-    "REFLECTION_PAD", "REPLICATION_PAD", "TABLE_LOOKUP",
+    "REFLECTION_PAD", "REPLICATION_PAD", "TABLE_LOOKUP", "INDEX_COPY",
 ]
 
 # What each op computes, the semantics every runtime implements (markdown). schema/generate.py
@@ -508,5 +509,14 @@ elementwise function of `x` (one op or a chain of them, such as ELU's) on the 25
 dequantized values and quantizing the results with the output's parameters (a NaN
 result maps to the output's zero point, an infinite one to -128 or 127). There is no
 float form: a file with a non-INT8 output is refused.
+""",
+    "INDEX_COPY": """\
+(2.4) An in-place update of a state tensor: input 0 and the output are the same STATE
+tensor `dst`; `index` (input 1) a 1-D INT64 or INT32 tensor of `n` positions; `src`
+(input 2) has `dst`'s shape and dtype but `n` along `axis`. For each `i < n`:
+`dst[..., index[i], ...] = src[..., i, ...]` along `axis`, in order (a repeated position
+keeps the last). Every position is checked when the operator runs: one outside
+`[0, dst.shape[axis])` is an error and nothing is written. The only operator that may
+write a STATE tensor; operators after it in the method read the updated values.
 """,
 }

@@ -20,6 +20,7 @@ class DType(object):
 class Storage(object):
     ARENA = 0
     CONSTANT = 1
+    STATE = 2
 
 
 class Layout(object):
@@ -138,6 +139,7 @@ class OpCode(object):
     REFLECTION_PAD = 89
     REPLICATION_PAD = 90
     TABLE_LOOKUP = 91
+    INDEX_COPY = 92
 
 
 class Reduction(object):
@@ -4580,6 +4582,208 @@ class MethodT(object):
         return method
 
 
+class StateTensor(object):
+    __slots__ = ['_tab']
+
+    @classmethod
+    def GetRootAs(cls, buf, offset=0):
+        n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, offset)
+        x = StateTensor()
+        x.Init(buf, n + offset)
+        return x
+
+    @classmethod
+    def GetRootAsStateTensor(cls, buf, offset=0):
+        """This method is deprecated. Please switch to GetRootAs."""
+        return cls.GetRootAs(buf, offset)
+    @classmethod
+    def StateTensorBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
+        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x45\x4D\x42\x52", size_prefixed=size_prefixed)
+
+    # StateTensor
+    def Init(self, buf, pos):
+        self._tab = flatbuffers.table.Table(buf, pos)
+
+    # StateTensor
+    def Name(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(4))
+        if o != 0:
+            return self._tab.String(o + self._tab.Pos)
+        return None
+
+    # StateTensor
+    def Dtype(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Int8Flags, o + self._tab.Pos)
+        return 0
+
+    # StateTensor
+    def Shape(self, j):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(8))
+        if o != 0:
+            a = self._tab.Vector(o)
+            return self._tab.Get(flatbuffers.number_types.Int64Flags, a + flatbuffers.number_types.UOffsetTFlags.py_type(j * 8))
+        return 0
+
+    # StateTensor
+    def ShapeAsNumpy(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(8))
+        if o != 0:
+            return self._tab.GetVectorAsNumpy(flatbuffers.number_types.Int64Flags, o)
+        return 0
+
+    # StateTensor
+    def ShapeLength(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(8))
+        if o != 0:
+            return self._tab.VectorLen(o)
+        return 0
+
+    # StateTensor
+    def ShapeIsNone(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(8))
+        return o == 0
+
+    # StateTensor
+    def Offset(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(10))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Uint64Flags, o + self._tab.Pos)
+        return 0
+
+    # StateTensor
+    def Nbytes(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(12))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Uint64Flags, o + self._tab.Pos)
+        return 0
+
+    # StateTensor
+    def Initial(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(14))
+        if o != 0:
+            x = self._tab.Indirect(o + self._tab.Pos)
+            obj = TensorData()
+            obj.Init(self._tab.Bytes, x)
+            return obj
+        return None
+
+def StateTensorStart(builder):
+    builder.StartObject(6)
+
+def StateTensorAddName(builder, name):
+    builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(name), 0)
+
+def StateTensorAddDtype(builder, dtype):
+    builder.PrependInt8Slot(1, dtype, 0)
+
+def StateTensorAddShape(builder, shape):
+    builder.PrependUOffsetTRelativeSlot(2, flatbuffers.number_types.UOffsetTFlags.py_type(shape), 0)
+
+def StateTensorStartShapeVector(builder, numElems):
+    return builder.StartVector(8, numElems, 8)
+
+def StateTensorAddOffset(builder, offset):
+    builder.PrependUint64Slot(3, offset, 0)
+
+def StateTensorAddNbytes(builder, nbytes):
+    builder.PrependUint64Slot(4, nbytes, 0)
+
+def StateTensorAddInitial(builder, initial):
+    builder.PrependUOffsetTRelativeSlot(5, flatbuffers.number_types.UOffsetTFlags.py_type(initial), 0)
+
+def StateTensorEnd(builder):
+    return builder.EndObject()
+
+
+try:
+    from typing import List, Optional
+except:
+    pass
+
+class StateTensorT(object):
+
+    # StateTensorT
+    def __init__(
+        self,
+        name = None,
+        dtype = 0,
+        shape = None,
+        offset = 0,
+        nbytes = 0,
+        initial = None,
+    ):
+        self.name = name  # type: Optional[str]
+        self.dtype = dtype  # type: int
+        self.shape = shape  # type: Optional[List[int]]
+        self.offset = offset  # type: int
+        self.nbytes = nbytes  # type: int
+        self.initial = initial  # type: Optional[TensorDataT]
+
+    @classmethod
+    def InitFromBuf(cls, buf, pos):
+        stateTensor = StateTensor()
+        stateTensor.Init(buf, pos)
+        return cls.InitFromObj(stateTensor)
+
+    @classmethod
+    def InitFromPackedBuf(cls, buf, pos=0):
+        n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
+        return cls.InitFromBuf(buf, pos+n)
+
+    @classmethod
+    def InitFromObj(cls, stateTensor):
+        x = StateTensorT()
+        x._UnPack(stateTensor)
+        return x
+
+    # StateTensorT
+    def _UnPack(self, stateTensor):
+        if stateTensor is None:
+            return
+        self.name = stateTensor.Name()
+        self.dtype = stateTensor.Dtype()
+        if not stateTensor.ShapeIsNone():
+            if np is None:
+                self.shape = []
+                for i in range(stateTensor.ShapeLength()):
+                    self.shape.append(stateTensor.Shape(i))
+            else:
+                self.shape = stateTensor.ShapeAsNumpy()
+        self.offset = stateTensor.Offset()
+        self.nbytes = stateTensor.Nbytes()
+        if stateTensor.Initial() is not None:
+            self.initial = TensorDataT.InitFromObj(stateTensor.Initial())
+
+    # StateTensorT
+    def Pack(self, builder):
+        if self.name is not None:
+            name = builder.CreateString(self.name)
+        if self.shape is not None:
+            if np is not None and type(self.shape) is np.ndarray:
+                shape = builder.CreateNumpyVector(self.shape)
+            else:
+                StateTensorStartShapeVector(builder, len(self.shape))
+                for i in reversed(range(len(self.shape))):
+                    builder.PrependInt64(self.shape[i])
+                shape = builder.EndVector()
+        if self.initial is not None:
+            initial = self.initial.Pack(builder)
+        StateTensorStart(builder)
+        if self.name is not None:
+            StateTensorAddName(builder, name)
+        StateTensorAddDtype(builder, self.dtype)
+        if self.shape is not None:
+            StateTensorAddShape(builder, shape)
+        StateTensorAddOffset(builder, self.offset)
+        StateTensorAddNbytes(builder, self.nbytes)
+        if self.initial is not None:
+            StateTensorAddInitial(builder, initial)
+        stateTensor = StateTensorEnd(builder)
+        return stateTensor
+
+
 class KeyValue(object):
     __slots__ = ['_tab']
 
@@ -4778,8 +4982,39 @@ class Program(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(14))
         return o == 0
 
+    # Program
+    def State(self, j):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(16))
+        if o != 0:
+            x = self._tab.Vector(o)
+            x += flatbuffers.number_types.UOffsetTFlags.py_type(j) * 4
+            x = self._tab.Indirect(x)
+            obj = StateTensor()
+            obj.Init(self._tab.Bytes, x)
+            return obj
+        return None
+
+    # Program
+    def StateLength(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(16))
+        if o != 0:
+            return self._tab.VectorLen(o)
+        return 0
+
+    # Program
+    def StateIsNone(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(16))
+        return o == 0
+
+    # Program
+    def StateSize(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(18))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Uint64Flags, o + self._tab.Pos)
+        return 0
+
 def ProgramStart(builder):
-    builder.StartObject(6)
+    builder.StartObject(8)
 
 def ProgramAddVersionMajor(builder, versionMajor):
     builder.PrependUint16Slot(0, versionMajor, 0)
@@ -4805,6 +5040,15 @@ def ProgramAddMetadata(builder, metadata):
 def ProgramStartMetadataVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
 
+def ProgramAddState(builder, state):
+    builder.PrependUOffsetTRelativeSlot(6, flatbuffers.number_types.UOffsetTFlags.py_type(state), 0)
+
+def ProgramStartStateVector(builder, numElems):
+    return builder.StartVector(4, numElems, 4)
+
+def ProgramAddStateSize(builder, stateSize):
+    builder.PrependUint64Slot(7, stateSize, 0)
+
 def ProgramEnd(builder):
     return builder.EndObject()
 
@@ -4825,6 +5069,8 @@ class ProgramT(object):
         constantSegmentOffset = 0,
         constantSegmentSize = 0,
         metadata = None,
+        state = None,
+        stateSize = 0,
     ):
         self.versionMajor = versionMajor  # type: int
         self.versionMinor = versionMinor  # type: int
@@ -4832,6 +5078,8 @@ class ProgramT(object):
         self.constantSegmentOffset = constantSegmentOffset  # type: int
         self.constantSegmentSize = constantSegmentSize  # type: int
         self.metadata = metadata  # type: Optional[List[KeyValueT]]
+        self.state = state  # type: Optional[List[StateTensorT]]
+        self.stateSize = stateSize  # type: int
 
     @classmethod
     def InitFromBuf(cls, buf, pos):
@@ -4874,6 +5122,15 @@ class ProgramT(object):
                 else:
                     keyValue_ = KeyValueT.InitFromObj(program.Metadata(i))
                     self.metadata.append(keyValue_)
+        if not program.StateIsNone():
+            self.state = []
+            for i in range(program.StateLength()):
+                if program.State(i) is None:
+                    self.state.append(None)
+                else:
+                    stateTensor_ = StateTensorT.InitFromObj(program.State(i))
+                    self.state.append(stateTensor_)
+        self.stateSize = program.StateSize()
 
     # ProgramT
     def Pack(self, builder):
@@ -4893,6 +5150,14 @@ class ProgramT(object):
             for i in reversed(range(len(self.metadata))):
                 builder.PrependUOffsetTRelative(metadatalist[i])
             metadata = builder.EndVector()
+        if self.state is not None:
+            statelist = []
+            for i in range(len(self.state)):
+                statelist.append(self.state[i].Pack(builder))
+            ProgramStartStateVector(builder, len(self.state))
+            for i in reversed(range(len(self.state))):
+                builder.PrependUOffsetTRelative(statelist[i])
+            state = builder.EndVector()
         ProgramStart(builder)
         ProgramAddVersionMajor(builder, self.versionMajor)
         ProgramAddVersionMinor(builder, self.versionMinor)
@@ -4902,6 +5167,9 @@ class ProgramT(object):
         ProgramAddConstantSegmentSize(builder, self.constantSegmentSize)
         if self.metadata is not None:
             ProgramAddMetadata(builder, metadata)
+        if self.state is not None:
+            ProgramAddState(builder, state)
+        ProgramAddStateSize(builder, self.stateSize)
         program = ProgramEnd(builder)
         return program
 

@@ -1,11 +1,12 @@
-"""Dead-code removal: drop nodes whose outputs nobody reads, then unreferenced tensors."""
+"""Dead-code removal: drop nodes whose outputs nobody reads (an update of program state is
+read by later runs: always kept), then unreferenced tensors."""
 
 
 def eliminate_dead(graph):
     live = set(graph.outputs)
     kept = []
     for node in reversed(graph.nodes):
-        if any(o in live for o in node.outputs):
+        if any(o in live or graph.tensors[o].state is not None for o in node.outputs):
             kept.append(node)
             live.update(n for n in node.inputs if n is not None)
     graph.nodes = kept[::-1]

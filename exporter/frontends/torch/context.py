@@ -74,6 +74,16 @@ class Lowering:
         self.poisoned: set = set()   # fx nodes reported unsupported, and those computed from them
         self.node: torch.fx.Node | None = None
         self.dynamic = captured.dynamic
+        # Program state (schema 2.4): buffers the model mutates. mutates: the fx node whose value
+        # becomes a buffer's new value -> the buffer's name; last_read: a node -> the position of
+        # the last node reading it (an in-place update must come after every read of the old value).
+        sig = self.ep.graph_signature
+        self.mutates = dict(sig.buffers_to_mutate)
+        self.last_read: dict = {}
+        self.position = 0
+        for k, n in enumerate(self.ep.graph.nodes):
+            for a in n.all_input_nodes:
+                self.last_read[a.name] = k
 
     # ---- shapes -------------------------------------------------------------
     def dim(self, size) -> Dim:
@@ -160,11 +170,14 @@ class Lowering:
                        and n.name not in params and n.name not in lifted]
         self._bind_symbols(user_inputs)
         unsupported = []
-        for node in self.ep.graph.nodes:
-            self.node = node
+        mutated = set(self.mutates.values())
+        for k, node in enumerate(self.ep.graph.nodes):
+            self.node, self.position = node, k
             self.src = source_line(node)
             if node.op == "placeholder":
-                if node.name in params:
+                if node.name in params and params[node.name] in mutated:
+                    self._state_placeholder(node, params[node.name], state)
+                elif node.name in params:
                     key = params[node.name]
                     # non-persistent buffers are not in the state dict
                     self.constants[node.name] = state[key] if key in state else self.ep.constants[key]
@@ -198,10 +211,15 @@ class Lowering:
                     self._poison(node)
             elif node.op == "output":
                 outs = node.args[0]
-                for o in (outs if isinstance(outs, (list, tuple)) else [outs]):
+                outs = outs if isinstance(outs, (list, tuple)) else [outs]
+                for o, spec in zip(outs, sig.output_specs):
                     if not isinstance(o, torch.fx.Node):
                         raise ExportError("model outputs must be tensors")
-                    self.graph.outputs.append(self.t(o))
+                    if spec.kind == torch.export.graph_signature.OutputKind.BUFFER_MUTATION:
+                        if o.name not in self.poisoned:
+                            self._store_state(o, spec.target)
+                    else:
+                        self.graph.outputs.append(self.t(o))
         self._name_outputs()
         problems = [] if unsupported else self.graph.program_problems()
         if problems:
@@ -213,6 +231,51 @@ class Lowering:
                 lines.append(f"  {node.target}{where}: {why}")
             raise UnsupportedOpsError(f"{len(unsupported)} operator(s) cannot be exported:\n" + "\n".join(lines))
         return self.graph
+
+    # ---- program state --------------------------------------------------------
+    def _state_placeholder(self, node, key, state):
+        """A buffer the model mutates: a STATE tensor, its initial value the buffer's."""
+        value = state[key] if key in state else self.ep.constants[key]
+        try:
+            dtype = numpy_dtype(value.dtype)
+        except Unsupported as e:
+            raise ExportError(f"buffer '{key}': {e}") from None
+        name = self.graph.add_tensor(node.name, dtype, tuple(Dim.static(int(n)) for n in value.shape), exact=True)
+        self.graph.tensors[name].state = key
+        self.graph.state[key] = np.array(to_numpy(value), copy=True)
+        self.env[node.name] = name
+
+    def state_in_place(self, x) -> str | None:
+        """The state tensor the current node may update in place: when `x` is a mutated buffer's
+        current value, the node's result becomes that buffer's new value, and no later node reads
+        the old one. Else None (the update is computed as a new tensor and stored at the end)."""
+        if not isinstance(x, torch.fx.Node) or self.node.name not in self.mutates:
+            return None
+        name = self.env.get(x.name)
+        t = self.graph.tensors.get(name) if isinstance(name, str) else None
+        if t is None or t.state != self.mutates[self.node.name] or self.last_read.get(x.name, 0) > self.position:
+            return None
+        return name
+
+    def _store_state(self, value_node, key):
+        """The method's last step for a mutated buffer: its new value copied into the state
+        (nothing when the update was made in place)."""
+        value = self.t(value_node)
+        target = next((n for n, t in self.graph.tensors.items() if t.state == key), None)
+        if value == target:
+            return
+        t = self.graph.tensors[target]
+        if not t.dims:
+            raise ExportError(f"buffer '{key}': a mutated scalar buffer is not supported")
+        n = int(t.dims[0].add)
+        if self.dtype_of(value) != t.dtype:
+            value = self.cast(value, t.dtype)
+        if tuple(self.dims_of(value)) != tuple(t.dims):
+            full = self.new(t.dtype, t.dims, key)
+            self.graph.nodes.append(_node("EXPAND", [value], [full], {}, self.src))
+            value = full
+        index = self.graph.add_constant(key + "_all", np.arange(n, dtype=np.int64))
+        self.graph.nodes.append(_node("INDEX_COPY", [target, index, value], [target], {"axis": 0}, self.src))
 
     def _record_origin(self, node, first):
         """Debug facts for per-layer validation: the operators emitted for `node` (from index
@@ -265,9 +328,17 @@ class Lowering:
         self.poisoned.add(node.name)
         val = node.meta.get("val")
         if isinstance(val, torch.Tensor):
-            self.env[node.name] = self.new(np.float32, [])
+            self.env[node.name] = self._stand_in(val)
         elif isinstance(val, (list, tuple)):
-            self.env[node.name] = tuple(self.new(np.float32, []) for _ in val)
+            self.env[node.name] = tuple(self._stand_in(v) for v in val)
+
+    def _stand_in(self, val):
+        """A tensor of `val`'s rank for a node that could not be lowered (its readers are not
+        lowered either, but a rank-0 stand-in made them report wrong axes)."""
+        try:
+            return self.new(numpy_dtype(val.dtype), self.dims(val.shape))
+        except (Unsupported, AttributeError):
+            return self.new(np.float32, [])
 
     def _lower_node(self, node):
         target = node.target

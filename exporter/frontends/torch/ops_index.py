@@ -12,7 +12,7 @@ import torch
 from exporter.frontends.torch.context import Unsupported, _axis, numpy_dtype
 from exporter.frontends.torch.ops_tensor import _static_index
 from exporter.frontends.torch.registry import lowers
-from exporter.ir import Dim
+from exporter.ir import Dim, Node
 from schema import fb
 
 aten = torch.ops.aten
@@ -193,6 +193,11 @@ def _slice_scatter(ctx, x, src, dim=0, start=None, end=None, step=1):
 @lowers(aten.index_put.default)
 def _index_put(ctx, x, indices, values, accumulate=False):
     dtype = numpy_dtype(ctx.meta().dtype)
+    state = ctx.state_in_place(x)
+    if state is not None and not accumulate:
+        done = _update_state(ctx, state, indices, values)
+        if done is not None:
+            return done
     data = ctx.t(x, dtype)
     present = [(d, i) for d, i in enumerate(indices) if i is not None]
     if not present:
@@ -204,6 +209,30 @@ def _index_put(ctx, x, indices, values, accumulate=False):
         return _index_put_mask(ctx, data, present[0][0], ctx.cast(present[0][1], np.bool_) if ctx.dtype_of(
             present[0][1]) != np.bool_ else present[0][1], values, accumulate)
     return _index_put_tuples(ctx, data, present, values, accumulate)
+
+
+def _update_state(ctx, state, indices, values):
+    """`state[:, ..., pos] = values` (index_copy_, index_put_, slice assignment with a tensor
+    position): one INDEX_COPY in place, when one 1-D integer index picks positions on one
+    axis. None when the indexing is another form (then it is computed as a new tensor)."""
+    present = [(d, i) for d, i in enumerate(indices) if i is not None]
+    if len(present) != 1:
+        return None
+    axis, index = present[0][0], ctx.t(present[0][1])
+    dims = ctx.dims_of(state)
+    if ctx.dtype_of(index).kind not in "iu" or len(ctx.dims_of(index)) != 1:
+        return None
+    want = dims[:axis] + (ctx.dims_of(index)[0],) + dims[axis + 1:]
+    src = ctx.t(values, ctx.dtype_of(state))
+    if tuple(ctx.dims_of(src)) != tuple(want):
+        if len(ctx.dims_of(src)) > len(want):
+            return None
+        full = ctx.new(ctx.dtype_of(state), want)
+        ctx.graph.nodes.append(Node("EXPAND", [src], [full], {}, ctx.src))
+        src = full
+    if ctx.dtype_of(index) not in (np.dtype(np.int64), np.dtype(np.int32)):
+        index = ctx.cast(index, np.int64)
+    return ctx.emit("INDEX_COPY", [state, index, src], [state], axis=axis)
 
 
 def _index_put_mask(ctx, data, p, mask, values, accumulate):

@@ -93,6 +93,7 @@ extern const ember_op_impl ember_op_grid_sample;
 extern const ember_op_impl ember_op_reflection_pad;
 extern const ember_op_impl ember_op_replication_pad;
 extern const ember_op_impl ember_op_table_lookup;
+extern const ember_op_impl ember_op_index_copy;
 extern const ember_op_impl ember_op_conv2d_int8;
 extern const ember_op_impl ember_op_fully_connected_int8;
 extern const ember_op_impl ember_op_batch_matmul_int8;
@@ -201,6 +202,7 @@ const ember_op_spec ember_op_specs[EMBER_OPCODE_COUNT] = {
     {"REFLECTION_PAD", EMBER_OPT_PAD, 1, 1, 1, 0x0, 0},  /* 89 */
     {"REPLICATION_PAD", EMBER_OPT_PAD, 1, 1, 1, 0x0, 0},  /* 90 */
     {"TABLE_LOOKUP", EMBER_OPT_NONE, 2, 2, 1, 0x0, EMBER_OPF_INT8 | EMBER_OPF_INT8_TABLE},  /* 91 */
+    {"INDEX_COPY", EMBER_OPT_AXIS, 3, 3, 1, 0x0, 0},  /* 92 */
 };
 
 /* EMBER_IF_BUILT(OP, x): NULL where the build defines EMBER_EXCLUDE_<OP> (as 1: -D does), else x,
@@ -307,6 +309,7 @@ static const ember_op_impl *const impls[EMBER_OPCODE_COUNT] = {
     EMBER_IF_BUILT(REFLECTION_PAD, &ember_op_reflection_pad),
     EMBER_IF_BUILT(REPLICATION_PAD, &ember_op_replication_pad),
     EMBER_IF_BUILT(TABLE_LOOKUP, &ember_op_table_lookup),
+    EMBER_IF_BUILT(INDEX_COPY, &ember_op_index_copy),
 };
 
 static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {
@@ -402,6 +405,7 @@ static const ember_op_impl *const int8_impls[EMBER_OPCODE_COUNT] = {
     NULL,  /* REFLECTION_PAD */
     NULL,  /* REPLICATION_PAD */
     EMBER_IF_BUILT(TABLE_LOOKUP, &ember_op_table_lookup_int8),
+    NULL,  /* INDEX_COPY */
 };
 
 const ember_op_impl *ember_op_lookup(uint32_t opcode) {
@@ -412,4 +416,4 @@ const ember_op_impl *ember_op_lookup_int8(uint32_t opcode) {
     return opcode < EMBER_OPCODE_COUNT ? int8_impls[opcode] : NULL;
 }
 
-typedef char opcode_count_matches[EMBER_OPCODE_COUNT == 92 ? 1 : -1];
+typedef char opcode_count_matches[EMBER_OPCODE_COUNT == 93 ? 1 : -1];

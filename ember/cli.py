@@ -142,6 +142,11 @@ def inspect_text(path) -> str:
                      f"{sum(1 for t in m.tensors if t.storage == 1)} tensors" +
                      (f" ({packed} linear weights stored as GEMM panels)" if packed else ""))
         lines.append(f"  bundled test cases: {len(m.test_cases())}")
+    state = p.state_tensors
+    if state:
+        lines.append(f"state: {_fmt_bytes(p.state.size)} kept across runs, shared by the methods: " + ", ".join(
+            f"{s['name']} {s['dtype']}[{', '.join(map(str, s['shape']))}]" + ("" if s["init"] else " (zeros)")
+            for s in state))
     return "\n".join(lines)
 
 
@@ -242,7 +247,7 @@ def _per_layer(args, method, arrays):
         eager = per_layer.eager_onnx(args.model, arrays)
     else:
         from exporter.frontends.torch import capture
-        captured = capture(args.model)
+        captured = capture(args.model, method=args.method)
         if arrays is None:
             arrays = [t.detach().numpy() for t in captured.example_inputs]
         eager = per_layer.eager_torch(captured.program.module(), arrays)
@@ -271,7 +276,12 @@ def cmd_validate(args):
             captured = capture(args.model)
             module, example = captured.program.module(), captured.example_inputs
         else:
-            module, example = load_factory(args.model)
+            loaded = load_factory(args.model)
+            if isinstance(loaded, dict):          # a factory of several methods: the one validated
+                if args.method not in loaded:
+                    raise CliError(f"'{args.model}' has methods {', '.join(loaded)}: name one with --method")
+                loaded = loaded[args.method]
+            module, example = loaded
         if arrays is None:
             arrays = [t.detach().numpy() for t in example]
         with torch.no_grad():

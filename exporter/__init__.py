@@ -14,8 +14,8 @@ from ember import __version__
 from exporter.errors import ExportError, ExportWarning, UnsupportedOpsError
 from exporter.options import DynamicDim, ExportOptions, QuantMode
 
-__all__ = ["export_module", "export_captured", "export_spec", "export_onnx", "ExportOptions", "QuantMode",
-           "ExportError", "ExportWarning", "UnsupportedOpsError", "DynamicDim", "__version__"]
+__all__ = ["export_module", "export_methods", "export_captured", "export_spec", "export_onnx", "ExportOptions",
+           "QuantMode", "ExportError", "ExportWarning", "UnsupportedOpsError", "DynamicDim", "__version__"]
 
 
 def _options(options, kwargs) -> ExportOptions:
@@ -56,6 +56,28 @@ def export_module(model, example_inputs, dynamic=(), options: ExportOptions | No
     return export_captured(captured, options, progress)
 
 
+def export_methods(methods: dict, dynamic=(), options: ExportOptions | None = None, **kwargs) -> bytes:
+    """One program with several methods: {name: (nn.Module or bound method of one, example_inputs)},
+    e.g. {"prefill": (model.prefill, (ids,)), "decode": (model.decode, (id, pos))}. They share the
+    module's weights (stored once) and its mutated buffers (the program state, kept across runs
+    of any method). Options as for export_module (`method` is ignored)."""
+    from exporter.frontends.torch import capture_entry, entry
+    options = _options(options, kwargs)
+    progress = _progress(options)
+    captured = {}
+    for name, (fn, inputs) in methods.items():
+        progress(f"capturing method '{name}' with torch.export")
+        inputs = (inputs,) if hasattr(inputs, "shape") else tuple(inputs)
+        captured[name] = capture_entry(entry(fn, f"method '{name}'"), inputs, list(dynamic), name)
+    return _export_captured_methods(captured, options, progress)
+
+
+def _export_captured_methods(captured: dict, options, progress) -> bytes:
+    from exporter.frontends.torch import imported
+    from exporter.pipeline import export_methods as export_all
+    return export_all({name: imported(c, progress) for name, c in captured.items()}, options, progress)
+
+
 def export_onnx(path: str, dims=None, options: ExportOptions | None = None, **kwargs) -> bytes:
     """Export an ONNX model file (opset >= 13); the bundled test case holds random inputs
     (at the largest sizes) and the outputs of onnx's reference evaluator. dims: {name:
@@ -80,7 +102,10 @@ def export_spec(spec: str, dynamic=(), dims=None, options: ExportOptions | None 
     if dims:
         raise ExportError("--dim is for ONNX models (their named dynamic dimensions); a PyTorch model takes "
                           "--batch-max/--seq-max")
-    from exporter.frontends.torch import capture
+    from exporter.frontends.torch import capture, capture_methods
     progress = _progress(options)
     progress(f"capturing {spec} with torch.export")
+    methods = capture_methods(spec, list(dynamic))
+    if methods is not None:
+        return _export_captured_methods(methods, options, progress)
     return export_captured(capture(spec, list(dynamic)), options, progress)

@@ -13,6 +13,7 @@ Where a stage needs numbers from its own graph it asks exporter/reference.py.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -104,8 +105,10 @@ def strip_debug(graph):
         t.eager = None
 
 
-def export(imported: Imported, options: ExportOptions, progress) -> bytes:
-    """The program's bytes, from a front end's result."""
+def method_spec(imported: Imported, options: ExportOptions, progress, name: str | None = None) -> MethodSpec:
+    """One method of the program: the front end's graph through every stage, with its test case."""
+    name = name or options.method
+    options = dataclasses.replace(options, method=name)
     graph = imported.graph
     for text, stage in stages(imported, options, progress):
         if text:
@@ -115,7 +118,28 @@ def export(imported: Imported, options: ExportOptions, progress) -> bytes:
     if options.bundle_test and imported.example_inputs:
         progress("bundling a test case")
         cases = test_cases(graph, imported, options)
-    progress("serializing")
     if options.strip_debug:
         strip_debug(graph)
-    return serialize([MethodSpec(options.method, graph, cases)], metadata(imported, options))
+    return MethodSpec(name, graph, cases)
+
+
+def export(imported: Imported, options: ExportOptions, progress) -> bytes:
+    """The program's bytes, from a front end's result."""
+    spec = method_spec(imported, options, progress)
+    progress("serializing")
+    return serialize([spec], metadata(imported, options))
+
+
+def export_methods(methods: dict, options: ExportOptions, progress) -> bytes:
+    """One program with several methods ({name: Imported}, in order): each through every
+    stage; they share the constant segment (identical weights stored once) and the program
+    state (buffers of the same name)."""
+    specs = []
+    for name, imported in methods.items():
+        progress(f"method '{name}'")
+        specs.append(method_spec(imported, options, progress, name))
+    progress("serializing")
+    first = next(iter(methods.values()))
+    meta = metadata(first, options)
+    meta["methods"] = ",".join(methods)
+    return serialize(specs, meta)

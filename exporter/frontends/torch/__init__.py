@@ -10,11 +10,13 @@ import torch
 from exporter.frontends import Imported, as_numpy
 from exporter.frontends.torch import (ops_compose, ops_index, ops_math, ops_nn, ops_order,  # noqa: F401  (registers the lowerings)
                                       ops_spatial, ops_tensor)
-from exporter.frontends.torch.capture import Captured, capture, capture_module, load_factory
+from exporter.frontends.torch.capture import (Captured, capture, capture_entry, capture_methods, capture_module,
+                                              entry, load_factory)
 from exporter.options import DynamicDim
 from exporter.frontends.torch.context import Lowering
 
-__all__ = ["Captured", "DynamicDim", "capture", "capture_module", "imported", "load_factory", "lower"]
+__all__ = ["Captured", "DynamicDim", "capture", "capture_entry", "capture_methods", "capture_module", "entry",
+           "imported", "load_factory", "lower"]
 
 
 def lower(captured: Captured):
@@ -29,9 +31,18 @@ def imported(captured: Captured, progress=lambda text: None) -> Imported:
     graph = lower(captured)
 
     def reference(inputs):
+        """Eager outputs from the model's current buffers, which are left as they were: a model
+        that updates a buffer (a KV cache) is not changed by exporting it, and each method's
+        test case starts from the same state as the program's."""
         module = captured.model if captured.model is not None else captured.program.module()
-        with torch.no_grad():
-            out = module(*[torch.from_numpy(np.ascontiguousarray(a)) for a in inputs])
+        saved = {name: b.detach().clone() for name, b in module.named_buffers()}
+        try:
+            with torch.no_grad():
+                out = module(*[torch.from_numpy(np.ascontiguousarray(a)) for a in inputs])
+        finally:
+            with torch.no_grad():
+                for name, b in module.named_buffers():
+                    b.copy_(saved[name])
         return as_numpy(out if isinstance(out, (tuple, list)) else [out])
 
     return Imported(graph, as_numpy(captured.example_inputs), reference, captured.source,

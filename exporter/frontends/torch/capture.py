@@ -1,7 +1,8 @@
 """Capture: load a user's model and trace it with torch.export.
 
 Accepts `file.py:factory` or `package.module:factory` (the factory returns
-`(model, example_inputs)`), or a `.pt2` file written by `torch.export.save`.
+`(model, example_inputs)`, or several methods of one model as `{name: (module or bound
+method, example_inputs)}`), or a `.pt2` file written by `torch.export.save`.
 Produces an ExportedProgram decomposed to core ATen ops.
 """
 from __future__ import annotations
@@ -28,10 +29,46 @@ class Captured:
     model: torch.nn.Module | None     # eager model, when the source was a factory
     source: str
     dynamic: list
+    state_prefix: str = ""            # stripped from buffer names: state keys are the shared module's
+
+
+class Entry(torch.nn.Module):
+    """One method of a shared module as a module torch.export can capture: `m` is the module
+    (so its buffers are named `m.<name>` in every method and the program's state is shared),
+    `fn` the method called (`forward` for the module itself)."""
+    PREFIX = "m."
+
+    def __init__(self, owner: torch.nn.Module, fn: str):
+        super().__init__()
+        self.m, self.fn = owner, fn
+
+    def forward(self, *args):
+        return getattr(self.m, self.fn)(*args)
+
+
+def entry(fn, where: str) -> Entry:
+    """An nn.Module or a bound method of one, as an Entry."""
+    if isinstance(fn, torch.nn.Module):
+        return Entry(fn.eval(), "forward")
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, torch.nn.Module) and callable(fn):
+        return Entry(owner.eval(), fn.__name__)
+    raise ExportError(f"{where}: a method must be an nn.Module or a bound method of one (model.decode), "
+                      f"got {type(fn).__name__}")
+
+
+def _inputs(inputs, where):
+    if isinstance(inputs, torch.Tensor):
+        inputs = (inputs,)
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else ()
+    if not inputs or not all(isinstance(t, torch.Tensor) for t in inputs):
+        raise ExportError(f"{where}: example_inputs must be a tensor or a tuple of tensors")
+    return inputs
 
 
 def load_factory(spec: str):
-    """Import `file.py:factory` or `package.module:factory` and call it."""
+    """Import `file.py:factory` or `package.module:factory` and call it: (model, inputs), or
+    {method name: (Entry, inputs)} for a factory of several methods."""
     if ":" not in spec:
         raise ExportError(f"model '{spec}': expected FILE.py:FACTORY, MODULE:FACTORY or a .pt2 file")
     target, func_name = spec.rsplit(":", 1)
@@ -60,15 +97,19 @@ def load_factory(spec: str):
         result = factory()
     except Exception as e:
         raise ExportError(f"factory '{spec}' raised {type(e).__name__}: {e}") from e
+    if isinstance(result, dict) and result:
+        methods = {}
+        for name, value in result.items():
+            where = f"factory '{spec}' method '{name}'"
+            if not (isinstance(name, str) and name and isinstance(value, tuple) and len(value) == 2):
+                raise ExportError(f"{where}: expected {{name: (module or bound method, example_inputs)}}")
+            methods[name] = (entry(value[0], where), _inputs(value[1], where))
+        return methods
     if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], torch.nn.Module)):
-        raise ExportError(f"factory '{spec}' must return (model, example_inputs), got {type(result).__name__}")
+        raise ExportError(f"factory '{spec}' must return (model, example_inputs) or {{method name: (module or "
+                          f"bound method, example_inputs)}}, got {type(result).__name__}")
     model, inputs = result
-    if isinstance(inputs, torch.Tensor):
-        inputs = (inputs,)
-    inputs = tuple(inputs)
-    if not inputs or not all(isinstance(t, torch.Tensor) for t in inputs):
-        raise ExportError(f"factory '{spec}': example_inputs must be a tensor or a tuple of tensors")
-    return model.eval(), inputs
+    return model.eval(), _inputs(inputs, f"factory '{spec}'")
 
 
 def _dynamic_shapes(inputs, dynamic):
@@ -192,12 +233,34 @@ def capture_pt2(path: str) -> Captured:
     return Captured(decompose(program), inputs, None, path, [])
 
 
-def capture(spec: str, dynamic=()) -> Captured:
-    """Capture from a CLI model spec: a .pt2 file or a factory reference."""
+def capture(spec: str, dynamic=(), method: str | None = None) -> Captured:
+    """Capture from a CLI model spec: a .pt2 file or a factory reference (of several methods:
+    the one named `method`)."""
     if spec.endswith(".pt2"):
         if dynamic:
             raise ExportError("--batch-max/--seq-max do not apply to a .pt2 file: "
                               "its dynamic dimensions were fixed when it was exported")
         return capture_pt2(spec)
-    model, inputs = load_factory(spec)
+    loaded = load_factory(spec)
+    if isinstance(loaded, dict):
+        if method not in loaded:
+            raise ExportError(f"factory '{spec}' has methods {', '.join(loaded)}: name one with --method")
+        return capture_entry(*loaded[method], dynamic, f"{spec} ({method})")
+    model, inputs = loaded
     return capture_module(model, inputs, dynamic, spec)
+
+
+def capture_entry(module: Entry, inputs, dynamic=(), source="<method>") -> Captured:
+    """capture_module of one method of a shared module (its buffers' names without `m.`)."""
+    return dataclasses.replace(capture_module(module, inputs, dynamic, source), state_prefix=Entry.PREFIX)
+
+
+def capture_methods(spec: str, dynamic=()) -> dict | None:
+    """{name: Captured} of a factory of several methods, or None for a one-model factory."""
+    if spec.endswith(".pt2"):
+        return None
+    loaded = load_factory(spec)
+    if not isinstance(loaded, dict):
+        return None
+    return {name: capture_entry(module, inputs, dynamic, f"{spec} ({name})")
+            for name, (module, inputs) in loaded.items()}

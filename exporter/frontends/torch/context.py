@@ -74,6 +74,7 @@ class Lowering:
         self.poisoned: set = set()   # fx nodes reported unsupported, and those computed from them
         self.node: torch.fx.Node | None = None
         self.dynamic = captured.dynamic
+        self.state_prefix = captured.state_prefix
         # Program state (schema 2.4): buffers the model mutates. mutates: the fx node whose value
         # becomes a buffer's new value -> the buffer's name; last_read: a node -> the position of
         # the last node reading it (an in-place update must come after every read of the old value).
@@ -171,12 +172,13 @@ class Lowering:
         self._bind_symbols(user_inputs)
         unsupported = []
         mutated = set(self.mutates.values())
+        captured_prefix = self.state_prefix
         for k, node in enumerate(self.ep.graph.nodes):
             self.node, self.position = node, k
             self.src = source_line(node)
             if node.op == "placeholder":
                 if node.name in params and params[node.name] in mutated:
-                    self._state_placeholder(node, params[node.name], state)
+                    self._state_placeholder(node, params[node.name], state, captured_prefix)
                 elif node.name in params:
                     key = params[node.name]
                     # non-persistent buffers are not in the state dict
@@ -217,7 +219,7 @@ class Lowering:
                         raise ExportError("model outputs must be tensors")
                     if spec.kind == torch.export.graph_signature.OutputKind.BUFFER_MUTATION:
                         if o.name not in self.poisoned:
-                            self._store_state(o, spec.target)
+                            self._store_state(o, self._key(spec.target))
                     else:
                         self.graph.outputs.append(self.t(o))
         self._name_outputs()
@@ -233,9 +235,11 @@ class Lowering:
         return self.graph
 
     # ---- program state --------------------------------------------------------
-    def _state_placeholder(self, node, key, state):
-        """A buffer the model mutates: a STATE tensor, its initial value the buffer's."""
-        value = state[key] if key in state else self.ep.constants[key]
+    def _state_placeholder(self, node, fqn, state, prefix):
+        """A buffer the model mutates: a STATE tensor, its initial value the buffer's, its key
+        the buffer's name in the shared module (without the Entry wrapper's `prefix`)."""
+        value = state[fqn] if fqn in state else self.ep.constants[fqn]
+        key = fqn[len(prefix):] if prefix and fqn.startswith(prefix) else fqn
         try:
             dtype = numpy_dtype(value.dtype)
         except Unsupported as e:
@@ -245,6 +249,10 @@ class Lowering:
         self.graph.state[key] = np.array(to_numpy(value), copy=True)
         self.env[node.name] = name
 
+    def _key(self, fqn):
+        p = self.state_prefix
+        return fqn[len(p):] if p and fqn.startswith(p) else fqn
+
     def state_in_place(self, x) -> str | None:
         """The state tensor the current node may update in place: when `x` is a mutated buffer's
         current value, the node's result becomes that buffer's new value, and no later node reads
@@ -253,7 +261,8 @@ class Lowering:
             return None
         name = self.env.get(x.name)
         t = self.graph.tensors.get(name) if isinstance(name, str) else None
-        if t is None or t.state != self.mutates[self.node.name] or self.last_read.get(x.name, 0) > self.position:
+        if (t is None or t.state != self._key(self.mutates[self.node.name])
+                or self.last_read.get(x.name, 0) > self.position):
             return None
         return name
 

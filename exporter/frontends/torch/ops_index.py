@@ -182,9 +182,13 @@ def _slice_scatter(ctx, x, src, dim=0, start=None, end=None, step=1):
     begin = 0 if start is None else _static_index(start, dims[axis], "slice_scatter start")
     if dims[axis].is_static:
         begin = min(begin, dims[axis].add)
-    if count == dims[axis] and begin == 0 and step == 1:
+    if count == dims[axis] and begin == 0 and step == 1 and ctx.state_in_place(x) is None:
         return updates
     positions = [begin + step * j for j in range(count.add)]
+    state = ctx.state_in_place(x)
+    if state is not None:       # `cache[:, a:b] = v` on a buffer: an in-place update of the state
+        index = ctx.graph.add_constant("positions", np.array(positions, np.int64))
+        return ctx.emit("INDEX_COPY", [state, index, updates], [state], axis=axis)
     return _scatter(ctx, data, axis, _constant_positions(ctx, positions, axis, updates), updates,
                     fb.Reduction.NONE)
 

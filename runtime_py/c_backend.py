@@ -70,6 +70,9 @@ def library(path: str | None = None):
         "ember_method_run": (ctypes.c_int, [P]),
         "ember_method_output": (ctypes.c_int, [P, I32, ctypes.POINTER(TensorInfo)]),
         "ember_method_test_case_count": (I32, [P]),
+        "ember_program_state_size": (S, [P]),
+        "ember_program_state_init": (ctypes.c_int, [P, VP, S]),
+        "ember_method_set_state": (ctypes.c_int, [P, VP, S]),
     }
     for name, (res, args) in sig.items():
         fn = getattr(lib, name)
@@ -109,6 +112,8 @@ class CMethod:
             msg = lib.ember_method_message(handle).decode() if handle.value else "init failed"
             _raise(lib, status, msg)
         self.handle = handle
+        if program.state_bytes:   # the program's one state block, shared by all its methods
+            self._check(lib.ember_method_set_state(handle, program._state_addr, program.state_bytes))
         self.memory_bytes = need.value
         self.n_inputs = lib.ember_method_input_count(handle)
         self.n_outputs = lib.ember_method_output_count(handle)
@@ -169,6 +174,7 @@ class CProgram:
             self._file, addr = _aligned(len(data))
             ctypes.memmove(addr, data, len(data))
             size = len(data)
+            self._file_off = addr - self._file.ctypes.data
         else:
             path = os.fspath(source)
             if not os.path.isfile(path):
@@ -180,6 +186,7 @@ class CProgram:
                 self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
             self._file = np.frombuffer(self._map, dtype=np.uint8)   # page-aligned, no copy
             addr = self._file.ctypes.data
+            self._file_off = 0
         self._mem, mem_addr = _aligned(PROGRAM_BYTES)
         handle = ctypes.c_void_p()
         status = self.lib.ember_program_load(mem_addr, PROGRAM_BYTES, addr, size, ctypes.byref(handle))
@@ -188,9 +195,37 @@ class CProgram:
             _raise(self.lib, status, msg)
         self.handle = handle
         self.file_size = size
+        # State (schema 2.4): one aligned block for the program's state tensors, kept across
+        # runs and bound to every method created here; set to its initial values now.
+        self.state_bytes = int(self.lib.ember_program_state_size(handle))
+        self._state_mem, self._state_addr = _aligned(self.state_bytes)
+        self.reset_state()
         self._methods = {}
         count = self.lib.ember_program_method_count(handle)
         self.method_names = [self.lib.ember_program_method_name(handle, i).decode() for i in range(count)]
+
+    @property
+    def state(self) -> np.ndarray:
+        """The state memory as a numpy uint8 array (a view: runs change it, writes reach the
+        C runtime), as the numpy runtime's Program.state."""
+        off = self._state_addr - self._state_mem.ctypes.data
+        return self._state_mem[off:off + self.state_bytes]
+
+    @property
+    def state_tensors(self) -> list:
+        """Every state tensor (name, dtype, shape, offset, nbytes, init), read from the file by
+        the numpy runtime's parser (the C library reports only the total size)."""
+        from runtime_py.program import Program
+        return Program(self._source_bytes()).state_tensors
+
+    def _source_bytes(self) -> bytes:
+        return bytes(self._file[self._file_off:self._file_off + self.file_size])
+
+    def reset_state(self):
+        """Every state tensor back to its initial value (zeros where it has none)."""
+        status = self.lib.ember_program_state_init(self.handle, self._state_addr, self.state_bytes)
+        if status:
+            _raise(self.lib, status, "cannot initialise the program's state")
 
     def method(self, name="forward") -> CMethod:
         if name not in self.method_names:

@@ -178,6 +178,44 @@ EMBER_NODISCARD ember_status ember_method_test_case_tensor(const ember_method *m
 /* Forgets the handle (the caller owns the memory). NULL is a no-op. */
 void ember_method_free(ember_method *method);
 
+/* ---- program state (schema 2.4): memory kept across runs, owned by the caller ----
+ * A program may declare state tensors (a language model's KV cache, a running count):
+ * memory that keeps its values from one run to the next, read by any of the program's
+ * methods and updated in place by INDEX_COPY operators. The library keeps no state of its
+ * own: the caller supplies one block of ember_program_state_size bytes (16-byte aligned),
+ * sets it to the initial values with ember_program_state_init, and binds it to every
+ * method that should see it:
+ *
+ *     size_t sbytes = ember_program_state_size(prog);        // 0: the program has no state
+ *     void *state = my_aligned_buffer(sbytes);               // 16-byte aligned
+ *     ember_program_state_init(prog, state, sbytes);         // initial values (zeros where none)
+ *     ember_method_set_state(prefill, state, sbytes);        // methods of one program may share
+ *     ember_method_set_state(decode, state, sbytes);         // one block: they see one cache
+ *     ...run prefill, then decode again and again...
+ *     ember_program_state_init(prog, state, sbytes);         // reset: a new sequence
+ *
+ * Two blocks bound to two methods (of one loaded program or of two) are two independent
+ * states. A method of a program with state refuses to run (EMBER_ERR_INPUT) until a block
+ * is bound. Runs that share a block must not overlap in time (one run at a time per block;
+ * the library takes no lock). The block must stay valid until rebound or the method freed.
+ * A position outside a state tensor (INDEX_COPY's run-time positions) fails the run with
+ * EMBER_ERR_EXECUTION before anything is written. */
+
+/* Bytes of state memory the program needs; 0 when it has none (or the handle is NULL or
+ * failed). */
+size_t ember_program_state_size(const ember_program *program);
+/* Writes every state tensor's initial value (zeros where the file gives none) into
+ * `state` (EMBER_ALIGNMENT-aligned, `bytes` >= ember_program_state_size). Call it again to
+ * reset. EMBER_ERR_ARGUMENT for a NULL or misaligned block, EMBER_ERR_MEMORY when `bytes`
+ * is too small, EMBER_ERR_STATE for a failed program; EMBER_OK without touching `state`
+ * when the program has no state. Sets no message (the program is shared and const). */
+EMBER_NODISCARD ember_status ember_program_state_init(const ember_program *program, void *state, size_t bytes);
+/* Binds a state block (set up by ember_program_state_init) to the method: its state
+ * tensors are read and written there from the next run on. Same checks as state_init
+ * (with a message); state NULL with bytes 0 unbinds. For a program without state any
+ * block, or none, is accepted and never touched. */
+EMBER_NODISCARD ember_status ember_method_set_state(ember_method *method, void *state, size_t bytes);
+
 /* ---- threads (optional): a parallel-for the caller supplies ------------------
  * The library starts no threads. To spread one method's kernels (GEMM, convolution,
  * fully connected) over several cores, give it a parallel-for of your own (a thread

@@ -16,6 +16,9 @@ struct ember_program {
     fb_table root;               /* Program table */
     fb_vec methods, metadata;    /* vectors of tables */
     uint64_t seg_offset, seg_size;
+    fb_vec state;                /* Program.state: vector of StateTensor tables (schema 2.4) */
+    uint64_t state_size;         /* bytes of state memory the caller supplies; 0: no state */
+    int32_t state_sorted;        /* the state tensors' offsets strictly increase (binary search) */
     uint16_t version_major, version_minor;
     char message[EMBER_MESSAGE_BYTES];
 };
@@ -56,6 +59,7 @@ struct ember_method {
     int32_t scratch_slices;              /* kernel scratch slices the caller's memory holds (>= 1) */
     ember_threads threads;               /* ember_method_set_threads; n = 1 by default */
     ember_profile *profile;              /* ember_method_set_profile (caller's); NULL: off */
+    uint8_t *state;                      /* ember_method_set_state (caller's); NULL: none bound */
     fb_vec test_cases;
     char message[EMBER_MESSAGE_BYTES];
 };
@@ -66,6 +70,10 @@ typedef struct ember_method_layout {
     size_t tensors_at, nodes_at, indices_at, arena_at, total;
     uint64_t arena_size, scratch_size;
 } ember_method_layout;
+
+/* The most state tensors a program may declare: the loader checks them pairwise when their
+ * offsets are not in increasing order. */
+#define EMBER_MAX_STATE_TENSORS 4096
 
 ember_status ember_method_find(const ember_program *p, const char *name, fb_table *method, ember_error *err);
 ember_status ember_method_plan(const ember_program *p, const fb_table *method, ember_method_layout *l,

@@ -65,7 +65,7 @@ typedef union ember_params {
 /* A tensor of a method at run time. */
 typedef struct ember_tensor {
     void *data;                      /* where it is read and written now */
-    void *home;                      /* its planned place: arena or constant segment */
+    void *home;                      /* its planned place: arena, constant segment or state memory */
     int64_t shape[EMBER_MAX_RANK];   /* current shape (the maximum until symbols are bound) */
     int64_t count;                   /* elements at the current shape */
     uint64_t max_nbytes;             /* bytes at the maximum shape (the planned region) */
@@ -84,6 +84,7 @@ typedef struct ember_tensor {
     uint8_t layout;                  /* EMBER_LAYOUT_*; ROW_MAJOR but for packed constant weights */
     int32_t live_first, live_last;   /* ops that first write and last read it (-1: an input; */
     int32_t alias;                   /* n_nodes: an output); the tensor whose storage it shares */
+    uint64_t state_offset;           /* a STATE tensor's offset in the state memory (schema 2.4) */
 } ember_tensor;
 
 static inline float ember_scale_at(const ember_tensor *t, int64_t i) {

@@ -205,6 +205,9 @@ static ember_status check_plan(ember_method *m, ember_error *err) {
         }
         if (n->opcode == EMBER_OPCODE_RESHAPE && n->n_in >= 1 && op_idx[0] >= 0) {
             ember_tensor *in = &m->tensors[op_idx[0]], *out = &m->tensors[op_idx[n->n_in]];
+            if (in->storage == EMBER_STORAGE_STATE)   /* its bytes change under a later INDEX_COPY */
+                return ember_fail(err, EMBER_ERR_VERIFY, "operator %d (RESHAPE): a view of state tensor %d (copy it "
+                                  "first)", (int)k, (int)op_idx[0]);
             if (in->storage == EMBER_STORAGE_ARENA && in->home != out->home)   /* the run aliases them */
                 return ember_fail(err, EMBER_ERR_VERIFY, "operator %d (RESHAPE): output tensor %d is not at its "
                                   "input's arena offset (a reshape is a view)", (int)k, (int)op_idx[n->n_in]);
@@ -284,8 +287,13 @@ static ember_status fill_tensor(ember_method *m, const fb_vec *tensors, int32_t 
     }
     x->max_nbytes = (uint64_t)fb_read_int(f, &t, T_NBYTES, 8, 0, 0);
     uint64_t offset = (uint64_t)fb_read_int(f, &t, T_OFFSET, 8, 0, 0);
-    x->home = x->data = x->storage == EMBER_STORAGE_CONSTANT ? (void *)(uintptr_t)(f->b + p->seg_offset + offset)
-                                                             : (void *)(m->arena + offset);
+    if (x->storage == EMBER_STORAGE_STATE) {   /* in the caller's state block once one is bound */
+        x->state_offset = offset;
+        x->home = x->data = m->arena;          /* a valid placeholder: a run refuses until bound */
+    } else {
+        x->home = x->data = x->storage == EMBER_STORAGE_CONSTANT ? (void *)(uintptr_t)(f->b + p->seg_offset + offset)
+                                                                 : (void *)(m->arena + offset);
+    }
     TRY(ember_tensor_quant(f, &t, T_QUANTIZATION, x, err));
     x->layout = (uint8_t)fb_read_int(f, &t, T_LAYOUT, 1, 1, 0);
     return EMBER_OK;
@@ -340,6 +348,7 @@ static ember_status check_write_order(ember_method *m, ember_error *err) {
         }
         for (int i = 0; i < n->n_out; i++) {
             ember_tensor *x = &m->tensors[op_idx[n->n_in + i]];
+            if (x->storage == EMBER_STORAGE_STATE) continue;   /* INDEX_COPY in place (the loader's rule) */
             if (x->bound)   /* each tensor has one writer: views and inputs are never written */
                 return ember_fail(err, EMBER_ERR_VERIFY, "operator %d (%s): output tensor %d is already written "
                                   "(by a method input or an earlier operator)", (int)k, ember_opcode_name(n->opcode),
@@ -607,6 +616,10 @@ static ember_status run_ops(ember_method *m, ember_profile *prof) {
             return ember_fail(&err, EMBER_ERR_INPUT, "input %d ('%.40s') was not set (a copied input serves "
                               "one run; bound inputs stay)", (int)i,
                               fb_str(&m->program->f, m->tensors[m->indices[i]].name));
+    if (m->program->state_size > 0 && m->state == NULL)
+        return ember_fail(&err, EMBER_ERR_INPUT, "the program has %llu bytes of state and none is bound to this "
+                          "method (ember_program_state_init, then ember_method_set_state)",
+                          (unsigned long long)m->program->state_size);
     if (m->n_symbols > 0) TRY(bind_sizes(m));
     /* The planner reuses a copied input's arena bytes once its last reader ran,
      * so a copy serves one run: the next run needs set_input again. */
@@ -659,6 +672,31 @@ ember_status ember_method_run(ember_method *m) {
     ember_status s = run_ops(m, prof);
     prof->run_end = prof->clock(prof->clock_ctx);
     return s;
+}
+
+ember_status ember_method_set_state(ember_method *m, void *state, size_t bytes) {
+    TRY(check_handle(m));
+    ember_error err = {m->message, sizeof m->message};
+    uint64_t need = m->program->state_size;
+    if (state == NULL && bytes == 0) {   /* unbind: a program with state refuses to run again */
+        m->state = NULL;
+        for (int32_t i = 0; i < m->n_tensors; i++)
+            if (m->tensors[i].storage == EMBER_STORAGE_STATE) m->tensors[i].home = m->tensors[i].data = m->arena;
+        return EMBER_OK;
+    }
+    if (state == NULL || (uintptr_t)state % EMBER_ALIGNMENT != 0)
+        return ember_fail(&err, EMBER_ERR_ARGUMENT, "state memory is NULL or not %d-byte aligned", EMBER_ALIGNMENT);
+    if ((uint64_t)bytes < need)
+        return ember_fail(&err, EMBER_ERR_MEMORY, "the program needs %llu bytes of state, got %zu",
+                          (unsigned long long)need, bytes);
+    if (need == 0) return EMBER_OK;   /* no state: the block is never touched */
+    m->state = (uint8_t *)state;
+    for (int32_t i = 0; i < m->n_tensors; i++) {
+        ember_tensor *x = &m->tensors[i];
+        /* the loader verified [state_offset, + max_nbytes) inside state_size */
+        if (x->storage == EMBER_STORAGE_STATE) x->home = x->data = m->state + x->state_offset;
+    }
+    return EMBER_OK;
 }
 
 ember_status ember_method_set_profile(ember_method *m, ember_profile *profile) {

@@ -183,6 +183,8 @@ static ember_status verify_dims(const fb_buf *f, const fb_table *t, const fb_vec
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u dims for rank %u", what, dims->len, shape->len);
     if (storage == EMBER_STORAGE_CONSTANT)
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: a constant cannot have dynamic dimensions", what);
+    if (storage == EMBER_STORAGE_STATE)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: a state tensor cannot have dynamic dimensions", what);
     TRY(fb_sub_vector(f, t, T_DIM_PROGRAMS, 4, 4, &progs, err, what));
     if (progs.pos != 0 && progs.len != shape->len)
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: %u dim_programs for rank %u", what, progs.len, shape->len);
@@ -241,8 +243,152 @@ static ember_status verify_place(int64_t storage, uint64_t offset, uint64_t nbyt
     return EMBER_OK;
 }
 
-static ember_status verify_tensor(const fb_buf *f, const fb_table *t, int32_t n_symbols, const int64_t *sym_max,
-                                  uint64_t seg_size, uint64_t arena_size, ember_error *err, const char *what) {
+static ember_status verify_tensor_data(const fb_buf *f, const fb_table *td, uint64_t seg_size, ember_error *err,
+                                       const char *what);
+
+/* ---- program state (schema 2.4) --------------------------------------------------- */
+/* State tensor j's offset and bytes (both verified by verify_state before any lookup). */
+static uint64_t state_field(const ember_program *p, uint32_t j, int id, fb_table *st) {
+    char scratch[8];
+    ember_error quiet = {scratch, sizeof scratch};
+    if (fb_vec_table(&p->f, &p->state, j, st, &quiet, "") != EMBER_OK) return UINT64_MAX;
+    return (uint64_t)fb_read_int(&p->f, st, id, 8, 0, 0);
+}
+
+/* The state tensor at `offset` into *st: binary search when the offsets increase, else a
+ * scan (at most EMBER_MAX_STATE_TENSORS). 0 when none is there. */
+static int state_find(const ember_program *p, uint64_t offset, fb_table *st) {
+    if (p->state_sorted) {
+        uint32_t lo = 0, hi = p->state.len;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            uint64_t at = state_field(p, mid, ST_OFFSET, st);
+            if (at == offset) return 1;
+            if (at < offset) lo = mid + 1;
+            else hi = mid;
+        }
+        return 0;
+    }
+    for (uint32_t j = 0; j < p->state.len; j++)
+        if (state_field(p, j, ST_OFFSET, st) == offset) return 1;
+    return 0;
+}
+
+/* Two shape vectors (verified) are equal. */
+static int same_shape_vec(const fb_buf *f, const fb_vec *a, const fb_vec *b) {
+    if (a->len != b->len) return 0;
+    for (uint32_t d = 0; d < a->len; d++)
+        if (fb_i64(f, a->pos + 8 * d) != fb_i64(f, b->pos + 8 * d)) return 0;
+    return 1;
+}
+
+/* One StateTensor: name, dtype, shape against nbytes, [offset, offset + nbytes) 16-byte
+ * aligned inside state_size, and its initial value (of its dtype and shape, inside the
+ * constant segment) when it has one. */
+static ember_status verify_state_tensor(const ember_program *p, const fb_table *st, uint32_t j, ember_error *err) {
+    const fb_buf *f = &p->f;
+    char what[96];
+    uint32_t name;
+    fb_vec shape;
+    fb_table init;
+    int64_t count;
+    snprintf(what, sizeof what, "state tensor %u", j);
+    TRY(fb_sub_string(f, st, ST_NAME, &name, err, what));
+    snprintf(what, sizeof what, "state tensor %u ('%.40s')", j, fb_str(f, name));
+    TRY(scalar(f, st, ST_DTYPE, 1, err, what));
+    TRY(scalar(f, st, ST_OFFSET, 8, err, what));
+    TRY(scalar(f, st, ST_NBYTES, 8, err, what));
+    int64_t dtype = fb_read_int(f, st, ST_DTYPE, 1, 1, 0);
+    size_t item = ember_dtype_size((ember_dtype)dtype);
+    if (dtype < 0 || item == 0)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: dtype %lld not in the DType enum", what, (long long)dtype);
+    TRY(fb_sub_vector(f, st, ST_SHAPE, 8, 8, &shape, err, what));
+    TRY(shape_count(f, &shape, &count, err, what));
+    uint64_t nbytes = (uint64_t)fb_read_int(f, st, ST_NBYTES, 8, 0, 0);
+    uint64_t offset = (uint64_t)fb_read_int(f, st, ST_OFFSET, 8, 0, 0);
+    if (nbytes != (uint64_t)count * item)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: nbytes %llu != %lld elements x %zu bytes", what,
+                          (unsigned long long)nbytes, (long long)count, item);
+    if (offset % EMBER_ARENA_ALIGNMENT != 0 || nbytes > p->state_size || offset > p->state_size - nbytes)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: [%llu, %llu) not %d-aligned inside the state memory of %llu "
+                          "bytes", what, (unsigned long long)offset, (unsigned long long)(offset + nbytes),
+                          EMBER_ARENA_ALIGNMENT, (unsigned long long)p->state_size);
+    TRY(fb_sub_table(f, st, ST_INITIAL, 0, &init, err, what));
+    if (init.pos != 0) {
+        fb_vec ishape;
+        TRY(verify_tensor_data(f, &init, p->seg_size, err, what));
+        TRY(fb_sub_vector(f, &init, D_SHAPE, 8, 8, &ishape, err, what));
+        if (fb_read_int(f, &init, D_DTYPE, 1, 1, 0) != dtype || !same_shape_vec(f, &ishape, &shape) ||
+            (uint64_t)fb_read_int(f, &init, D_NBYTES, 8, 0, 0) != nbytes)
+            return ember_fail(err, EMBER_ERR_VERIFY, "%s: the initial value is not a tensor of its dtype and shape",
+                              what);
+    }
+    return EMBER_OK;
+}
+
+/* Program.state and state_size: the size a multiple of 16 up to 2^40, each state tensor
+ * (verify_state_tensor), offsets distinct, and no two non-empty state tensors overlapping. */
+static ember_status verify_state(ember_program *p, ember_error *err) {
+    const fb_buf *f = &p->f;
+    fb_table st, other;
+    TRY(scalar(f, &p->root, P_STATE_SIZE, 8, err, "program"));
+    p->state_size = (uint64_t)fb_read_int(f, &p->root, P_STATE_SIZE, 8, 0, 0);
+    if (p->state_size % EMBER_ARENA_ALIGNMENT != 0 || p->state_size > ((uint64_t)1 << 40))
+        return ember_fail(err, EMBER_ERR_VERIFY, "state size %llu is not a multiple of %d up to 2^40",
+                          (unsigned long long)p->state_size, EMBER_ARENA_ALIGNMENT);
+    TRY(fb_sub_vector(f, &p->root, P_STATE, 4, 4, &p->state, err, "program state"));
+    if (p->state.len > EMBER_MAX_STATE_TENSORS)
+        return ember_fail(err, EMBER_ERR_UNSUPPORTED, "%u state tensors, more than this runtime verifies (%d)",
+                          p->state.len, EMBER_MAX_STATE_TENSORS);
+    p->state_sorted = 1;
+    for (uint32_t j = 0; j < p->state.len; j++) {
+        TRY(fb_vec_table(f, &p->state, j, &st, err, "program state"));
+        TRY(verify_state_tensor(p, &st, j, err));
+        if (j > 0 && state_field(p, j, ST_OFFSET, &st) <= state_field(p, j - 1, ST_OFFSET, &other))
+            p->state_sorted = 0;
+    }
+    /* Sorted: one sweep keeps the furthest end of the non-empty ones so far; else pairwise. */
+    uint64_t end = 0;
+    uint32_t owner = 0;
+    for (uint32_t j = 0; j < p->state.len; j++) {
+        uint64_t a0 = state_field(p, j, ST_OFFSET, &st), a1 = a0 + state_field(p, j, ST_NBYTES, &st);
+        if (p->state_sorted) {
+            if (a1 > a0 && a0 < end)
+                return ember_fail(err, EMBER_ERR_VERIFY, "state tensors %u and %u overlap", owner, j);
+            if (a1 > a0 && a1 > end) end = a1, owner = j;
+            continue;
+        }
+        for (uint32_t k = 0; k < j; k++) {
+            uint64_t b0 = state_field(p, k, ST_OFFSET, &other), b1 = b0 + state_field(p, k, ST_NBYTES, &other);
+            if (a0 == b0)
+                return ember_fail(err, EMBER_ERR_VERIFY, "state tensor %u: offset %llu of another state tensor (%u)",
+                                  j, (unsigned long long)a0, k);
+            if (a1 > a0 && b1 > b0 && a0 < b1 && b0 < a1)
+                return ember_fail(err, EMBER_ERR_VERIFY, "state tensors %u and %u overlap", k, j);
+        }
+    }
+    return EMBER_OK;
+}
+
+/* A STATE tensor of a method: one of Program.state (by offset) of the same dtype and shape. */
+static ember_status verify_state_ref(const ember_program *p, uint64_t offset, int64_t dtype, const fb_vec *shape,
+                                     ember_error *err, const char *what) {
+    fb_table st;
+    fb_vec sshape;
+    if (!state_find(p, offset, &st))
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: STATE at offset %llu is none of the program's %u state tensors",
+                          what, (unsigned long long)offset, p->state.len);
+    TRY(fb_sub_vector(&p->f, &st, ST_SHAPE, 8, 8, &sshape, err, what));
+    if (fb_read_int(&p->f, &st, ST_DTYPE, 1, 1, 0) != dtype || !same_shape_vec(&p->f, &sshape, shape))
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: STATE at offset %llu is not a state tensor of its dtype and "
+                          "shape", what, (unsigned long long)offset);
+    return EMBER_OK;
+}
+
+static ember_status verify_tensor(const ember_program *p, const fb_table *t, int32_t n_symbols, const int64_t *sym_max,
+                                  uint64_t arena_size, ember_error *err, const char *what) {
+    const fb_buf *f = &p->f;
+    uint64_t seg_size = p->seg_size;
     uint32_t name;
     fb_vec shape, dims;
     int64_t count;
@@ -271,7 +417,8 @@ static ember_status verify_tensor(const fb_buf *f, const fb_table *t, int32_t n_
         TRY(fb_sub_vector(f, t, T_DIM_PROGRAMS, 4, 4, &progs, err, what));
         if (progs.pos != 0) return ember_fail(err, EMBER_ERR_VERIFY, "%s: dim_programs without dims", what);
     }
-    TRY(verify_place(storage, offset, nbytes, seg_size, arena_size, err, what));
+    if (storage == EMBER_STORAGE_STATE) TRY(verify_state_ref(p, offset, dtype, &shape, err, what));
+    else TRY(verify_place(storage, offset, nbytes, seg_size, arena_size, err, what));
     int64_t layout = fb_read_int(f, t, T_LAYOUT, 1, 1, 0);
     if (layout != EMBER_LAYOUT_ROW_MAJOR && layout != EMBER_LAYOUT_PANELS16)
         return ember_fail(err, EMBER_ERR_UNSUPPORTED, "%s: layout %lld not in the Layout enum", what, (long long)layout);
@@ -374,6 +521,12 @@ static ember_status verify_operator(const fb_buf *f, const fb_table *op, const f
     }
     for (uint32_t i = 0; i < outs.len; i++) {
         int32_t k = fb_i32(f, outs.pos + 4 * i);
+        if (code == EMBER_OPCODE_INDEX_COPY) {   /* the one op that writes state: in place, input 0 */
+            if (tensor_field(f, tensors, k, T_STORAGE, 1) != EMBER_STORAGE_STATE || k != fb_i32(f, ins.pos))
+                return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): output %u (tensor %d) must be input 0, a state "
+                                  "tensor updated in place", what, spec->name, i, k);
+            continue;
+        }
         if (tensor_field(f, tensors, k, T_STORAGE, 1) != EMBER_STORAGE_ARENA)
             return ember_fail(err, EMBER_ERR_VERIFY, "%s (%s): output %u (tensor %d) is not in the arena", what,
                               spec->name, i, k);
@@ -526,7 +679,7 @@ static ember_status verify_method(const ember_program *p, const fb_table *m, int
         char twhat[128];
         snprintf(twhat, sizeof twhat, "%s tensor %u", what, i);
         TRY(fb_vec_table(f, &tensors, i, &t, err, twhat));
-        TRY(verify_tensor(f, &t, (int32_t)symbols.len, sym_max, p->seg_size, arena_size, err, twhat));
+        TRY(verify_tensor(p, &t, (int32_t)symbols.len, sym_max, arena_size, err, twhat));
     }
     TRY(fb_sub_vector(f, m, M_INPUTS, 4, 4, &inputs, err, what));
     TRY(fb_sub_vector(f, m, M_OUTPUTS, 4, 4, &outputs, err, what));
@@ -591,6 +744,7 @@ static ember_status load(ember_program *p, const void *data, size_t size, ember_
     if (p->seg_offset > size || p->seg_size > size - p->seg_offset)
         return ember_fail(err, EMBER_ERR_FORMAT, "truncated: constant segment [%llu, %llu) exceeds file of %zu bytes",
                           (unsigned long long)p->seg_offset, (unsigned long long)(p->seg_offset + p->seg_size), size);
+    TRY(verify_state(p, err));
     TRY(fb_sub_vector(f, &p->root, P_METHODS, 4, 4, &p->methods, err, "program methods"));
     if (p->methods.len == 0) return ember_fail(err, EMBER_ERR_VERIFY, "program has no methods");
     for (uint32_t i = 0; i < p->methods.len; i++) {
@@ -669,4 +823,39 @@ const char *ember_program_metadata(const ember_program *program, const char *key
 
 void ember_program_free(ember_program *program) {
     if (program != NULL) program->magic = 0;
+}
+
+/* ---- program state: the caller's memory ------------------------------------------ */
+size_t ember_program_state_size(const ember_program *program) {
+    if (program == NULL || program->magic != EMBER_PROGRAM_MAGIC) return 0;
+    return program->state_size > (uint64_t)SIZE_MAX ? SIZE_MAX : (size_t)program->state_size;
+}
+
+ember_status ember_program_state_init(const ember_program *program, void *state, size_t bytes) {
+    if (program == NULL) return EMBER_ERR_ARGUMENT;
+    if (program->magic != EMBER_PROGRAM_MAGIC) return EMBER_ERR_STATE;
+    if (program->state_size == 0) return EMBER_OK;   /* no state: nothing to write */
+    if (state == NULL || (uintptr_t)state % EMBER_ALIGNMENT != 0) return EMBER_ERR_ARGUMENT;
+    if ((uint64_t)bytes < program->state_size) return EMBER_ERR_MEMORY;
+    const fb_buf *f = &program->f;
+    uint8_t *base = (uint8_t *)state;
+    memset(base, 0, (size_t)program->state_size);
+    for (uint32_t j = 0; j < program->state.len; j++) {
+        fb_table st, init;
+        char scratch[8];
+        ember_error quiet = {scratch, sizeof scratch};
+        uint64_t offset = state_field(program, j, ST_OFFSET, &st);
+        if (offset == UINT64_MAX || fb_sub_table(f, &st, ST_INITIAL, 0, &init, &quiet, "") != EMBER_OK)
+            return EMBER_ERR_STATE;   /* verified at load: cannot happen */
+        if (init.pos == 0) continue;   /* zeros */
+        uint64_t at = (uint64_t)fb_read_int(f, &init, D_OFFSET, 8, 0, 0);
+        uint64_t nbytes = (uint64_t)fb_read_int(f, &init, D_NBYTES, 8, 0, 0);
+        /* the loader verified [at, at + nbytes) inside the segment and [offset, offset + nbytes)
+         * inside state_size; checked again, as every access of this library is */
+        if (nbytes > program->seg_size || at > program->seg_size - nbytes || nbytes > program->state_size ||
+            offset > program->state_size - nbytes)
+            return EMBER_ERR_STATE;
+        if (nbytes > 0) memcpy(base + offset, f->b + program->seg_offset + at, (size_t)nbytes);
+    }
+    return EMBER_OK;
 }

@@ -423,6 +423,8 @@ enum { /* Quantization */ Q_SCALE = 0, Q_ZERO_POINT = 1, Q_AXIS = 2 };
 #define EMBER_SLICE_STEP_DEFAULT 1
 #define EMBER_SLICE_FIELDS 3
 #define EMBER_SLICE_SIZES {4, 8, 8}
+enum { /* StateTensor */ ST_NAME = 0, ST_DTYPE = 1, ST_SHAPE = 2, ST_OFFSET = 3, ST_NBYTES = 4,
+       ST_INITIAL = 5 };
 enum { /* Symbol */ S_NAME = 0, S_MIN = 1, S_MAX = 2 };
 enum { /* Tensor */ T_NAME = 0, T_DTYPE = 1, T_SHAPE = 2, T_DIMS = 3, T_STORAGE = 4, T_OFFSET = 5,
        T_NBYTES = 6, T_QUANTIZATION = 7, T_LAYOUT = 8, T_DIM_PROGRAMS = 9, T_EAGER = 10 };

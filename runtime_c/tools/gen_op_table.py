@@ -102,7 +102,8 @@ def render_list():
 # ---- schema.h ------------------------------------------------------------------------
 # Field-id prefixes of the tables the loader walks (the options tables get EMBER_<TABLE>_).
 PREFIX = {"Program": "P", "Method": "M", "Tensor": "T", "Symbol": "S", "Operator": "O", "TensorData": "D",
-          "TestCase": "C", "Quantization": "Q", "QuantParams": "QP", "KeyValue": "KV", "DimProgram": "DP"}
+          "TestCase": "C", "Quantization": "Q", "QuantParams": "QP", "KeyValue": "KV", "DimProgram": "DP",
+          "StateTensor": "ST"}
 SLOT_BYTES = {"Bool": 1, "Int8": 1, "Uint8": 1, "Int16": 2, "Uint16": 2, "Int32": 4, "Uint32": 4,
               "Float32": 4, "Int64": 8, "Uint64": 8, "Float64": 8, "UOffsetTRelative": 4}
 

@@ -11,6 +11,8 @@ import subprocess
 
 import numpy as np
 import pytest
+import torch
+import torch.nn as nn
 
 import runtime_py
 from exporter import export_module
@@ -21,6 +23,27 @@ from zoo_models import ZOO, exported, exported_int8
 # transformer (int8 matmuls and softmax between float layer norms), and a decoder with
 # int8-dynamic linear layers.
 ZOO_PROGRAMS = sorted(ZOO) + ["cnn_int8", "mobilenet_v2_int8", "transformer_encoder_int8", "gpt_block_dynamic"]
+
+
+
+class KVState(nn.Module):
+    """A program with state (schema 2.4): a cache updated in place at run-time positions
+    (INDEX_COPY) with an initial value, and a counter stored at the method's end."""
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.lin = nn.Linear(4, 4)
+        self.register_buffer("k", torch.arange(64, dtype=torch.float32).reshape(2, 8, 4) / 64)
+        self.register_buffer("steps", torch.zeros(3))
+
+    def forward(self, x, pos):
+        self.k.index_copy_(1, pos, self.lin(x))
+        self.steps.add_(1)
+        return self.k.sum(1) * self.steps[0], self.steps + 0
+
+
+# Programs with state, run by the native binary beside the zoo (each case from the initial state).
+STATE_PROGRAMS = {"state_kv1": (KVState, 1), "state_kv3": (KVState, 3)}
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNTIME_C = os.path.join(ROOT, "runtime_c")
@@ -66,6 +89,11 @@ def zoo_files(tmp_path_factory):
         path = d / f"{name}.ember"
         path.write_bytes(data)
         files[name] = (str(path), runtime_py.load(data).segment_offset)
+    for name, (factory, n) in STATE_PROGRAMS.items():
+        data = export_module(factory().eval(), (torch.randn(2, n, 4), torch.arange(n) + 2))
+        path = d / f"{name}.ember"
+        path.write_bytes(data)
+        files[name] = (str(path), runtime_py.load(data).segment_offset)
     return files
 
 
@@ -108,6 +136,9 @@ def check_native_output(out, names):
                     and f"/{name}.ember:" in ln]
         assert len(profiled) == 1 and profiled[0].startswith("PASS "), out[-3000:]
         assert profiled[0].endswith(", heap untouched")
+        if name in STATE_PROGRAMS:   # a run with no state bound refused; the block bound, no heap
+            state = [ln for ln in out.splitlines() if ln.startswith("PASS state /") and f"/{name}.ember:" in ln]
+            assert len(state) == 1 and "a run without it refused" in state[0], out[-3000:]
     assert f"PASS profile: {len(names)} programs profiled" in out
     assert "PASS threads:" in out
     # every program's kernels split over 2 and 3 threads: bit-identical to 1 thread
@@ -122,7 +153,7 @@ def test_native_binary_runs_every_zoo_program(zoo_files):
     check_native_output(r.stdout, zoo_files)
     # one summary line per program, each with its error figure
     assert sum(ln.startswith("PASS /") and "test case(s), 0 failed" in ln
-               for ln in r.stdout.splitlines()) == len(ZOO_PROGRAMS)
+               for ln in r.stdout.splitlines()) == len(zoo_files)
 
 
 def test_native_binary_under_sanitizers(zoo_files):
@@ -244,6 +275,28 @@ def test_example_app_self_test(zoo_files):
     assert r.returncode == 0, r.stdout[-3000:]
     assert r.stdout.count("PASS ") >= len(ZOO) and "FAIL" not in r.stdout
     assert r.stdout.rstrip().endswith("self-test: all passed")
+
+
+def test_example_app_runs_a_program_with_state(tmp_path, zoo_files):
+    """ember_run allocates the state block, initialises and binds it; runs carry the state
+    from one to the next, as the numpy runtime's do."""
+    make("all")
+    path, _ = zoo_files["state_kv1"]
+    x = np.ones((2, 1, 4), np.float32)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "pos.npy", np.array([5]))
+    r = run([build_dir("ember_run"), path, "-i", str(tmp_path / "x.npy"), "-i", str(tmp_path / "pos.npy"),
+             "-o", str(tmp_path), "-n", "3"])
+    assert r.returncode == 0, r.stderr
+    assert "state: 272 bytes, set to the initial values" in r.stdout
+    program = runtime_py.load(path)
+    for _ in range(3):
+        want = program.run("forward", x, np.array([5]))
+    for j, w in enumerate(want):
+        np.testing.assert_allclose(np.load(tmp_path / f"output_{j}.npy"), w, rtol=1e-5, atol=1e-5)
+    np.save(tmp_path / "pos.npy", np.array([8]))
+    r = run([build_dir("ember_run"), path, "-i", str(tmp_path / "x.npy"), "-i", str(tmp_path / "pos.npy")])
+    assert r.returncode == 1 and "position 8 outside [0, 8)" in r.stderr, r.stderr
 
 
 def test_example_app_reports_bad_input(tmp_path, zoo_files):

@@ -50,17 +50,52 @@ static int map_file(const char *path, mapped *m) {
     return 0;
 }
 
-/* Loads `path` and initialises `method`; the caller frees *mem and unmaps. */
+/* A program's state (schema 2.4): one block for all its methods, set to the initial values
+ * (state->data NULL when the program has none). The app owns it: malloc is fine here. */
+static int open_state(const char *path, const ember_program *prog, selftest_state *state) {
+    ember_status s;
+    state->program = prog;
+    state->data = NULL;
+    state->bytes = ember_program_state_size(prog);
+    if (state->bytes == 0) return 0;
+    if (posix_memalign(&state->data, 64, state->bytes) != 0) {
+        state->data = NULL;
+        fprintf(stderr, "ember_run: cannot allocate %zu bytes of state\n", state->bytes);
+        return -1;
+    }
+    if ((s = ember_program_state_init(prog, state->data, state->bytes)) != EMBER_OK) {
+        fprintf(stderr, "ember_run: %s: state init failed (%s)\n", path, ember_status_str(s));
+        return -1;
+    }
+    return 0;
+}
+
+/* Binds the program's state block to m (nothing to do without state). */
+static int bind_state(ember_method *m, const selftest_state *state) {
+    ember_status s;
+    if (state->data == NULL) return 0;
+    if ((s = ember_method_set_state(m, state->data, state->bytes)) != EMBER_OK) {
+        fprintf(stderr, "ember_run: %s (%s)\n", ember_method_message(m), ember_status_str(s));
+        return -1;
+    }
+    return 0;
+}
+
+/* Loads `path` and initialises `method` with the program's state bound; the caller frees
+ * *mem and state->data and unmaps. */
 static int open_method(const char *path, const char *method, mapped *file, ember_program_storage *prog_mem,
-                       ember_program **prog, void **mem, ember_method **m, int verbose, int32_t threads) {
+                       ember_program **prog, void **mem, ember_method **m, int verbose, int32_t threads,
+                       selftest_state *state) {
     size_t need = 0;
     ember_status s;
     *mem = NULL;
+    state->data = NULL;
     if (map_file(path, file) != 0) return -1;
     if ((s = ember_program_load(prog_mem, sizeof *prog_mem, file->data, file->size, prog)) != EMBER_OK) {
         fprintf(stderr, "ember_run: %s: %s (%s)\n", path, ember_program_message(*prog), ember_status_str(s));
         return -1;
     }
+    if (open_state(path, *prog, state) != 0) return -1;
     if ((s = ember_method_memory_size_threads(*prog, method, threads, &need)) != EMBER_OK) {
         fprintf(stderr, "ember_run: %s: no method '%s' (%s)\n", path, method, ember_status_str(s));
         return -1;
@@ -73,9 +108,12 @@ static int open_method(const char *path, const char *method, mapped *file, ember
         fprintf(stderr, "ember_run: %s: %s (%s)\n", path, ember_method_message(*m), ember_status_str(s));
         return -1;
     }
+    if (bind_state(*m, state) != 0) return -1;
     if (verbose)
         printf("%s: %zu bytes mapped; method '%s' needs %zu bytes (handle, tables, arena and scratch for %d "
-               "thread%s)\n", path, file->size, method, need, (int)threads, threads == 1 ? "" : "s");
+               "thread%s)%s\n", path, file->size, method, need, (int)threads, threads == 1 ? "" : "s",
+               state->data ? "; the program's state is bound" : "");
+    if (verbose && state->data) printf("state: %zu bytes, set to the initial values\n", state->bytes);
     return 0;
 }
 
@@ -87,9 +125,11 @@ static int self_test(int argc, char **argv) {
         ember_program *prog = NULL;
         ember_method *m = NULL;
         void *mem = NULL;
-        if (open_method(argv[i], "forward", &file, &prog_mem, &prog, &mem, &m, 0, 1) != 0) {
+        selftest_state state = {NULL, NULL, 0};
+        if (open_method(argv[i], "forward", &file, &prog_mem, &prog, &mem, &m, 0, 1, &state) != 0) {
             failed++;
             free(mem);
+            free(state.data);
             if (file.data) munmap(file.data, file.size);
             continue;
         }
@@ -103,14 +143,14 @@ static int self_test(int argc, char **argv) {
                 free(mem);
                 mem = NULL;
                 if (ember_method_memory_size(prog, name, &need) != EMBER_OK || posix_memalign(&mem, 64, need) != 0 ||
-                    ember_method_init(prog, name, mem, need, &m) != EMBER_OK) {
+                    ember_method_init(prog, name, mem, need, &m) != EMBER_OK || bind_state(m, &state) != 0) {
                     fprintf(stderr, "FAIL %s method '%s': %s\n", argv[i], name, ember_method_message(m));
                     failed++;
                     continue;
                 }
             }
             snprintf(label, sizeof label, "%s '%s'", argv[i], name);
-            ember_status s = selftest_run(m, label, stdout, &r);
+            ember_status s = selftest_run(m, state.data ? &state : NULL, label, stdout, &r);
             if (s != EMBER_OK) {
                 printf("FAIL %s: %s (%s)\n", label, ember_method_message(m), ember_status_str(s));
                 failed++;
@@ -122,6 +162,7 @@ static int self_test(int argc, char **argv) {
         }
         ember_method_free(m);
         free(mem);
+        free(state.data);
         munmap(file.data, file.size);
     }
     printf("self-test: %s\n", failed ? "FAILED" : "all passed");
@@ -579,12 +620,13 @@ int main(int argc, char **argv) {
     ember_program *prog = NULL;
     ember_method *m = NULL;
     void *mem = NULL;
+    selftest_state state = {NULL, NULL, 0};   /* the program's state block, when it has state */
     ember_pool *pool = NULL;
     npy_array arrays[MAX_IO];
     ember_tensor_info feed[MAX_IO];   /* copied inputs, set again before every run */
     int n_feed = 0, rc = 1;
     memset(arrays, 0, sizeof arrays);
-    if (open_method(o.path, o.method, &file, &prog_mem, &prog, &mem, &m, 1, o.threads) == 0 &&
+    if (open_method(o.path, o.method, &file, &prog_mem, &prog, &mem, &m, 1, o.threads, &state) == 0 &&
         (o.threads == 1 || start_threads(m, o.threads, &pool) == 0) &&
         (o.n_inputs == 0 ? feed_bundled(m, feed, &n_feed) : feed_files(m, &o, arrays, feed, &n_feed)) == 0 &&
         (o.profile ? run_profiled(m, &o, feed, n_feed) : run_timed(m, o.runs, feed, n_feed)) == 0 &&
@@ -594,6 +636,7 @@ int main(int argc, char **argv) {
     ember_method_free(m);
     ember_pool_free(pool);
     free(mem);
+    free(state.data);
     if (file.data) munmap(file.data, file.size);
     return rc;
 }

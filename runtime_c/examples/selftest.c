@@ -17,13 +17,17 @@ static double element(const void *data, ember_dtype dtype, size_t i) {
     return 0.0;
 }
 
-ember_status selftest_run(ember_method *m, const char *label, FILE *log, selftest_result *r) {
+ember_status selftest_run(ember_method *m, const selftest_state *state, const char *label, FILE *log,
+                          selftest_result *r) {
     memset(r, 0, sizeof *r);
     int32_t cases = ember_method_test_case_count(m);
     for (int32_t c = 0; c < cases; c++) {
         ember_tensor_info in, want, got;
         float atol = 0.0f, rtol = 0.0f;
         ember_status s;
+        if (state != NULL && state->program != NULL &&   /* each case from the initial state */
+            (s = ember_program_state_init(state->program, state->data, state->bytes)) != EMBER_OK)
+            return s;
         for (int32_t j = 0; j < ember_method_input_count(m); j++) {
             if ((s = ember_method_test_case_tensor(m, c, 0, j, &in, &atol, &rtol)) != EMBER_OK) return s;
             if ((s = ember_method_set_input(m, j, in.dtype, in.shape, in.rank, in.data, in.nbytes)) != EMBER_OK) return s;

@@ -1,6 +1,7 @@
 /* libFuzzer target: one input (fuzz_input.h: a header, then a program file) through
- * load, memory sizing, init, set_input at the sizes the header picks, run on 1-3 tasks,
- * outputs and bundled test cases. Any crash or sanitizer report is a finding, and so is
+ * load, memory sizing, init, set_input at the sizes the header picks, run on 1-3 tasks
+ * (twice when the program has state: the second run sees the first one's updates, as a
+ * decode step would), outputs and bundled test cases. Any crash or sanitizer report is a finding, and so is
  * a rejection without a message (the API promises one) or an output whose size does not
  * match its shape. The structure-aware mutator is in mutator.c.
  *
@@ -103,7 +104,18 @@ static void check_outputs(ember_method *m) {
     }
 }
 
-static void run_method(const ember_program *prog, const char *name, const fuzz_header *h) {
+/* The program's state block (schema 2.4), shared by its methods as an app would; NULL when it
+ * has none or it is too big to fuzz quickly. */
+static void *new_state(const ember_program *prog) {
+    size_t bytes = ember_program_state_size(prog);
+    if (bytes == 0 || bytes > RUN_ARENA_BYTES) return NULL;
+    void *state = aligned(bytes);
+    if (state == NULL) return NULL;
+    if (ember_program_state_init(prog, state, bytes) != EMBER_OK) finding("state init failed on a loaded program", "");
+    return state;
+}
+
+static void run_method(const ember_program *prog, const char *name, const fuzz_header *h, void *state) {
     size_t need = 0;
     ember_method *m = NULL;
     if (ember_method_memory_size_threads(prog, name, h->threads, &need) != EMBER_OK || need > MAX_METHOD_BYTES) return;
@@ -116,6 +128,9 @@ static void run_method(const ember_program *prog, const char *name, const fuzz_h
     }
     if (h->threads > 1 && ember_method_set_threads(m, h->threads, serial_for, NULL) != EMBER_OK)
         finding("set_threads failed with the memory sized for it", ember_method_message(m));
+    size_t state_bytes = ember_program_state_size(prog);
+    if (state != NULL && ember_method_set_state(m, state, state_bytes) != EMBER_OK)
+        finding("set_state refused the program's own block", ember_method_message(m));
     for (int32_t c = 0; c < ember_method_test_case_count(m); c++)
         for (int kind = 0; kind < 2; kind++)
             for (int32_t j = 0;; j++) {
@@ -125,7 +140,14 @@ static void run_method(const ember_program *prog, const char *name, const fuzz_h
             }
     void *buffers[64] = {0};
     int32_t n_in = ember_method_input_count(m);
-    if (m->arena_size <= RUN_ARENA_BYTES && n_in <= 64 && set_inputs(m, h, buffers)) {
+    int runs = state != NULL ? 2 : 1;   /* with state: a second run on the updated state */
+    if (state_bytes > 0 && state == NULL) runs = 0;   /* too much state to fuzz quickly */
+    for (int r = 0; r < runs && m->arena_size <= RUN_ARENA_BYTES && n_in <= 64; r++) {
+        for (int32_t i = 0; i < 64; i++) {
+            free(buffers[i]);
+            buffers[i] = NULL;
+        }
+        if (!set_inputs(m, h, buffers)) break;
         if (ember_method_run(m) == EMBER_OK)
             check_outputs(m);
         else if (ember_method_message(m)[0] == 0)
@@ -150,11 +172,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (ember_program_load(&prog_mem, sizeof prog_mem, file, n, &prog) != EMBER_OK) {
         if (prog == NULL || ember_program_message(prog)[0] == 0) finding("load rejected without a message", "");
     } else {
+        void *state = new_state(prog);
         for (int32_t i = 0; i < ember_program_method_count(prog); i++) {
             const char *name = ember_program_method_name(prog, i);
             if (name == NULL) finding("a loaded program's method has no name", "");
-            run_method(prog, name, &h);
+            run_method(prog, name, &h, state);
         }
+        free(state);
     }
     ember_program_free(prog);
     free(file);

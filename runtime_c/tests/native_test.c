@@ -13,7 +13,11 @@
  *      calls: one record per operator in order, exactly two clock reads per operator
  *      inside the run's two, no allocator call, a short buffer's drops counted, an
  *      unset profile left untouched, bad arguments refused; and the operator
- *      introspection (ember_method_operator_info / _tensor) bounds-checked.
+ *      introspection (ember_method_operator_info / _tensor) bounds-checked;
+ *   6. programs with state (schema 2.4): a run with no state bound is refused with a
+ *      message, then the state block (allocated before counting) is initialised and bound
+ *      with no allocator call; every run of a test case starts from the initial state
+ *      (ember_program_state_init again), and each thread's method has its own block.
  *
  *   native_test a.ember b.ember ...     exit 0 when everything passes
  */
@@ -55,6 +59,7 @@ typedef struct loaded {
     ember_program_storage prog_mem;
     ember_program *prog;
     size_t need;
+    selftest_state state;   /* the program's state block (data NULL: no state) */
     void *reference;        /* outputs of the first test case, run alone, concatenated */
     size_t reference_bytes;
 } loaded;
@@ -75,11 +80,33 @@ static void *read_file(const char *path, size_t *size) {
     return data;
 }
 
-/* Runs test case 0 on `m` and copies all outputs into buf (NULL: only the size). */
-static ember_status run_case0(ember_method *m, void *buf, size_t *bytes) {
+/* A state block for p's program, initialised (data NULL when it has no state); the caller
+ * frees data. 0 when out of memory or the init fails. */
+static int new_state(const loaded *p, selftest_state *st) {
+    st->program = p->prog;
+    st->data = NULL;
+    st->bytes = ember_program_state_size(p->prog);
+    if (st->bytes == 0) return 1;
+    if (posix_memalign(&st->data, 64, st->bytes) != 0) {
+        st->data = NULL;
+        return 0;
+    }
+    return ember_program_state_init(p->prog, st->data, st->bytes) == EMBER_OK;
+}
+
+/* Binds st (when there is state) to m. */
+static ember_status bind_state(ember_method *m, const selftest_state *st) {
+    return st->data != NULL ? ember_method_set_state(m, st->data, st->bytes) : EMBER_OK;
+}
+
+/* Runs test case 0 on `m` from the initial state (st: its block, reset first; NULL or no
+ * data: no state) and copies all outputs into buf (NULL: only the size). */
+static ember_status run_case0(ember_method *m, const selftest_state *st, void *buf, size_t *bytes) {
     ember_tensor_info t;
     ember_status s;
     size_t used = 0;
+    if (st != NULL && st->data != NULL && (s = ember_program_state_init(st->program, st->data, st->bytes)) != EMBER_OK)
+        return s;
     for (int32_t j = 0; j < ember_method_input_count(m); j++) {
         if ((s = ember_method_test_case_tensor(m, 0, 0, j, &t, NULL, NULL)) != EMBER_OK) return s;
         if ((s = ember_method_set_input(m, j, t.dtype, t.shape, t.rank, t.data, t.nbytes)) != EMBER_OK) return s;
@@ -101,17 +128,19 @@ static void *thread_main(void *arg) {
     void *mem = NULL, *out = NULL;
     ember_method *m = NULL;
     size_t bytes = 0;
+    selftest_state st = {NULL, NULL, 0};   /* this thread's own state: runs must not share one */
     j->ok = 0;
-    if (posix_memalign(&mem, 64, j->p->need) != 0 || posix_memalign(&out, 64, j->p->reference_bytes + 1) != 0) {
+    if (posix_memalign(&mem, 64, j->p->need) != 0 || posix_memalign(&out, 64, j->p->reference_bytes + 1) != 0 ||
+        !new_state(j->p, &st)) {
         snprintf(j->message, sizeof j->message, "out of memory");
         goto done;
     }
-    if (ember_method_init(j->p->prog, "forward", mem, j->p->need, &m) != EMBER_OK) {
+    if (ember_method_init(j->p->prog, "forward", mem, j->p->need, &m) != EMBER_OK || bind_state(m, &st) != EMBER_OK) {
         snprintf(j->message, sizeof j->message, "init: %s", ember_method_message(m));
         goto done;
     }
     for (int r = 0; r < THREAD_RUNS; r++) {
-        if (run_case0(m, out, &bytes) != EMBER_OK) {
+        if (run_case0(m, &st, out, &bytes) != EMBER_OK) {
             snprintf(j->message, sizeof j->message, "run: %s", ember_method_message(m));
             goto done;
         }
@@ -124,6 +153,7 @@ static void *thread_main(void *arg) {
 done:
     free(mem);
     free(out);
+    free(st.data);
     return NULL;
 }
 
@@ -200,7 +230,7 @@ static int check_operators(const ember_method *m, int32_t *absent, char *message
 
 /* The profile hook on m (its inputs set from test case 0 by run_case0). The library makes
  * no allocator call in set_profile and the profiled runs. */
-static int profile_check(ember_method *m, char *message, size_t size) {
+static int profile_check(ember_method *m, const selftest_state *st, char *message, size_t size) {
     int32_t n = ember_method_operator_count(m), absent = 0;
     uint64_t ticks = 0, before;
     size_t bytes;
@@ -230,7 +260,7 @@ static int profile_check(ember_method *m, char *message, size_t size) {
             snprintf(message, size, "a bad profile was accepted or written");
             goto done;
         }
-        if (run_case0(m, NULL, &bytes) != EMBER_OK || ticks != 0) {
+        if (run_case0(m, st, NULL, &bytes) != EMBER_OK || ticks != 0) {
             snprintf(message, size, "a refused profile was used (%llu clock reads)", (unsigned long long)ticks);
             goto done;
         }
@@ -238,7 +268,7 @@ static int profile_check(ember_method *m, char *message, size_t size) {
         ember_profile later = prof;
         if (ember_method_set_profile(m, &later) != EMBER_OK) goto done;
         later.clock = NULL;
-        if (run_case0(m, NULL, &bytes) != EMBER_ERR_ARGUMENT || ember_method_set_profile(m, NULL) != EMBER_OK) {
+        if (run_case0(m, st, NULL, &bytes) != EMBER_ERR_ARGUMENT || ember_method_set_profile(m, NULL) != EMBER_OK) {
             snprintf(message, size, "a profile without a clock was run");
             goto done;
         }
@@ -247,9 +277,9 @@ static int profile_check(ember_method *m, char *message, size_t size) {
     alloc_calls = 0;
     counting = 1;
     ember_status s = ember_method_set_profile(m, &prof);
-    if (s == EMBER_OK) s = run_case0(m, NULL, &bytes);
+    if (s == EMBER_OK) s = run_case0(m, st, NULL, &bytes);
     int first = s == EMBER_OK && check_records(m, &prof, n, 0, message, size);
-    if (first) s = run_case0(m, NULL, &bytes);
+    if (first) s = run_case0(m, st, NULL, &bytes);
     counting = 0;
     calls = alloc_calls;
     if (!first || s != EMBER_OK || !check_records(m, &prof, n, 2 + 2 * (uint64_t)n, message, size)) {
@@ -267,7 +297,7 @@ static int profile_check(ember_method *m, char *message, size_t size) {
         prof.capacity = cap;
         prof.records = cap ? records : NULL;
         before = ticks;
-        if (ember_method_set_profile(m, &prof) != EMBER_OK || run_case0(m, NULL, &bytes) != EMBER_OK ||
+        if (ember_method_set_profile(m, &prof) != EMBER_OK || run_case0(m, st, NULL, &bytes) != EMBER_OK ||
             !check_records(m, &prof, n, before, message, size))
             goto done;
         if (memcmp(records + cap, copy + cap, ((size_t)(n - cap) + 1) * sizeof *records) != 0) {
@@ -282,7 +312,7 @@ static int profile_check(ember_method *m, char *message, size_t size) {
         memcpy(&snapshot, &prof, sizeof prof);
         memcpy(copy, records, ((size_t)n + 1) * sizeof *records);
         before = ticks;
-        if (run_case0(m, NULL, &bytes) != EMBER_OK || run_case0(m, NULL, &bytes) != EMBER_OK ||
+        if (run_case0(m, st, NULL, &bytes) != EMBER_OK || run_case0(m, st, NULL, &bytes) != EMBER_OK ||
             memcmp(&snapshot, &prof, sizeof prof) != 0 ||
             memcmp(copy, records, ((size_t)n + 1) * sizeof *records) != 0 || ticks != before) {
             snprintf(message, size, "an unset profile was written or its clock read");
@@ -307,9 +337,11 @@ static int thread_count_check(loaded *p, int32_t threads, char *message, size_t 
     ember_method *m = NULL;
     ember_pool *pool = NULL;
     ember_status s;
+    selftest_state st = {NULL, NULL, 0};
     int ok = 0;
     if ((s = ember_method_memory_size_threads(p->prog, "forward", threads, &need)) != EMBER_OK ||
         posix_memalign(&mem, 64, need) != 0 || posix_memalign(&out, 64, p->reference_bytes + 1) != 0 ||
+        !new_state(p, &st) ||
         (pool = ember_pool_create(threads)) == NULL) {
         snprintf(message, size, "setup for %d threads (%s)", (int)threads, ember_status_str(s));
         goto done;
@@ -321,7 +353,7 @@ static int thread_count_check(loaded *p, int32_t threads, char *message, size_t 
             goto done;
         }
     }
-    if (ember_method_init(p->prog, "forward", mem, need, &m) != EMBER_OK ||
+    if (ember_method_init(p->prog, "forward", mem, need, &m) != EMBER_OK || bind_state(m, &st) != EMBER_OK ||
         (s = ember_method_set_threads(m, threads, ember_pool_parallel_for, pool)) != EMBER_OK) {
         snprintf(message, size, "%d threads: %s", (int)threads, ember_method_message(m));
         goto done;
@@ -335,7 +367,7 @@ static int thread_count_check(loaded *p, int32_t threads, char *message, size_t 
             snprintf(message, size, "%d threads: set_profile: %s", (int)threads, ember_method_message(m));
             goto done;
         }
-        if (run_case0(m, out, &bytes) != EMBER_OK) {
+        if (run_case0(m, &st, out, &bytes) != EMBER_OK) {
             snprintf(message, size, "%d threads: run: %s", (int)threads, ember_method_message(m));
             goto done;
         }
@@ -350,6 +382,7 @@ done:
     ember_pool_free(pool);
     free(mem);
     free(out);
+    free(st.data);
     return ok;
 }
 
@@ -376,7 +409,10 @@ int main(int argc, char **argv) {
         /* the method's memory is obtained before counting starts: the app owns it */
         s = ember_program_load(&p->prog_mem, sizeof p->prog_mem, p->file, p->size, &p->prog);
         if (s == EMBER_OK) s = ember_method_memory_size(p->prog, "forward", &p->need);
-        if (s != EMBER_OK || posix_memalign(&mem, 64, p->need) != 0) {
+        p->state.bytes = s == EMBER_OK ? ember_program_state_size(p->prog) : 0;   /* the app's, like mem */
+        p->state.data = NULL;
+        if (p->state.bytes > 0 && posix_memalign(&p->state.data, 64, p->state.bytes) != 0) p->state.data = NULL;
+        if (s != EMBER_OK || posix_memalign(&mem, 64, p->need) != 0 || (p->state.bytes > 0 && p->state.data == NULL)) {
             printf("FAIL %s: %s (%s)\n", p->path, ember_program_message(p->prog), ember_status_str(s));
             failures++;
             continue;
@@ -384,8 +420,19 @@ int main(int argc, char **argv) {
         alloc_calls = 0;
         counting = 1;
         s = ember_program_load(&p->prog_mem, sizeof p->prog_mem, p->file, p->size, &p->prog);
+        p->state.program = p->prog;
         if (s == EMBER_OK) s = ember_method_init(p->prog, "forward", mem, p->need, &m);
-        if (s == EMBER_OK) s = selftest_run(m, p->path, NULL, &r);
+        int refused = 0;   /* with state: a run before any is bound is refused, with a message */
+        if (s == EMBER_OK && p->state.data != NULL && ember_method_test_case_count(m) > 0) {
+            size_t ignored;
+            refused = run_case0(m, NULL, NULL, &ignored) == EMBER_ERR_INPUT &&
+                      strstr(ember_method_message(m), "state") != NULL;
+        }
+        if (s == EMBER_OK && p->state.data != NULL) {
+            s = ember_program_state_init(p->prog, p->state.data, p->state.bytes);
+            if (s == EMBER_OK) s = ember_method_set_state(m, p->state.data, p->state.bytes);
+        }
+        if (s == EMBER_OK) s = selftest_run(m, &p->state, p->path, NULL, &r);
         counting = 0;
         if (s != EMBER_OK) {
             printf("FAIL %s: %s (%s)\n", p->path, m ? ember_method_message(m) : ember_program_message(p->prog),
@@ -394,22 +441,28 @@ int main(int argc, char **argv) {
             free(mem);
             continue;
         }
-        selftest_run(m, p->path, stdout, &r);   /* again, printing the figures */
+        if (p->state.data != NULL) {
+            printf("%s state %s: %zu bytes in the caller's block; a run without it %s; every case from the "
+                   "initial state\n", refused || r.cases == 0 ? "PASS" : "FAIL", p->path, p->state.bytes,
+                   refused ? "refused" : "NOT refused");
+            failures += !(refused || r.cases == 0);
+        }
+        selftest_run(m, &p->state, p->path, stdout, &r);   /* again, printing the figures */
         printf("%s %s: %d test case(s), %d failed, max abs err %.3e; %ld allocator calls in load+init+run\n",
                r.failed || alloc_calls ? "FAIL" : "PASS", p->path, r.cases, r.failed, r.max_abs, alloc_calls);
         failures += r.failed + (alloc_calls != 0);
         if (r.cases > 0) {
             char message[EMBER_MESSAGE_BYTES + 128];
-            int good = profile_check(m, message, sizeof message);
+            int good = profile_check(m, &p->state, message, sizeof message);
             printf("%s profile %s: %s\n", good ? "PASS" : "FAIL", p->path, message);
             failures += !good;
             profiled += good;
         }
         if (r.cases > 0) {
             with_cases++;
-            if (run_case0(m, NULL, &p->reference_bytes) != EMBER_OK ||
+            if (run_case0(m, &p->state, NULL, &p->reference_bytes) != EMBER_OK ||
                 posix_memalign(&p->reference, 64, p->reference_bytes + 1) != 0 ||
-                run_case0(m, p->reference, &p->reference_bytes) != EMBER_OK) {
+                run_case0(m, &p->state, p->reference, &p->reference_bytes) != EMBER_OK) {
                 printf("FAIL %s: reference run\n", p->path);
                 failures++;
                 p->reference = NULL;
@@ -467,6 +520,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < n; i++) {
         free(programs[i].file);
         free(programs[i].reference);
+        free(programs[i].state.data);
     }
     printf("native test: %s\n", failures ? "FAILED" : "all passed");
     return failures ? 1 : 0;

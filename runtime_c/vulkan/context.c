@@ -16,11 +16,16 @@ static const struct {
     const uint32_t *code;
     size_t size;
 } shaders[EMBER_VK_SHADER_COUNT] = {
-    {ember_vk_spv_fully_connected, sizeof ember_vk_spv_fully_connected},
+    {ember_vk_spv_gemm, sizeof ember_vk_spv_gemm},
     {ember_vk_spv_conv2d, sizeof ember_vk_spv_conv2d},
     {ember_vk_spv_binary, sizeof ember_vk_spv_binary},
     {ember_vk_spv_unary, sizeof ember_vk_spv_unary},
     {ember_vk_spv_pool2d, sizeof ember_vk_spv_pool2d},
+    {ember_vk_spv_where, sizeof ember_vk_spv_where},
+    {ember_vk_spv_rows, sizeof ember_vk_spv_rows},
+    {ember_vk_spv_reduce, sizeof ember_vk_spv_reduce},
+    {ember_vk_spv_copy, sizeof ember_vk_spv_copy},
+    {ember_vk_spv_resize, sizeof ember_vk_spv_resize},
 };
 
 ember_status ember_vk_fail(char *message, ember_status s, const char *fmt, ...) {

@@ -33,14 +33,21 @@
  *
  * Threads: a context and its methods are used from one thread at a time.
  *
- * What runs: float32 FULLY_CONNECTED (float weight, bias, fused activation), CONV2D (groups
- * including depthwise, stride, padding, dilation, bias, fused residual and activation),
- * ADD / SUB / MUL / DIV (numpy broadcasting, fused activation), RELU, TANH, MAX_POOL2D,
- * AVG_POOL2D and RESHAPE (a view: no dispatch), on methods with static shapes. A method
- * that uses any other op, another dtype or dynamic sizes is refused at prepare
- * (EMBER_ERR_UNSUPPORTED, the message naming the ops); a per-operator CPU fallback may come
- * later. Float results agree with the C runtime within numpy's allclose(atol=1e-5,
- * rtol=1e-5) (summation orders differ; docs/gpu.md lists the per-op bounds).
+ * What runs (ember_vk_op_supported): the float32 ops of the zoo models on static shapes:
+ * FULLY_CONNECTED and BATCH_MATMUL (one register-blocked GEMM shader), CONV2D (groups,
+ * depthwise, stride, padding, dilation, bias, fused residual and activation), MAX/AVG_POOL2D,
+ * the broadcasting binary ops (ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM), comparisons and
+ * LOGICAL_AND/OR/NOT (BOOL outputs), WHERE, the unary ops (RELU, CLAMP, SIGMOID, TANH, GELU
+ * both forms, EXP, LOG, SQRT, RSQRT, NEG, ABS, ERF, HARDSWISH, FLOOR, CEIL), SOFTMAX,
+ * LAYER_NORM, REDUCE_MEAN/SUM/MAX/ANY, and the data movement of 4-byte elements (PERMUTE,
+ * SLICE, EXPAND, CONCAT, PAD, GATHER with INT32 or INT64 indices, FULL, RESIZE_NEAREST,
+ * RESIZE_BILINEAR), RESHAPE as a view (no dispatch). Inputs and outputs may be float32,
+ * bool, int32 or int64. A method that uses any other op, an operand dtype its op does not
+ * run here (int8 comes later) or dynamic sizes is refused at prepare (EMBER_ERR_UNSUPPORTED,
+ * the message naming the ops); a per-operator CPU fallback may come later. Float results
+ * agree with the C runtime within numpy's allclose(atol=1e-5, rtol=1e-5) (summation orders
+ * and a few transcendental formulas differ; docs/gpu.md lists the per-op bounds). A GATHER
+ * index out of range fails the run (EMBER_ERR_EXECUTION), as on the CPU.
  */
 #ifndef EMBER_VULKAN_H
 #define EMBER_VULKAN_H
@@ -63,6 +70,11 @@ typedef struct ember_vk_options {
                                during which it came (EMBER_ERR_EXECUTION) */
     const char *loader;     /* the loader to dlopen; NULL: "libvulkan.so.1" */
 } ember_vk_options;
+
+/* 1 when the backend runs op `opcode` (the schema's Opcode) in some form, else 0; needs no
+ * context (tools ask it which ops of a program a GPU would run). Prepare still checks each
+ * operator's dtypes and sizes. */
+int32_t ember_vk_op_supported(int32_t opcode);
 
 /* device_index -1, allow_cpu 0, validation 0, loader NULL. */
 void ember_vk_options_default(ember_vk_options *options);
@@ -123,8 +135,8 @@ EMBER_NODISCARD ember_status ember_vk_method_set_input(ember_vk_method *vm, int3
                                                        size_t nbytes);
 
 /* Submits the command buffer and waits for its fence. EMBER_ERR_INPUT if an input was
- * never set; EMBER_ERR_EXECUTION for a Vulkan failure (device lost) or a validation
- * message. */
+ * never set; EMBER_ERR_EXECUTION for a Vulkan failure (device lost), a validation
+ * message or a GATHER index out of range (the message names the operator). */
 EMBER_NODISCARD ember_status ember_vk_method_run(ember_vk_method *vm);
 
 /* Output `index` after a run: info->data points into the mapped staging buffer, valid

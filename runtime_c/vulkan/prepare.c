@@ -8,8 +8,8 @@
 #define TRY(expr) do { ember_status s_ = (expr); if (s_ != EMBER_OK) return s_; } while (0)
 
 /* ---- what the backend runs ------------------------------------------------------- */
-/* Every op supported (else the distinct names of the others), float32 operands, one output,
- * static shapes, sizes that 32-bit shader indices reach. */
+/* Every op supported (else the distinct names of the others), operand dtypes the op runs
+ * (ember_vk_op_check), one output, static shapes, sizes that 32-bit shader indices reach. */
 static ember_status check_method(const ember_method *m, char *message) {
     char names[EMBER_MESSAGE_BYTES] = "";
     size_t used = 0;
@@ -37,15 +37,11 @@ static ember_status check_method(const ember_method *m, char *message) {
         if (n->n_out != 1)
             return ember_vk_fail(message, EMBER_ERR_UNSUPPORTED, "operator %d (%s) has %d outputs", (int)k,
                                  ember_opcode_name(n->opcode), (int)n->n_out);
+        TRY(ember_vk_op_check(m, k, message));
         for (int32_t i = 0; i < n->n_in + n->n_out; i++) {
             if (idx[i] < 0) continue;
             const ember_tensor *t = &m->tensors[idx[i]];
-            if (t->dtype != EMBER_DTYPE_FLOAT32)
-                return ember_vk_fail(message, EMBER_ERR_UNSUPPORTED, "operator %d (%s): %s %d has dtype %d; the Vulkan "
-                                     "backend runs float32 operands only (int8 comes later)", (int)k,
-                                     ember_opcode_name(n->opcode), i < n->n_in ? "input" : "output",
-                                     (int)(i < n->n_in ? i : i - n->n_in), (int)t->dtype);
-            if (t->count >= INT32_MAX / 4)
+            if (t->count >= INT32_MAX / 8)
                 return ember_vk_fail(message, EMBER_ERR_UNSUPPORTED, "operator %d (%s): a tensor of %lld elements, more "
                                      "than this backend indexes", (int)k, ember_opcode_name(n->opcode),
                                      (long long)t->count);
@@ -60,14 +56,21 @@ static ember_status check_method(const ember_method *m, char *message) {
     }
     for (int32_t i = 0; i < m->n_inputs + m->n_outputs; i++) {
         const ember_tensor *t = &m->tensors[m->indices[i]];
-        if (t->dtype != EMBER_DTYPE_FLOAT32)
-            return ember_vk_fail(message, EMBER_ERR_UNSUPPORTED, "method %s %d has dtype %d; the Vulkan backend runs "
-                                 "float32 only", i < m->n_inputs ? "input" : "output",
-                                 (int)(i < m->n_inputs ? i : i - m->n_inputs), (int)t->dtype);
+        if (t->dtype != EMBER_DTYPE_FLOAT32 && t->dtype != EMBER_DTYPE_BOOL && t->dtype != EMBER_DTYPE_INT32 &&
+            t->dtype != EMBER_DTYPE_INT64)
+            return ember_vk_fail(message, EMBER_ERR_UNSUPPORTED, "method %s %d has dtype %d; the Vulkan backend takes "
+                                 "and gives float32, bool, int32 and int64 tensors (int8 comes later)",
+                                 i < m->n_inputs ? "input" : "output", (int)(i < m->n_inputs ? i : i - m->n_inputs),
+                                 (int)t->dtype);
         if (i < m->n_inputs && t->storage != EMBER_STORAGE_ARENA)
             return ember_vk_fail(message, EMBER_ERR_UNSUPPORTED, "method input %d is not in the arena", (int)i);
     }
     return EMBER_OK;
+}
+
+/* A tensor's bytes. */
+static uint64_t tensor_bytes(const ember_tensor *t) {
+    return (uint64_t)t->count * ember_dtype_size((ember_dtype)t->dtype);
 }
 
 /* ---- constants ---------------------------------------------------------------------- */
@@ -100,7 +103,7 @@ static ember_status place(const ember_method *m, uint32_t *refs, uint32_t *trefs
             if (at / 4 >= EMBER_VK_CONST_BIT)
                 return ember_vk_fail(message, EMBER_ERR_UNSUPPORTED, "constants past 2^31 floats");
             *slot = (uint32_t)(at / 4) | EMBER_VK_CONST_BIT;
-            at += ((uint64_t)x->count * 4 + 15) / 16 * 16;
+            at += (tensor_bytes(x) + 15) / 16 * 16;
         }
         if (n->opcode == EMBER_OPCODE_RESHAPE && n->n_in >= 1 && idx[0] >= 0) refs[idx[n->n_in]] = refs[idx[0]];
     }
@@ -108,7 +111,7 @@ static ember_status place(const ember_method *m, uint32_t *refs, uint32_t *trefs
         int32_t t = m->indices[m->n_inputs + i];
         if (refs[t] == EMBER_VK_NONE) {
             refs[t] = (uint32_t)(at / 4) | EMBER_VK_CONST_BIT;
-            at += ((uint64_t)m->tensors[t].count * 4 + 15) / 16 * 16;
+            at += (tensor_bytes(&m->tensors[t]) + 15) / 16 * 16;
         }
     }
     if (at / 4 >= EMBER_VK_CONST_BIT)
@@ -136,7 +139,7 @@ static void fill_constants(const ember_method *m, const uint32_t *refs, const ui
                 for (int64_t r = 0; r < x->shape[0]; r++)
                     for (int64_t c = 0; c < x->shape[1]; c++) out[r * x->shape[1] + c] = weight_at(x, r, c);
             } else {
-                memcpy(out, x->data, (size_t)x->count * 4);
+                memcpy(out, x->data, (size_t)tensor_bytes(x));
             }
         }
         if (trefs[t] != EMBER_VK_NONE && x->rank == 2) {   /* (N, K) -> (K, N) */
@@ -168,7 +171,8 @@ static int hazard(const ember_vk_dispatch *list, int32_t first, int32_t d) {
     const ember_vk_dispatch *b = &list[d];
     for (int32_t j = first; j < d; j++) {
         const ember_vk_dispatch *a = &list[j];
-        if (overlap(a->write_lo, a->write_hi, b->write_lo, b->write_hi)) return 1;
+        int apart = a->op == b->op && a->disjoint && b->disjoint;   /* CONCAT's inputs into one output */
+        if (!apart && overlap(a->write_lo, a->write_hi, b->write_lo, b->write_hi)) return 1;
         for (int32_t r = 0; r < b->n_reads; r++)
             if (overlap(a->write_lo, a->write_hi, b->read_lo[r], b->read_hi[r])) return 1;
         for (int32_t r = 0; r < a->n_reads; r++)
@@ -210,6 +214,7 @@ static ember_status record(ember_vk_method *vm, const ember_vk_dispatch *list, i
             VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
             VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT);
     TRY(copy_regions(vm, vm->inputs, vm->n_inputs, 0, 0));
+    ctx->vk.vkCmdFillBuffer(vm->cmd, vm->arena.buffer, (VkDeviceSize)vm->status_word * 4, 4, 0xffffffffu);
     barrier(vm, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
             VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     ctx->vk.vkCmdBindDescriptorSets(vm->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, ctx->layout, 0, 1, &vm->set, 0, NULL);
@@ -235,6 +240,8 @@ static ember_status record(ember_vk_method *vm, const ember_vk_dispatch *list, i
             VK_ACCESS_TRANSFER_READ_BIT);
     TRY(copy_regions(vm, vm->outputs, vm->n_outputs, 1, 0));
     TRY(copy_regions(vm, vm->outputs, vm->n_outputs, 1, 1));
+    VkBufferCopy status = {(VkDeviceSize)vm->status_word * 4, vm->status_staging, 4};
+    ctx->vk.vkCmdCopyBuffer(vm->cmd, vm->arena.buffer, vm->staging.buffer, 1, &status);
     barrier(vm, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
             VK_ACCESS_HOST_READ_BIT);
     r = ctx->vk.vkEndCommandBuffer(vm->cmd);
@@ -355,13 +362,14 @@ static ember_status create_objects(ember_vk_method *vm, uint64_t constant_bytes,
     ember_vk_context *ctx = vm->ctx;
     const ember_method *m = vm->method;
     VkDeviceSize limit = ctx->props.limits.maxStorageBufferRange;
-    if (m->arena_size > limit || constant_bytes > limit)
+    if (m->arena_size + 16 > limit || constant_bytes > limit || m->arena_size / 4 >= EMBER_VK_CONST_BIT - 4)
         return ember_vk_fail(ctx->message, EMBER_ERR_UNSUPPORTED, "the method's arena (%llu bytes) or constants (%llu "
                              "bytes) exceed the device's storage buffer limit (%llu bytes)",
                              (unsigned long long)m->arena_size, (unsigned long long)constant_bytes,
                              (unsigned long long)limit);
     VkBufferUsageFlags io = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
-    TRY(ember_vk_buffer_create(ctx, m->arena_size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | io, 0,
+    vm->status_word = (uint32_t)((m->arena_size + 3) / 4);
+    TRY(ember_vk_buffer_create(ctx, (VkDeviceSize)vm->status_word * 4 + 16, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | io, 0,
                                VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, &vm->arena, ctx->message));
     TRY(ember_vk_buffer_create(ctx, constant_bytes, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | io, 0,
                                VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, &vm->constants, ctx->message));
@@ -413,11 +421,12 @@ static ember_status place_io(ember_vk_method *vm, const uint32_t *refs, uint64_t
         ember_vk_io *io = &vm->inputs[i];
         io->tensor = m->indices[i];
         io->ref = refs[io->tensor];
-        io->nbytes = (uint64_t)m->tensors[io->tensor].count * 4;
+        io->nbytes = tensor_bytes(&m->tensors[io->tensor]);
         io->staging = at;
         at += (io->nbytes + 15) / 16 * 16;
     }
-    *bytes = at;
+    vm->status_staging = at;   /* the status word after them */
+    *bytes = at + 16;
     return EMBER_OK;
 }
 
@@ -426,8 +435,10 @@ static ember_status prepare(ember_vk_method *vm) {
     const ember_method *m = vm->method;
     uint64_t constant_bytes = 0, staging_bytes = 0;
     TRY(check_method(m, ctx->message));
+    int64_t capacity = 1;
+    for (int32_t k = 0; k < m->n_nodes; k++) capacity += ember_vk_op_dispatches(m, k);
     uint32_t *refs = (uint32_t *)calloc((size_t)(2 * m->n_tensors + 1), sizeof(uint32_t));
-    ember_vk_dispatch *list = (ember_vk_dispatch *)calloc((size_t)(m->n_nodes + 1), sizeof(ember_vk_dispatch));
+    ember_vk_dispatch *list = (ember_vk_dispatch *)calloc((size_t)capacity, sizeof(ember_vk_dispatch));
     ember_status s = refs != NULL && list != NULL ? EMBER_OK
                                                    : ember_vk_fail(ctx->message, EMBER_ERR_MEMORY, "out of host memory");
     uint32_t *trefs = refs != NULL ? refs + m->n_tensors : NULL;
@@ -444,9 +455,10 @@ static ember_status prepare(ember_vk_method *vm) {
         int swapped = w >= 0 && trefs[w] != EMBER_VK_NONE;
         uint32_t saved = swapped ? refs[w] : 0;
         if (swapped) refs[w] = trefs[w];
-        s = ember_vk_op_dispatch(ctx, m, k, refs, &list[n], &count, ctx->message);
+        s = ember_vk_op_dispatch(ctx, m, k, refs, vm->status_word, &list[n], (int32_t)(capacity - n), &count,
+                                 ctx->message);
         if (swapped) refs[w] = saved;
-        if (s == EMBER_OK && count > 0 && list[n].groups[0] > 0) n++;
+        if (s == EMBER_OK) n += count;
     }
     if (s == EMBER_OK) s = record(vm, list, n);
     free(refs);
@@ -519,6 +531,14 @@ ember_status ember_vk_method_run(ember_vk_method *vm) {
     vm->ran = 0;
     TRY(submit(vm->ctx, vm->cmd, vm->fence, vm->message));
     TRY(ember_vk_check_validation(vm->ctx, before, vm->message));
+    uint32_t failed;
+    memcpy(&failed, (const uint8_t *)vm->staging.map + vm->status_staging, sizeof failed);
+    if (failed != 0xffffffffu) {
+        int32_t k = failed < (uint32_t)vm->method->n_nodes ? (int32_t)failed : -1;
+        return ember_vk_fail(vm->message, EMBER_ERR_EXECUTION, "operator %d (%s): an index out of range on the GPU "
+                             "(the outputs are not valid)", (int)k,
+                             k >= 0 ? ember_opcode_name(vm->method->nodes[k].opcode) : "?");
+    }
     vm->ran = 1;
     return EMBER_OK;
 }

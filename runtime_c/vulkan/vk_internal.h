@@ -32,7 +32,7 @@
     X(vkAllocateCommandBuffers) X(vkFreeCommandBuffers) X(vkBeginCommandBuffer) X(vkEndCommandBuffer) X(vkCmdBindPipeline)    \
     X(vkCmdBindDescriptorSets) X(vkCmdPushConstants) X(vkCmdDispatch) X(vkCmdPipelineBarrier)         \
     X(vkCmdCopyBuffer) X(vkCreateFence) X(vkDestroyFence) X(vkResetFences) X(vkWaitForFences)         \
-    X(vkQueueSubmit) X(vkDeviceWaitIdle)
+    X(vkQueueSubmit) X(vkDeviceWaitIdle) X(vkCmdFillBuffer)
 
 #define EMBER_VK_DECLARE(name) PFN_##name name;
 typedef struct ember_vk_fns {
@@ -47,13 +47,15 @@ typedef struct ember_vk_fns {
 
 /* The shaders (shaders/<name>.comp), in the order of the generated table. */
 typedef enum ember_vk_shader {
-    EMBER_VK_SH_FULLY_CONNECTED, EMBER_VK_SH_CONV2D, EMBER_VK_SH_BINARY, EMBER_VK_SH_UNARY, EMBER_VK_SH_POOL2D,
+    EMBER_VK_SH_GEMM, EMBER_VK_SH_CONV2D, EMBER_VK_SH_BINARY, EMBER_VK_SH_UNARY, EMBER_VK_SH_POOL2D,
+    EMBER_VK_SH_WHERE, EMBER_VK_SH_ROWS, EMBER_VK_SH_REDUCE, EMBER_VK_SH_COPY, EMBER_VK_SH_RESIZE,
     EMBER_VK_SHADER_COUNT
 } ember_vk_shader;
 
-/* Specialisation constant 0 of the shaders that serve several ops. */
-enum { EMBER_VK_BIN_ADD = 0, EMBER_VK_BIN_SUB = 1, EMBER_VK_BIN_MUL = 2, EMBER_VK_BIN_DIV = 3 };
-enum { EMBER_VK_UN_RELU = 0, EMBER_VK_UN_TANH = 1 };
+/* Specialisation constant 0 of the shaders that serve several ops: the schema's opcode
+ * (binary, unary, rows, reduce, resize; 256 + opcode for a second form: GELU with tanh,
+ * REDUCE_ANY of BOOL), these for pool2d, copy.comp's OP 0..4 (strided, concat, pad,
+ * gather, full) and gemm.comp's b layout (0 (K, N), 1 (N, K)). */
 enum { EMBER_VK_POOL_MAX = 0, EMBER_VK_POOL_AVG = 1 };
 
 /* Push constants: 32 uint32 words (128 bytes, the minimum every device offers). A tensor
@@ -63,7 +65,7 @@ enum { EMBER_VK_POOL_MAX = 0, EMBER_VK_POOL_AVG = 1 };
 #define EMBER_VK_CONST_BIT 0x80000000u
 #define EMBER_VK_NONE 0xffffffffu
 #define EMBER_VK_GROUP 64             /* every shader's workgroup: 64 invocations along x */
-#define EMBER_VK_MAX_PIPELINES 64
+#define EMBER_VK_MAX_PIPELINES 128
 
 typedef struct ember_vk_pipeline {
     ember_vk_shader shader;
@@ -103,6 +105,7 @@ typedef struct ember_vk_dispatch {
     uint64_t read_lo[EMBER_MAX_OP_INPUTS], read_hi[EMBER_MAX_OP_INPUTS];   /* arena bytes [lo, hi) */
     int32_t n_reads;
     uint64_t write_lo, write_hi;
+    int32_t disjoint;                 /* writes elements no other dispatch of its op writes */
 } ember_vk_dispatch;
 
 /* A device buffer with its memory; map: the host pointer of a host-visible one. */
@@ -131,6 +134,8 @@ struct ember_vk_method {
     VkCommandBuffer cmd;
     VkFence fence;
     ember_vk_io *inputs, *outputs;
+    uint32_t status_word;             /* arena word after the plan: a failing op's index (GATHER) */
+    uint64_t status_staging;          /* where the run copies it in the staging buffer */
     int32_t n_inputs, n_outputs;
     int32_t n_dispatches, n_barriers;
     int32_t ran;                      /* a run succeeded since prepare */
@@ -159,11 +164,17 @@ ember_status ember_vk_buffer_create(ember_vk_context *ctx, VkDeviceSize size, Vk
                                     char *message);
 void ember_vk_buffer_destroy(ember_vk_context *ctx, ember_vk_buffer *b);
 
-/* ops.c: the dispatch of operator k into *d (d->pipeline set), or EMBER_ERR_UNSUPPORTED.
- * refs[t]: tensor t's reference (EMBER_VK_NONE where not placed); returns 0 in *dispatches
- * for a view (RESHAPE). */
-int ember_vk_op_supported(uint16_t opcode);
+/* ops.c. ember_vk_op_check: operator k's operand dtypes are ones the backend runs for its op
+ * (else EMBER_ERR_UNSUPPORTED naming them). ember_vk_op_dispatches: the most dispatches
+ * operator k records (0 for a view, RESHAPE; one per input for CONCAT; else 1).
+ * ember_vk_op_dispatch: the dispatches of operator k into d[0 ..] (at most capacity; each
+ * with its pipeline), their count in *dispatches (0 for a view or an empty output), or
+ * EMBER_ERR_UNSUPPORTED. refs[t]: tensor t's reference (EMBER_VK_NONE where not placed);
+ * status_word: the arena word a failing GATHER marks. */
+ember_status ember_vk_op_check(const ember_method *m, int32_t k, char *message);
+int32_t ember_vk_op_dispatches(const ember_method *m, int32_t k);
 ember_status ember_vk_op_dispatch(ember_vk_context *ctx, const ember_method *m, int32_t k, const uint32_t *refs,
-                                  ember_vk_dispatch *d, int32_t *dispatches, char *message);
+                                  uint32_t status_word, ember_vk_dispatch *d, int32_t capacity, int32_t *dispatches,
+                                  char *message);
 
 #endif /* EMBER_VK_INTERNAL_H */

@@ -17,6 +17,11 @@ layout(local_size_x = 64) in;
 
 layout(std430, set = 0, binding = 0) buffer Arena { float arena[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Constants { float consts[]; };
+// The same two buffers as 32-bit words: BOOL tensors (one byte an element, four to a
+// word; every tensor starts on a word), INT32 / INT64 indices (an INT64 as two words,
+// low first) and the status word.
+layout(std430, set = 0, binding = 0) buffer ArenaU { uint arena_u[]; };
+layout(std430, set = 0, binding = 1) readonly buffer ConstantsU { uint consts_u[]; };
 layout(push_constant) uniform Push { uint u[32]; } pc;
 layout(constant_id = 0) const uint OP = 0u;
 
@@ -26,6 +31,16 @@ const uint NONE = 0xffffffffu;
 // Element i of the tensor at ref.
 float ld(uint ref, uint i) {
     return (ref & CONST_BIT) != 0u ? consts[(ref & ~CONST_BIT) + i] : arena[ref + i];
+}
+
+// Word i of the tensor at ref.
+uint ldu(uint ref, uint i) {
+    return (ref & CONST_BIT) != 0u ? consts_u[(ref & ~CONST_BIT) + i] : arena_u[ref + i];
+}
+
+// Element i of a BOOL tensor at ref: 1 when its byte is nonzero.
+uint ldb(uint ref, uint i) {
+    return (ldu(ref, i >> 2) >> (8u * (i & 3u))) & 0xffu;
 }
 
 // This invocation's index over the flattened 2-D grid.

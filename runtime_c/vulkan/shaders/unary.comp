@@ -1,45 +1,70 @@
 #version 450
-// RELU (OP 0) and TANH (OP 1), float32: one invocation per element over the flattened
-// 2-D grid (64 per workgroup). TANH is the C runtime's polynomial (src/ops/vmath.h: the
-// Taylor series to z^17 below |z| = 0.625, 1 - 2 / (exp(2|z|) + 1) above with exp by
-// Cody-Waite reduction and a degree-7 polynomial), its steps marked precise so that no
-// multiply-add is fused: the C runtime's operations, within the device's division (2.5 ulp
-// in Vulkan, exact on lavapipe).
+// The elementwise unary ops, float32 (OP, spec constant 0, is the schema's opcode; GELU
+// with tanh_approximation is 256 + GELU): one invocation per element over the flattened
+// 2-D grid (64 per workgroup). Each is the C runtime's formula (runtime_c/src/ops/*.c):
+// TANH, GELU (both forms) vmath.h's polynomials step for step (vmath.glsl); SIGMOID
+// e = exp(-|x|), 1/(1+e) or e/(1+e) with vmath's exp (the C runtime uses libm's expf: a few
+// ulp apart); EXP vmath's exp, squared from x/2 above 88 (libm's expf in the C runtime);
+// ERF vmath.glsl's vm_erf (libm's erf in double in the C runtime); SQRT, RSQRT, LOG the
+// device's (Vulkan: sqrt and inversesqrt 3 ulp, log 3 ulp or 2^-21 absolute near 1);
+// HARDSWISH, CLAMP, NEG, ABS, RELU, FLOOR, CEIL exact. NaN stays NaN (CLAMP and RELU as
+// numpy's maximum / minimum).
+// LOGICAL_NOT (BOOL): one invocation per word of four elements.
 //
-// Push constants: u0 x ref, u1 y, u2 total.
+// Push constants: u0 x ref, u1 y, u2 total (elements; words for LOGICAL_NOT), u3 CLAMP's min
+// and u4 its max (float bits).
 #include "common.glsl"
+#include "vmath.glsl"
 
-const float EXP_POLY[8] = float[8](1.98412698e-4, 1.38888889e-3, 8.33333333e-3, 4.16666667e-2,
-                                   1.66666667e-1, 0.5, 1.0, 1.0);
-const float TANH_POLY[9] = float[9](5.90027441e-4, -1.45583439e-3, 3.59212804e-3, -8.86323553e-3,
-                                    2.18694885e-2, -5.39682540e-2, 1.33333333e-1, -3.33333333e-1, 1.0);
+float max_nan(float a, float b) { return isnan(a) || a > b ? a : b; }
+float min_nan(float a, float b) { return isnan(a) || a < b ? a : b; }
 
-float vm_exp(float y) {
-    if (isnan(y)) return y;
-    float c = -87.0 > y ? -87.0 : y;
-    c = 88.0 < c ? 88.0 : c;
-    precise float n = roundEven(c * 1.44269504);   // = (v + 1.5 * 2^23) - 1.5 * 2^23 for |v| < 2^22
-    precise float r = (c - n * 0.693359375) - n * -2.12194440e-4;
-    precise float p = EXP_POLY[0];
-    for (int i = 1; i < 8; i++) p = p * r + EXP_POLY[i];
-    precise float e = p * intBitsToFloat((int(n) + 127) << 23);
-    return y < -87.0 ? 0.0 : y > 88.0 ? uintBitsToFloat(0x7f800000u) : e;
-}
-
-float vm_tanh(float z) {
-    float a = abs(z);
-    a = 9.0 < a ? 9.0 : a;
-    precise float z2 = z * z;
-    precise float p = TANH_POLY[0];
-    for (int i = 1; i < 9; i++) p = p * z2 + TANH_POLY[i];
-    precise float small = z * p;
-    precise float big = 1.0 - 2.0 / (vm_exp(2.0 * a) + 1.0);
-    return abs(z) < 0.625 ? small : z < 0.0 ? -big : big;
+float unary(float v) {
+    if (OP == 20u) return v < 0.0 ? 0.0 : v;                      // RELU
+    if (OP == 23u) return vm_tanh(v);                             // TANH
+    if (OP == 22u) {                                              // SIGMOID
+        precise float e = vm_exp(-abs(v));
+        precise float s = v >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+        return s;
+    }
+    if (OP == 24u) return vm_gelu(v);                             // GELU (erf)
+    if (OP == 280u) return vm_gelu_tanh(v);                       // GELU (tanh)
+    if (OP == 32u) {                                              // HARDSWISH
+        precise float t = v + 3.0;
+        t = t < 0.0 ? 0.0 : (t > 6.0 ? 6.0 : t);
+        precise float h = v * t / 6.0;
+        return h;
+    }
+    if (OP == 21u) return min_nan(max_nan(v, uintBitsToFloat(pc.u[3])), uintBitsToFloat(pc.u[4]));   // CLAMP
+    if (OP == 25u) {                                              // EXP
+        if (v > 88.0 && v < 89.0) {
+            precise float h = vm_exp(0.5 * v);
+            precise float e = h * h;
+            return e;
+        }
+        return vm_exp(v);
+    }
+    if (OP == 31u) return vm_erf(v);                              // ERF
+    if (OP == 27u) return sqrt(v);                                // SQRT
+    if (OP == 28u) {                                              // RSQRT
+        precise float r = 1.0 / sqrt(v);
+        return r;
+    }
+    if (OP == 26u) return log(v);                                 // LOG
+    if (OP == 29u) return -v;                                     // NEG
+    if (OP == 30u) return abs(v);                                 // ABS
+    if (OP == 65u) return floor(v);                               // FLOOR
+    return ceil(v);                                               // CEIL (66)
 }
 
 void main() {
     uint idx = flat_index();
     if (idx >= pc.u[2]) return;
-    float v = ld(pc.u[0], idx);
-    arena[pc.u[1] + idx] = OP == 0u ? (v < 0.0 ? 0.0 : v) : vm_tanh(v);   // RELU: NaN stays NaN
+    if (OP == 18u) {   // LOGICAL_NOT: each byte 0 -> 1, nonzero -> 0
+        uint w = ldu(pc.u[0], idx), r = 0u;
+        for (uint b = 0u; b < 4u; b++) r |= (((w >> (8u * b)) & 0xffu) == 0u ? 1u : 0u) << (8u * b);
+        arena_u[pc.u[1] + idx] = r;
+        return;
+    }
+    arena[pc.u[1] + idx] = unary(ld(pc.u[0], idx));
 }

@@ -7,6 +7,10 @@ The same Program/Method surface as the numpy runtime, so tests and `ember run
 --runtime c` exercise the real embedded code. The library is found through
 $EMBER_LIBRARY, else runtime_c/build/libember.so beside this package (built by
 `make setup` / `make -C runtime_c`).
+
+A program with state (schema 2.4) gets one state block per CProgram, set to its initial
+values at load and bound to every method it creates (methods of one program share it; two
+loads keep two states): `program.state`, `program.reset_state()`, `program.state_tensors`.
 """
 from __future__ import annotations
 

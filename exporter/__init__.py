@@ -73,9 +73,9 @@ def export_methods(methods: dict, dynamic=(), options: ExportOptions | None = No
 
 
 def _export_captured_methods(captured: dict, options, progress) -> bytes:
-    from exporter.frontends.torch import imported
+    from exporter.frontends.torch import imported, share_state
     from exporter.pipeline import export_methods as export_all
-    return export_all({name: imported(c, progress) for name, c in captured.items()}, options, progress)
+    return export_all({name: imported(c, progress) for name, c in share_state(captured).items()}, options, progress)
 
 
 def export_onnx(path: str, dims=None, options: ExportOptions | None = None, **kwargs) -> bytes:

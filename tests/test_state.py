@@ -16,7 +16,7 @@ import runtime_py
 from exporter import ExportError, UnsupportedOpsError, export_methods, export_module
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BACKENDS = ["py"]
+BACKENDS = ["py", "c"]
 
 LM_SOURCE = '''
 import torch, torch.nn as nn
@@ -167,3 +167,30 @@ def test_an_unsupported_op_does_not_garble_its_readers():
         export_module(Unsupported(), (torch.randn(2, 3),))
     text = str(e.value)
     assert "1 operator(s) cannot be exported" in text and "out of range" not in text
+
+
+class Counter(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("seen", torch.zeros(4))
+
+    def write(self, x, pos):
+        self.seen.index_copy_(0, pos, x)
+        return self.seen.sum(0, keepdim=True)
+
+    def total(self, scale):
+        return self.seen.sum(0, keepdim=True) * scale
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_method_that_only_reads_the_state_reads_it(backend):
+    """`total` never writes `seen`, but `write` does: in `total` it is state, not a constant."""
+    m = Counter().eval()
+    data = export_methods({"write": (m.write, (torch.ones(1), torch.tensor([0]))),
+                           "total": (m.total, (torch.ones(1),))})
+    program = runtime_py.load(data, backend=backend) if backend != "py" else runtime_py.load(data)
+    program.run("write", np.array([2.0], np.float32), np.array([1]))
+    program.run("write", np.array([5.0], np.float32), np.array([3]))
+    assert program.run("total", np.array([10.0], np.float32))[0].tolist() == [70.0]
+    program.reset_state()
+    assert program.run("total", np.array([10.0], np.float32))[0].tolist() == [0.0]

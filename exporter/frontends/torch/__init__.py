@@ -11,12 +11,12 @@ from exporter.frontends import Imported, as_numpy
 from exporter.frontends.torch import (ops_compose, ops_index, ops_math, ops_nn, ops_order,  # noqa: F401  (registers the lowerings)
                                       ops_spatial, ops_tensor)
 from exporter.frontends.torch.capture import (Captured, capture, capture_entry, capture_methods, capture_module,
-                                              entry, load_factory)
+                                              entry, load_factory, share_state)
 from exporter.options import DynamicDim
 from exporter.frontends.torch.context import Lowering
 
 __all__ = ["Captured", "DynamicDim", "capture", "capture_entry", "capture_methods", "capture_module", "entry",
-           "imported", "load_factory", "lower"]
+           "imported", "load_factory", "lower", "share_state"]
 
 
 def lower(captured: Captured):

@@ -30,6 +30,7 @@ class Captured:
     source: str
     dynamic: list
     state_prefix: str = ""            # stripped from buffer names: state keys are the shared module's
+    state_keys: frozenset = frozenset()   # buffers another method of the program mutates: state here too
 
 
 class Entry(torch.nn.Module):
@@ -255,6 +256,20 @@ def capture_entry(module: Entry, inputs, dynamic=(), source="<method>") -> Captu
     return dataclasses.replace(capture_module(module, inputs, dynamic, source), state_prefix=Entry.PREFIX)
 
 
+def mutated_buffers(captured: Captured) -> set:
+    """The state keys (buffer names without the Entry prefix) the captured method mutates."""
+    p = captured.state_prefix
+    return {k[len(p):] if p and k.startswith(p) else k
+            for k in captured.program.graph_signature.buffers_to_mutate.values()}
+
+
+def share_state(methods: dict) -> dict:
+    """The methods of one program, each told every buffer any of them mutates: a buffer one
+    method writes is state in all of them (a method that only reads it reads the state)."""
+    keys = frozenset().union(*(mutated_buffers(c) for c in methods.values()))
+    return {name: dataclasses.replace(c, state_keys=keys) for name, c in methods.items()}
+
+
 def capture_methods(spec: str, dynamic=()) -> dict | None:
     """{name: Captured} of a factory of several methods, or None for a one-model factory."""
     if spec.endswith(".pt2"):
@@ -262,5 +277,5 @@ def capture_methods(spec: str, dynamic=()) -> dict | None:
     loaded = load_factory(spec)
     if not isinstance(loaded, dict):
         return None
-    return {name: capture_entry(module, inputs, dynamic, f"{spec} ({name})")
-            for name, (module, inputs) in loaded.items()}
+    return share_state({name: capture_entry(module, inputs, dynamic, f"{spec} ({name})")
+                        for name, (module, inputs) in loaded.items()})

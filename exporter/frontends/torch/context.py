@@ -75,6 +75,7 @@ class Lowering:
         self.node: torch.fx.Node | None = None
         self.dynamic = captured.dynamic
         self.state_prefix = captured.state_prefix
+        self.state_keys = captured.state_keys
         # Program state (schema 2.4): buffers the model mutates. mutates: the fx node whose value
         # becomes a buffer's new value -> the buffer's name; last_read: a node -> the position of
         # the last node reading it (an in-place update must come after every read of the old value).
@@ -171,13 +172,13 @@ class Lowering:
                        and n.name not in params and n.name not in lifted]
         self._bind_symbols(user_inputs)
         unsupported = []
-        mutated = set(self.mutates.values())
+        mutated = {self._key(k) for k in self.mutates.values()} | set(self.state_keys)
         captured_prefix = self.state_prefix
         for k, node in enumerate(self.ep.graph.nodes):
             self.node, self.position = node, k
             self.src = source_line(node)
             if node.op == "placeholder":
-                if node.name in params and params[node.name] in mutated:
+                if node.name in sig.inputs_to_buffers and self._key(params[node.name]) in mutated:
                     self._state_placeholder(node, params[node.name], state, captured_prefix)
                 elif node.name in params:
                     key = params[node.name]

@@ -31,6 +31,7 @@ LAYOUT_NAMES = {v: k for k, v in vars(fb.Layout).items() if not k.startswith("_"
 OPTION_NAMES = {v: k for k, v in vars(fb.Options).items() if not k.startswith("_")}
 INT32_MAX = (1 << 31) - 1
 MAX_PLANNED_TENSORS = 16384   # arena tensors a method may use (the C runtime's EMBER_MAX_PLANNED_TENSORS)
+MAX_STATE_TENSORS = 4096      # state tensors a program may declare (the C runtime's EMBER_MAX_STATE_TENSORS)
 
 
 def read(source):
@@ -113,6 +114,8 @@ def _verify_state(program, seg_size) -> dict:
     size = int(program.stateSize)
     _check(size % ARENA_ALIGNMENT == 0 and size <= 1 << 40, f"state size {size} is not a multiple of "
                                                            f"{ARENA_ALIGNMENT} up to 2^40")
+    _check(len(program.state or []) <= MAX_STATE_TENSORS,
+           f"{len(program.state or [])} state tensors, more than this runtime verifies ({MAX_STATE_TENSORS})")
     by_offset, spans = {}, []
     for j, st in enumerate(program.state or []):
         where = f"state tensor {j} ('{_s(st.name)}')"
@@ -130,10 +133,13 @@ def _verify_state(program, seg_size) -> dict:
                    and td.offset % CONSTANT_ALIGNMENT == 0 and td.offset + td.nbytes <= seg_size,
                    f"{where}: initial value is not a {shape} tensor of its dtype inside the constant segment")
         by_offset[st.offset] = st
-        spans.append((int(st.offset), int(st.offset) + nbytes, j))
+        if nbytes:
+            spans.append((int(st.offset), int(st.offset) + nbytes, j))
     spans.sort()
-    for (a0, a1, a), (b0, b1, b) in zip(spans, spans[1:]):
-        _check(a1 <= b0 or a0 == a1 or b0 == b1, f"state tensors {a} and {b} overlap")
+    end, owner = 0, -1                          # the furthest end so far, and whose
+    for start, stop, j in spans:
+        _check(start >= end, f"state tensors {owner} and {j} overlap")
+        end, owner = stop, j
     return by_offset
 
 
@@ -275,8 +281,9 @@ def _verify_operator(name, k, op, tensors, written):
             _check(i in written, f"{where} ({op_name}): input {p} reads tensor {i} before it is written")
     for p, i in enumerate(outs):
         _index(name, tensors, i, f"operator {k} ({op_name}) output {p}")
-        if op_name == "INDEX_COPY" and tensors[i].storage == fb.Storage.STATE:
-            _check(ins[0] == i, f"{where} ({op_name}): updates state tensor {i} in place: input 0 must be it")
+        if op_name == "INDEX_COPY":
+            _check(tensors[i].storage == fb.Storage.STATE and ins[0] == i,
+                   f"{where} ({op_name}): the output must be a STATE tensor, updated in place (input 0)")
             continue                            # state is written in place, by INDEX_COPY only
         _check(tensors[i].storage == fb.Storage.ARENA,
                f"{where} ({op_name}): output {p} (tensor {i}) is not in the arena")

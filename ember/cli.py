@@ -111,7 +111,13 @@ def cmd_export(args):
 
 def inspect_text(path) -> str:
     import runtime_py
+    from runtime_py import vulkan_backend
+    from runtime_py.errors import EmberError
     p = runtime_py.load(path)
+    try:
+        gpu_ops = vulkan_backend.supported_ops()   # the Vulkan backend's own list (libember_vulkan.so)
+    except (EmberError, OSError, AttributeError):
+        gpu_ops = None                              # not built (or an older build): no GPU line
     lines = [f"{path}: Ember program v{p.version[0]}.{p.version[1]}, {p.file_size:,} bytes "
              f"(constant segment {p.segment_size:,} bytes at offset {p.segment_offset})"]
     for key, value in p.metadata.items():
@@ -142,6 +148,8 @@ def inspect_text(path) -> str:
                      f"{sum(1 for t in m.tensors if t.storage == 1)} tensors" +
                      (f" ({packed} linear weights stored as GEMM panels)" if packed else ""))
         lines.append(f"  bundled test cases: {len(m.test_cases())}")
+        if gpu_ops is not None:
+            lines.append(f"  {vulkan_backend.coverage(m, gpu_ops)}")
     state = p.state_tensors
     if state:
         lines.append(f"state: {_fmt_bytes(p.state.size)} kept across runs, shared by the methods: " + ", ".join(
@@ -196,9 +204,18 @@ def _c_program(path, required=True):
         return None
 
 
+def _vk_program(path):
+    """The program on the Vulkan backend (a CPU device such as lavapipe only with
+    EMBER_VULKAN_ALLOW_CPU=1); no device, loader or library is one error line."""
+    from runtime_py import vulkan_backend
+    return vulkan_backend.VulkanProgram(path)
+
+
 def cmd_run(args):
     described = _py_program(args.program).method(args.method)   # names, bundled cases
-    runner = _c_program(args.program).method(args.method) if args.runtime == "c" else described
+    gpu = _vk_program(args.program) if args.runtime == "vulkan" else None
+    runner = (gpu.method(args.method) if gpu is not None else
+              _c_program(args.program).method(args.method) if args.runtime == "c" else described)
     arrays = load_inputs(args.input, described)
     if arrays is None:
         cases = described.test_cases()
@@ -207,6 +224,8 @@ def cmd_run(args):
         arrays = cases[0][0]
         print("using the bundled test case's inputs", file=sys.stderr)
     outputs = runner.run(*arrays)
+    if gpu is not None:
+        gpu.close()
     names = [d["name"] for d in described.outputs]
     if args.output:
         np.savez(args.output, **dict(zip(names, outputs)))
@@ -290,9 +309,18 @@ def cmd_validate(args):
     got = method.run(*arrays)
     if len(eager) != len(got):
         raise CliError(f"eager model returns {len(eager)} outputs, the program {len(got)}")
-    c_program = None if args.runtime == "py" else _c_program(args.program, required=args.runtime == "c")
+    c_program = None if args.runtime == "py" else _c_program(args.program,
+                                                               required=args.runtime in ("c", "vulkan"))
     c_got = c_program.method(args.method).run(*arrays) if c_program is not None else None
-    runtimes = [("python", got)] + ([("c", c_got)] if c_got is not None else [])
+    vk_got = None
+    if args.runtime == "vulkan":
+        gpu = _vk_program(args.program)
+        try:
+            vk_got = gpu.method(args.method).run(*arrays)
+        finally:
+            gpu.close()
+    runtimes = ([("python", got)] + ([("c", c_got)] if c_got is not None else []) +
+                ([("vulkan", vk_got)] if vk_got is not None else []))
     failed = {name: False for name, _ in runtimes}
     # A quantized program is judged by cosine similarity unless tolerances are given.
     quantized = any(p.startswith("int8") for p in method.precisions)
@@ -319,6 +347,12 @@ def cmd_validate(args):
             if "problem" not in r:
                 note = "  bit-identical" if r["identical"] else ""
                 print(f"{'':<20} {'':<16} {'c vs py':<8} {r['max_abs']:12.3e} {r['max_rel']:12.3e} "
+                      f"{r['cosine']:10.7f} {r['sqnr']:8.1f}{note}")
+        if vk_got is not None:
+            r = compare(c_got[k], vk_got[k], 1e-5, 1e-5)
+            if "problem" not in r:
+                note = "  bit-identical" if r["identical"] else "" if r["ok"] else "  beyond 1e-5"
+                print(f"{'':<20} {'':<16} {'vk vs c':<8} {r['max_abs']:12.3e} {r['max_rel']:12.3e} "
                       f"{r['cosine']:10.7f} {r['sqnr']:8.1f}{note}")
     criterion = (f"cosine >= {args.min_cosine:g}, int8 program" if by_cosine
                  else f"atol {atol:g}, rtol {rtol:g}")
@@ -394,8 +428,9 @@ def _add_validate(sub):
     v.add_argument("--min-cosine", type=float, default=0.99,
                    help="an int8 program passes when each output's cosine similarity to eager is at "
                         "least this (default 0.99), unless --atol/--rtol are given")
-    v.add_argument("--runtime", choices=["all", "py", "c"], default="all",
-                   help="runtimes to compare with eager (default: all: Python and, when built, C)")
+    v.add_argument("--runtime", choices=["all", "py", "c", "vulkan"], default="all",
+                   help="runtimes to compare with eager (default: all: Python and, when built, C; vulkan: "
+                        "Python, C and the Vulkan backend side by side, and Vulkan against C)")
     v.add_argument("--per-layer", action="store_true",
                    help="compare every operator's output with the eager value it stands for (the Python "
                         "runtime, which the C runtime matches): max abs error, cosine, SQNR per operator, the "
@@ -479,8 +514,9 @@ def build_parser():
     r.add_argument("-i", "--input", action="append", metavar="FILE", help=".npy or .npz input (repeatable)")
     r.add_argument("-o", "--output", metavar="OUT.npz", help="write outputs to a .npz file")
     r.add_argument("--method", default="forward")
-    r.add_argument("--runtime", choices=["py", "c"], default="py",
-                   help="py: the numpy reference runtime; c: the C runtime (libember.so)")
+    r.add_argument("--runtime", choices=["py", "c", "vulkan"], default="py",
+                   help="py: the numpy reference runtime; c: the C runtime (libember.so); vulkan: the GPU "
+                        "(libember_vulkan.so; EMBER_VULKAN_ALLOW_CPU=1 accepts a CPU device)")
     r.set_defaults(func=cmd_run)
 
     _add_validate(sub)

@@ -72,6 +72,7 @@ def library(path: str | None = None):
         "ember_vk_method_run": (ctypes.c_int, [P]),
         "ember_vk_method_output": (ctypes.c_int, [P, I32, ctypes.POINTER(TensorInfo)]),
         "ember_vk_method_destroy": (None, [P]),
+        "ember_vk_op_supported": (I32, [I32]),
     }
     for name, (res, args) in sig.items():
         fn = getattr(lib, name)
@@ -79,6 +80,36 @@ def library(path: str | None = None):
     if path == (os.environ.get("EMBER_VULKAN_LIBRARY") or DEFAULT_LIBRARY):
         _lib = lib
     return lib
+
+
+def supported_ops(library_path: str | None = None) -> frozenset:
+    """The names of the ops the Vulkan backend runs, as libember_vulkan.so answers
+    (ember_vk_op_supported, the one list): no loader or device needed. Prepare still checks
+    each operator's dtypes (int8 does not run yet) and sizes. Raises EmberError when the
+    library is not built."""
+    from runtime_py.loader import OPCODE_NAMES
+    lib = library(library_path)
+    return frozenset(name for code, name in OPCODE_NAMES.items() if lib.ember_vk_op_supported(int(code)))
+
+
+def coverage(method, ops: frozenset | None = None) -> str:
+    """One line on which of a method's operators a GPU would run: 'vulkan: 31 of 33 ops
+    (missing: SIN x2)'; an op counts where the backend runs its opcode and the operator is
+    float (an int8 operator is missing until int8 lands); dynamic sizes are noted."""
+    import collections
+    ops = supported_ops() if ops is None else ops
+    precisions = getattr(method, "precisions", None) or ["float32"] * len(method.operators)
+    missing = collections.Counter(
+        op if op not in ops else f"{op} ({precision})"
+        for op, precision in zip(method.operators, precisions) if op not in ops or precision.startswith("int8"))
+    total = len(method.operators)
+    line = f"vulkan: {total - sum(missing.values())} of {total} ops"
+    if missing:
+        line += " (missing: " + ", ".join(f"{k} x{v}" for k, v in sorted(missing.items(),
+                                                                       key=lambda kv: (-kv[1], kv[0]))) + ")"
+    if getattr(method, "symbols", None):
+        line += "; dynamic sizes do not run on the GPU yet"
+    return line
 
 
 def _error(status: int, message: str) -> EmberError:

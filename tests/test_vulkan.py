@@ -3,12 +3,13 @@ lavapipe, Mesa's Vulkan driver on the CPU, under the Khronos validation layer: a
 it reports (leaked objects at destroy included) fails the test.
 
 Every op the backend runs is checked against the C runtime on small shapes that cross the
-shaders' edges (64 invocations per workgroup, FULLY_CONNECTED's 64-wide K tiles, the
-PANELS16 weight's 16-row panels) within the documented bound, numpy's allclose with
-atol = rtol = 1e-5 (summation orders differ from the C kernels'); the mlp and cnn zoo
-programs match the C runtime and pass their bundled test cases; repeated runs give
-identical outputs; errors (an op the backend lacks, no loader, no driver) are one status
-and one message, never a crash.
+shaders' edges (64 invocations per workgroup, four BOOL outputs per invocation, the GEMM's
+32 x 32 tiles and 16-deep K steps, the PANELS16 weight's 16-row panels, a row reduction's 64
+lanes) within the documented bound, numpy's allclose with atol = rtol = 1e-5 (summation
+orders differ from the C kernels'; BOOL and integer outputs exactly); every float zoo
+program matches the C runtime and passes its bundled test case; repeated runs give
+identical outputs; errors (an op the backend lacks, no loader, no driver, a GATHER index out
+of range) are one status and one message, never a crash.
 
 VK_DRIVER_FILES pins lavapipe for this process before anything loads Vulkan. The tests
 skip only where lavapipe, the loader, the validation layer or glslc is missing and the CI
@@ -73,12 +74,15 @@ def gpu(data):
     return VulkanProgram(data, allow_cpu=True, validation=True)
 
 
-def check(model, inputs, ops=None):
-    """Export `model`, run it on the GPU and on the C runtime: outputs within ATOL/RTOL,
-    a second GPU run bit-identical, no validation message up to the context's destroy."""
-    data = export_module(model.eval(), tuple(inputs))
+def check(model, inputs, ops=None, data=None):
+    """Export `model` (or take the program `data`), run it on the GPU and on the C runtime:
+    float outputs within ATOL/RTOL, others equal, a second GPU run bit-identical, no
+    validation message up to the context's destroy. `ops`: the operator list, or a set the
+    list must hold."""
+    data = data if data is not None else export_module(model.eval(), tuple(inputs))
     if ops is not None:
-        assert runtime_py.load(data).method().operators == ops
+        operators = runtime_py.load(data).method().operators
+        assert operators == ops if isinstance(ops, list) else ops <= set(operators), operators
     arrays = [t.numpy() for t in inputs]
     want = runtime_py.load(data, backend="c").run("forward", *arrays)
     program = gpu(data)
@@ -89,7 +93,10 @@ def check(model, inputs, ops=None):
         assert len(got) == len(want)
         for i, (g, w, a) in enumerate(zip(got, want, again)):
             assert g.shape == w.shape and g.dtype == w.dtype, f"output {i}"
-            np.testing.assert_allclose(g, w, atol=ATOL, rtol=RTOL, err_msg=f"output {i}: GPU vs C runtime")
+            if g.dtype == np.float32:
+                np.testing.assert_allclose(g, w, atol=ATOL, rtol=RTOL, err_msg=f"output {i}: GPU vs C runtime")
+            else:
+                np.testing.assert_array_equal(g, w, err_msg=f"output {i}: GPU vs C runtime")
             np.testing.assert_array_equal(g, a, err_msg=f"output {i}: a second run differs")
         assert program.validation_messages == 0
         method = program.method()
@@ -241,6 +248,242 @@ def test_pool2d(pool, shape):
     check(pool, (torch.randn(shape),))
 
 
+# ---- BATCH_MATMUL (the GEMM shader FULLY_CONNECTED shares) ---------------------------
+class MatMul(nn.Module):
+    def forward(self, a, b):
+        return torch.matmul(a, b)
+
+
+@pytest.mark.parametrize("sa,sb", [
+    ((1, 1, 1), (1, 1, 1)),
+    ((2, 7, 16), (2, 16, 9)),            # K one whole 16-deep step
+    ((3, 33, 17), (3, 17, 65)),          # M, N one past the 32 tile, K one past the step
+    ((2, 1, 8, 33), (3, 33, 32)),        # broadcast batch dimensions, N one whole tile
+    ((64, 7), (7, 1)),                   # rank 2: one batch
+])
+def test_batch_matmul(sa, sb):
+    g = torch.Generator().manual_seed(sum(sa) + sum(sb))
+    check(MatMul(), (torch.randn(sa, generator=g), torch.randn(sb, generator=g)), {"BATCH_MATMUL"})
+
+
+class ConstMatMul(nn.Module):
+    def __init__(self, k, n):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(2, k, n))
+
+    def forward(self, a):
+        return torch.matmul(a, self.w)
+
+
+def test_batch_matmul_constant_operand():
+    torch.manual_seed(11)
+    check(ConstMatMul(17, 33), (torch.randn(2, 9, 17),), ["BATCH_MATMUL"])
+
+
+# ---- SOFTMAX, LAYER_NORM: a workgroup of 64 per row --------------------------------------
+class Softmax(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return torch.softmax(x, self.dim)
+
+
+@pytest.mark.parametrize("shape,dim", [((1,), 0), ((3, 7), -1), ((2, 64), -1), ((65,), 0), ((2, 130), 1),
+                                       ((2, 17, 9), 1), ((3, 4, 5), 0)])
+def test_softmax(shape, dim):
+    g = torch.Generator().manual_seed(sum(shape))
+    check(Softmax(dim), (torch.randn(shape, generator=g) * 3,), ["SOFTMAX"])
+
+
+def test_softmax_special_rows():
+    inf = float("inf")
+    x = torch.tensor([[0.0, -inf, 1.0, -inf], [-inf, -inf, -inf, -inf], [1.0, inf, 0.0, 2.0],
+                      [100.0, -100.0, 0.0, 88.0]])
+    check(Softmax(-1), (x,), ["SOFTMAX"])
+
+
+class LayerNorm(nn.Module):
+    def __init__(self, shape, affine):
+        super().__init__()
+        self.ln = nn.LayerNorm(shape, elementwise_affine=affine)
+        if affine:
+            with torch.no_grad():
+                self.ln.weight.normal_()
+                self.ln.bias.normal_()
+
+    def forward(self, x):
+        return self.ln(x)
+
+
+@pytest.mark.parametrize("shape,norm,affine", [((3, 1), (1,), True), ((2, 7), (7,), True), ((3, 64), (64,), False),
+                                               ((2, 3, 65), (65,), True), ((2, 130), (130,), True),
+                                               ((2, 4, 9), (4, 9), True)])
+def test_layer_norm(shape, norm, affine):
+    g = torch.Generator().manual_seed(sum(shape))
+    torch.manual_seed(len(shape))
+    check(LayerNorm(norm, affine), (torch.randn(shape, generator=g) * 2 + 1,), ["LAYER_NORM"])
+
+
+# ---- reductions -----------------------------------------------------------------------------
+class Reduce(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+@pytest.mark.parametrize("op,fn", [
+    ("REDUCE_MEAN", lambda x: x.mean(dim=(-2, -1))),
+    ("REDUCE_MEAN", lambda x: x.mean(dim=1, keepdim=True)),
+    ("REDUCE_SUM", lambda x: x.sum(-1)),
+    ("REDUCE_SUM", lambda x: x.sum(dim=(0, 2))),
+    ("REDUCE_MAX", lambda x: x.amax(dim=-1)),
+    ("REDUCE_MAX", lambda x: x.amax(dim=(0, 1), keepdim=True)),
+    ("REDUCE_ANY", lambda x: (x > 1.0).any(dim=-1)),
+])
+@pytest.mark.parametrize("shape", [(1, 1, 1), (2, 7, 9), (3, 65, 17)])
+def test_reduce(op, fn, shape):
+    g = torch.Generator().manual_seed(sum(shape))
+    check(Reduce(fn), (torch.randn(shape, generator=g),), {op})
+
+
+# ---- elementwise: the unary ops, several outputs of one program ------------------------------
+def _unary_heads(x):
+    a = x.abs()
+    return (torch.sigmoid(x), nn.functional.gelu(x), nn.functional.gelu(x, approximate="tanh"), torch.exp(x),
+            torch.erf(x), torch.sqrt(a), torch.rsqrt(a + 0.1), torch.log(a + 0.01), -x, a, torch.floor(x),
+            torch.ceil(x), torch.clamp(x, -0.5, 0.7), torch.relu(x), torch.tanh(x))
+
+
+UNARY_OPS = {"SIGMOID", "GELU", "EXP", "ERF", "SQRT", "RSQRT", "LOG", "NEG", "ABS", "FLOOR", "CEIL", "CLAMP", "RELU",
+             "TANH"}
+
+
+@pytest.mark.parametrize("shape", [(1,), (7,), (64,), (65,), (3, 5, 33)])
+def test_unary_ops(shape):
+    g = torch.Generator().manual_seed(sum(shape) + 1)
+    check(Unary(_unary_heads), (torch.randn(shape, generator=g) * 4,), UNARY_OPS)
+
+
+def test_unary_dense_grid():
+    """The transcendental ops over a dense grid and their special values: within the bound."""
+    x = torch.cat([torch.linspace(-12, 12, 4001), torch.tensor([0.0, -0.0, 0.5, -0.5, 0.4999, 14.0, 30.0, -30.0,
+                                                                87.0, 88.5, 89.0, -87.5, -104.0, 1e-30, -1e-20,
+                                                                float("inf"), float("-inf"), float("nan")])])
+    check(Unary(_unary_heads), (x,), UNARY_OPS)
+
+
+def _onnx_unary(tmp_path, op, shape):
+    from onnx import TensorProto, helper
+    from exporter import export_onnx
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, list(shape))
+    graph = helper.make_graph([helper.make_node(op, ["x"], ["y"])], "g", [x], [y])
+    path = tmp_path / f"{op}.onnx"
+    path.write_bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString())
+    return export_onnx(str(path))
+
+
+@pytest.mark.parametrize("shape", [(7,), (65,)])
+def test_hardswish(tmp_path, shape):
+    """torch.export decomposes hardswish; the ONNX front end keeps HardSwish one op."""
+    x = torch.randn(shape) * 5
+    x[:3] = torch.tensor([-3.0, 3.0, 0.0])
+    check(None, (x,), ["HARDSWISH"], data=_onnx_unary(tmp_path, "HardSwish", shape))
+
+
+# ---- elementwise: binary ops, comparisons (BOOL outputs), WHERE -------------------------------
+@pytest.mark.parametrize("op,fn", [("MAXIMUM", torch.maximum), ("MINIMUM", torch.minimum),
+                                   ("POW", lambda a, b: a.abs() ** b)])
+@pytest.mark.parametrize("sa,sb", [((7,), (1,)), ((2, 17, 33), (33,)), ((65,), (65,))])
+def test_binary_more(op, fn, sa, sb):
+    g = torch.Generator().manual_seed(len(sa) * 10 + len(sb) + 3)
+    a, b = torch.randn(sa, generator=g), torch.randn(sb, generator=g)
+    a.view(-1)[0] = float("nan")
+    check(Binary(fn), (a, b), {op})
+
+
+def test_pow_scalar_exponents():
+    x = torch.randn(3, 65)
+    x[0, :4] = torch.tensor([0.0, -0.0, -2.0, float("nan")])
+    check(Unary(lambda x: (x ** 2, x ** 3, x.abs() ** 0.5, x ** 4.0, x ** -1.0)), (x,), {"POW"})
+
+
+COMPARE = [("EQUAL", torch.eq), ("NOT_EQUAL", torch.ne), ("LESS", torch.lt), ("LESS_EQUAL", torch.le),
+           ("GREATER", torch.gt), ("GREATER_EQUAL", torch.ge)]
+
+
+@pytest.mark.parametrize("sa,sb", [((1,), (1,)), ((7,), (1,)), ((3, 1, 65), (4, 1)), ((257,), (257,))])
+def test_comparisons_and_logic(sa, sb):
+    """BOOL outputs, four to a word: sizes 1, 7, 65 wide and 257 (one past 64 words)."""
+    g = torch.Generator().manual_seed(sum(sa) + sum(sb))
+    a, b = torch.randn(sa, generator=g).round(), torch.randn(sb, generator=g).round()   # ties for EQUAL
+    a.view(-1)[0] = float("nan")
+
+    def heads(a, b):
+        c = [fn(a, b) for _, fn in COMPARE]
+        return (*c, c[0] & c[4], c[1] | c[2], ~c[3])
+    check(Binary(heads), (a, b), {op for op, _ in COMPARE} | {"LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT"})
+
+
+@pytest.mark.parametrize("sc,sa,sb", [((7,), (7,), (1,)), ((3, 1), (3, 65), (65,)), ((2, 1, 1, 5), (4, 1, 5), (3, 1))])
+def test_where(sc, sa, sb):
+    g = torch.Generator().manual_seed(sum(sc) + sum(sa))
+    ins = (torch.randn(sc, generator=g), torch.randn(sa, generator=g), torch.randn(sb, generator=g))
+    check(Where3(), ins, {"WHERE"})
+
+
+class Where3(nn.Module):
+    def forward(self, c, a, b):
+        return torch.where(c > 0, a, b)
+
+
+# ---- data movement ------------------------------------------------------------------------------
+INTERPOLATE = nn.functional.interpolate
+
+
+@pytest.mark.parametrize("name,fn,shape,op", [
+    ("permute", lambda x: x.permute(2, 0, 1) + 0, (3, 17, 9), "PERMUTE"),
+    ("permute5", lambda x: x.permute(4, 1, 3, 0, 2) * 2, (2, 3, 1, 4, 5), "PERMUTE"),
+    ("slice", lambda x: x[:, 1:66:2] + 0, (3, 130), "SLICE"),
+    ("slice_mid", lambda x: x[:, 3:10] * 2, (2, 17, 5), "SLICE"),
+    ("expand", lambda x: x[:, :1].expand(3, 65) + 0, (3, 7), "EXPAND"),
+    ("concat", lambda x: torch.cat([x, x * 2, x[:, :1]], dim=1), (7, 9), "CONCAT"),
+    ("concat0", lambda x: torch.cat([x, torch.relu(x)], dim=0), (33, 2), "CONCAT"),
+    ("pad", lambda x: nn.functional.pad(x, (1, 2, 0, 3), value=0.5), (3, 17), "PAD"),
+    ("pad4", lambda x: nn.functional.pad(x, (2, 2, 1, 1)), (1, 2, 7, 9), "PAD"),
+    ("nearest", lambda x: INTERPOLATE(x, scale_factor=2, mode="nearest"), (1, 2, 3, 33), "RESIZE_NEAREST"),
+    ("nearest_down", lambda x: INTERPOLATE(x, size=(2, 5), mode="nearest"), (2, 1, 7, 17), "RESIZE_NEAREST"),
+    ("bilinear", lambda x: INTERPOLATE(x, size=(7, 65), mode="bilinear"), (1, 2, 3, 5), "RESIZE_BILINEAR"),
+    ("bilinear_ac", lambda x: INTERPOLATE(x, scale_factor=2, mode="bilinear", align_corners=True),
+     (2, 1, 4, 9), "RESIZE_BILINEAR"),
+])
+def test_data_movement(name, fn, shape, op):
+    g = torch.Generator().manual_seed(len(name))
+    check(Unary(fn), (torch.randn(shape, generator=g),), {op})
+
+
+class Embedding(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.e = nn.Embedding(70, 9)
+
+    def forward(self, i):
+        return self.e(i)
+
+
+@pytest.mark.parametrize("dtype", [torch.int64, torch.int32])
+def test_gather(dtype):
+    torch.manual_seed(2)
+    check(Embedding(), (torch.tensor([[0, 69, 3], [1, 2, 64]], dtype=dtype),), ["GATHER"])
+    x, i = torch.randn(3, 17, 5), torch.tensor([16, 0, -3, 7, -17], dtype=dtype)   # from the end too
+    check(Binary(lambda x, i: x[:, i] + 0), (x, i), {"GATHER"})
+
+
 # ---- views, barriers ------------------------------------------------------------------
 class Flatten(nn.Module):
     def __init__(self):
@@ -270,11 +513,17 @@ def test_no_barrier_between_independent_dispatches():
 
 
 # ---- the zoo programs -----------------------------------------------------------------
-@pytest.mark.parametrize("name", ["mlp", "cnn"])
+FLOAT_ZOO = ["mlp", "cnn", "mobilenet_v2", "resnet", "transformer_encoder", "hand_encoder", "gpt_block", "audio",
+             "unet", "elementwise", "hf_bert", "hf_gpt2", "lstm", "gru"]
+
+
+@pytest.mark.parametrize("name", FLOAT_ZOO)
 def test_zoo_program(name):
+    """Every float zoo program on the GPU: against the C runtime, a second run identical, and
+    its bundled test case within the case's own tolerance."""
     from zoo_models import exported
-    model, inputs, data = exported(name)
-    method = check(model, inputs)
+    _, inputs, data = exported(name)
+    method = check(None, inputs, data=data)
     assert method.dispatches >= 3
     cases = runtime_py.load(data).method().test_cases()
     assert cases, "the zoo export bundles a test case"
@@ -304,6 +553,25 @@ def test_unsupported_op_named():
             program.method("forward")
         text = _one_line(e.value)
         assert "SIN" in text and "ADD" not in text and "EMBER_ERR_UNSUPPORTED" in text
+    finally:
+        program.close()
+
+
+def test_gather_index_out_of_range():
+    """The C runtime fails the run on an index outside [-n, n); so does the GPU (a status word
+    the shader marks), naming the operator, and the next good run succeeds."""
+    from runtime_py.errors import ExecutionError
+    torch.manual_seed(4)
+    data = export_module(Embedding().eval(), (torch.tensor([[1, 2]]),))
+    with pytest.raises(ExecutionError):
+        runtime_py.load(data, backend="c").run("forward", np.array([[1, 70]]))
+    program = gpu(data)
+    try:
+        with pytest.raises(ExecutionError) as e:
+            program.run("forward", np.array([[1, 70]]))
+        assert "operator 0 (GATHER): an index out of range" in _one_line(e.value)
+        got = program.run("forward", np.array([[1, -70]]))[0]
+        np.testing.assert_array_equal(got, runtime_py.load(data, backend="c").run("forward", np.array([[1, -70]]))[0])
     finally:
         program.close()
 
@@ -376,3 +644,56 @@ def test_validation_reports_leaks():
     status = program.lib.ember_vk_context_destroy(program.context, message, len(message))
     program.context, method.handle = None, None   # both gone (the method's host struct leaks)
     assert status == 8 and "VUID-vkDestroyDevice-device-00378" in message.value.decode(), message.value
+
+
+# ---- the CLI --------------------------------------------------------------------------
+def _cli(capsys, *argv):
+    from ember.cli import main
+    status = main(list(argv))
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+@pytest.mark.parametrize("name", ["gpt_block", "unet"])
+def test_cli_validate_vulkan(name, tmp_path, monkeypatch, capsys):
+    """`ember validate --runtime vulkan`: eager, Python, C and Vulkan side by side, then the
+    GPU against the C runtime, all ok."""
+    from zoo_models import exported
+    monkeypatch.setenv("EMBER_VULKAN_ALLOW_CPU", "1")
+    monkeypatch.setenv("EMBER_VULKAN_VALIDATION", "1")
+    path = tmp_path / f"{name}.ember"
+    path.write_bytes(exported(name)[2])
+    status, out, err = _cli(capsys, "validate", os.path.join(ROOT, "tests", "zoo_models.py") + f":{name}", str(path),
+                            "--runtime", "vulkan")
+    assert status == 0, out + err
+    for line in ("python runtime vs eager: ok", "c runtime vs eager: ok", "vulkan runtime vs eager: ok"):
+        assert line in out, out
+    assert "vk vs c" in out and "beyond 1e-5" not in out, out
+
+
+def test_cli_run_and_inspect_vulkan(tmp_path, monkeypatch, capsys):
+    from zoo_models import exported
+    path = tmp_path / "gpt.ember"
+    path.write_bytes(exported("gpt_block")[2])
+    monkeypatch.delenv("EMBER_VULKAN_ALLOW_CPU", raising=False)
+    status, out, err = _cli(capsys, "run", str(path), "--runtime", "vulkan")
+    assert status == 2 and err.strip().splitlines()[-1].startswith("ember: error: ") and "allow_cpu" in err, err
+    monkeypatch.setenv("EMBER_VULKAN_ALLOW_CPU", "1")
+    status, gpu_out, _ = _cli(capsys, "run", str(path), "--runtime", "vulkan", "-o", str(tmp_path / "gpu.npz"))
+    assert status == 0, gpu_out
+    _cli(capsys, "run", str(path), "--runtime", "c", "-o", str(tmp_path / "c.npz"))
+    g, c = np.load(tmp_path / "gpu.npz"), np.load(tmp_path / "c.npz")
+    np.testing.assert_allclose(g["output"], c["output"], atol=ATOL, rtol=RTOL)
+    status, out, _ = _cli(capsys, "inspect", str(path))
+    assert status == 0 and "  vulkan: 51 of 51 ops\n" in out + "\n", out
+    sin = tmp_path / "sin.ember"
+    sin.write_bytes(export_module(Unary(lambda x: torch.sin(x) + torch.sin(2 * x)).eval(), (torch.randn(4, 3),)))
+    _, out, _ = _cli(capsys, "inspect", str(sin))
+    assert "vulkan: 2 of 4 ops (missing: SIN x2)" in out, out
+
+
+def test_supported_ops_one_list():
+    """The CLI's list is the C module's (ember_vk_op_supported), not a copy."""
+    from runtime_py.vulkan_backend import supported_ops
+    ops = supported_ops()
+    assert {"BATCH_MATMUL", "SOFTMAX", "LAYER_NORM", "GATHER", "RESHAPE"} <= ops and "SIN" not in ops

@@ -7,7 +7,7 @@
 //   a NaN in either wins (numpy). POW: an exponent of 2 or 3 multiplies (x * x, (x * x) * x,
 //   the C runtime's rows for a scalar exponent); else 1 for an exponent of 0 or a base of 1,
 //   a negative base with an integer exponent by |a|^b and its sign, a non-integer one NaN,
-//   0 ^ b as 0 or inf, otherwise the device's pow (exp2(b log2 a)): powf's value within the
+//   +-0 ^ b as +-0 or +-inf (the sign for -0 and an odd integer b), otherwise the device's pow (exp2(b log2 a)): powf's value within the
 //   device's error, which grows with |b log2 a|.
 //   BOOL out, one invocation per word of four outputs: EQUAL, NOT_EQUAL, LESS, LESS_EQUAL,
 //   GREATER, GREATER_EQUAL of float32 operands (IEEE: every comparison with NaN false but
@@ -37,7 +37,10 @@ float power(float a, float b) {
         float r = pow(-a, b);
         return mod(b, 2.0) == 1.0 ? -r : r;
     }
-    if (a == 0.0) return b > 0.0 ? 0.0 : uintBitsToFloat(0x7f800000u);
+    if (a == 0.0) {   // +-0: 0 or inf, negative for -0 and an odd integer exponent
+        float r = b > 0.0 ? 0.0 : uintBitsToFloat(0x7f800000u);
+        return whole && mod(b, 2.0) == 1.0 && (floatBitsToUint(a) >> 31) != 0u ? -r : r;
+    }
     return pow(a, b);
 }
 

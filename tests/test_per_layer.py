@@ -156,21 +156,39 @@ def ember(*args):
     return done.returncode, done.stdout, done.stderr
 
 
+DIGITS_FACTORY = """
+import sys
+
+import torch
+
+sys.path.insert(0, {demo!r})
+from digits import DigitsCNN   # the demo's architecture (demo/digits.py), seeded weights: no training needed
+
+
+def untrained():
+    torch.manual_seed(0)
+    return DigitsCNN().eval(), (torch.rand(8, 1, 8, 8),)
+"""
+
+
 @pytest.fixture(scope="module")
 def digits(tmp_path_factory):
+    """The demo CNN exported float, int8 and stripped, from a factory with seeded weights (a
+    clean clone has no trained demo/out/digits_cnn.pt)."""
     d = tmp_path_factory.mktemp("digits")
-    files = {}
-    for name, extra in (("float", []), ("int8", ["--quantize", "int8", "--calibration",
-                                                  "demo/out/digits_calibration.npy"]),
+    (d / "nets.py").write_text(DIGITS_FACTORY.format(demo=os.path.join(ROOT, "demo")))
+    np.save(d / "calibration.npy", np.random.default_rng(0).random((64, 1, 8, 8), dtype=np.float32))
+    files = {"factory": f"{d / 'nets.py'}:untrained"}
+    for name, extra in (("float", []), ("int8", ["--quantize", "int8", "--calibration", d / "calibration.npy"]),
                         ("stripped", ["--strip-debug"])):
         files[name] = d / f"{name}.ember"
-        rc, _, err = ember("export", "demo/digits.py:trained", "-o", files[name], "-q", *extra)
+        rc, _, err = ember("export", files["factory"], "-o", files[name], "-q", *extra)
         assert rc == 0, err
     return files
 
 
 def test_cli_per_layer_table(digits):
-    rc, out, err = ember("validate", "--per-layer", "demo/digits.py:trained", digits["int8"])
+    rc, out, err = ember("validate", "--per-layer", digits["factory"], digits["int8"])
     assert rc == 0, err
     lines = out.splitlines()
     ops = runtime_py.load(str(digits["int8"])).method().operators
@@ -187,7 +205,7 @@ def test_strip_debug(digits):
     assert all(not m.tensor_info(i)["eager"] for i in range(len(m.tensors)))
     x = full.method().test_cases()[0][0]
     assert np.array_equal(full.run("forward", *x)[0], stripped.run("forward", *x)[0])
-    rc, out, err = ember("validate", "--per-layer", "demo/digits.py:trained", digits["stripped"])
+    rc, out, err = ember("validate", "--per-layer", digits["factory"], digits["stripped"])
     assert rc == 2 and "records no eager values" in err and "Traceback" not in err
 
 

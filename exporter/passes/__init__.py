@@ -9,7 +9,7 @@ The export runs them in two groups (exporter/pipeline.py):
             fuse_residual (skip connections into float convolutions: only the final
             graph may lose those tensors, calibration observes every one), then STORAGE
   STORAGE   what any graph needs before it is planned and serialized (the reference
-            run's float graph too): fold_constant_views, choose_layouts
+            run's float graph too): fold_constant_views, copy_state_views, choose_layouts
 
 Constant folding of ATen nodes is not a pass: the torch front end folds with torch
 itself while lowering (exporter/frontends/torch/fold.py).
@@ -17,6 +17,7 @@ itself while lowering (exporter/frontends/torch/fold.py).
 from exporter.passes.cancel_permutes import cancel_permutes
 from exporter.passes.choose_layouts import choose_layouts
 from exporter.passes.compute_in_float32 import compute_in_float32
+from exporter.passes.copy_state_views import copy_state_views
 from exporter.passes.eliminate_dead import eliminate_dead
 from exporter.passes.fold_batchnorm import fold_batchnorm
 from exporter.passes.fold_constant_views import fold_constant_views
@@ -24,7 +25,7 @@ from exporter.passes.fuse_activation import fuse_activation
 from exporter.passes.fuse_residual import fuse_residual
 
 OPTIMIZE = [compute_in_float32, fold_batchnorm, fuse_activation, cancel_permutes, eliminate_dead]
-STORAGE = [fold_constant_views, choose_layouts]
+STORAGE = [fold_constant_views, copy_state_views, choose_layouts]
 FINISH = [fuse_residual] + STORAGE
 
 

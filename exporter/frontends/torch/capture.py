@@ -179,12 +179,12 @@ def _widened(inputs, dynamic):
     return tuple(out)
 
 
-def _export(model, inputs, dynamic):
+def _export(model, inputs, dynamic, strict=False):
     """torch.export's program, or (None, the exception)."""
     with _quiet(), torch.no_grad():
         try:
             return torch.export.export(model, _widened(inputs, dynamic),
-                                       dynamic_shapes=_dynamic_shapes(inputs, dynamic), strict=False), None
+                                       dynamic_shapes=_dynamic_shapes(inputs, dynamic), strict=strict), None
         except ExportError:
             raise
         except Exception as e:
@@ -217,7 +217,16 @@ def capture_module(model, inputs, dynamic=(), source="<module>") -> Captured:
                 dynamic = narrowed
         if program is None:
             raise ExportError(f"torch.export cannot make '{source}' dynamic as asked: {why.text}") from error
-    return Captured(decompose(program), tuple(inputs), model, source, list(dynamic))
+    try:
+        decomposed = decompose(program)
+    except ExportError as first:
+        # Some models (transformers' static-cache wrappers) decompose only from a strict
+        # (TorchDynamo) capture: try that before giving up.
+        program, error = _export(model, inputs, dynamic, strict=True)
+        if program is None:
+            raise first from None
+        decomposed = decompose(program)
+    return Captured(decomposed, tuple(inputs), model, source, list(dynamic))
 
 
 def capture_pt2(path: str) -> Captured:

@@ -245,9 +245,13 @@ class Lowering:
             dtype = numpy_dtype(value.dtype)
         except Unsupported as e:
             raise ExportError(f"buffer '{key}': {e}") from None
-        name = self.graph.add_tensor(node.name, dtype, tuple(Dim.static(int(n)) for n in value.shape), exact=True)
+        shape = tuple(value.shape) or (1,)          # a scalar buffer is kept as one element
+        name = self.graph.add_tensor(node.name, dtype, tuple(Dim.static(int(n)) for n in shape), exact=True)
         self.graph.tensors[name].state = key
-        self.graph.state[key] = np.array(to_numpy(value), copy=True)
+        self.graph.state[key] = np.array(to_numpy(value), copy=True).reshape(shape)
+        if value.dim() == 0:                        # read as a scalar: a copy of the element
+            zero = self.graph.add_constant(key + "_element", np.array(0, np.int64))
+            name = self.emit("GATHER", [name, zero], [self.new(dtype, ())], axis=0)
         self.env[node.name] = name
 
     def _key(self, fqn):
@@ -275,11 +279,11 @@ class Lowering:
         if value == target:
             return
         t = self.graph.tensors[target]
-        if not t.dims:
-            raise ExportError(f"buffer '{key}': a mutated scalar buffer is not supported")
         n = int(t.dims[0].add)
         if self.dtype_of(value) != t.dtype:
             value = self.cast(value, t.dtype)
+        if not self.dims_of(value) and tuple(t.dims) == (Dim.static(1),):    # a scalar buffer
+            value = self.reshape(value, t.dims)
         if tuple(self.dims_of(value)) != tuple(t.dims):
             full = self.new(t.dtype, t.dims, key)
             self.graph.nodes.append(_node("EXPAND", [value], [full], {}, self.src))

@@ -278,11 +278,31 @@ def _per_layer(args, method, arrays):
     return 0
 
 
-def cmd_validate(args):
-    _exporter_packages("validate")
+def _torch_reference(args, arrays):
+    """Eager PyTorch's outputs for `arrays` (default: the model's example inputs), and the
+    inputs used: the factory's model, the method --method names, or a .pt2's program."""
     import torch
 
     from exporter.frontends.torch import capture, load_factory
+    if args.model.endswith(".pt2"):
+        captured = capture(args.model)
+        module, example = captured.program.module(), captured.example_inputs
+    else:
+        loaded = load_factory(args.model)
+        if isinstance(loaded, dict):          # a factory of several methods: the one validated
+            if args.method not in loaded:
+                raise CliError(f"'{args.model}' has methods {', '.join(loaded)}: name one with --method")
+            loaded = loaded[args.method]
+        module, example = loaded
+    if arrays is None:
+        arrays = [t.detach().numpy() for t in example]
+    with torch.no_grad():
+        eager = module(*[torch.from_numpy(np.ascontiguousarray(a)) for a in arrays])
+    return [o.detach().numpy() for o in (eager if isinstance(eager, (tuple, list)) else [eager])], arrays
+
+
+def cmd_validate(args):
+    _exporter_packages("validate")
     program = _py_program(args.program)
     method = program.method(args.method)
     arrays = load_inputs(args.input, method)
@@ -291,21 +311,7 @@ def cmd_validate(args):
     if args.model.endswith(".onnx"):
         eager, arrays = _onnx_reference(args.model, arrays, method)
     else:
-        if args.model.endswith(".pt2"):
-            captured = capture(args.model)
-            module, example = captured.program.module(), captured.example_inputs
-        else:
-            loaded = load_factory(args.model)
-            if isinstance(loaded, dict):          # a factory of several methods: the one validated
-                if args.method not in loaded:
-                    raise CliError(f"'{args.model}' has methods {', '.join(loaded)}: name one with --method")
-                loaded = loaded[args.method]
-            module, example = loaded
-        if arrays is None:
-            arrays = [t.detach().numpy() for t in example]
-        with torch.no_grad():
-            eager = module(*[torch.from_numpy(np.ascontiguousarray(a)) for a in arrays])
-        eager = [o.detach().numpy() for o in (eager if isinstance(eager, (tuple, list)) else [eager])]
+        eager, arrays = _torch_reference(args, arrays)
     got = method.run(*arrays)
     if len(eager) != len(got):
         raise CliError(f"eager model returns {len(eager)} outputs, the program {len(got)}")

@@ -1,0 +1,116 @@
+"""Language models with a static KV cache (issue 16): transformers' LlamaForCausalLM (rotary
+embeddings, grouped-query attention, RMSNorm, SiLU gating) and GPT2LMHeadModel from small
+configs with random weights, wrapped as transformers.integrations.executorch does, exported
+once with a prefill and a decode method sharing the cache (program state). Greedy decoding
+from the program gives eager PyTorch's tokens exactly, in both runtimes."""
+import copy
+import os
+
+import numpy as np
+import pytest
+import torch
+
+import runtime_py
+from exporter import export_methods
+from runtime_py.errors import EmberError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+transformers = pytest.importorskip("transformers")
+from transformers.integrations.executorch import TorchExportableModuleWithStaticCache  # noqa: E402
+
+CACHE, PROMPT, STEPS = 48, 4, 32
+
+
+class Step(torch.nn.Module):
+    """One call of the cached model: token ids at the given cache positions -> logits."""
+    def __init__(self, wrapped):
+        super().__init__()
+        self.w = wrapped
+
+    def forward(self, ids, positions):
+        return self.w(input_ids=ids, cache_position=positions)
+
+
+def cached(name):
+    torch.manual_seed(0)
+    if name == "llama":
+        cfg = transformers.LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64)
+        model = transformers.LlamaForCausalLM(cfg)
+    else:
+        cfg = transformers.GPT2Config(vocab_size=64, n_embd=32, n_layer=2, n_head=4, n_positions=64,
+                                      bos_token_id=0, eos_token_id=0)
+        model = transformers.GPT2LMHeadModel(cfg)
+    model.eval().generation_config = transformers.GenerationConfig(
+        use_cache=True, cache_implementation="static", max_length=CACHE,
+        cache_config={"batch_size": 1, "max_cache_len": CACHE})
+    return Step(TorchExportableModuleWithStaticCache(model, batch_size=1, max_cache_len=CACHE)).eval()
+
+
+@pytest.fixture(scope="module", params=["llama", "gpt2"])
+def lm(request):
+    model = cached(request.param)
+    eager = copy.deepcopy(model)
+    data = export_methods({"prefill": (model.forward, (torch.zeros(1, PROMPT, dtype=torch.long), torch.arange(PROMPT))),
+                           "decode": (model.forward, (torch.zeros(1, 1, dtype=torch.long), torch.tensor([PROMPT])))},
+                          bundle_test=False)
+    return request.param, eager, data
+
+
+def greedy(step, prompt, n):
+    """[tokens], [last logits per step]: prefill the prompt, then n - 1 one-token decodes."""
+    logits = step("prefill", prompt, np.arange(len(prompt[0])))
+    out, seen = [], []
+    for t in range(n):
+        seen.append(logits[0, -1])
+        out.append(int(np.argmax(logits[0, -1])))
+        if t + 1 < n:
+            logits = step("decode", np.array([[out[-1]]]), np.array([PROMPT + t]))
+    return out, seen
+
+
+def eager_step(model):
+    def run(_method, ids, positions):
+        with torch.no_grad():
+            return model(torch.from_numpy(np.asarray(ids)), torch.from_numpy(np.asarray(positions))).numpy()
+    return run
+
+
+def program_step(program):
+    return lambda method, ids, positions: program.run(method, ids, positions)[0]
+
+
+@pytest.mark.parametrize("backend", ["py", "c"])
+def test_greedy_generation_gives_eager_tokens(lm, backend):
+    name, eager, data = lm
+    program = runtime_py.load(data) if backend == "py" else runtime_py.load(data, backend="c")
+    prompt = np.array([[5, 17, 42, 8]])
+    want, want_logits = greedy(eager_step(copy.deepcopy(eager)), prompt, STEPS)
+    got, got_logits = greedy(program_step(program), prompt, STEPS)
+    assert got == want, (name, backend)
+    for w, g in zip(want_logits, got_logits):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4)
+
+
+def test_the_program_holds_the_cache_as_state(lm):
+    name, _, data = lm
+    program = runtime_py.load(data)
+    names = [s["name"] for s in program.state_tensors]
+    assert sum("key_cache" in n for n in names) == 2 and sum("value_cache" in n for n in names) == 2
+    for method in ("prefill", "decode"):
+        assert runtime_py.load(data).method(method).operators.count("INDEX_COPY") >= 4
+
+
+@pytest.mark.parametrize("backend", ["py", "c"])
+def test_bad_positions_and_ids_are_errors(lm, backend):
+    _, _, data = lm
+    program = runtime_py.load(data) if backend == "py" else runtime_py.load(data, backend="c")
+    program.run("prefill", np.array([[1, 2, 3, 4]]), np.arange(4))
+    before = np.array(program.state, copy=True)
+    with pytest.raises(EmberError, match="position 48 outside"):
+        program.run("decode", np.array([[1]]), np.array([CACHE]))          # past the cache
+    assert np.array_equal(program.state, before)
+    with pytest.raises(EmberError):
+        program.run("decode", np.array([[1.0]], np.float32), np.array([4]))  # ids of the wrong dtype
+    with pytest.raises(EmberError):
+        program.run("prefill", np.arange(6)[None], np.arange(6))            # a longer prompt than prefill takes

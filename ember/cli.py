@@ -1,4 +1,4 @@
-"""The `ember` command: export, inspect, run, validate, profile.
+"""The `ember` command: export, inspect, run, validate, profile, generate.
 
 Every failure a user can cause prints one line `ember: error: ...` and exits 2;
 `validate` exits 1 when an output exceeds its tolerance.
@@ -416,6 +416,58 @@ def _add_inspect(sub):
     i.set_defaults(func=cmd_inspect)
 
 
+def cmd_generate(args):
+    from ember import generate as gen
+    try:
+        prompt = [int(t) for t in args.prompt_ids.split(",") if t.strip()]
+    except ValueError:
+        raise CliError(f"--prompt-ids {args.prompt_ids!r}: expected comma-separated token ids (e.g. 1,2,3)") from None
+    if args.n < 1:
+        raise CliError("-n must be at least 1")
+    decode = None
+    if args.tokenizer:
+        try:
+            from tokenizers import Tokenizer
+            decode = Tokenizer.from_file(args.tokenizer).decode
+        except ImportError:
+            raise CliError("--tokenizer needs the `tokenizers` package (pip install tokenizers)") from None
+        except Exception as e:
+            raise CliError(f"--tokenizer {args.tokenizer}: {type(e).__name__}: {e}") from None
+    described = _py_program(args.program)
+    program = described if args.runtime == "py" else _c_program(args.program)
+    shown = []
+
+    def on_token(token):
+        shown.append(token)
+        print(token if decode is None else decode([token]), end=" " if decode is None else "", flush=True)
+    try:
+        result = gen.generate(program, described, prompt, args.n, args.temperature, args.top_k, args.seed, on_token)
+    except gen.GenerateError as e:
+        raise CliError(str(e)) from None
+    print()
+    if decode is not None:
+        print(f"text: {decode(prompt + result.tokens)!r}")
+    print(result.rates(), file=sys.stderr)
+
+
+def _add_generate(sub):
+    g = sub.add_parser("generate", help="generate tokens from a language-model program (prefill + decode)",
+                       description="Feed --prompt-ids through the program's prefill and decode methods (the KV "
+                                   "cache is program state), then generate -n tokens with decode: greedy, or "
+                                   "sampled with --temperature and --top-k from a --seed. Prints the tokens as "
+                                   "they come (text with --tokenizer) and tokens/s of prefill and decode.")
+    g.add_argument("program")
+    g.add_argument("--prompt-ids", required=True, metavar="IDS", help="comma-separated prompt token ids")
+    g.add_argument("-n", type=int, default=32, help="tokens to generate (default 32)")
+    g.add_argument("--temperature", type=float, default=0.0, help="0 (default): greedy; else sample at it")
+    g.add_argument("--top-k", type=int, default=0, metavar="K", help="sample from the K most likely only")
+    g.add_argument("--seed", type=int, default=0, help="the sampler's seed (default 0)")
+    g.add_argument("--tokenizer", metavar="FILE", help="a tokenizers JSON file: print text, not ids")
+    g.add_argument("--runtime", choices=["py", "c"], default="c",
+                   help="c: the C runtime (default); py: the numpy runtime")
+    g.set_defaults(func=cmd_generate)
+
+
 def _add_validate(sub):
     v = sub.add_parser("validate", help="compare a program against eager PyTorch",
                        description="Run the same inputs through the eager model and the program; "
@@ -527,6 +579,7 @@ def build_parser():
 
     _add_validate(sub)
     _add_profile(sub)
+    _add_generate(sub)
     return p
 
 

@@ -114,3 +114,70 @@ def test_bad_positions_and_ids_are_errors(lm, backend):
         program.run("decode", np.array([[1.0]], np.float32), np.array([4]))  # ids of the wrong dtype
     with pytest.raises(EmberError):
         program.run("prefill", np.arange(6)[None], np.arange(6))            # a longer prompt than prefill takes
+
+
+FACTORY = '''
+import sys
+
+import torch
+
+sys.path.insert(0, {tests!r})
+from test_llm import PROMPT, cached
+
+
+def make():
+    m = cached("llama")
+    return {{"prefill": (m.forward, (torch.zeros(1, PROMPT, dtype=torch.long), torch.arange(PROMPT))),
+             "decode": (m.forward, (torch.zeros(1, 1, dtype=torch.long), torch.tensor([PROMPT])))}}
+'''
+
+
+def ember(*args, cwd):
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-m", "ember.cli", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env={**os.environ, "PYTHONPATH": root})
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.fixture(scope="module")
+def llama_file(tmp_path_factory):
+    d = tmp_path_factory.mktemp("llm")
+    (d / "lm.py").write_text(FACTORY.format(tests=os.path.dirname(os.path.abspath(__file__))))
+    rc, out, err = ember("export", "lm.py:make", "-o", "lm.ember", "-q", "--no-test-case", cwd=d)
+    assert rc == 0, err
+    return d
+
+
+@pytest.mark.parametrize("runtime", ["py", "c"])
+@pytest.mark.parametrize("prompt", [[5, 17, 42, 8], [5, 17, 42, 8, 9, 10, 11], [3]])
+def test_cli_generate_is_greedy_eager(llama_file, runtime, prompt):
+    """Prompts of exactly the prefill length, longer (prefill then decode for the rest) and
+    shorter (decode only): the tokens eager PyTorch picks."""
+    rc, out, err = ember("generate", "lm.ember", "--prompt-ids", ",".join(map(str, prompt)), "-n", "12",
+                         "--runtime", runtime, cwd=llama_file)
+    assert rc == 0, err
+    got = [int(t) for t in out.split()]
+    model = cached("llama")
+    want = []
+    with torch.no_grad():
+        for t, token in enumerate(prompt):                       # one token at a time: no prefill shape
+            logits = model(torch.tensor([[token]]), torch.tensor([t]))
+        for i in range(12):
+            want.append(int(logits[0, -1].argmax()))
+            logits = model(torch.tensor([[want[-1]]]), torch.tensor([len(prompt) + i]))
+    assert got == want
+    assert "prefill:" in err and "tok/s" in err
+
+
+def test_cli_generate_sampling_and_errors(llama_file):
+    args = ["generate", "lm.ember", "--prompt-ids", "5,17", "-n", "10", "--temperature", "0.9", "--top-k", "8"]
+    runs = [ember(*args, "--seed", s, cwd=llama_file) for s in (1, 1, 2)]
+    assert all(rc == 0 for rc, _, _ in runs)
+    assert runs[0][1] == runs[1][1] and runs[0][1] != runs[2][1]
+    for bad, message in ((["--prompt-ids", "5,x"], "comma-separated token ids"),
+                         (["--prompt-ids", "5", "-n", "60"], "cache holds 48"),
+                         (["--prompt-ids", "5", "-n", "0"], "-n must be at least 1")):
+        rc, _, err = ember("generate", "lm.ember", *bad, cwd=llama_file)
+        assert rc == 2 and message in err and "Traceback" not in err, err

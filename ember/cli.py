@@ -292,7 +292,7 @@ def _torch_reference(args, arrays):
         if isinstance(loaded, dict):          # a factory of several methods: the one validated
             if args.method not in loaded:
                 raise CliError(f"'{args.model}' has methods {', '.join(loaded)}: name one with --method")
-            loaded = loaded[args.method]
+            loaded = loaded[args.method][:2]
         module, example = loaded
     if arrays is None:
         arrays = [t.detach().numpy() for t in example]

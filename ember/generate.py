@@ -2,9 +2,10 @@
 
 The program's convention (what an export of a static-cache language model gives, see
 docs/llm.md): both methods take token ids (INT64, (1, n)) and their cache positions (INT64,
-(n,)) and return logits (FLOAT32, (1, n, vocab)); `prefill` takes a fixed number of tokens P,
+(n,)) and return logits (FLOAT32, (1, n, vocab)); `prefill` takes P tokens (a fixed number, or any number up to P),
 `decode` one; the KV cache is program state. The prompt goes in through prefill P tokens at a
-time, any remainder through decode one token at a time (no padding reaches the cache); then
+time (a prefill exported with a dynamic length up to P also takes the last, shorter chunk),
+any remainder through decode one token at a time (no padding reaches the cache); then
 each new token comes from decode: the most likely one (greedy), or drawn from the top-k
 logits at a temperature with a seeded generator.
 """
@@ -37,7 +38,8 @@ class Generation:
 
 
 def _method_sizes(described) -> tuple:
-    """(prefill length P, cache length or None) from the methods' declared inputs."""
+    """(prefill length P, whether prefill takes any length up to P, cache length or None) from
+    the methods' declared inputs."""
     methods = described.methods
     for name in ("prefill", "decode"):
         if name not in methods:
@@ -50,11 +52,15 @@ def _method_sizes(described) -> tuple:
             raise GenerateError(f"method '{name}' must take (ids int64[1, n], positions int64[n]); it takes "
                                 + ", ".join(f"{d['dtype']}{d['shape']}" for d in ins))
         shapes[name] = ins[0]["shape"][1]
-    if not isinstance(shapes["prefill"], int) or shapes["decode"] != 1:
-        raise GenerateError(f"prefill must take a fixed number of tokens and decode one "
-                            f"(they take {shapes['prefill']} and {shapes['decode']})")
+    if shapes["decode"] != 1:
+        raise GenerateError(f"decode must take one token (it takes {shapes['decode']})")
+    prefill, dynamic = shapes["prefill"], not isinstance(shapes["prefill"], int)
+    if dynamic:          # a dynamic prompt length: its exported maximum
+        prefill = next((hi for name, _, hi in methods["prefill"].symbols if name == prefill), None)
+        if prefill is None:
+            raise GenerateError(f"prefill's length '{shapes['prefill']}' is not a plain dynamic size")
     cache = max((s["shape"][2] for s in described.state_tensors if len(s["shape"]) == 4), default=None)
-    return shapes["prefill"], cache
+    return prefill, dynamic, cache
 
 
 def _pick(logits, temperature, top_k, rng) -> int:
@@ -71,7 +77,7 @@ def _pick(logits, temperature, top_k, rng) -> int:
 def generate(program, described, prompt, n, temperature=0.0, top_k=0, seed=0, on_token=None) -> Generation:
     """`n` new tokens after `prompt` (a list of ids). `program` runs the methods (either
     runtime); `described` is the Python runtime's view of the same file (shapes, state)."""
-    prefill_len, cache = _method_sizes(described)
+    prefill_len, dynamic, cache = _method_sizes(described)
     if not prompt:
         raise GenerateError("the prompt is empty: give at least one token id")
     if cache is not None and len(prompt) + n > cache:
@@ -85,7 +91,7 @@ def generate(program, described, prompt, n, temperature=0.0, top_k=0, seed=0, on
         return program.run(method, np.array([ids], np.int64), np.arange(first, first + len(ids), dtype=np.int64))[0]
 
     t0 = time.perf_counter()
-    full = len(prompt) - len(prompt) % prefill_len
+    full = len(prompt) if dynamic else len(prompt) - len(prompt) % prefill_len
     logits = None
     for at in range(0, full, prefill_len):
         logits = step("prefill", prompt[at:at + prefill_len], at)

@@ -58,17 +58,22 @@ def export_module(model, example_inputs, dynamic=(), options: ExportOptions | No
 
 def export_methods(methods: dict, dynamic=(), options: ExportOptions | None = None, **kwargs) -> bytes:
     """One program with several methods: {name: (nn.Module or bound method of one, example_inputs)},
-    e.g. {"prefill": (model.prefill, (ids,)), "decode": (model.decode, (id, pos))}. They share the
-    module's weights (stored once) and its mutated buffers (the program state, kept across runs
-    of any method). Options as for export_module (`method` is ignored)."""
+    e.g. {"prefill": (model.prefill, (ids,)), "decode": (model.decode, (id, pos))}, or
+    (fn, example_inputs, [DynamicDim, ...]) for a method with its own dynamic sizes (`dynamic`
+    applies to the others). They share the module's weights (stored once) and its mutated
+    buffers (the program state, kept across runs of any method). Options as for export_module
+    (`method` is ignored)."""
     from exporter.frontends.torch import capture_entry, entry
     options = _options(options, kwargs)
     progress = _progress(options)
     captured = {}
-    for name, (fn, inputs) in methods.items():
+    for name, spec in methods.items():
+        if not (isinstance(spec, tuple) and len(spec) in (2, 3)):
+            raise ExportError(f"method '{name}': expected (module or bound method, example_inputs[, dynamic])")
+        fn, inputs, sizes = spec if len(spec) == 3 else (*spec, dynamic)
         progress(f"capturing method '{name}' with torch.export")
         inputs = (inputs,) if hasattr(inputs, "shape") else tuple(inputs)
-        captured[name] = capture_entry(entry(fn, f"method '{name}'"), inputs, list(dynamic), name)
+        captured[name] = capture_entry(entry(fn, f"method '{name}'"), inputs, list(sizes), name)
     return _export_captured_methods(captured, options, progress)
 
 

@@ -14,12 +14,20 @@ class DynamicDim:
     """Dimension `dim` of every input of rank > dim is dynamic, named `name`, from `min` up to
     `max`; with `multiple` k > 1, only the multiples of k (a U-Net whose skip connections meet
     upsampled maps needs its height and width divisible by 2 per level). The program's size
-    is then the quotient, named `{name}_div{k}`, and the inputs' dimension k times it."""
+    is then the quotient, named `{name}_div{k}`, and the inputs' dimension k times it.
+    `inputs` (positions of the example inputs) limits it to those inputs: a prefill's token ids
+    (1, seq) and their positions (seq,) take DynamicDim("seq", 1, 16, inputs=(0,)) and
+    DynamicDim("seq", 0, 16, inputs=(1,)), one size in two places."""
     name: str
     dim: int
     max: int
     min: int = 1
     multiple: int = 1
+    inputs: tuple | None = None
+
+    def applies(self, index: int, t) -> bool:
+        """Whether it makes a dimension of input `index` (a tensor) dynamic."""
+        return (self.inputs is None or index in self.inputs) and t.dim() > self.dim
 
     @property
     def symbol(self) -> str:

@@ -206,3 +206,57 @@ def test_int8_linear_weights_keep_the_logits(mode):
     for w, p, c in zip(want, *runs):
         assert float(w @ p / (np.linalg.norm(w) * np.linalg.norm(p))) >= 0.99
         np.testing.assert_allclose(c, p, rtol=1e-4, atol=1e-5)
+
+
+DYNAMIC_FACTORY = '''
+import sys
+
+import torch
+
+sys.path.insert(0, {tests!r})
+from exporter import DynamicDim
+from test_llm import cached
+
+# the prompt's length 1..16: dimension 1 of the ids and dimension 0 of the positions, one size
+SEQ = [DynamicDim("seq", 1, 16, inputs=(0,)), DynamicDim("seq", 0, 16, inputs=(1,))]
+
+
+def make():
+    m = cached("llama")
+    return {{"prefill": (m.forward, (torch.zeros(1, 4, dtype=torch.long), torch.arange(4)), SEQ),
+             "decode": (m.forward, (torch.zeros(1, 1, dtype=torch.long), torch.tensor([4])))}}
+'''
+
+
+@pytest.fixture(scope="module")
+def dynamic_file(tmp_path_factory):
+    d = tmp_path_factory.mktemp("llm_dynamic")
+    (d / "lm.py").write_text(DYNAMIC_FACTORY.format(tests=os.path.dirname(os.path.abspath(__file__))))
+    rc, out, err = ember("export", "lm.py:make", "-o", "lm.ember", "-q", "--no-test-case", cwd=d)
+    assert rc == 0, err
+    return d
+
+
+@pytest.mark.parametrize("backend", ["py", "c"])
+def test_prefill_of_any_length_up_to_its_maximum(dynamic_file, backend):
+    path = str(dynamic_file / "lm.ember")
+    program = runtime_py.load(path) if backend == "py" else runtime_py.load(path, backend="c")
+    assert runtime_py.load(path).method("prefill").inputs[0]["shape"] == [1, "seq"]
+    for n in (1, 5, 16):
+        ids = (np.arange(n)[None] * 7 + 3) % 64
+        with torch.no_grad():
+            want = cached("llama")(torch.from_numpy(ids), torch.arange(n)).numpy()
+        program.reset_state()
+        np.testing.assert_allclose(program.run("prefill", ids, np.arange(n))[0], want, rtol=1e-4, atol=1e-5)
+    with pytest.raises(EmberError):
+        program.run("prefill", np.zeros((1, 17), np.int64), np.arange(17))
+
+
+def test_cli_generate_with_a_dynamic_prefill(dynamic_file, llama_file):
+    """The whole prompt in one prefill (any length up to 16): the same tokens as the fixed one."""
+    prompt = "5,17,42,8,9,10,11"
+    runs = [ember("generate", "lm.ember", "--prompt-ids", prompt, "-n", "12", "--runtime", "py", cwd=d)
+            for d in (dynamic_file, llama_file)]
+    assert all(rc == 0 for rc, _, _ in runs), runs
+    assert runs[0][1] == runs[1][1]
+    assert "prefill: 7 tokens" in runs[0][2]

@@ -69,7 +69,7 @@ def _inputs(inputs, where):
 
 def load_factory(spec: str):
     """Import `file.py:factory` or `package.module:factory` and call it: (model, inputs), or
-    {method name: (Entry, inputs)} for a factory of several methods."""
+    {method name: (Entry, inputs[, dynamic])} for a factory of several methods."""
     if ":" not in spec:
         raise ExportError(f"model '{spec}': expected FILE.py:FACTORY, MODULE:FACTORY or a .pt2 file")
     target, func_name = spec.rsplit(":", 1)
@@ -102,9 +102,10 @@ def load_factory(spec: str):
         methods = {}
         for name, value in result.items():
             where = f"factory '{spec}' method '{name}'"
-            if not (isinstance(name, str) and name and isinstance(value, tuple) and len(value) == 2):
-                raise ExportError(f"{where}: expected {{name: (module or bound method, example_inputs)}}")
-            methods[name] = (entry(value[0], where), _inputs(value[1], where))
+            if not (isinstance(name, str) and name and isinstance(value, tuple) and len(value) in (2, 3)):
+                raise ExportError(f"{where}: expected {{name: (module or bound method, example_inputs"
+                                  f"[, [DynamicDim, ...]])}}")
+            methods[name] = (entry(value[0], where), _inputs(value[1], where), *value[2:])
         return methods
     if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], torch.nn.Module)):
         raise ExportError(f"factory '{spec}' must return (model, example_inputs) or {{method name: (module or "
@@ -126,10 +127,10 @@ def _dynamic_shapes(inputs, dynamic):
             raise ExportError(f"DynamicDim '{d.name}': no multiple of {d.multiple} in {d.min}..{d.max}")
         base = torch.export.Dim(d.symbol, min=lo, max=hi)
         dims_by_name[d.name] = base if d.multiple == 1 else d.multiple * base
-    for t in inputs:
+    for i, t in enumerate(inputs):
         spec = {}
         for d in dynamic:
-            if t.dim() > d.dim:
+            if d.applies(i, t):
                 if t.shape[d.dim] > d.max:
                     raise ExportError(f"example input has size {t.shape[d.dim]} in dimension {d.dim} "
                                       f"({d.name}), larger than the maximum {d.max}")
@@ -171,9 +172,9 @@ def _widened(inputs, dynamic):
     example is doubled (the example repeated along it), since torch.export specializes a
     size-1 dimension to the constant 1. The bundled test case keeps the user's example."""
     out = []
-    for t in inputs:
+    for i, t in enumerate(inputs):
         for d in dynamic:
-            if t.dim() > d.dim and t.shape[d.dim] == 1 and d.max >= 2 and d.multiple == 1:
+            if d.applies(i, t) and t.shape[d.dim] == 1 and d.max >= 2 and d.multiple == 1:
                 t = torch.cat([t, t], d.dim)
         out.append(t)
     return tuple(out)
@@ -183,8 +184,10 @@ def _export(model, inputs, dynamic, strict=False):
     """torch.export's program, or (None, the exception)."""
     with _quiet(), torch.no_grad():
         try:
-            return torch.export.export(model, _widened(inputs, dynamic),
-                                       dynamic_shapes=_dynamic_shapes(inputs, dynamic), strict=strict), None
+            shapes = _dynamic_shapes(inputs, dynamic)
+            if shapes is not None and isinstance(model, Entry):
+                shapes = (shapes,)          # Entry.forward(*args): one variadic argument
+            return torch.export.export(model, _widened(inputs, dynamic), dynamic_shapes=shapes, strict=strict), None
         except ExportError:
             raise
         except Exception as e:
@@ -255,7 +258,8 @@ def capture(spec: str, dynamic=(), method: str | None = None) -> Captured:
     if isinstance(loaded, dict):
         if method not in loaded:
             raise ExportError(f"factory '{spec}' has methods {', '.join(loaded)}: name one with --method")
-        return capture_entry(*loaded[method], dynamic, f"{spec} ({method})")
+        module, inputs, *own = loaded[method]
+        return capture_entry(module, inputs, list(own[0]) if own else dynamic, f"{spec} ({method})")
     model, inputs = loaded
     return capture_module(model, inputs, dynamic, spec)
 
@@ -286,5 +290,5 @@ def capture_methods(spec: str, dynamic=()) -> dict | None:
     loaded = load_factory(spec)
     if not isinstance(loaded, dict):
         return None
-    return share_state({name: capture_entry(module, inputs, dynamic, f"{spec} ({name})")
-                        for name, (module, inputs) in loaded.items()})
+    return share_state({name: capture_entry(module, inputs, list(own[0]) if own else dynamic, f"{spec} ({name})")
+                        for name, (module, inputs, *own) in loaded.items()})

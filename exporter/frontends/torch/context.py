@@ -116,6 +116,8 @@ class Lowering:
                         value = torch.tensor(value)
                     self.const_ir[arg.name] = self.graph.add_constant(arg.name, to_numpy(value))
                 name = self.const_ir[arg.name]
+            elif isinstance(arg.meta.get("val"), torch.SymInt) and not isinstance(self.env.get(arg.name), str):
+                name = self._size_value(arg.meta["val"], dtype)
             else:
                 name = self.env[arg.name]
                 if not isinstance(name, str):
@@ -126,6 +128,16 @@ class Lowering:
         if isinstance(arg, (bool, int, float)):
             return self.graph.add_constant("scalar", np.array(arg, dtype=dtype or np.float32))
         raise Unsupported(f"argument of type {type(arg).__name__} is not supported")
+
+    def _size_value(self, size, dtype=None) -> str:
+        """A size (an int, or a symbolic size of the dynamic inputs) as a scalar tensor: a
+        constant, or at run time the sum of that many ones (FULL of the size, REDUCE_SUM)."""
+        dim = self.dim(size)
+        dtype = np.dtype(dtype or np.int64)
+        if dim.is_static:
+            return self.graph.add_constant("size", np.array(dim.add, dtype))
+        ones = self.emit("FULL", [], [self.new(dtype, (dim,), "size_ones")], value=1.0)
+        return self.emit("REDUCE_SUM", [ones], [self.new(dtype, (), "size")], axes=[0], keep_dims=False)
 
     def const_value(self, arg):
         """The numpy value of a constant argument, or None."""
@@ -331,7 +343,8 @@ class Lowering:
                 hi = rng.upper if rng is not None else None
                 if hi is None or not getattr(hi, "is_finite", True) or hi == sympy.oo:
                     raise ExportError(f"input {i} dimension {d} is dynamic without a maximum")
-                asked = next((dd for dd in self.dynamic if dd.dim == d), None)
+                asked = next((dd for dd in self.dynamic if dd.dim == d and (dd.inputs is None or i in dd.inputs)),
+                             None)
                 label = asked.symbol if asked is not None else f"dim{d}"
                 lo = asked.quotient_range()[0] if asked is not None else 1
                 self.symbols[sym] = len(self.graph.symbols)

@@ -73,6 +73,9 @@ def library(path: str | None = None):
         "ember_vk_method_output": (ctypes.c_int, [P, I32, ctypes.POINTER(TensorInfo)]),
         "ember_vk_method_destroy": (None, [P]),
         "ember_vk_op_supported": (I32, [I32]),
+        "ember_vk_method_reset_state": (ctypes.c_int, [P]),
+        "ember_vk_method_state_size": (S, [P]),
+        "ember_vk_method_read_state": (ctypes.c_int, [P, ctypes.c_void_p, S]),
     }
     for name, (res, args) in sig.items():
         fn = getattr(lib, name)
@@ -85,8 +88,7 @@ def library(path: str | None = None):
 def supported_ops(library_path: str | None = None) -> frozenset:
     """The names of the ops the Vulkan backend runs, as libember_vulkan.so answers
     (ember_vk_op_supported, the one list): no loader or device needed. Prepare still checks
-    each operator's dtypes (int8 does not run yet) and sizes. Raises EmberError when the
-    library is not built."""
+    each operator's dtypes and sizes. Raises EmberError when the library is not built."""
     from runtime_py.loader import OPCODE_NAMES
     lib = library(library_path)
     return frozenset(name for code, name in OPCODE_NAMES.items() if lib.ember_vk_op_supported(int(code)))
@@ -94,14 +96,11 @@ def supported_ops(library_path: str | None = None) -> frozenset:
 
 def coverage(method, ops: frozenset | None = None) -> str:
     """One line on which of a method's operators a GPU would run: 'vulkan: 31 of 33 ops
-    (missing: SIN x2)'; an op counts where the backend runs its opcode and the operator is
-    float (an int8 operator is missing until int8 lands); dynamic sizes are noted."""
+    (missing: SIN x2)'; an op counts where the backend runs its opcode (ember_vk_op_supported:
+    float and int8 forms alike); dynamic sizes are noted."""
     import collections
     ops = supported_ops() if ops is None else ops
-    precisions = getattr(method, "precisions", None) or ["float32"] * len(method.operators)
-    missing = collections.Counter(
-        op if op not in ops else f"{op} ({precision})"
-        for op, precision in zip(method.operators, precisions) if op not in ops or precision.startswith("int8"))
+    missing = collections.Counter(op for op in method.operators if op not in ops)
     total = len(method.operators)
     line = f"vulkan: {total - sum(missing.values())} of {total} ops"
     if missing:
@@ -172,6 +171,18 @@ class VulkanMethod:
             else:
                 outputs.append(np.zeros(shape, dtype=dtype))
         return outputs
+
+    def reset_state(self):
+        """The program's state (shared by its methods on this device) back to its initial values."""
+        self._check(self.program.lib.ember_vk_method_reset_state(self.handle))
+
+    def read_state(self) -> bytes:
+        """A copy of the program's whole state block on the device (b'' without state)."""
+        lib = self.program.lib
+        size = lib.ember_vk_method_state_size(self.handle)
+        buf = ctypes.create_string_buffer(max(size, 1))
+        self._check(lib.ember_vk_method_read_state(self.handle, buf, size))
+        return buf.raw[:size]
 
     def close(self):
         if self.handle is not None:

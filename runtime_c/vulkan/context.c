@@ -26,6 +26,7 @@ static const struct {
     {ember_vk_spv_reduce, sizeof ember_vk_spv_reduce},
     {ember_vk_spv_copy, sizeof ember_vk_spv_copy},
     {ember_vk_spv_resize, sizeof ember_vk_spv_resize},
+    {ember_vk_spv_q8, sizeof ember_vk_spv_q8},
 };
 
 ember_status ember_vk_fail(char *message, ember_status s, const char *fmt, ...) {
@@ -207,6 +208,9 @@ static ember_status create_instance(ember_vk_context *ctx, int validation) {
     ctx->vk.fn = (PFN_##fn)ctx->vk.vkGetInstanceProcAddr(ctx->instance, #fn);                                 \
     if (ctx->vk.fn == NULL) return ember_vk_fail(ctx->message, EMBER_ERR_UNSUPPORTED, "no instance entry point " #fn);
     EMBER_VK_INSTANCE_FNS(LOAD_INSTANCE)
+    /* Vulkan 1.1: optional (without it, no int8) */
+    ctx->vk.vkGetPhysicalDeviceFeatures2 =
+        (PFN_vkGetPhysicalDeviceFeatures2)ctx->vk.vkGetInstanceProcAddr(ctx->instance, "vkGetPhysicalDeviceFeatures2");
     if (validation) {
         LOAD_INSTANCE(vkCreateDebugUtilsMessengerEXT)
         LOAD_INSTANCE(vkDestroyDebugUtilsMessengerEXT)
@@ -320,16 +324,44 @@ static ember_status create_device(ember_vk_context *ctx) {
     q.queueFamilyIndex = ctx->queue_family;
     q.queueCount = 1;
     q.pQueuePriorities = &priority;
-    const char *exts[1];
+    const char *exts[2];
     uint32_t n_ext = 0;
     if (has_device_extension(ctx, "VK_KHR_portability_subset")) exts[n_ext++] = "VK_KHR_portability_subset";
+    /* int8 programs need 8-bit storage buffers and int64 arithmetic in shaders: enabled
+     * where the device has them (ctx->int8), else int8 programs are refused at prepare */
+    VkPhysicalDevice8BitStorageFeaturesKHR f8;
+    VkPhysicalDeviceFeatures2 f2;
+    memset(&f8, 0, sizeof f8);
+    memset(&f2, 0, sizeof f2);
+    f8.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES_KHR;
+    f2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
+    f2.pNext = &f8;
+    int ext8 = has_device_extension(ctx, VK_KHR_8BIT_STORAGE_EXTENSION_NAME);
+    int core8 = VK_API_VERSION_MAJOR(ctx->props.apiVersion) > 1 || VK_API_VERSION_MINOR(ctx->props.apiVersion) >= 2;
+    if (ctx->vk.vkGetPhysicalDeviceFeatures2 != NULL && (ext8 || core8)) ctx->vk.vkGetPhysicalDeviceFeatures2(ctx->physical, &f2);
+    ctx->int8 = f2.features.shaderInt64 && f8.storageBuffer8BitAccess;
+    VkPhysicalDeviceFeatures enabled;
+    memset(&enabled, 0, sizeof enabled);
+    memset(&f8, 0, sizeof f8);
+    f8.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES_KHR;
+    if (ctx->int8) {
+        enabled.shaderInt64 = VK_TRUE;
+        f8.storageBuffer8BitAccess = VK_TRUE;
+        if (ext8) exts[n_ext++] = VK_KHR_8BIT_STORAGE_EXTENSION_NAME;
+    } else {
+        snprintf(ctx->int8_missing, sizeof ctx->int8_missing, "%s%s",
+                 f2.features.shaderInt64 ? "" : "shaderInt64 ",
+                 f8.storageBuffer8BitAccess ? "" : "storageBuffer8BitAccess (VK_KHR_8bit_storage)");
+    }
     VkDeviceCreateInfo info;
     memset(&info, 0, sizeof info);
     info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
+    info.pNext = ctx->int8 ? &f8 : NULL;
     info.queueCreateInfoCount = 1;
     info.pQueueCreateInfos = &q;
     info.enabledExtensionCount = n_ext;
     info.ppEnabledExtensionNames = n_ext ? exts : NULL;
+    info.pEnabledFeatures = &enabled;
     VkResult r = ctx->vk.vkCreateDevice(ctx->physical, &info, NULL, &ctx->device);
     if (r != VK_SUCCESS) {
         ctx->device = VK_NULL_HANDLE;
@@ -347,9 +379,9 @@ static ember_status create_device(ember_vk_context *ctx) {
 
 /* The descriptor set layout (arena, constants), the pipeline layout and every shader module. */
 static ember_status create_layouts(ember_vk_context *ctx) {
-    VkDescriptorSetLayoutBinding b[2];
+    VkDescriptorSetLayoutBinding b[3];
     memset(b, 0, sizeof b);
-    for (uint32_t i = 0; i < 2; i++) {
+    for (uint32_t i = 0; i < 3; i++) {
         b[i].binding = i;
         b[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
         b[i].descriptorCount = 1;
@@ -358,7 +390,7 @@ static ember_status create_layouts(ember_vk_context *ctx) {
     VkDescriptorSetLayoutCreateInfo dl;
     memset(&dl, 0, sizeof dl);
     dl.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO;
-    dl.bindingCount = 2;
+    dl.bindingCount = 3;
     dl.pBindings = b;
     VkResult r = ctx->vk.vkCreateDescriptorSetLayout(ctx->device, &dl, NULL, &ctx->set_layout);
     if (r != VK_SUCCESS) {
@@ -379,6 +411,7 @@ static ember_status create_layouts(ember_vk_context *ctx) {
         return ember_vk_fail(ctx->message, ember_vk_status(r), "vkCreatePipelineLayout: %s", ember_vk_result_str(r));
     }
     for (int i = 0; i < EMBER_VK_SHADER_COUNT; i++) {
+        if (i == EMBER_VK_SH_Q8 && !ctx->int8) continue;   /* its capabilities need the features */
         VkShaderModuleCreateInfo sm;
         memset(&sm, 0, sizeof sm);
         sm.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO;
@@ -404,6 +437,9 @@ ember_status ember_vk_pipeline_get(ember_vk_context *ctx, ember_vk_shader shader
     if (ctx->n_pipelines >= EMBER_VK_MAX_PIPELINES)
         return ember_vk_fail(ctx->message, EMBER_ERR_UNSUPPORTED, "more than %d pipelines in one context",
                              EMBER_VK_MAX_PIPELINES);
+    if (ctx->modules[shader] == VK_NULL_HANDLE)
+        return ember_vk_fail(ctx->message, EMBER_ERR_UNSUPPORTED, "shader %d is not available on this device",
+                             (int)shader);
     VkSpecializationMapEntry entry = {0, 0, sizeof(uint32_t)};
     VkSpecializationInfo si = {1, &entry, sizeof spec, &spec};
     VkComputePipelineCreateInfo info;
@@ -529,6 +565,7 @@ ember_status ember_vk_context_destroy(ember_vk_context *ctx, char *message, size
     if (ctx == NULL) return EMBER_OK;
     if (ctx->device != VK_NULL_HANDLE) {
         (void)ctx->vk.vkDeviceWaitIdle(ctx->device);
+        for (int32_t i = 0; i < ctx->n_states; i++) ember_vk_buffer_destroy(ctx, &ctx->states[i].buffer);
         for (int32_t i = 0; i < ctx->n_pipelines; i++) ctx->vk.vkDestroyPipeline(ctx->device, ctx->pipelines[i].pipeline, NULL);
         for (int i = 0; i < EMBER_VK_SHADER_COUNT; i++)
             if (ctx->modules[i] != VK_NULL_HANDLE) ctx->vk.vkDestroyShaderModule(ctx->device, ctx->modules[i], NULL);

@@ -43,7 +43,7 @@
  * SLICE, EXPAND, CONCAT, PAD, GATHER with INT32 or INT64 indices, FULL, RESIZE_NEAREST,
  * RESIZE_BILINEAR), RESHAPE as a view (no dispatch). Inputs and outputs may be float32,
  * bool, int32 or int64. A method that uses any other op, an operand dtype its op does not
- * run here (int8 comes later) or dynamic sizes is refused at prepare (EMBER_ERR_UNSUPPORTED,
+ * run here (int8 runs where the C runtime runs its int8 kernel: q8.comp) or dynamic sizes is refused at prepare (EMBER_ERR_UNSUPPORTED,
  * the message naming the ops); a per-operator CPU fallback may come later. Float results
  * agree with the C runtime within numpy's allclose(atol=1e-5, rtol=1e-5) (summation orders
  * and a few transcendental formulas differ; docs/gpu.md lists the per-op bounds). A GATHER
@@ -143,6 +143,25 @@ EMBER_NODISCARD ember_status ember_vk_method_run(ember_vk_method *vm);
  * until the next run or destroy. EMBER_ERR_STATE before the first successful run. */
 EMBER_NODISCARD ember_status ember_vk_method_output(const ember_vk_method *vm, int32_t index,
                                                     ember_tensor_info *info);
+
+/* Program state (schema 2.4: tensors with storage STATE, a language model's KV cache,
+ * updated in place by INDEX_COPY). The GPU keeps it in one device buffer per program and
+ * context, created by the first method prepared for that program with the program's
+ * initial values (ember_program_state_init into a host staging block, then uploaded) and
+ * shared by every method of the same program prepared on the same context (prefill and
+ * decode see one cache), freed when the last of them is destroyed. The C runtime's state
+ * block (ember_method_set_state) is neither read nor written: the two runtimes keep their
+ * own. An INDEX_COPY position outside its state tensor fails the run (EMBER_ERR_EXECUTION,
+ * naming the operator) with nothing written by that operator.
+ *
+ * reset_state: writes the initial values again (a new sequence) for every method sharing
+ * it. state_size: the program's state bytes (0 without state). read_state: copies the
+ * whole state block (the layout of ember_program_state_size's block) into dst of at least
+ * that many bytes (tests, debugging). EMBER_OK and nothing done for a program without
+ * state. */
+EMBER_NODISCARD ember_status ember_vk_method_reset_state(ember_vk_method *vm);
+size_t ember_vk_method_state_size(const ember_vk_method *vm);
+EMBER_NODISCARD ember_status ember_vk_method_read_state(ember_vk_method *vm, void *dst, size_t bytes);
 
 /* Frees the method's buffers, memory, pools and fence (waiting for the device first).
  * NULL does nothing. */

@@ -26,14 +26,58 @@ int32_t ember_vk_op_supported(int32_t opcode) {
     case EMBER_OPCODE_REDUCE_ANY:
     case EMBER_OPCODE_CONCAT: case EMBER_OPCODE_SLICE: case EMBER_OPCODE_PAD: case EMBER_OPCODE_RESHAPE:
     case EMBER_OPCODE_PERMUTE: case EMBER_OPCODE_EXPAND: case EMBER_OPCODE_GATHER: case EMBER_OPCODE_FULL:
-    case EMBER_OPCODE_RESIZE_NEAREST: case EMBER_OPCODE_RESIZE_BILINEAR: return 1;
+    case EMBER_OPCODE_RESIZE_NEAREST: case EMBER_OPCODE_RESIZE_BILINEAR:
+    case EMBER_OPCODE_QUANTIZE: case EMBER_OPCODE_DEQUANTIZE: case EMBER_OPCODE_TABLE_LOOKUP:
+    case EMBER_OPCODE_INDEX_COPY: return 1;
     default: return 0;
     }
 }
 
 /* ---- operand dtypes --------------------------------------------------------------- */
 enum { F = 1 << EMBER_DTYPE_FLOAT32, B = 1 << EMBER_DTYPE_BOOL, I32 = 1 << EMBER_DTYPE_INT32,
-       I64 = 1 << EMBER_DTYPE_INT64 };
+       I64 = 1 << EMBER_DTYPE_INT64, I8 = 1 << EMBER_DTYPE_INT8 };
+
+/* The ops with an int8 kernel in the C runtime (schema ops.py INT8_OPS) that q8.comp runs. */
+static int int8_kernel_op(uint16_t op) {
+    switch (op) {
+    case EMBER_OPCODE_CONV2D: case EMBER_OPCODE_FULLY_CONNECTED: case EMBER_OPCODE_BATCH_MATMUL:
+    case EMBER_OPCODE_ADD: case EMBER_OPCODE_SUB: case EMBER_OPCODE_MUL: case EMBER_OPCODE_AVG_POOL2D:
+    case EMBER_OPCODE_MAX_POOL2D: case EMBER_OPCODE_REDUCE_MEAN: case EMBER_OPCODE_CONCAT: case EMBER_OPCODE_PAD:
+    case EMBER_OPCODE_SOFTMAX: case EMBER_OPCODE_RELU: case EMBER_OPCODE_CLAMP: case EMBER_OPCODE_SIGMOID:
+    case EMBER_OPCODE_TANH: case EMBER_OPCODE_GELU: case EMBER_OPCODE_HARDSWISH: case EMBER_OPCODE_TABLE_LOOKUP:
+        return 1;
+    default: return 0;
+    }
+}
+
+/* Operator k runs the int8 kernel (as the C runtime chooses it: a quantized INT8 output
+ * and an op with one); 2: byte data movement (PERMUTE, SLICE, EXPAND, GATHER, RESHAPE of
+ * INT8); 3: QUANTIZE or DEQUANTIZE; 0: a float (or int32, bool) operator. */
+int32_t ember_vk_q8_kind(const ember_method *m, int32_t k) {
+    const ember_node *n = &m->nodes[k];
+    const ember_tensor *y = &m->tensors[m->indices[n->first + n->n_in]];
+    if (n->opcode == EMBER_OPCODE_QUANTIZE || n->opcode == EMBER_OPCODE_DEQUANTIZE) return 3;
+    if (y->dtype != EMBER_DTYPE_INT8) return 0;
+    if (y->n_scales > 0 && int8_kernel_op(n->opcode)) return 1;
+    switch (n->opcode) {
+    case EMBER_OPCODE_PERMUTE: case EMBER_OPCODE_SLICE: case EMBER_OPCODE_EXPAND: case EMBER_OPCODE_GATHER:
+    case EMBER_OPCODE_RESHAPE: return 2;
+    default: return 0;
+    }
+}
+
+/* The dtypes operand i of an int8 operator may have. */
+static int allowed_q8(uint16_t op, int32_t i, int32_t n_in) {
+    int out = i >= n_in;
+    switch (op) {
+    case EMBER_OPCODE_QUANTIZE: return out ? I8 : F;
+    case EMBER_OPCODE_DEQUANTIZE: return out ? F : I8;
+    case EMBER_OPCODE_CONV2D: case EMBER_OPCODE_FULLY_CONNECTED: return out ? I8 : i == 2 ? I32 : i == 3 ? 0 : I8;
+    case EMBER_OPCODE_SOFTMAX: return !out && i == 1 ? I32 : I8;
+    case EMBER_OPCODE_GATHER: return !out && i == 1 ? I32 | I64 : I8;
+    default: return I8;
+    }
+}
 
 /* The dtypes operand i (outputs after the n_in inputs) of an op may have, as a bit set. */
 static int allowed(uint16_t op, int32_t i, int32_t n_in) {
@@ -49,6 +93,7 @@ static int allowed(uint16_t op, int32_t i, int32_t n_in) {
     case EMBER_OPCODE_PERMUTE: case EMBER_OPCODE_SLICE: case EMBER_OPCODE_EXPAND: case EMBER_OPCODE_CONCAT:
         return F | I32;
     case EMBER_OPCODE_RESHAPE: return F | B | I32 | I64;
+    case EMBER_OPCODE_INDEX_COPY: return i == 1 ? I32 | I64 : F | I32;
     default: return F;
     }
 }
@@ -56,15 +101,25 @@ static int allowed(uint16_t op, int32_t i, int32_t n_in) {
 ember_status ember_vk_op_check(const ember_method *m, int32_t k, char *message) {
     const ember_node *n = &m->nodes[k];
     const int32_t *idx = m->indices + n->first;
+    int32_t q8 = ember_vk_q8_kind(m, k);
     for (int32_t i = 0; i < n->n_in + n->n_out; i++) {
         if (idx[i] < 0) continue;
         const ember_tensor *t = &m->tensors[idx[i]];
-        if (t->dtype >= 31 || !(allowed(n->opcode, i, n->n_in) & (1 << t->dtype)))
+        int ok = q8 ? allowed_q8(n->opcode, i, n->n_in) : allowed(n->opcode, i, n->n_in);
+        if (t->dtype >= 31 || !(ok & (1 << t->dtype)))
             return ember_vk_fail(message, EMBER_ERR_UNSUPPORTED, "operator %d (%s): %s %d has dtype %d, which the "
-                                 "Vulkan backend does not run for this op (int8 comes later)", (int)k,
+                                 "Vulkan backend does not run for this op (int8 runs where the C runtime runs "
+                                 "its int8 kernel)", (int)k,
                                  ember_opcode_name(n->opcode), i < n->n_in ? "input" : "output",
                                  (int)(i < n->n_in ? i : i - n->n_in), (int)t->dtype);
     }
+    if (n->opcode == EMBER_OPCODE_INDEX_COPY && m->tensors[idx[0]].storage != EMBER_STORAGE_STATE)
+        return ember_vk_fail(message, EMBER_ERR_UNSUPPORTED, "operator %d (INDEX_COPY): its destination is not a "
+                             "state tensor", (int)k);
+    if (q8 == 1 && !n->quant.present && n->opcode != EMBER_OPCODE_SOFTMAX && n->opcode != EMBER_OPCODE_TABLE_LOOKUP &&
+        !(n->n_in == 2 && n->opcode >= EMBER_OPCODE_RELU && n->opcode <= EMBER_OPCODE_HARDSWISH))
+        return ember_vk_fail(message, EMBER_ERR_UNSUPPORTED, "operator %d (%s): int8 without QuantParams", (int)k,
+                             ember_opcode_name(n->opcode));
     /* that inputs and outputs which must agree do is the core's check (ember_method_init) */
     return EMBER_OK;
 }
@@ -94,12 +149,19 @@ static uint64_t word_bytes(const ember_tensor *t) {
     return ((uint64_t)t->count * ember_dtype_size((ember_dtype)t->dtype) + 3) / 4 * 4;
 }
 
-/* Arena bytes of tensor t at its reference (none for a constant). */
+/* Where a reference's bytes are for the barriers: the arena's bytes, a state tensor's
+ * bytes from 2^40 on (another buffer: never overlapping the arena's). */
+static uint64_t space_of(uint32_t ref) {
+    return ref & EMBER_VK_STATE_BIT ? ((uint64_t)1 << 40) + (uint64_t)(ref & ~EMBER_VK_STATE_BIT) * 4
+                                    : (uint64_t)ref * 4;
+}
+
+/* Arena (or state) bytes of tensor t at its reference (none for a constant). */
 static void add_read(const ember_method *m, const uint32_t *refs, int32_t t, ember_vk_dispatch *d) {
     if (t < 0 || refs[t] == EMBER_VK_NONE || (refs[t] & EMBER_VK_CONST_BIT) || d->n_reads >= EMBER_MAX_OP_INPUTS)
         return;
-    d->read_lo[d->n_reads] = (uint64_t)refs[t] * 4;
-    d->read_hi[d->n_reads] = (uint64_t)refs[t] * 4 + word_bytes(&m->tensors[t]);
+    d->read_lo[d->n_reads] = space_of(refs[t]);
+    d->read_hi[d->n_reads] = space_of(refs[t]) + word_bytes(&m->tensors[t]);
     d->n_reads++;
 }
 
@@ -112,6 +174,7 @@ typedef struct op_build {
     const ember_tensor *in[EMBER_MAX_OP_INPUTS], *y;
     uint32_t ref[EMBER_MAX_OP_INPUTS], yref;   /* EMBER_VK_NONE for an absent input */
     uint32_t status;                           /* the status word (arena word index) */
+    uint32_t qref;                             /* int8: its quantization block (constants word) */
     ember_vk_shader shader;
     uint32_t spec;
     int64_t flat;                              /* > 0: invocations of one per output (flat_grid) */
@@ -434,16 +497,136 @@ static ember_status concat(op_build *b, const uint32_t *refs, ember_vk_dispatch 
         add_read(b->m, refs, b->m->indices[b->n->first + t], e);
         e->write_lo = (uint64_t)b->yref * 4;
         e->write_hi = e->write_lo + word_bytes(y);
-        s = ember_vk_pipeline_get((ember_vk_context *)b->ctx, EMBER_VK_SH_COPY, 1, &e->pipeline);
+        if (y->dtype == EMBER_DTYPE_INT8) {   /* requantized (or copied) bytes */
+            const ember_tensor *x = b->in[t];
+            int quantized = y->n_scales > 0 && b->n->quant.present;
+            e->push[6] = b->qref, e->push[7] = (uint32_t)t, e->push[8] = (uint32_t)x->zero_point;
+            e->push[9] = (uint32_t)quantized;
+            if (quantized && b->n->quant.n != b->n_in) return too_big(b, "int8 CONCAT without a multiplier per input");
+            s = ember_vk_pipeline_get((ember_vk_context *)b->ctx, EMBER_VK_SH_Q8, EMBER_VK_Q8_CONCAT, &e->pipeline);
+        } else {
+            s = ember_vk_pipeline_get((ember_vk_context *)b->ctx, EMBER_VK_SH_COPY, 1, &e->pipeline);
+        }
         if (s != EMBER_OK) return s;
         (*count)++;
     }
     return EMBER_OK;
 }
 
+/* ---- int8 (q8.comp) ------------------------------------------------------------------------- */
+static ember_status index_copy(op_build *b, ember_vk_dispatch *d) {
+    const ember_tensor *dst = b->in[0], *ix = b->in[1], *src = b->in[2];
+    int axis = b->n->params.axis.axis;
+    int64_t inner = 1;
+    uint32_t *u = d->push;
+    for (int dd = axis + 1; dd < dst->rank; dd++) inner *= dst->shape[dd];
+    inner = inner * ember_dtype_size((ember_dtype)dst->dtype) / 4;   /* words: FLOAT32, INT32 */
+    b->shader = EMBER_VK_SH_COPY;
+    b->spec = EMBER_VK_COPY_INDEX;
+    b->flat = src->count;
+    if (ix->count > 4096) return too_big(b, "more than 4096 positions");
+    u[0] = b->ref[2], u[1] = b->ref[1], u[2] = b->ref[0], u[3] = (uint32_t)src->count, u[4] = (uint32_t)ix->count;
+    u[5] = (uint32_t)inner, u[6] = (uint32_t)dst->shape[axis], u[7] = ix->dtype == EMBER_DTYPE_INT64;
+    u[8] = b->status, u[9] = (uint32_t)b->k;
+    if (inner == 0 || ix->count == 0) b->flat = 0;
+    return EMBER_OK;
+}
+
+static ember_status q8_build(op_build *b, ember_vk_dispatch *d) {
+    const ember_tensor *x = b->in[0], *y = b->y;
+    uint16_t op = b->n->opcode;
+    uint32_t *u = d->push;
+    ember_status s = EMBER_OK;
+    switch (op) {
+    case EMBER_OPCODE_QUANTIZE: case EMBER_OPCODE_DEQUANTIZE: {
+        const ember_tensor *q = op == EMBER_OPCODE_QUANTIZE ? y : x;
+        b->spec = op == EMBER_OPCODE_QUANTIZE ? EMBER_VK_Q8_QUANTIZE : EMBER_VK_Q8_DEQUANTIZE;
+        b->flat = y->count;
+        u[0] = b->ref[0], u[1] = b->yref, u[2] = (uint32_t)y->count, u[3] = float_bits(q->scale);
+        u[4] = (uint32_t)q->zero_point;
+        break;
+    }
+    case EMBER_OPCODE_CONV2D:
+        s = conv2d(b, d);
+        b->spec = EMBER_VK_Q8_CONV2D;
+        u[3] = EMBER_VK_NONE, u[23] = b->qref;
+        break;
+    case EMBER_OPCODE_FULLY_CONNECTED: {
+        const ember_tensor *w = b->in[1];
+        int64_t K = w->shape[1], N = w->shape[0];
+        b->spec = EMBER_VK_Q8_FC;
+        b->flat = y->count;
+        u[0] = b->ref[0], u[1] = b->ref[1], u[2] = b->n_in > 2 ? b->ref[2] : EMBER_VK_NONE, u[3] = b->yref;
+        u[4] = (uint32_t)(K > 0 ? x->count / K : 0), u[5] = (uint32_t)K, u[6] = (uint32_t)N, u[7] = b->qref;
+        u[8] = (uint32_t)y->count;
+        break;
+    }
+    case EMBER_OPCODE_BATCH_MATMUL: {
+        s = batch_matmul(b, d);
+        memset(d->groups, 0, sizeof d->groups);
+        b->spec = EMBER_VK_Q8_BMM;
+        b->flat = y->count;
+        u[7] = b->qref, u[27] = (uint32_t)y->count;
+        break;
+    }
+    case EMBER_OPCODE_ADD: case EMBER_OPCODE_SUB: case EMBER_OPCODE_MUL:
+        s = binary(b, d);
+        b->spec = op == EMBER_OPCODE_MUL ? EMBER_VK_Q8_MUL : EMBER_VK_Q8_ADD_SUB;
+        u[4] = b->qref, u[31] = op == EMBER_OPCODE_SUB ? 0xffffffffu : 1u;
+        if (op != EMBER_OPCODE_MUL && (b->n->quant.left_shift < 0 || b->n->quant.left_shift > 20))
+            return too_big(b, "int8 left_shift outside [0, 20]");
+        break;
+    case EMBER_OPCODE_MAX_POOL2D: case EMBER_OPCODE_AVG_POOL2D:
+        s = pool2d(b, d);
+        b->spec = op == EMBER_OPCODE_MAX_POOL2D ? EMBER_VK_Q8_MAX_POOL : EMBER_VK_Q8_AVG_POOL;
+        u[17] = b->qref;
+        break;
+    case EMBER_OPCODE_REDUCE_MEAN: {
+        ember_reduce_shape r;
+        ember_reduce_split(x, &b->n->params.reduce, &r);
+        if (7 + 2 * (r.n_keep + r.n_red) > EMBER_VK_PUSH_WORDS - 1) return too_big(b, "too many dimensions");
+        s = reduce(b, d);
+        b->spec = EMBER_VK_Q8_MEAN;
+        u[31] = b->qref;
+        break;
+    }
+    case EMBER_OPCODE_SOFTMAX: {
+        ember_axis_rows r = ember_axis_split(x, b->n->params.axis.axis);
+        b->spec = EMBER_VK_Q8_SOFTMAX;
+        b->flat = r.len > 0 ? r.outer * r.inner : 0;
+        u[0] = b->ref[0], u[1] = b->ref[1], u[2] = b->yref, u[3] = (uint32_t)(r.outer * r.inner);
+        u[4] = (uint32_t)r.len, u[5] = (uint32_t)r.inner, u[6] = (uint32_t)y->zero_point;
+        break;
+    }
+    case EMBER_OPCODE_PERMUTE: case EMBER_OPCODE_SLICE: case EMBER_OPCODE_EXPAND:
+        s = strided(b, d);
+        b->spec = EMBER_VK_Q8_STRIDED;
+        break;
+    case EMBER_OPCODE_PAD:
+        s = pad(b, d);
+        b->spec = EMBER_VK_Q8_PAD;
+        u[4] = (uint32_t)b->n->quant.fill;
+        break;
+    case EMBER_OPCODE_GATHER:
+        s = gather(b, d);
+        b->spec = EMBER_VK_Q8_GATHER;
+        break;
+    default:   /* the table ops: y = table[x + 128] */
+        if (b->n_in < 2) return too_big(b, "an int8 table op without its table");
+        b->spec = EMBER_VK_Q8_LOOKUP;
+        b->flat = y->count;
+        u[0] = b->ref[0], u[1] = b->ref[1], u[2] = b->yref, u[3] = (uint32_t)y->count;
+        break;
+    }
+    b->shader = EMBER_VK_SH_Q8;
+    return s;
+}
+
 /* ---- the dispatch of one operator --------------------------------------------------------- */
 static ember_status build(op_build *b, ember_vk_dispatch *d) {
+    if (ember_vk_q8_kind(b->m, b->k) != 0) return q8_build(b, d);
     switch (b->n->opcode) {
+    case EMBER_OPCODE_INDEX_COPY: return index_copy(b, d);
     case EMBER_OPCODE_FULLY_CONNECTED: return fully_connected(b, d);
     case EMBER_OPCODE_BATCH_MATMUL: return batch_matmul(b, d);
     case EMBER_OPCODE_CONV2D: return conv2d(b, d);
@@ -475,14 +658,14 @@ int32_t ember_vk_op_dispatches(const ember_method *m, int32_t k) {
 }
 
 ember_status ember_vk_op_dispatch(ember_vk_context *ctx, const ember_method *m, int32_t k, const uint32_t *refs,
-                                  uint32_t status_word, ember_vk_dispatch *d, int32_t capacity, int32_t *dispatches,
-                                  char *message) {
+                                  uint32_t qref, uint32_t status_word, ember_vk_dispatch *d, int32_t capacity,
+                                  int32_t *dispatches, char *message) {
     op_build b;
     const ember_node *n = &m->nodes[k];
     const int32_t *idx = m->indices + n->first;
     memset(&b, 0, sizeof b);
     *dispatches = 0;
-    b.ctx = ctx, b.m = m, b.n = n, b.k = k, b.message = message, b.status = status_word;
+    b.ctx = ctx, b.m = m, b.n = n, b.k = k, b.message = message, b.status = status_word, b.qref = qref;
     b.n_in = n->n_in < EMBER_MAX_OP_INPUTS ? n->n_in : EMBER_MAX_OP_INPUTS;
     for (int32_t i = 0; i < b.n_in; i++) {
         b.in[i] = idx[i] >= 0 ? &m->tensors[idx[i]] : NULL;
@@ -500,7 +683,7 @@ ember_status ember_vk_op_dispatch(ember_vk_context *ctx, const ember_method *m, 
     if (s != EMBER_OK) return s;
     if (d->groups[0] == 0) return EMBER_OK;   /* nothing to compute */
     for (int32_t i = 0; i < b.n_in; i++) add_read(m, refs, idx[i], d);
-    d->write_lo = (uint64_t)b.yref * 4;
+    d->write_lo = space_of(b.yref);
     d->write_hi = d->write_lo + word_bytes(b.y);
     *dispatches = 1;
     return ember_vk_pipeline_get(ctx, b.shader, b.spec, &d->pipeline);

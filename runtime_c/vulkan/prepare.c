@@ -50,7 +50,7 @@ static ember_status check_method(const ember_method *m, char *message) {
                 return ember_vk_fail(message, EMBER_ERR_UNSUPPORTED, "operator %d (%s): operand %d has layout %d",
                                      (int)k, ember_opcode_name(n->opcode), (int)i, (int)t->layout);
         }
-        if (m->tensors[idx[n->n_in]].storage != EMBER_STORAGE_ARENA)
+        if (m->tensors[idx[n->n_in]].storage != EMBER_STORAGE_ARENA && n->opcode != EMBER_OPCODE_INDEX_COPY)
             return ember_vk_fail(message, EMBER_ERR_UNSUPPORTED, "operator %d (%s) writes a tensor outside the arena",
                                  (int)k, ember_opcode_name(n->opcode));
     }
@@ -78,14 +78,22 @@ static uint64_t tensor_bytes(const ember_tensor *t) {
  * plain copy, trefs[t] for the transposed (K, N) copy of a FULLY_CONNECTED weight; each
  * 16-byte aligned. Arena tensors get their planned offset; a RESHAPE output its input's
  * reference (a view). Returns the constants' total bytes in *bytes. */
-static ember_status place(const ember_method *m, uint32_t *refs, uint32_t *trefs, uint64_t *bytes, char *message) {
+static ember_status place(const ember_method *m, uint32_t *refs, uint32_t *trefs, uint32_t *qrefs, uint64_t *bytes,
+                          char *message) {
     uint64_t at = 0;
     for (int32_t t = 0; t < m->n_tensors; t++) {
         const ember_tensor *x = &m->tensors[t];
         refs[t] = trefs[t] = EMBER_VK_NONE;
+        if (x->storage == EMBER_STORAGE_STATE) {   /* in the program's state buffer (binding 2) */
+            if (x->state_offset % 4 != 0 || x->state_offset / 4 >= EMBER_VK_STATE_BIT)
+                return ember_vk_fail(message, EMBER_ERR_UNSUPPORTED, "state tensor %d at offset %llu: not a word "
+                                     "offset this backend addresses", (int)t, (unsigned long long)x->state_offset);
+            refs[t] = (uint32_t)(x->state_offset / 4) | EMBER_VK_STATE_BIT;
+            continue;
+        }
         if (x->storage != EMBER_STORAGE_ARENA) continue;
         uint64_t off = (uint64_t)((const uint8_t *)x->home - m->arena);
-        if (off % 4 != 0 || off / 4 >= EMBER_VK_CONST_BIT)
+        if (off % 4 != 0 || off / 4 >= EMBER_VK_STATE_BIT)
             return ember_vk_fail(message, EMBER_ERR_UNSUPPORTED, "tensor %d at arena offset %llu: not a float offset "
                                  "this backend addresses", (int)t, (unsigned long long)off);
         refs[t] = (uint32_t)(off / 4);
@@ -97,7 +105,7 @@ static ember_status place(const ember_method *m, uint32_t *refs, uint32_t *trefs
             if (idx[i] < 0) continue;
             const ember_tensor *x = &m->tensors[idx[i]];
             if (x->storage != EMBER_STORAGE_CONSTANT) continue;
-            int transposed = n->opcode == EMBER_OPCODE_FULLY_CONNECTED && i == 1;
+            int transposed = n->opcode == EMBER_OPCODE_FULLY_CONNECTED && i == 1 && x->dtype == EMBER_DTYPE_FLOAT32;
             uint32_t *slot = transposed ? &trefs[idx[i]] : &refs[idx[i]];
             if (*slot != EMBER_VK_NONE) continue;
             if (at / 4 >= EMBER_VK_CONST_BIT)
@@ -106,6 +114,17 @@ static ember_status place(const ember_method *m, uint32_t *refs, uint32_t *trefs
             at += (tensor_bytes(x) + 15) / 16 * 16;
         }
         if (n->opcode == EMBER_OPCODE_RESHAPE && n->n_in >= 1 && idx[0] >= 0) refs[idx[n->n_in]] = refs[idx[0]];
+    }
+    for (int32_t k = 0; k < m->n_nodes; k++) {   /* each int8 operator's quantization block */
+        const ember_node *n = &m->nodes[k];
+        qrefs[k] = EMBER_VK_NONE;
+        if (ember_vk_q8_kind(m, k) != 1 || !n->quant.present) continue;
+        if (n->quant.n < 0 || n->quant.n > (1 << 24))
+            return ember_vk_fail(message, EMBER_ERR_UNSUPPORTED, "operator %d: %d multipliers", (int)k, (int)n->quant.n);
+        qrefs[k] = (uint32_t)(at / 4);
+        at += ((uint64_t)(EMBER_VK_QHEAD + 2 * n->quant.n) * 4 + 15) / 16 * 16;
+        if (at / 4 >= EMBER_VK_CONST_BIT)
+            return ember_vk_fail(message, EMBER_ERR_UNSUPPORTED, "constants past 2^31 floats");
     }
     for (int32_t i = 0; i < m->n_outputs; i++) {   /* an output that is a constant (or its view) */
         int32_t t = m->indices[m->n_inputs + i];
@@ -128,21 +147,43 @@ static float weight_at(const ember_tensor *w, int64_t row, int64_t col) {
     return d[row * k + col];
 }
 
+/* The zero point of operand i of node n when it is a quantized INT8, else 0. */
+static int32_t zero_point(const ember_method *m, const ember_node *n, int32_t i) {
+    int32_t t = i < n->n_in ? m->indices[n->first + i] : -1;
+    if (t < 0) return 0;
+    const ember_tensor *x = &m->tensors[t];
+    return x->dtype == EMBER_DTYPE_INT8 && x->quantized ? x->zero_point : 0;
+}
+
 /* The constants into a mapped host buffer at their places. */
-static void fill_constants(const ember_method *m, const uint32_t *refs, const uint32_t *trefs, uint8_t *dst) {
+static void fill_constants(const ember_method *m, const uint32_t *refs, const uint32_t *trefs, const uint32_t *qrefs,
+                           uint8_t *dst) {
+    for (int32_t k = 0; k < m->n_nodes; k++) {
+        const ember_node *n = &m->nodes[k];
+        if (qrefs[k] == EMBER_VK_NONE) continue;
+        const ember_tensor *y = &m->tensors[m->indices[n->first + n->n_in]];
+        int32_t head[EMBER_VK_QHEAD] = {zero_point(m, n, 0), zero_point(m, n, 1), y->zero_point, n->quant.act_min,
+                                        n->quant.act_max, n->quant.left_shift, n->quant.fill, n->quant.n};
+        uint8_t *q = dst + (size_t)qrefs[k] * 4;
+        memcpy(q, head, sizeof head);
+        for (int32_t i = 0; i < n->quant.n; i++) {
+            int32_t pair[2] = {ember_q_at(n->quant.multiplier, i), ember_q_shift(&n->quant, i)};
+            memcpy(q + sizeof head + (size_t)i * sizeof pair, pair, sizeof pair);
+        }
+    }
     for (int32_t t = 0; t < m->n_tensors; t++) {
         const ember_tensor *x = &m->tensors[t];
         if (x->storage != EMBER_STORAGE_CONSTANT) continue;
         if (refs[t] != EMBER_VK_NONE && (refs[t] & EMBER_VK_CONST_BIT)) {
             float *out = (float *)(void *)(dst + (size_t)(refs[t] & ~EMBER_VK_CONST_BIT) * 4);
-            if (x->layout == EMBER_LAYOUT_PANELS16 && x->rank == 2) {   /* unpacked to row-major */
+            if (x->layout == EMBER_LAYOUT_PANELS16 && x->rank == 2 && x->dtype == EMBER_DTYPE_FLOAT32) {   /* unpacked */
                 for (int64_t r = 0; r < x->shape[0]; r++)
                     for (int64_t c = 0; c < x->shape[1]; c++) out[r * x->shape[1] + c] = weight_at(x, r, c);
             } else {
                 memcpy(out, x->data, (size_t)tensor_bytes(x));
             }
         }
-        if (trefs[t] != EMBER_VK_NONE && x->rank == 2) {   /* (N, K) -> (K, N) */
+        if (trefs[t] != EMBER_VK_NONE && x->rank == 2 && x->dtype == EMBER_DTYPE_FLOAT32) {   /* (N, K) -> (K, N) */
             float *out = (float *)(void *)(dst + (size_t)(trefs[t] & ~EMBER_VK_CONST_BIT) * 4);
             int64_t n = x->shape[0], k = x->shape[1];
             for (int64_t r = 0; r < n; r++)
@@ -267,7 +308,8 @@ static ember_status submit(ember_vk_context *ctx, VkCommandBuffer cmd, VkFence f
 }
 
 /* The constants through a temporary staging buffer and a one-time command buffer. */
-static ember_status upload(ember_vk_method *vm, const uint32_t *refs, const uint32_t *trefs, uint64_t bytes) {
+static ember_status upload(ember_vk_method *vm, const uint32_t *refs, const uint32_t *trefs, const uint32_t *qrefs,
+                           uint64_t bytes) {
     ember_vk_context *ctx = vm->ctx;
     ember_vk_buffer tmp;
     VkCommandBuffer cmd = VK_NULL_HANDLE;
@@ -277,7 +319,7 @@ static ember_status upload(ember_vk_method *vm, const uint32_t *refs, const uint
     if (s == EMBER_OK && tmp.map == NULL) s = ember_vk_fail(ctx->message, EMBER_ERR_EXECUTION, "staging not mapped");
     if (s == EMBER_OK) {
         memset(tmp.map, 0, (size_t)tmp.size);
-        fill_constants(vm->method, refs, trefs, (uint8_t *)tmp.map);
+        fill_constants(vm->method, refs, trefs, qrefs, (uint8_t *)tmp.map);
         VkCommandBufferAllocateInfo ai;
         memset(&ai, 0, sizeof ai);
         ai.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO;
@@ -318,11 +360,143 @@ static ember_status upload(ember_vk_method *vm, const uint32_t *refs, const uint
     return s;
 }
 
+/* ---- program state (schema 2.4) ---------------------------------------------------------- */
+/* Copies `bytes` from src to dst (offsets 0) with a one-time command buffer, waiting. */
+static ember_status transfer(ember_vk_method *vm, VkBuffer src, VkBuffer dst, VkDeviceSize bytes, char *message) {
+    ember_vk_context *ctx = vm->ctx;
+    VkCommandBuffer cmd = VK_NULL_HANDLE;
+    VkCommandBufferAllocateInfo ai;
+    memset(&ai, 0, sizeof ai);
+    ai.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO;
+    ai.commandPool = vm->commands;
+    ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+    ai.commandBufferCount = 1;
+    VkResult r = ctx->vk.vkAllocateCommandBuffers(ctx->device, &ai, &cmd);
+    if (r != VK_SUCCESS)
+        return ember_vk_fail(message, ember_vk_status(r), "vkAllocateCommandBuffers: %s", ember_vk_result_str(r));
+    VkCommandBufferBeginInfo begin;
+    memset(&begin, 0, sizeof begin);
+    begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
+    begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+    r = ctx->vk.vkBeginCommandBuffer(cmd, &begin);
+    if (r == VK_SUCCESS) {
+        VkBufferCopy region = {0, 0, bytes};
+        VkMemoryBarrier b;
+        memset(&b, 0, sizeof b);
+        b.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
+        b.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT;
+        b.dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+        ctx->vk.vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT |
+                                     VK_PIPELINE_STAGE_HOST_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &b, 0, NULL, 0, NULL);
+        ctx->vk.vkCmdCopyBuffer(cmd, src, dst, 1, &region);
+        b.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+        b.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_READ_BIT;
+        ctx->vk.vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
+                                     VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &b, 0, NULL, 0, NULL);
+        r = ctx->vk.vkEndCommandBuffer(cmd);
+    }
+    ember_status s = r == VK_SUCCESS ? submit(ctx, cmd, vm->fence, message)
+                                     : ember_vk_fail(message, ember_vk_status(r), "recording a copy: %s",
+                                                     ember_vk_result_str(r));
+    ctx->vk.vkFreeCommandBuffers(ctx->device, vm->commands, 1, &cmd);
+    return s;
+}
+
+/* The program's initial state (ember_program_state_init into a host-visible block), copied
+ * into the state buffer. */
+static ember_status upload_state(ember_vk_method *vm, char *message) {
+    ember_vk_context *ctx = vm->ctx;
+    const ember_program *prog = vm->method->program;
+    ember_vk_buffer *state = &ctx->states[vm->state].buffer;
+    ember_vk_buffer tmp;
+    ember_status s = ember_vk_buffer_create(ctx, prog->state_size, VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+                                            VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, 0,
+                                            &tmp, message);
+    if (s == EMBER_OK && (tmp.map == NULL || (uintptr_t)tmp.map % EMBER_ALIGNMENT != 0))
+        s = ember_vk_fail(message, EMBER_ERR_EXECUTION, "the state staging buffer is not mapped %d-byte aligned",
+                          EMBER_ALIGNMENT);
+    if (s == EMBER_OK && ember_program_state_init(prog, tmp.map, (size_t)tmp.size) != EMBER_OK)
+        s = ember_vk_fail(message, EMBER_ERR_STATE, "ember_program_state_init failed");
+    if (s == EMBER_OK) s = transfer(vm, tmp.buffer, state->buffer, prog->state_size, message);
+    ember_vk_buffer_destroy(ctx, &tmp);
+    return s;
+}
+
+/* The method's program's state on the context: the one its other methods use, or a new
+ * buffer set to the initial values. Without state, a 16-byte buffer for binding 2. */
+static ember_status attach_state(ember_vk_method *vm) {
+    ember_vk_context *ctx = vm->ctx;
+    const ember_program *prog = vm->method->program;
+    VkBufferUsageFlags usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+                               VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+    if (prog->state_size == 0)
+        return ember_vk_buffer_create(ctx, 16, usage, 0, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, &vm->no_state,
+                                      ctx->message);
+    if (prog->state_size > ctx->props.limits.maxStorageBufferRange || prog->state_size / 4 >= EMBER_VK_STATE_BIT)
+        return ember_vk_fail(ctx->message, EMBER_ERR_UNSUPPORTED, "the program's state (%llu bytes) exceeds the "
+                             "device's storage buffer limit", (unsigned long long)prog->state_size);
+    for (int32_t i = 0; i < ctx->n_states; i++)
+        if (ctx->states[i].program == prog && ctx->states[i].users > 0) {
+            vm->state = i;
+            ctx->states[i].users++;
+            return EMBER_OK;
+        }
+    int32_t slot = -1;
+    for (int32_t i = 0; i < ctx->n_states && slot < 0; i++)
+        if (ctx->states[i].users == 0) slot = i;
+    if (slot < 0) {
+        if (ctx->n_states >= EMBER_VK_MAX_STATES)
+            return ember_vk_fail(ctx->message, EMBER_ERR_UNSUPPORTED, "more than %d programs with state on one "
+                                 "context", EMBER_VK_MAX_STATES);
+        slot = ctx->n_states++;
+    }
+    memset(&ctx->states[slot], 0, sizeof ctx->states[slot]);
+    TRY(ember_vk_buffer_create(ctx, prog->state_size, usage, 0, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT,
+                               &ctx->states[slot].buffer, ctx->message));
+    ctx->states[slot].program = prog;
+    ctx->states[slot].users = 1;
+    vm->state = slot;
+    return upload_state(vm, ctx->message);
+}
+
+ember_status ember_vk_method_reset_state(ember_vk_method *vm) {
+    if (vm == NULL) return EMBER_ERR_ARGUMENT;
+    if (vm->state < 0) return EMBER_OK;
+    int32_t before = vm->ctx->validation_count;
+    TRY(upload_state(vm, vm->message));
+    return ember_vk_check_validation(vm->ctx, before, vm->message);
+}
+
+size_t ember_vk_method_state_size(const ember_vk_method *vm) {
+    return vm != NULL && vm->state >= 0 ? (size_t)vm->method->program->state_size : 0;
+}
+
+ember_status ember_vk_method_read_state(ember_vk_method *vm, void *dst, size_t bytes) {
+    if (vm == NULL || (dst == NULL && bytes > 0)) return EMBER_ERR_ARGUMENT;
+    if (vm->state < 0) return EMBER_OK;
+    ember_vk_context *ctx = vm->ctx;
+    uint64_t size = vm->method->program->state_size;
+    if ((uint64_t)bytes < size)
+        return ember_vk_fail(vm->message, EMBER_ERR_MEMORY, "the state needs %llu bytes, got %zu",
+                             (unsigned long long)size, bytes);
+    int32_t before = ctx->validation_count;
+    ember_vk_buffer tmp;
+    ember_status s = ember_vk_buffer_create(ctx, size, VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                                            VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, 0,
+                                            &tmp, vm->message);
+    if (s == EMBER_OK && tmp.map == NULL) s = ember_vk_fail(vm->message, EMBER_ERR_EXECUTION, "staging not mapped");
+    if (s == EMBER_OK) s = transfer(vm, ctx->states[vm->state].buffer.buffer, tmp.buffer, size, vm->message);
+    if (s == EMBER_OK) memcpy(dst, tmp.map, (size_t)size);
+    ember_vk_buffer_destroy(ctx, &tmp);
+    if (s == EMBER_OK) s = ember_vk_check_validation(ctx, before, vm->message);
+    return s;
+}
+
 /* ---- the method's Vulkan objects ---------------------------------------------------- */
 /* One descriptor set: binding 0 the arena, binding 1 the constants (bound once). */
 static ember_status create_descriptors(ember_vk_method *vm) {
     ember_vk_context *ctx = vm->ctx;
-    VkDescriptorPoolSize size = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 2};
+    VkDescriptorPoolSize size = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 3};
     VkDescriptorPoolCreateInfo pi;
     memset(&pi, 0, sizeof pi);
     pi.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
@@ -343,10 +517,12 @@ static ember_status create_descriptors(ember_vk_method *vm) {
     r = ctx->vk.vkAllocateDescriptorSets(ctx->device, &si, &vm->set);
     if (r != VK_SUCCESS)
         return ember_vk_fail(ctx->message, ember_vk_status(r), "vkAllocateDescriptorSets: %s", ember_vk_result_str(r));
-    VkDescriptorBufferInfo bi[2] = {{vm->arena.buffer, 0, VK_WHOLE_SIZE}, {vm->constants.buffer, 0, VK_WHOLE_SIZE}};
-    VkWriteDescriptorSet w[2];
+    VkBuffer state = vm->state >= 0 ? ctx->states[vm->state].buffer.buffer : vm->no_state.buffer;
+    VkDescriptorBufferInfo bi[3] = {{vm->arena.buffer, 0, VK_WHOLE_SIZE}, {vm->constants.buffer, 0, VK_WHOLE_SIZE},
+                                    {state, 0, VK_WHOLE_SIZE}};
+    VkWriteDescriptorSet w[3];
     memset(w, 0, sizeof w);
-    for (uint32_t i = 0; i < 2; i++) {
+    for (uint32_t i = 0; i < 3; i++) {
         w[i].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
         w[i].dstSet = vm->set;
         w[i].dstBinding = i;
@@ -354,7 +530,7 @@ static ember_status create_descriptors(ember_vk_method *vm) {
         w[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
         w[i].pBufferInfo = &bi[i];
     }
-    ctx->vk.vkUpdateDescriptorSets(ctx->device, 2, w, 0, NULL);
+    ctx->vk.vkUpdateDescriptorSets(ctx->device, 3, w, 0, NULL);
     return EMBER_OK;
 }
 
@@ -362,7 +538,7 @@ static ember_status create_objects(ember_vk_method *vm, uint64_t constant_bytes,
     ember_vk_context *ctx = vm->ctx;
     const ember_method *m = vm->method;
     VkDeviceSize limit = ctx->props.limits.maxStorageBufferRange;
-    if (m->arena_size + 16 > limit || constant_bytes > limit || m->arena_size / 4 >= EMBER_VK_CONST_BIT - 4)
+    if (m->arena_size + 16 > limit || constant_bytes > limit || m->arena_size / 4 >= EMBER_VK_STATE_BIT - 4)
         return ember_vk_fail(ctx->message, EMBER_ERR_UNSUPPORTED, "the method's arena (%llu bytes) or constants (%llu "
                              "bytes) exceed the device's storage buffer limit (%llu bytes)",
                              (unsigned long long)m->arena_size, (unsigned long long)constant_bytes,
@@ -378,7 +554,6 @@ static ember_status create_objects(ember_vk_method *vm, uint64_t constant_bytes,
                                VK_MEMORY_PROPERTY_HOST_CACHED_BIT, &vm->staging, ctx->message));
     if (vm->staging.map == NULL) return ember_vk_fail(ctx->message, EMBER_ERR_EXECUTION, "staging buffer not mapped");
     memset(vm->staging.map, 0, (size_t)vm->staging.size);
-    TRY(create_descriptors(vm));
     VkCommandPoolCreateInfo ci;
     memset(&ci, 0, sizeof ci);
     ci.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO;
@@ -405,7 +580,8 @@ static ember_status create_objects(ember_vk_method *vm, uint64_t constant_bytes,
         vm->fence = VK_NULL_HANDLE;
         return ember_vk_fail(ctx->message, ember_vk_status(r), "vkCreateFence: %s", ember_vk_result_str(r));
     }
-    return EMBER_OK;
+    TRY(attach_state(vm));
+    return create_descriptors(vm);
 }
 
 /* Inputs, then outputs, in the staging buffer (16-byte aligned); returns its size. */
@@ -435,17 +611,22 @@ static ember_status prepare(ember_vk_method *vm) {
     const ember_method *m = vm->method;
     uint64_t constant_bytes = 0, staging_bytes = 0;
     TRY(check_method(m, ctx->message));
+    for (int32_t k = 0; k < m->n_nodes && !ctx->int8; k++)
+        if (ember_vk_q8_kind(m, k) != 0)
+            return ember_vk_fail(ctx->message, EMBER_ERR_UNSUPPORTED, "operator %d (%s) is int8, which needs 8-bit "
+                                 "storage buffers and shaderInt64; the device lacks %s", (int)k,
+                                 ember_opcode_name(m->nodes[k].opcode), ctx->int8_missing);
     int64_t capacity = 1;
     for (int32_t k = 0; k < m->n_nodes; k++) capacity += ember_vk_op_dispatches(m, k);
-    uint32_t *refs = (uint32_t *)calloc((size_t)(2 * m->n_tensors + 1), sizeof(uint32_t));
+    uint32_t *refs = (uint32_t *)calloc((size_t)(2 * m->n_tensors + m->n_nodes + 1), sizeof(uint32_t));
     ember_vk_dispatch *list = (ember_vk_dispatch *)calloc((size_t)capacity, sizeof(ember_vk_dispatch));
     ember_status s = refs != NULL && list != NULL ? EMBER_OK
                                                    : ember_vk_fail(ctx->message, EMBER_ERR_MEMORY, "out of host memory");
-    uint32_t *trefs = refs != NULL ? refs + m->n_tensors : NULL;
-    if (s == EMBER_OK) s = place(m, refs, trefs, &constant_bytes, ctx->message);
+    uint32_t *trefs = refs != NULL ? refs + m->n_tensors : NULL, *qrefs = refs != NULL ? trefs + m->n_tensors : NULL;
+    if (s == EMBER_OK) s = place(m, refs, trefs, qrefs, &constant_bytes, ctx->message);
     if (s == EMBER_OK) s = place_io(vm, refs, &staging_bytes);
     if (s == EMBER_OK) s = create_objects(vm, constant_bytes, staging_bytes);
-    if (s == EMBER_OK && constant_bytes > 0) s = upload(vm, refs, trefs, constant_bytes);
+    if (s == EMBER_OK && constant_bytes > 0) s = upload(vm, refs, trefs, qrefs, constant_bytes);
     int32_t n = 0;
     for (int32_t k = 0; s == EMBER_OK && k < m->n_nodes; k++) {
         int32_t count = 0;
@@ -455,8 +636,8 @@ static ember_status prepare(ember_vk_method *vm) {
         int swapped = w >= 0 && trefs[w] != EMBER_VK_NONE;
         uint32_t saved = swapped ? refs[w] : 0;
         if (swapped) refs[w] = trefs[w];
-        s = ember_vk_op_dispatch(ctx, m, k, refs, vm->status_word, &list[n], (int32_t)(capacity - n), &count,
-                                 ctx->message);
+        s = ember_vk_op_dispatch(ctx, m, k, refs, qrefs[k], vm->status_word, &list[n], (int32_t)(capacity - n),
+                                 &count, ctx->message);
         if (swapped) refs[w] = saved;
         if (s == EMBER_OK) n += count;
     }
@@ -477,6 +658,7 @@ ember_status ember_vk_method_prepare(ember_vk_context *ctx, const ember_method *
     int32_t before = ctx->validation_count;
     vm->ctx = ctx;
     vm->method = method;
+    vm->state = -1;
     ctx->message[0] = 0;
     ember_status s = prepare(vm);
     if (s == EMBER_OK) s = ember_vk_check_validation(ctx, before, ctx->message);
@@ -561,6 +743,9 @@ void ember_vk_method_destroy(ember_vk_method *vm) {
         ember_vk_buffer_destroy(ctx, &vm->arena);
         ember_vk_buffer_destroy(ctx, &vm->constants);
         ember_vk_buffer_destroy(ctx, &vm->staging);
+        ember_vk_buffer_destroy(ctx, &vm->no_state);
+        if (vm->state >= 0 && --ctx->states[vm->state].users == 0)
+            ember_vk_buffer_destroy(ctx, &ctx->states[vm->state].buffer);
     }
     free(vm->inputs);
     free(vm);

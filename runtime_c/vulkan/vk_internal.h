@@ -42,6 +42,7 @@ typedef struct ember_vk_fns {
     EMBER_VK_DEVICE_FNS(EMBER_VK_DECLARE)
     PFN_vkCreateDebugUtilsMessengerEXT vkCreateDebugUtilsMessengerEXT;    /* with validation only */
     PFN_vkDestroyDebugUtilsMessengerEXT vkDestroyDebugUtilsMessengerEXT;
+    PFN_vkGetPhysicalDeviceFeatures2 vkGetPhysicalDeviceFeatures2;          /* optional (int8) */
 } ember_vk_fns;
 #undef EMBER_VK_DECLARE
 
@@ -49,6 +50,7 @@ typedef struct ember_vk_fns {
 typedef enum ember_vk_shader {
     EMBER_VK_SH_GEMM, EMBER_VK_SH_CONV2D, EMBER_VK_SH_BINARY, EMBER_VK_SH_UNARY, EMBER_VK_SH_POOL2D,
     EMBER_VK_SH_WHERE, EMBER_VK_SH_ROWS, EMBER_VK_SH_REDUCE, EMBER_VK_SH_COPY, EMBER_VK_SH_RESIZE,
+    EMBER_VK_SH_Q8,                   /* int8: created only with 8-bit storage and shaderInt64 */
     EMBER_VK_SHADER_COUNT
 } ember_vk_shader;
 
@@ -58,14 +60,43 @@ typedef enum ember_vk_shader {
  * gather, full) and gemm.comp's b layout (0 (K, N), 1 (N, K)). */
 enum { EMBER_VK_POOL_MAX = 0, EMBER_VK_POOL_AVG = 1 };
 
+/* q8.comp's OP (its header documents each form's push constants). An int8 operator's
+ * quantization is a block in the constants: EMBER_VK_QHEAD words (input zero points 0 and
+ * 1, the output's, act_min, act_max, left_shift, fill, n) then n (multiplier, shift). */
+enum { EMBER_VK_Q8_QUANTIZE, EMBER_VK_Q8_DEQUANTIZE, EMBER_VK_Q8_CONV2D, EMBER_VK_Q8_FC, EMBER_VK_Q8_BMM,
+       EMBER_VK_Q8_ADD_SUB, EMBER_VK_Q8_MUL, EMBER_VK_Q8_LOOKUP, EMBER_VK_Q8_MAX_POOL, EMBER_VK_Q8_AVG_POOL,
+       EMBER_VK_Q8_MEAN, EMBER_VK_Q8_CONCAT, EMBER_VK_Q8_SOFTMAX, EMBER_VK_Q8_STRIDED, EMBER_VK_Q8_PAD,
+       EMBER_VK_Q8_GATHER };
+#define EMBER_VK_QHEAD 8
+/* copy.comp's OP of INDEX_COPY */
+#define EMBER_VK_COPY_INDEX 5u
+
 /* Push constants: 32 uint32 words (128 bytes, the minimum every device offers). A tensor
  * reference is an element offset into the arena buffer, or with EMBER_VK_CONST_BIT set an
  * element offset into the constants buffer; EMBER_VK_NONE for an absent operand. */
 #define EMBER_VK_PUSH_WORDS 32
 #define EMBER_VK_CONST_BIT 0x80000000u
+#define EMBER_VK_STATE_BIT 0x40000000u  /* a word offset into the program's state (binding 2) */
+#define EMBER_VK_MAX_STATES 16         /* programs with state per context */
 #define EMBER_VK_NONE 0xffffffffu
 #define EMBER_VK_GROUP 64             /* every shader's workgroup: 64 invocations along x */
 #define EMBER_VK_MAX_PIPELINES 128
+
+/* A device buffer with its memory; map: the host pointer of a host-visible one. */
+typedef struct ember_vk_buffer {
+    VkBuffer buffer;
+    VkDeviceMemory memory;
+    VkDeviceSize size;
+    void *map;
+} ember_vk_buffer;
+
+/* The state of one program on a context (schema 2.4), shared by its prepared methods:
+ * created by the first, freed when the last is destroyed (or with the context). */
+typedef struct ember_vk_state {
+    const ember_program *program;
+    ember_vk_buffer buffer;
+    int32_t users;
+} ember_vk_state;
 
 typedef struct ember_vk_pipeline {
     ember_vk_shader shader;
@@ -90,6 +121,10 @@ struct ember_vk_context {
     ember_vk_pipeline pipelines[EMBER_VK_MAX_PIPELINES];
     int32_t n_pipelines;
     int32_t ready;                    /* created successfully */
+    int32_t int8;                     /* 8-bit storage and shaderInt64 enabled: q8.comp runs */
+    char int8_missing[96];            /* else which of them the device lacks */
+    ember_vk_state states[EMBER_VK_MAX_STATES];
+    int32_t n_states;
     int32_t validation_count;         /* messages from the validation layer */
     char validation_first[EMBER_MESSAGE_BYTES], validation_last[EMBER_MESSAGE_BYTES];
     char message[EMBER_MESSAGE_BYTES];
@@ -108,13 +143,6 @@ typedef struct ember_vk_dispatch {
     int32_t disjoint;                 /* writes elements no other dispatch of its op writes */
 } ember_vk_dispatch;
 
-/* A device buffer with its memory; map: the host pointer of a host-visible one. */
-typedef struct ember_vk_buffer {
-    VkBuffer buffer;
-    VkDeviceMemory memory;
-    VkDeviceSize size;
-    void *map;
-} ember_vk_buffer;
 
 typedef struct ember_vk_io {
     uint32_t ref;                     /* where the tensor lives (EMBER_VK_CONST_BIT: constants) */
@@ -139,6 +167,8 @@ struct ember_vk_method {
     int32_t n_inputs, n_outputs;
     int32_t n_dispatches, n_barriers;
     int32_t ran;                      /* a run succeeded since prepare */
+    int32_t state;                    /* its program's slot in ctx->states, -1: no state */
+    ember_vk_buffer no_state;         /* bound as binding 2 when the program has none */
     char message[EMBER_MESSAGE_BYTES];
 };
 
@@ -174,7 +204,11 @@ void ember_vk_buffer_destroy(ember_vk_context *ctx, ember_vk_buffer *b);
 ember_status ember_vk_op_check(const ember_method *m, int32_t k, char *message);
 int32_t ember_vk_op_dispatches(const ember_method *m, int32_t k);
 ember_status ember_vk_op_dispatch(ember_vk_context *ctx, const ember_method *m, int32_t k, const uint32_t *refs,
-                                  uint32_t status_word, ember_vk_dispatch *d, int32_t capacity, int32_t *dispatches,
-                                  char *message);
+                                  uint32_t qref, uint32_t status_word, ember_vk_dispatch *d, int32_t capacity,
+                                  int32_t *dispatches, char *message);
+/* 1: operator k runs its int8 kernel (a quantized INT8 output, as the C runtime chooses);
+ * 2: INT8 data movement; 3: QUANTIZE / DEQUANTIZE; 0: otherwise. qref (ember_vk_op_dispatch):
+ * the word offset of its quantization block in the constants (EMBER_VK_QHEAD + 2n words). */
+int32_t ember_vk_q8_kind(const ember_method *m, int32_t k);
 
 #endif /* EMBER_VK_INTERNAL_H */

@@ -15,6 +15,13 @@
 //     (the run then fails, as the C runtime's): u0 data, u1 indices, u2 y, u3 total, u4 m,
 //     u5 inner, u6 n, u7 1 for INT64, u8 the status word (arena word), u9 operator index.
 //   OP 4, FULL: every word of y is u3 (float bits, or four BOOL bytes): u1 y, u2 words.
+//   OP 5, INDEX_COPY into a state tensor, words of src (outer, n, inner) to dst (outer, d,
+//     inner) at positions (n) INT32 or INT64: each invocation first checks every position
+//     (one outside [0, d) writes the operator index into the status word, and nothing is
+//     written: the run fails, the state unchanged), skips its element when a later
+//     position repeats its own (the last one wins, as on the CPU), then writes it:
+//     u0 src, u1 positions, u2 dst, u3 total, u4 n, u5 inner (words), u6 d, u7 1 for
+//     INT64, u8 the status word, u9 operator index.
 #include "common.glsl"
 
 void strided(uint idx) {
@@ -57,8 +64,39 @@ void gather(uint idx) {
     arena_u[pc.u[2] + idx] = ldu(pc.u[0], (o * n + kk) * inner + i);
 }
 
+int position(uint j, bool wide, uint d) {   // -1 when outside [0, d)
+    uint lo = ldu(pc.u[1], wide ? 2u * j : j);
+    uint hi = wide ? ldu(pc.u[1], 2u * j + 1u) : (int(lo) < 0 ? 0xffffffffu : 0u);
+    return hi == 0u && lo < d ? int(lo) : -1;
+}
+
+void index_copy(uint idx) {
+    uint inner = pc.u[5], n = pc.u[4], d = pc.u[6];
+    bool wide = pc.u[7] != 0u;
+    uint w = idx % inner, t = idx / inner, i = t % n, o = t / n;
+    int p = position(i, wide, d);
+    bool bad = p < 0, later = false;
+    for (uint j = 0u; j < n; j++) {
+        int q = position(j, wide, d);
+        bad = bad || q < 0;
+        later = later || (j > i && q == p);
+    }
+    if (bad) {
+        atomicMin(arena_u[pc.u[8]], pc.u[9]);
+        return;
+    }
+    if (later) return;
+    uint v = ldu(pc.u[0], idx), dst = pc.u[2], at = (o * d + uint(p)) * inner + w;
+    if ((dst & STATE_BIT) != 0u) state_u[(dst & ~STATE_BIT) + at] = v;
+    else arena_u[dst + at] = v;
+}
+
 void main() {
     uint idx = flat_index();
+    if (OP == 5u) {
+        if (idx < pc.u[3]) index_copy(idx);
+        return;
+    }
     if (OP == 3u) {
         if (idx < pc.u[3]) gather(idx);
         return;

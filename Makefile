@@ -25,10 +25,11 @@ APT_FILES    := /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x
                 /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json
 SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: setup apt c-runtime test demo bench schema clean help fuzz
+.PHONY: setup apt c-runtime test demo demo-llm bench schema clean help fuzz
 
 help:
 	@echo "make demo        set up, export the bundled digits CNN, run and validate it"
+	@echo "make demo-llm    train a tiny character-level Llama (90 s), export it with a KV cache, generate text"
 	@echo "make test        set up and run the whole test suite (what CI runs)"
 	@echo "make bench       set up (with ONNX Runtime) and benchmark Ember against its peers"
 	@echo "make fuzz        fuzz the C runtime for FUZZ_SECONDS (default 600), then the C-vs-Python differential"
@@ -71,6 +72,11 @@ test: setup
 
 demo: setup
 	$(PY) demo/demo.py
+
+# A character-level Llama trained for 90 s on a license text, exported with a KV cache
+# (prefill + decode), generating text in both runtimes (demo/llm.py).
+demo-llm: setup
+	$(PY) demo/llm.py
 
 # Benchmarks are not tests: benchmarks/run.py measures every model in every runtime and
 # prints a table of ratios against ONNX Runtime (installed here, into the venv).

@@ -767,14 +767,7 @@ def check_int8(data, arrays):
     return method
 
 
-# Known to differ from the C runtime by one output step in a few elements (an int8 output
-# without a fused RELU after a QUANTIZE; under investigation: docs/gpu.md "Not done yet").
-Q8_KNOWN_DIFF = {"add_relu", "avg_pool", "concat", "conv_grouped", "depthwise_stride2", "hardswish",
-                 "matmul", "mul_broadcast", "pad", "sigmoid", "softmax", "softmax_channels", "sub", "tanh"}
-
-
-@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="one step off"))
-                                  if c in Q8_KNOWN_DIFF else c for c in sorted(Q8_CASES)])
+@pytest.mark.parametrize("case", sorted(Q8_CASES))
 def test_int8_op(case):
     from zoo_models import calibration_batches
     model, op, shape = Q8_CASES[case]

@@ -66,13 +66,15 @@ int srdhm(int a, int b) {
     return int(v >= 0l ? v >> 31 : -((-v) >> 31));
 }
 
+// x / 2^e rounded half away from zero, in 32 bits as _fixed.py and fixed.h's vector rows:
+// floor (an arithmetic shift) plus one when the remainder exceeds half (or equals it, x >= 0).
+// Not in int64: lavapipe evaluated `int64_t(x) < 0l` as false for a negative int x (a sign
+// extension compared with zero), so negative ties rounded toward zero - one step off.
 int rdpot(int x, int e) {
     if (e == 0) return x;
-    int64_t d = 1l << e, halfway = d >> 1, v = int64_t(x);
-    int64_t fl = v >> e;                                  // arithmetic: floor(x / 2^e)
-    int64_t rem = v - fl * d;
-    int64_t threshold = (halfway - 1l) + (v < 0l ? 1l : 0l);
-    return int(fl + (rem > threshold ? 1l : 0l));
+    int mask = int((1u << uint(e)) - 1u);                // e in [1, 31]
+    int threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> e) + ((x & mask) > threshold ? 1 : 0);
 }
 
 int mbqm(int64_t x, int m, int s) {

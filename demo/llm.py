@@ -61,29 +61,6 @@ def train(model, ids, seconds, log=print):
     return step, loss
 
 
-class Step(torch.nn.Module):
-    """Character ids at their cache positions -> logits (the convention of `ember generate`)."""
-    def __init__(self, wrapped):
-        super().__init__()
-        self.w = wrapped
-
-    def forward(self, ids, positions):
-        return self.w(input_ids=ids, cache_position=positions)
-
-
-def methods(model):
-    from transformers import GenerationConfig
-    from transformers.integrations.executorch import TorchExportableModuleWithStaticCache
-
-    from exporter import DynamicDim
-    model.generation_config = GenerationConfig(use_cache=True, cache_implementation="static", max_length=CACHE,
-                                               cache_config={"batch_size": 1, "max_cache_len": CACHE})
-    step = Step(TorchExportableModuleWithStaticCache(model, batch_size=1, max_cache_len=CACHE)).eval()
-    seq = [DynamicDim("seq", 1, PREFILL, inputs=(0,)), DynamicDim("seq", 0, PREFILL, inputs=(1,))]
-    return {"prefill": (step.forward, (torch.zeros(1, 8, dtype=torch.long), torch.arange(8)), seq),
-            "decode": (step.forward, (torch.zeros(1, 1, dtype=torch.long), torch.tensor([8])))}
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=90.0, help="training time (default 90)")
@@ -95,6 +72,7 @@ def main(argv=None):
     import runtime_py
     from ember.generate import generate
     from exporter import export_methods
+    from exporter.llm import causal_lm_methods
 
     text, chars = corpus(args.text)
     index = {c: i for i, c in enumerate(chars)}
@@ -109,7 +87,8 @@ def main(argv=None):
     programs = {}
     for label, quantize in (("float", None), ("int8 weights", "int8-weight-only")):
         print(f"\n== 2. export ({label}): prefill of up to {PREFILL} characters, decode one, a {CACHE}-position cache")
-        data = export_methods(methods(copy.deepcopy(model)), bundle_test=False, quantize=quantize)
+        data = export_methods(causal_lm_methods(copy.deepcopy(model), CACHE, PREFILL), bundle_test=False,
+                              quantize=quantize)
         path = os.path.join(args.out, "llm.ember" if quantize is None else "llm_int8.ember")
         with open(path, "wb") as f:
             f.write(data)

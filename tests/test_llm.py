@@ -16,19 +16,9 @@ from runtime_py.errors import EmberError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 transformers = pytest.importorskip("transformers")
-from transformers.integrations.executorch import TorchExportableModuleWithStaticCache  # noqa: E402
+from exporter.llm import cached_step  # noqa: E402
 
 CACHE, PROMPT, STEPS = 48, 4, 32
-
-
-class Step(torch.nn.Module):
-    """One call of the cached model: token ids at the given cache positions -> logits."""
-    def __init__(self, wrapped):
-        super().__init__()
-        self.w = wrapped
-
-    def forward(self, ids, positions):
-        return self.w(input_ids=ids, cache_position=positions)
 
 
 def cached(name):
@@ -41,10 +31,7 @@ def cached(name):
         cfg = transformers.GPT2Config(vocab_size=64, n_embd=32, n_layer=2, n_head=4, n_positions=64,
                                       bos_token_id=0, eos_token_id=0)
         model = transformers.GPT2LMHeadModel(cfg)
-    model.eval().generation_config = transformers.GenerationConfig(
-        use_cache=True, cache_implementation="static", max_length=CACHE,
-        cache_config={"batch_size": 1, "max_cache_len": CACHE})
-    return Step(TorchExportableModuleWithStaticCache(model, batch_size=1, max_cache_len=CACHE)).eval()
+    return cached_step(model, CACHE)
 
 
 @pytest.fixture(scope="module", params=["llama", "gpt2"])

@@ -185,13 +185,12 @@ class Lowering:
         self._bind_symbols(user_inputs)
         unsupported = []
         mutated = {self._key(k) for k in self.mutates.values()} | set(self.state_keys)
-        captured_prefix = self.state_prefix
         for k, node in enumerate(self.ep.graph.nodes):
             self.node, self.position = node, k
             self.src = source_line(node)
             if node.op == "placeholder":
                 if node.name in sig.inputs_to_buffers and self._key(params[node.name]) in mutated:
-                    self._state_placeholder(node, params[node.name], state, captured_prefix)
+                    self._state_placeholder(node, params[node.name], state)
                 elif node.name in params:
                     key = params[node.name]
                     # non-persistent buffers are not in the state dict
@@ -248,11 +247,11 @@ class Lowering:
         return self.graph
 
     # ---- program state --------------------------------------------------------
-    def _state_placeholder(self, node, fqn, state, prefix):
-        """A buffer the model mutates: a STATE tensor, its initial value the buffer's, its key
-        the buffer's name in the shared module (without the Entry wrapper's `prefix`)."""
+    def _state_placeholder(self, node, fqn, state):
+        """A buffer the program mutates: a STATE tensor, its initial value the buffer's, its key
+        the buffer's name in the shared module (_key)."""
         value = state[fqn] if fqn in state else self.ep.constants[fqn]
-        key = fqn[len(prefix):] if prefix and fqn.startswith(prefix) else fqn
+        key = self._key(fqn)
         try:
             dtype = numpy_dtype(value.dtype)
         except Unsupported as e:
@@ -267,6 +266,7 @@ class Lowering:
         self.env[node.name] = name
 
     def _key(self, fqn):
+        """A buffer's state key: its name in the shared module (without the Entry wrapper's `m.`)."""
         p = self.state_prefix
         return fqn[len(p):] if p and fqn.startswith(p) else fqn
 

@@ -46,4 +46,5 @@ def imported(captured: Captured, progress=lambda text: None) -> Imported:
         return as_numpy(out if isinstance(out, (tuple, list)) else [out])
 
     return Imported(graph, as_numpy(captured.example_inputs), reference, captured.source,
-                    [{k: v for k, v in vars(d).items() if (k, v) != ("multiple", 1)} for d in captured.dynamic])
+                    [{k: v for k, v in vars(d).items() if (k, v) not in (("multiple", 1), ("inputs", None))}
+                     for d in captured.dynamic])

@@ -9,6 +9,8 @@
  *     so that a size changes through a whole graph (batch 2 -> 0, 16 channels -> 17);
  *   - integer fields (enums: dtype, storage, layout, opcode, options type; offsets, arena
  *     size, symbol ranges, options, quantization axis and act range) to edge values;
+ *   - the program state (2.4): each StateTensor's dtype, offset, nbytes and shape, its
+ *     initial value's TensorData, the state vector's length and element offsets;
  *   - float fields (scales, clamp bounds, epsilons, tolerances) to 0, -0, NaN, inf, tiny;
  *   - tensor indices to other tensors, -1 or out of range;
  *   - vector lengths shrunk (in place: the bytes stay a valid vector);
@@ -27,7 +29,7 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 
 enum { K_DIM, K_INT, K_FLOAT, K_INDEX, K_VECLEN, K_OFFSET };
 /* kinds of objects an offset may be retargeted to */
-enum { CL_INDEX_VEC, CL_SHAPE_VEC, CL_TENSOR, CL_OPERATOR, CL_OPTIONS, CL_QUANT, CL_COUNT };
+enum { CL_INDEX_VEC, CL_SHAPE_VEC, CL_TENSOR, CL_OPERATOR, CL_OPTIONS, CL_QUANT, CL_STATE, CL_COUNT };
 
 typedef struct site { uint8_t kind, size, cls; uint32_t pos, a, b; } site;
 typedef struct target { uint8_t cls; uint32_t pos; } target;
@@ -53,8 +55,9 @@ static uint32_t rnd(void) {
     return (uint32_t)((rng * 2685821657736338717ull) >> 32);
 }
 
+/* Every site lies inside the program being walked (w.f): edits write only there. */
 static void add_site(uint8_t kind, uint8_t size, uint32_t pos, uint32_t a, uint32_t b, uint8_t cls) {
-    if (pos == 0 || w.n_sites == MAX_SITES) return;
+    if (pos == 0 || (uint64_t)pos + size > w.f.n || w.n_sites == MAX_SITES) return;
     site *s = &w.sites[w.n_sites++];
     s->kind = kind, s->size = size, s->pos = pos, s->a = a, s->b = b, s->cls = cls;
 }
@@ -97,12 +100,14 @@ static void vector_sites(const fb_table *t, int id, uint32_t elem, uint8_t kind,
 }
 
 /* Every field present in table t, sized by the gap to the next field (options and
- * quantization tables, whose layouts differ per type), as integer sites. */
+ * quantization tables, whose layouts differ per type), as integer sites. A field the
+ * vtable places at or past the table's end (a mutated vtable) is no site: its position
+ * can lie up to 64 KiB past the buffer. */
 static void all_fields(const fb_table *t) {
     uint32_t n = t->vt_bytes >= 4 ? (uint32_t)(t->vt_bytes - 4) / 2 : 0;
     for (uint32_t i = 0; i < n && i < 32; i++) {
         uint32_t off = fb_u16(&w.f, t->vt + 4 + 2 * i), gap = t->t_bytes;
-        if (off == 0) continue;
+        if (off < 4 || off >= gap) continue;
         for (uint32_t j = 0; j < n && j < 32; j++) {
             uint32_t o = fb_u16(&w.f, t->vt + 4 + 2 * j);
             if (o > off && o < gap) gap = o;
@@ -187,20 +192,50 @@ static void walk_method(const fb_table *m) {
     }
 }
 
+/* Program.state (schema 2.4; state_size is one of the root's fields): each StateTensor's
+ * dtype, shape, offset and nbytes, and its initial value's TensorData; the StateTensor
+ * tables retargetable among themselves, their shapes among all shape vectors. */
+static void walk_state(const fb_table *root) {
+    fb_vec state;
+    ember_error e = quiet();
+    if (fb_sub_vector(&w.f, root, P_STATE, 4, 4, &state, &e, "") != EMBER_OK || state.pos == 0) return;
+    add_site(K_VECLEN, 4, state.pos - 4, state.len, 0, 0);
+    for (uint32_t i = 0; i < state.len && i < 256; i++) {
+        fb_table st, data;
+        if (fb_vec_table(&w.f, &state, i, &st, &e, "") != EMBER_OK) return;
+        add_target(CL_STATE, st.pos);
+        add_site(K_OFFSET, 4, state.pos + 4 * i, 0, 0, CL_STATE);
+        field_site(&st, ST_DTYPE, K_INT, 1);
+        field_site(&st, ST_OFFSET, K_INT, 8);
+        field_site(&st, ST_NBYTES, K_INT, 8);
+        vector_sites(&st, ST_SHAPE, 8, K_INT, 0, CL_SHAPE_VEC);
+        if (fb_sub_table(&w.f, &st, ST_INITIAL, 0, &data, &e, "") == EMBER_OK && data.pos != 0) {
+            field_site(&data, D_DTYPE, K_INT, 1);
+            field_site(&data, D_OFFSET, K_INT, 8);
+            field_site(&data, D_NBYTES, K_INT, 8);
+            vector_sites(&data, D_SHAPE, 8, K_INT, 0, CL_SHAPE_VEC);
+        }
+    }
+}
+
 static void walk_program(const uint8_t *prog, size_t n) {
     fb_table root, m;
     fb_vec methods;
     ember_error e = quiet();
-    w.f.b = prog, w.f.n = n, w.n_sites = 0, w.n_targets = 0;
+    w.f.b = prog, w.f.n = n, w.n_sites = 0, w.n_targets = 0, w.method_tensors = 0;
     if (fb_table_at(&w.f, fb_u32(&w.f, 0), &root, &e, "") != EMBER_OK) return;
-    all_fields(&root);   /* versions, segment offset and size */
+    all_fields(&root);   /* versions, segment offset and size, state size */
+    walk_state(&root);
     if (fb_sub_vector(&w.f, &root, P_METHODS, 4, 4, &methods, &e, "") != EMBER_OK) return;
     for (uint32_t i = 0; i < methods.len && i < 8; i++)
         if (fb_vec_table(&w.f, &methods, i, &m, &e, "") == EMBER_OK) walk_method(&m);
 }
 
 /* ---- edits ------------------------------------------------------------------------- */
+/* Writes v (little-endian, `size` bytes) at b[at]; nothing when that runs past the
+ * program walked (w.f): no site does, and a stray one must not write outside the buffer. */
 static void put(uint8_t *b, uint32_t at, uint64_t v, uint32_t size) {
+    if ((uint64_t)at + size > w.f.n) return;
     for (uint32_t i = 0; i < size; i++) b[at + i] = (uint8_t)(v >> (8 * i));
 }
 
@@ -314,7 +349,7 @@ static void edit_header(uint8_t *data) {
     case 2: v = 1 + rnd() % 3; break;
     default: v = rnd(); break;
     }
-    put(data, 8 + 4 * i, v, 4);
+    for (uint32_t k = 0; k < 4; k++) data[8 + 4 * i + k] = (uint8_t)(v >> (8 * k));
 }
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed) {

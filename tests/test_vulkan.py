@@ -396,6 +396,67 @@ def test_hardswish(tmp_path, shape):
     check(None, (x,), ["HARDSWISH"], data=_onnx_unary(tmp_path, "HardSwish", shape))
 
 
+# ---- CAST, SIN, COS -----------------------------------------------------------------------
+CAST_IO = [torch.float32, torch.int32, torch.int64, torch.bool]   # the method's own inputs and outputs
+
+
+def _casts(x):
+    """x to every other dtype; INT8 and UINT8 inside the program, read back through each."""
+    out = [x.to(d) for d in CAST_IO if d != x.dtype]
+    for b in (torch.int8, torch.uint8):
+        y = x.to(b)
+        out += [y.to(d) for d in CAST_IO]
+    return tuple(out)
+
+
+CAST_FLOATS = [0.0, -0.0, 0.5, -0.5, 0.99, -0.99, 1.5, -1.5, 127.9, 128.0, -128.5, 255.0, 256.0, 300.0, -300.0,
+               2147483520.0, 2147483648.0, -2147483648.0, -2147483904.0, 4294967296.0, 1e10, -1e10, 9.2233715e18,
+               9.223372e18, -9.223372e18, -9.2233725e18, 1e30, float("inf"), float("-inf"), float("nan"),
+               16777217.0, 3e9, -3e9, 1e-30]
+CAST_INT64S = [0, 1, -1, 127, 128, 255, 256, -128, -129, 2**31 - 1, 2**31, -2**31, -2**31 - 1, 2**32, 2**32 + 1,
+               2**53 + 1, 2**24 + 1, 2**24 + 3, 2**25 + 2, 2**25 + 6, -(2**24 + 1), 2**63 - 1, -2**63, 2**62 + 2**38,
+               2**62 + 2**38 + 1, 2**40 + 2**16, 2**40 + 2**16 + 1, 0x7fffff8000000000, 0x7fffff7fffffffff]
+
+
+@pytest.mark.parametrize("src", ["float32", "int64", "int32", "bool"])
+def test_cast(src):
+    """CAST from each dtype to FLOAT32, INT8, INT32, INT64, BOOL and UINT8, exactly as cast.c: truncation,
+    INT_MIN for NaN / inf / out of range, wrapping, ties-to-even int-to-float, any nonzero is true."""
+    g = torch.Generator().manual_seed(5)
+    if src == "float32":
+        x = torch.cat([torch.tensor(CAST_FLOATS), torch.randn(40, generator=g) * 1000,
+                       (torch.rand(40, generator=g) - 0.5) * 2**40])
+    elif src == "int64":
+        x = torch.cat([torch.tensor(CAST_INT64S), torch.randint(-2**62, 2**62, (60,), generator=g),
+                       torch.randint(-2**30, 2**30, (33,), generator=g)])
+    elif src == "int32":
+        x = torch.randint(-2**31, 2**31 - 1, (77,), generator=g, dtype=torch.int32)
+    else:
+        x = torch.rand(77, generator=g) > 0.5
+    check(Unary(_casts), (x,), {"CAST"})
+
+
+def test_sin_cos_dense_grid():
+    """SIN and COS: the device's sin / cos against libm's sinf / cosf over 44,001 points in [-100, 100] and
+    special values: allclose, and within 1 ulp on lavapipe (docs/gpu.md)."""
+    x = torch.cat([torch.linspace(-100, 100, 44001), torch.tensor([0.0, -0.0, 1e-30, 3.1415927, -3.1415927,
+                                                                   1.5707964, float("inf"), float("nan")])])
+    data = export_module(Unary(lambda x: (torch.sin(x), torch.cos(x))).eval(), (x,))
+    method = check(None, (x,), ["SIN", "COS"], data=data)
+    assert method is not None
+    want = runtime_py.load(data, backend="c").run("forward", x.numpy())
+    program = gpu(data)
+    try:
+        got = program.run("forward", x.numpy())
+    finally:
+        program.close()
+    for g, w in zip(got, want):
+        fin = np.isfinite(w)
+        ulp = np.abs(g[fin].view(np.int32).astype(np.int64) - w[fin].view(np.int32).astype(np.int64))
+        assert ulp.max() <= 1, ulp.max()
+        assert np.isnan(g[~fin]).all()
+
+
 # ---- elementwise: binary ops, comparisons (BOOL outputs), WHERE -------------------------------
 @pytest.mark.parametrize("op,fn", [("MAXIMUM", torch.maximum), ("MINIMUM", torch.minimum),
                                    ("POW", lambda a, b: a.abs() ** b)])
@@ -546,13 +607,13 @@ def _one_line(e):
 
 def test_unsupported_op_named():
     from runtime_py.vulkan_backend import VulkanUnavailable
-    data = export_module(Unary(lambda x: torch.sin(x) + 1).eval(), (torch.randn(4, 3),))
+    data = export_module(Unary(lambda x: torch.atan(x) + 1).eval(), (torch.randn(4, 3),))
     program = gpu(data)
     try:
         with pytest.raises(VulkanUnavailable) as e:
             program.method("forward")
         text = _one_line(e.value)
-        assert "SIN" in text and "ADD" not in text and "EMBER_ERR_UNSUPPORTED" in text
+        assert "ATAN" in text and "ADD" not in text and "EMBER_ERR_UNSUPPORTED" in text
     finally:
         program.close()
 
@@ -686,17 +747,17 @@ def test_cli_run_and_inspect_vulkan(tmp_path, monkeypatch, capsys):
     np.testing.assert_allclose(g["output"], c["output"], atol=ATOL, rtol=RTOL)
     status, out, _ = _cli(capsys, "inspect", str(path))
     assert status == 0 and "  vulkan: 51 of 51 ops\n" in out + "\n", out
-    sin = tmp_path / "sin.ember"
-    sin.write_bytes(export_module(Unary(lambda x: torch.sin(x) + torch.sin(2 * x)).eval(), (torch.randn(4, 3),)))
-    _, out, _ = _cli(capsys, "inspect", str(sin))
-    assert "vulkan: 2 of 4 ops (missing: SIN x2)" in out, out
+    atan = tmp_path / "atan.ember"
+    atan.write_bytes(export_module(Unary(lambda x: torch.atan(x) + torch.atan(2 * x)).eval(), (torch.randn(4, 3),)))
+    _, out, _ = _cli(capsys, "inspect", str(atan))
+    assert "vulkan: 2 of 4 ops (missing: ATAN x2)" in out, out
 
 
 def test_supported_ops_one_list():
     """The CLI's list is the C module's (ember_vk_op_supported), not a copy."""
     from runtime_py.vulkan_backend import supported_ops
     ops = supported_ops()
-    assert {"BATCH_MATMUL", "SOFTMAX", "LAYER_NORM", "GATHER", "RESHAPE"} <= ops and "SIN" not in ops
+    assert {"BATCH_MATMUL", "SOFTMAX", "LAYER_NORM", "GATHER", "RESHAPE", "CAST", "SIN", "COS"} <= ops and "ATAN" not in ops
 
 
 # ---- static int8: the same integers as the C runtime ----------------------------------

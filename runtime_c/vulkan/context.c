@@ -27,6 +27,7 @@ static const struct {
     {ember_vk_spv_copy, sizeof ember_vk_spv_copy},
     {ember_vk_spv_resize, sizeof ember_vk_spv_resize},
     {ember_vk_spv_q8, sizeof ember_vk_spv_q8},
+    {ember_vk_spv_cast, sizeof ember_vk_spv_cast},
 };
 
 ember_status ember_vk_fail(char *message, ember_status s, const char *fmt, ...) {

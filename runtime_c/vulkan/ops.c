@@ -28,14 +28,14 @@ int32_t ember_vk_op_supported(int32_t opcode) {
     case EMBER_OPCODE_PERMUTE: case EMBER_OPCODE_EXPAND: case EMBER_OPCODE_GATHER: case EMBER_OPCODE_FULL:
     case EMBER_OPCODE_RESIZE_NEAREST: case EMBER_OPCODE_RESIZE_BILINEAR:
     case EMBER_OPCODE_QUANTIZE: case EMBER_OPCODE_DEQUANTIZE: case EMBER_OPCODE_TABLE_LOOKUP:
-    case EMBER_OPCODE_INDEX_COPY: return 1;
+    case EMBER_OPCODE_INDEX_COPY: case EMBER_OPCODE_CAST: case EMBER_OPCODE_SIN: case EMBER_OPCODE_COS: return 1;
     default: return 0;
     }
 }
 
 /* ---- operand dtypes --------------------------------------------------------------- */
 enum { F = 1 << EMBER_DTYPE_FLOAT32, B = 1 << EMBER_DTYPE_BOOL, I32 = 1 << EMBER_DTYPE_INT32,
-       I64 = 1 << EMBER_DTYPE_INT64, I8 = 1 << EMBER_DTYPE_INT8 };
+       I64 = 1 << EMBER_DTYPE_INT64, I8 = 1 << EMBER_DTYPE_INT8, U8 = 1 << EMBER_DTYPE_UINT8 };
 
 /* The ops with an int8 kernel in the C runtime (schema ops.py INT8_OPS) that q8.comp runs. */
 static int int8_kernel_op(uint16_t op) {
@@ -94,6 +94,7 @@ static int allowed(uint16_t op, int32_t i, int32_t n_in) {
         return F | I32;
     case EMBER_OPCODE_RESHAPE: return F | B | I32 | I64;
     case EMBER_OPCODE_INDEX_COPY: return i == 1 ? I32 | I64 : F | I32;
+    case EMBER_OPCODE_CAST: return F | I8 | I32 | I64 | B | U8;   /* not FLOAT16, FLOAT64 */
     default: return F;
     }
 }
@@ -334,6 +335,18 @@ static ember_status unary(op_build *b, ember_vk_dispatch *d) {
     d->push[0] = b->ref[0], d->push[1] = b->yref, d->push[2] = (uint32_t)b->flat;
     if (op == EMBER_OPCODE_CLAMP)
         d->push[3] = float_bits(b->n->params.clamp.min), d->push[4] = float_bits(b->n->params.clamp.max);
+    return EMBER_OK;
+}
+
+/* CAST (cast.comp): one invocation per output word (four elements of a byte-wide output,
+ * one of a 4-byte output, one element of two words for INT64). */
+static ember_status cast(op_build *b, ember_vk_dispatch *d) {
+    uint8_t src = b->in[0]->dtype, dst = b->y->dtype;
+    int64_t n = b->y->count;
+    b->shader = EMBER_VK_SH_CAST;
+    b->spec = (uint32_t)src * 8u + dst;
+    b->flat = dst == EMBER_DTYPE_INT8 || dst == EMBER_DTYPE_UINT8 || dst == EMBER_DTYPE_BOOL ? (n + 3) / 4 : n;
+    d->push[0] = b->ref[0], d->push[1] = b->yref, d->push[2] = (uint32_t)b->flat, d->push[3] = (uint32_t)n;
     return EMBER_OK;
 }
 
@@ -627,6 +640,7 @@ static ember_status build(op_build *b, ember_vk_dispatch *d) {
     if (ember_vk_q8_kind(b->m, b->k) != 0) return q8_build(b, d);
     switch (b->n->opcode) {
     case EMBER_OPCODE_INDEX_COPY: return index_copy(b, d);
+    case EMBER_OPCODE_CAST: return cast(b, d);
     case EMBER_OPCODE_FULLY_CONNECTED: return fully_connected(b, d);
     case EMBER_OPCODE_BATCH_MATMUL: return batch_matmul(b, d);
     case EMBER_OPCODE_CONV2D: return conv2d(b, d);

@@ -51,6 +51,7 @@ typedef enum ember_vk_shader {
     EMBER_VK_SH_GEMM, EMBER_VK_SH_CONV2D, EMBER_VK_SH_BINARY, EMBER_VK_SH_UNARY, EMBER_VK_SH_POOL2D,
     EMBER_VK_SH_WHERE, EMBER_VK_SH_ROWS, EMBER_VK_SH_REDUCE, EMBER_VK_SH_COPY, EMBER_VK_SH_RESIZE,
     EMBER_VK_SH_Q8,                   /* int8: created only with 8-bit storage and shaderInt64 */
+    EMBER_VK_SH_CAST,                 /* OP = src dtype * 8 + dst dtype */
     EMBER_VK_SHADER_COUNT
 } ember_vk_shader;
 

@@ -7,6 +7,8 @@
 // ulp apart); EXP vmath's exp, squared from x/2 above 88 (libm's expf in the C runtime);
 // ERF vmath.glsl's vm_erf (libm's erf in double in the C runtime); SQRT, RSQRT, LOG the
 // device's (Vulkan: sqrt and inversesqrt 3 ulp, log 3 ulp or 2^-21 absolute near 1);
+// SIN, COS the device's sin / cos (the C runtime: libm's sinf / cosf; Vulkan leaves their
+// precision outside [-pi, pi] to the device: docs/gpu.md gives the bound measured on lavapipe);
 // HARDSWISH, CLAMP, NEG, ABS, RELU, FLOOR, CEIL exact. NaN stays NaN (CLAMP and RELU as
 // numpy's maximum / minimum).
 // LOGICAL_NOT (BOOL): one invocation per word of four elements.
@@ -15,6 +17,8 @@
 // and u4 its max (float bits).
 #include "common.glsl"
 #include "vmath.glsl"
+
+const uint SIN_OP = 57u, COS_OP = 58u;
 
 float max_nan(float a, float b) { return isnan(a) || a > b ? a : b; }
 float min_nan(float a, float b) { return isnan(a) || a < b ? a : b; }
@@ -51,6 +55,8 @@ float unary(float v) {
         return r;
     }
     if (OP == 26u) return log(v);                                 // LOG
+    if (OP == SIN_OP) return sin(v);                              // SIN
+    if (OP == COS_OP) return cos(v);                              // COS
     if (OP == 29u) return -v;                                     // NEG
     if (OP == 30u) return abs(v);                                 // ABS
     if (OP == 65u) return floor(v);                               // FLOOR

@@ -102,7 +102,10 @@ def rows(method, eager: dict, outs: dict, jump_db: float = DEFAULT_JUMP_DB) -> l
                "module": info.module, "source": info.source, "shape": list(t["max_shape"]), "eager": t["eager"]}
         got = outs.get(info.index, [None])[0]
         reads = min((known(i) for i in info.inputs if i >= 0), default=FLOOR_DB)
-        want = eager.get(t["eager"]) if t["eager"] else None
+        # a state update's output is the state itself, named after the update that made it:
+        # another update of the same state has no eager value of its own
+        same = t["storage"] != "state" or info.node == t["eager"]
+        want = eager.get(t["eager"]) if t["eager"] and same else None
         if got is not None:
             row["shape"] = list(got.shape)
         if got is None or want is None or tuple(np.shape(want)) != tuple(got.shape):

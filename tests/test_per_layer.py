@@ -241,3 +241,15 @@ def test_profile_accounts_for_the_run():
     conv = next(o for o in prof.operators if o["op"] == "CONV2D")
     w, y = conv["inputs"][1]["shape"], conv["outputs"][0]["shape"]
     assert profile.flops(conv) == 2 * int(np.prod(y)) * int(np.prod(w[1:]))
+
+
+def test_a_state_update_pairs_with_its_eager_value():
+    """INDEX_COPY writes the state in place: its output pairs with the eager value of the
+    update it was lowered from (the buffer after the update), not the buffer before it."""
+    from test_state import Mutates
+    x, pos = torch.randn(2, 1, 4), torch.tensor([2])
+    data = export_module(Mutates().eval(), (x, pos))
+    method, rows = table_of(Mutates().eval(), (x, pos), data)
+    update = next(r for r in rows if r["op"] == "INDEX_COPY")
+    assert update.get("sqnr", 0) > 80, per_layer.render(rows)
+    assert all("sqnr" in r for r in rows) and per_layer.first_jump(rows) is None

@@ -269,11 +269,15 @@ def capture_entry(module: Entry, inputs, dynamic=(), source="<method>") -> Captu
     return dataclasses.replace(capture_module(module, inputs, dynamic, source), state_prefix=Entry.PREFIX)
 
 
-def mutated_buffers(captured: Captured) -> set:
-    """The state keys (buffer names without the Entry prefix) the captured method mutates."""
+def state_key(captured: Captured, fqn: str) -> str:
+    """A buffer's state key: its name in the shared module (without the Entry wrapper's `m.`)."""
     p = captured.state_prefix
-    return {k[len(p):] if p and k.startswith(p) else k
-            for k in captured.program.graph_signature.buffers_to_mutate.values()}
+    return fqn[len(p):] if p and fqn.startswith(p) else fqn
+
+
+def mutated_buffers(captured: Captured) -> set:
+    """The state keys of the buffers the captured method mutates."""
+    return {state_key(captured, k) for k in captured.program.graph_signature.buffers_to_mutate.values()}
 
 
 def share_state(methods: dict) -> dict:

@@ -17,7 +17,7 @@ import sympy
 import torch
 import torch.fx
 
-from exporter.frontends.torch.capture import Captured
+from exporter.frontends.torch.capture import Captured, state_key
 from exporter.errors import ExportError, UnsupportedOpsError
 from exporter.ir import Dim, Graph, Symbol
 from exporter.frontends.torch.fold import try_fold
@@ -74,7 +74,7 @@ class Lowering:
         self.poisoned: set = set()   # fx nodes reported unsupported, and those computed from them
         self.node: torch.fx.Node | None = None
         self.dynamic = captured.dynamic
-        self.state_prefix = captured.state_prefix
+        self.captured = captured
         self.state_keys = captured.state_keys
         # Program state (schema 2.4): buffers the model mutates. mutates: the fx node whose value
         # becomes a buffer's new value -> the buffer's name; last_read: a node -> the position of
@@ -266,9 +266,7 @@ class Lowering:
         self.env[node.name] = name
 
     def _key(self, fqn):
-        """A buffer's state key: its name in the shared module (without the Entry wrapper's `m.`)."""
-        p = self.state_prefix
-        return fqn[len(p):] if p and fqn.startswith(p) else fqn
+        return state_key(self.captured, fqn)
 
     def state_in_place(self, x) -> str | None:
         """The state tensor the current node may update in place: when `x` is a mutated buffer's

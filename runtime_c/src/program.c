@@ -243,6 +243,33 @@ static ember_status verify_place(int64_t storage, uint64_t offset, uint64_t nbyt
     return EMBER_OK;
 }
 
+/* The fields of a sized record (TensorData, StateTensor): field ids of its dtype, shape,
+ * offset and nbytes. */
+typedef struct sized_fields { int dtype, shape, offset, nbytes; } sized_fields;
+
+/* A sized record: scalar fields, a dtype in the enum, its shape's element count, and nbytes
+ * equal to count x item size. Gives the dtype, shape, offset and nbytes for the caller's
+ * check of where the bytes lie. */
+static ember_status verify_sized(const fb_buf *f, const fb_table *t, sized_fields id, int64_t *dtype, fb_vec *shape,
+                                 uint64_t *offset, uint64_t *nbytes, ember_error *err, const char *what) {
+    int64_t count;
+    TRY(scalar(f, t, id.dtype, 1, err, what));
+    TRY(scalar(f, t, id.offset, 8, err, what));
+    TRY(scalar(f, t, id.nbytes, 8, err, what));
+    *dtype = fb_read_int(f, t, id.dtype, 1, 1, 0);
+    size_t item = ember_dtype_size((ember_dtype)*dtype);
+    if (*dtype < 0 || item == 0)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: dtype %lld not in the DType enum", what, (long long)*dtype);
+    TRY(fb_sub_vector(f, t, id.shape, 8, 8, shape, err, what));
+    TRY(shape_count(f, shape, &count, err, what));
+    *nbytes = (uint64_t)fb_read_int(f, t, id.nbytes, 8, 0, 0);
+    *offset = (uint64_t)fb_read_int(f, t, id.offset, 8, 0, 0);
+    if (*nbytes != (uint64_t)count * item)
+        return ember_fail(err, EMBER_ERR_VERIFY, "%s: nbytes %llu != %lld x %zu", what, (unsigned long long)*nbytes,
+                          (long long)count, item);
+    return EMBER_OK;
+}
+
 static ember_status verify_tensor_data(const fb_buf *f, const fb_table *td, uint64_t seg_size, ember_error *err,
                                        const char *what);
 
@@ -291,24 +318,13 @@ static ember_status verify_state_tensor(const ember_program *p, const fb_table *
     uint32_t name;
     fb_vec shape;
     fb_table init;
-    int64_t count;
+    int64_t dtype = 0;
+    uint64_t offset = 0, nbytes = 0;
     snprintf(what, sizeof what, "state tensor %u", j);
     TRY(fb_sub_string(f, st, ST_NAME, &name, err, what));
     snprintf(what, sizeof what, "state tensor %u ('%.40s')", j, fb_str(f, name));
-    TRY(scalar(f, st, ST_DTYPE, 1, err, what));
-    TRY(scalar(f, st, ST_OFFSET, 8, err, what));
-    TRY(scalar(f, st, ST_NBYTES, 8, err, what));
-    int64_t dtype = fb_read_int(f, st, ST_DTYPE, 1, 1, 0);
-    size_t item = ember_dtype_size((ember_dtype)dtype);
-    if (dtype < 0 || item == 0)
-        return ember_fail(err, EMBER_ERR_VERIFY, "%s: dtype %lld not in the DType enum", what, (long long)dtype);
-    TRY(fb_sub_vector(f, st, ST_SHAPE, 8, 8, &shape, err, what));
-    TRY(shape_count(f, &shape, &count, err, what));
-    uint64_t nbytes = (uint64_t)fb_read_int(f, st, ST_NBYTES, 8, 0, 0);
-    uint64_t offset = (uint64_t)fb_read_int(f, st, ST_OFFSET, 8, 0, 0);
-    if (nbytes != (uint64_t)count * item)
-        return ember_fail(err, EMBER_ERR_VERIFY, "%s: nbytes %llu != %lld elements x %zu bytes", what,
-                          (unsigned long long)nbytes, (long long)count, item);
+    const sized_fields ids = {ST_DTYPE, ST_SHAPE, ST_OFFSET, ST_NBYTES};
+    TRY(verify_sized(f, st, ids, &dtype, &shape, &offset, &nbytes, err, what));
     if (offset % EMBER_ARENA_ALIGNMENT != 0 || nbytes > p->state_size || offset > p->state_size - nbytes)
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: [%llu, %llu) not %d-aligned inside the state memory of %llu "
                           "bytes", what, (unsigned long long)offset, (unsigned long long)(offset + nbytes),
@@ -562,21 +578,10 @@ static ember_status verify_operator(const fb_buf *f, const fb_table *op, const f
 static ember_status verify_tensor_data(const fb_buf *f, const fb_table *td, uint64_t seg_size, ember_error *err,
                                        const char *what) {
     fb_vec shape;
-    int64_t count;
-    TRY(scalar(f, td, D_DTYPE, 1, err, what));
-    TRY(scalar(f, td, D_OFFSET, 8, err, what));
-    TRY(scalar(f, td, D_NBYTES, 8, err, what));
-    int64_t dtype = fb_read_int(f, td, D_DTYPE, 1, 1, 0);
-    size_t item = ember_dtype_size((ember_dtype)dtype);
-    if (dtype < 0 || item == 0)
-        return ember_fail(err, EMBER_ERR_VERIFY, "%s: dtype %lld not in the DType enum", what, (long long)dtype);
-    TRY(fb_sub_vector(f, td, D_SHAPE, 8, 8, &shape, err, what));
-    TRY(shape_count(f, &shape, &count, err, what));
-    uint64_t nbytes = (uint64_t)fb_read_int(f, td, D_NBYTES, 8, 0, 0);
-    uint64_t offset = (uint64_t)fb_read_int(f, td, D_OFFSET, 8, 0, 0);
-    if (nbytes != (uint64_t)count * item)
-        return ember_fail(err, EMBER_ERR_VERIFY, "%s: nbytes %llu != %lld x %zu", what, (unsigned long long)nbytes,
-                          (long long)count, item);
+    int64_t dtype = 0;
+    uint64_t offset = 0, nbytes = 0;
+    const sized_fields ids = {D_DTYPE, D_SHAPE, D_OFFSET, D_NBYTES};
+    TRY(verify_sized(f, td, ids, &dtype, &shape, &offset, &nbytes, err, what));
     if (offset % EMBER_CONSTANT_ALIGNMENT != 0 || nbytes > seg_size || offset > seg_size - nbytes)
         return ember_fail(err, EMBER_ERR_VERIFY, "%s: data [%llu, %llu) outside constant segment of %llu bytes",
                           what, (unsigned long long)offset, (unsigned long long)(offset + nbytes),
